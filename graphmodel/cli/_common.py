@@ -1,0 +1,62 @@
+"""Options and helpers every command shares, so output switches and errors behave the same."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from graphmodel.backends import open_store
+from graphmodel.output import FORMATS, Result, write
+from graphmodel.store import GraphStore
+from queries.publish import DEFAULT_THRESHOLD
+
+
+def get_store(ctx: click.Context) -> GraphStore:
+    """The store named by the global --backend / --workspace options."""
+    root = ctx.find_root()
+    return open_store(root.obj["backend"], root.obj["workspace"])
+
+
+def output_options(func: Callable) -> Callable:
+    """--format and --output, identical on every command that prints a table."""
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                  help="Output format.")
+    @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+                  help="Write to this file instead of standard output.")
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+    return wrapper
+
+
+def publish_options(func: Callable) -> Callable:
+    """--no-suppress and --threshold, identical on every published table."""
+    @click.option("--no-suppress", is_flag=True,
+                  help="Show small numbers (internal use; the output says so).")
+    @click.option("--threshold", type=int, default=DEFAULT_THRESHOLD, show_default=True,
+                  help="Counts from 1 to this are suppressed as 'c'.")
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+    return wrapper
+
+
+def emit(result: Result, fmt: str, output: str | None) -> None:
+    write(result, fmt, output, click.echo)
+    if output:
+        click.echo(f"wrote {output}", err=True)
+
+
+@contextmanager
+def progress(label: str, total: int | None = None) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar on stderr; yields a callback ``(step, rows)`` that advances it."""
+    with click.progressbar(length=total or 0, label=label, file=click.get_text_stream("stderr"),
+                           show_pos=True, item_show_func=lambda s: s) as bar:
+        def advance(step: str, rows: int) -> None:
+            bar.current_item = step
+            bar.update(1 if total else 0)
+            bar.render_progress()
+        yield advance

@@ -1,0 +1,69 @@
+"""The graph store interface every backend implements.
+
+Analyses are written against this protocol. A store can always hand back a whole table as a typed
+DataFrame (the embedded store reads it from Parquet; a server store pulls it with one Cypher query),
+so every analysis runs on every backend; a server backend may also register native Cypher versions
+of analyses (see ``queries/registry.py``), and the differential tests prove both give the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import pandas as pd
+
+from graphmodel.schema import Schema
+from graphmodel.validate import Checked
+
+Progress = Callable[[str, int], None]
+"""Called with a step description and a row count as a load advances."""
+
+
+@dataclass
+class LoadReport:
+    """What a load did, per table: rows in the input, rows added and rows changed."""
+
+    sources: list[str]
+    incoming: dict[str, int] = field(default_factory=dict)
+    added: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def unchanged(self) -> bool:
+        return not any(self.added.values()) and not any(self.changed.values())
+
+    def frame(self) -> pd.DataFrame:
+        names = sorted(self.incoming)
+        return pd.DataFrame({
+            "table": names,
+            "incoming": [self.incoming[n] for n in names],
+            "added": [self.added.get(n, 0) for n in names],
+            "changed": [self.changed.get(n, 0) for n in names],
+        })
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What analyses, loaders and maps may ask of a store."""
+
+    backend: str
+    schema: Schema
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The whole table, typed per the schema (an empty frame with the right columns if none)."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Row counts by table name."""
+        ...
+
+    def load(self, checked: list[Checked], progress: Progress | None = None) -> LoadReport:
+        """Merge validated tables into the graph: all or nothing, idempotent."""
+        ...
+
+    def describe(self) -> str:
+        """Where the data lives, for output metadata (a path or a server URI without secrets)."""
+        ...

@@ -1,0 +1,85 @@
+"""The CSV bundle as one Excel workbook: one sheet per table, named for the table.
+
+Analysts keep these tables in Excel, so the workbook is read directly (openpyxl, read-only mode,
+values not formulas). Row numbers in errors are spreadsheet row numbers, header = 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graphmodel.errors import Problem
+from graphmodel.schema import Schema
+from graphmodel.validate import RawTable
+from loaders.result import ReadResult
+
+NAME = "xlsx"
+
+
+def sniff(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def _text(value: object) -> str:
+    """Cell value as the text a CSV would have held (dates as ISO, whole floats without '.0')."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def read(path: Path, schema: Schema, **_: object) -> ReadResult:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        return ReadResult([], [Problem(str(path), None, None, f"cannot open as an Excel workbook: {exc}")])
+    except Exception as exc:  # zipfile.BadZipFile and friends: not a workbook at all
+        return ReadResult([], [Problem(str(path), None, None, f"cannot open as an Excel workbook: {exc}")])
+    raws: list[RawTable] = []
+    problems: list[Problem] = []
+    tables = schema.tables
+    try:
+        for ws in wb.worksheets:
+            where = f"{path} [sheet {ws.title}]"
+            if ws.title not in tables:
+                problems.append(Problem(where, None, None, f"unknown table '{ws.title}'; sheets are "
+                                        "named for tables: " + ", ".join(tables)))
+                continue
+            rows = ws.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                problems.append(Problem(where, None, None, "sheet is empty (no header row)"))
+                continue
+            names = [_text(h).strip() for h in header]
+            while names and names[-1] == "":
+                names.pop()
+            if "" in names:
+                problems.append(Problem(where, 1, None, "header has a blank column name"))
+                continue
+            data, numbers = [], []
+            for i, row in enumerate(rows, start=2):
+                cells = [_text(v) for v in row[: len(names)]]
+                if not any(c.strip() for c in cells):
+                    continue
+                cells += [""] * (len(names) - len(cells))
+                data.append(cells)
+                numbers.append(i)
+            frame = pd.DataFrame(data, columns=names, dtype=object)
+            raws.append(RawTable(ws.title, where, frame, np.asarray(numbers, dtype=int)))
+    finally:
+        wb.close()
+    return ReadResult(raws, problems)

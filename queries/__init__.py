@@ -1,0 +1,1 @@
+"""The analyses: each module answers one family of questions and returns DataFrames."""

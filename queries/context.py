@@ -1,0 +1,121 @@
+"""Shared context for analyses: schools with their geography and kind, and the common filters.
+
+Every analysis filters and breaks down by the same things (region, LA, trust, phase, type), and
+classifies establishments the same way (mainstream, special, alternative provision, independent),
+so that lives here once. Kinds follow GIAS establishment type names, so real GIAS data and
+synthetic bundles are classified identically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from graphmodel.errors import SendgraphError
+from graphmodel.store import GraphStore
+
+SPECIAL_TYPES = {
+    "Community special school", "Foundation special school", "Non-maintained special school",
+    "Academy special converter", "Academy special sponsor led", "Free schools special",
+}
+AP_TYPES = {
+    "Pupil referral unit", "Academy alternative provision converter",
+    "Academy alternative provision sponsor led", "Free schools alternative provision",
+}
+STATE_GROUPS = {"Local authority maintained schools", "Academies", "Free Schools", "Special schools"}
+INDEPENDENT_GROUPS = {"Independent schools"}
+BREAKDOWNS = ("region", "la", "phase", "type", "trust", "kind")
+
+
+def school_kind(type_: pd.Series, type_group: pd.Series) -> pd.Series:
+    """mainstream / special / ap / independent / other, from GIAS type and type group names.
+
+    "mainstream" means a state-funded mainstream school (maintained, academy or free school): the
+    schools that SEND Regulations 2014 reg. 49 requires to have a qualified SENCO.
+    """
+    t = type_.fillna("")
+    g = type_group.fillna("")
+    kind = pd.Series("other", index=type_.index, dtype="string")
+    kind[g.isin(STATE_GROUPS)] = "mainstream"
+    kind[g.isin(INDEPENDENT_GROUPS) | t.str.startswith("Other independent")] = "independent"
+    kind[t.isin(SPECIAL_TYPES) | t.str.contains("special", case=False)
+         & ~g.isin(INDEPENDENT_GROUPS)] = "special"
+    kind[t.isin(AP_TYPES) | t.str.contains("alternative provision", case=False)] = "ap"
+    return kind
+
+
+def schools_frame(store: GraphStore) -> pd.DataFrame:
+    """Schools with la_name, region_code, region_name, trust_name and kind columns added."""
+    schools = store.table("schools")
+    las = store.table("local_authorities")[["code", "name", "region_code"]].rename(
+        columns={"code": "la_code", "name": "la_name"})
+    regions = store.table("regions")[["code", "name"]].rename(
+        columns={"code": "region_code", "name": "region_name"})
+    trusts = store.table("trusts")[["trust_id", "name"]].rename(columns={"name": "trust_name"})
+    out = schools.merge(las, on="la_code", how="left").merge(regions, on="region_code", how="left")
+    out = out.merge(trusts, on="trust_id", how="left")
+    out["kind"] = school_kind(out["type"], out["type_group"])
+    return out
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters every analysis accepts. Each matches a code or a name, case-insensitively."""
+
+    region: str | None = None
+    la: str | None = None
+    trust: str | None = None
+    phase: str | None = None
+    type: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, str]:
+        d = {k: v for k, v in (("region", self.region), ("la", self.la), ("trust", self.trust),
+                               ("phase", self.phase), ("type", self.type)) if v}
+        return {**d, **self.extra}
+
+
+def _match(frame: pd.DataFrame, value: str, columns: list[str], what: str) -> pd.Series:
+    want = value.strip().casefold()
+    hit = pd.Series(False, index=frame.index)
+    for c in columns:
+        hit |= frame[c].astype("string").str.casefold().eq(want).fillna(False)
+    if not hit.any() and len(frame):
+        raise SendgraphError(f"no schools match {what} '{value}'")
+    return hit
+
+
+def apply_filters(schools: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The rows of :func:`schools_frame` that match ``filters``."""
+    mask = pd.Series(True, index=schools.index)
+    if filters.region:
+        mask &= _match(schools, filters.region, ["region_code", "region_name"], "region")
+    if filters.la:
+        mask &= _match(schools, filters.la, ["la_code", "la_name"], "local authority")
+    if filters.trust:
+        mask &= _match(schools, filters.trust, ["trust_id", "trust_name"], "trust")
+    if filters.phase:
+        mask &= _match(schools, filters.phase, ["phase"], "phase")
+    if filters.type:
+        mask &= _match(schools, filters.type, ["type", "type_group", "kind"], "type")
+    return schools[mask]
+
+
+BY_COLUMNS = {
+    "region": ["region_code", "region_name"],
+    "la": ["region_code", "region_name", "la_code", "la_name"],
+    "phase": ["phase"],
+    "type": ["type"],
+    "trust": ["trust_id", "trust_name"],
+    "kind": ["kind"],
+}
+
+
+def by_columns(by: str | None) -> list[str]:
+    """The grouping columns for ``--by`` (LA rows carry region too, so they join to DfE files)."""
+    if by is None:
+        return []
+    if by not in BY_COLUMNS:
+        raise SendgraphError(f"--by must be one of: {', '.join(BY_COLUMNS)}")
+    return BY_COLUMNS[by]

@@ -1,0 +1,46 @@
+"""Backend dispatch for analyses: one public function, several implementations.
+
+Like networkx's ``_dispatchable``: an analysis is written once for DataFrames (which every store
+can provide) and decorated with :func:`analysis`; a server backend may register a native version
+(parameterised Cypher) with :func:`implementation`. Callers call the public function and never
+branch on the backend. The differential tests run both and compare.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+F = TypeVar("F", bound=Callable)
+_IMPLEMENTATIONS: dict[str, dict[str, Callable]] = {}
+
+
+def analysis(func: F) -> F:
+    """Register ``func`` as the embedded (DataFrame) implementation of the analysis of its name."""
+    name = f"{func.__module__}.{func.__qualname__}"
+    impls = _IMPLEMENTATIONS.setdefault(name, {})
+    impls["embedded"] = func
+
+    @functools.wraps(func)
+    def dispatch(store, *args, **kwargs):
+        impl = impls.get(getattr(store, "backend", "embedded"), func)
+        return impl(store, *args, **kwargs)
+
+    dispatch.implementations = impls  # type: ignore[attr-defined]
+    dispatch.embedded = func  # type: ignore[attr-defined]
+    return dispatch  # type: ignore[return-value]
+
+
+def implementation(public: Callable, *backends: str) -> Callable[[F], F]:
+    """Register a native implementation of ``public`` for the named backends."""
+    def register(func: F) -> F:
+        for backend in backends:
+            public.implementations[backend] = func  # type: ignore[attr-defined]
+        return func
+    return register
+
+
+def analyses() -> dict[str, dict[str, Callable]]:
+    """Every registered analysis and its implementations, by backend (for tests and docs)."""
+    return _IMPLEMENTATIONS

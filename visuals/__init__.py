@@ -1,0 +1,1 @@
+"""Interactive HTML maps and reports."""
