@@ -134,6 +134,8 @@ class Workspace:
         """Write ``tables`` as a new version and switch to it atomically."""
         with self._locked():
             old = self._current()
+            # a load killed after writing its version but before the switch leaves an orphan
+            self._cleanup(keep=old.name if old is not None else None)
             n = 1
             if old is not None:
                 n = int(old.name.lstrip("v")) + 1
@@ -143,7 +145,6 @@ class Workspace:
                 shutil.rmtree(tmp)
             tmp.mkdir()
             manifest_tables = {}
-            old_manifest = self.manifest().get("tables", {}) if old else {}
             for name, frame in tables.items():
                 if frame.empty:
                     continue
@@ -165,7 +166,6 @@ class Workspace:
                           "added": report.added, "changed": report.changed})
             manifest = {"format": FORMAT, "schema_version": self.schema.version,
                         "tables": manifest_tables, "loads": loads[-100:]}
-            del old_manifest
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             _fsync_dir(tmp)
             os.rename(tmp, new)
@@ -178,7 +178,7 @@ class Workspace:
             self._cache.clear()
             self._cleanup(keep=new.name)
 
-    def _cleanup(self, keep: str) -> None:
+    def _cleanup(self, keep: str | None) -> None:
         """Remove versions and half-written directories other than the live one."""
         for child in self.path.iterdir():
             if child.name == keep or not child.is_dir():
