@@ -35,7 +35,8 @@ def only(problems, column=None):
     ([{**SCHOOL, "name": ""}], "name", 2, "required"),
     ([SCHOOL, {**SCHOOL, "name": "Again"}], "urn", 3, "duplicate key"),
     ([{**SCHOOL, "la_code": "E99999999"}], "la_code", 2, "dangling reference"),
-    ([{**SCHOOL, "open_date": "2020-09-01", "close_date": "2019-08-31"}], "close_date", 2, "before open_date"),
+    ([{**SCHOOL, "open_date": "2020-09-01", "close_date": "2019-08-31"}], "close_date", 2,
+     "before open_date"),
 ])
 def test_school_problems_name_file_row_and_column(workspace, bundle_writer, rows, column, row, text):
     bundle = bundle_writer({"schools": rows})

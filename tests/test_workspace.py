@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from graphmodel import ingest
+from graphmodel.errors import ValidationFailed
 from graphmodel.workspace import Workspace
 from tests.test_load_formats import MINI
 
@@ -66,7 +67,7 @@ def test_failed_load_leaves_the_workspace_exactly_as_it_was(workspace, bundle_wr
     bad = bundle_writer({"schools": [{"urn": 9000009, "name": "New", "la_code": "E06000001"}],
                          "posts": [{"person_id": "NOBODY", "urn": 9000009, "role": "SENCO",
                                     "start_date": "2020-01-01"}]})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationFailed):
         ingest.load(workspace, [(bad, "auto")])
     assert sorted(p.relative_to(workspace.path) for p in workspace.path.rglob("*")) == files_before
     assert_same(before, snapshot(workspace))
