@@ -18,7 +18,7 @@ from graphmodel.catalogue import catalogue_raws
 from graphmodel.errors import Problem, ValidationFailed
 from graphmodel.schema import Schema, foreign_keys
 from graphmodel.store import GraphStore, LoadReport, Progress
-from graphmodel.validate import Checked, check_references, coerce_table
+from graphmodel.validate import Checked, KeySet, check_references, coerce_table
 from loaders.registry import read_input
 
 
@@ -86,7 +86,7 @@ def prepare(store: GraphStore, paths: list[tuple[Path, str]], *, today: dt.date 
         keep = pd.Series(True, index=chk.frame.index)
         for column, target, target_key in foreign_keys(schema, schema.table(chk.table)):
             col = chk.frame[column]
-            keep &= col.isna() | col.isin(available[(target, target_key)])
+            keep &= col.isna().to_numpy() | available[(target, target_key)].contains(col)
         skipped = int((~keep).sum())
         if skipped:
             result.notes.append(f"{chk.source}: {skipped} rows refer to schools not in the graph "
@@ -98,7 +98,7 @@ def prepare(store: GraphStore, paths: list[tuple[Path, str]], *, today: dt.date 
 
 
 def _available_keys(store: GraphStore, schema: Schema, checked: list[Checked]
-                    ) -> dict[tuple[str, str], pd.Index]:
+                    ) -> dict[tuple[str, str], KeySet]:
     """Keys each referenced table will hold after the load: what is stored plus what comes in."""
     out: dict[tuple[str, str], pd.Index] = {}
     for chk in checked:
@@ -107,7 +107,7 @@ def _available_keys(store: GraphStore, schema: Schema, checked: list[Checked]
                 continue
             parts = [store.table(target)[target_key]]
             parts += [c.frame[target_key] for c in checked if c.table == target]
-            out[(target, target_key)] = pd.Index(pd.concat(parts, ignore_index=True).dropna().unique())
+            out[(target, target_key)] = KeySet(pd.concat(parts, ignore_index=True))
     return out
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphmodel.errors import Problem
 from graphmodel.schema import Property, Schema, Table, foreign_keys
@@ -194,8 +196,31 @@ def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) ->
     return Checked(raw.table, src, out, rows, problems, raw.drop_dangling)
 
 
+class KeySet:
+    """The keys a table will hold, with a fast membership test for a whole column.
+
+    pandas' ``isin`` on Arrow-backed strings falls back to a Python loop (≈20 s for 1.5M posts
+    against 1M people); pyarrow's ``is_in`` does the same in about a second.
+    """
+
+    def __init__(self, values: pd.Series):
+        self.index = pd.Index(values.dropna().unique())
+        self._arrow: pa.Array | None = None
+
+    def contains(self, col: pd.Series) -> np.ndarray:
+        """Boolean mask: which non-missing values of ``col`` are keys (missing values give False)."""
+        if isinstance(col.dtype, pd.StringDtype) or col.dtype == object:
+            if self._arrow is None:
+                self._arrow = pa.array(self.index.astype("string").to_numpy(dtype=object, na_value=None),
+                                       type=pa.string())
+            arr = pa.array(col.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+            found = pc.is_in(arr, value_set=self._arrow).to_numpy(zero_copy_only=False)
+            return found & col.notna().to_numpy()
+        return col.isin(self.index).to_numpy(dtype=bool) & col.notna().to_numpy()
+
+
 def check_references(schema: Schema, checked: list[Checked],
-                     available: dict[tuple[str, str], pd.Index]) -> list[Problem]:
+                     available: dict[tuple[str, str], KeySet]) -> list[Problem]:
     """Dangling references in the incoming rows. ``available`` holds, for each (table, key column),
     the keys that table will have after the load (stored plus incoming)."""
     problems: list[Problem] = []
@@ -205,9 +230,10 @@ def check_references(schema: Schema, checked: list[Checked],
             col = chk.frame[column]
             if not col.notna().any():
                 continue
-            dangling = col.notna() & ~col.isin(available[(target, target_key)])
-            problems += _problems(dangling.to_numpy(), chk.rows, chk.frame.astype("string"),
-                                  chk.source, column,
-                                  lambda v, t=target: f"'{v}' does not match any {t} "
-                                  f"(dangling reference)")
+            dangling = col.notna().to_numpy() & ~available[(target, target_key)].contains(col)
+            if dangling.any():
+                problems += _problems(dangling, chk.rows, chk.frame[[column]].astype("string"),
+                                      chk.source, column,
+                                      lambda v, t=target: f"'{v}' does not match any {t} "
+                                      f"(dangling reference)")
     return problems
