@@ -26,6 +26,7 @@ TRUE = {"true", "t", "yes", "y", "1"}
 FALSE = {"false", "f", "no", "n", "0"}
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
 MAX_PROBLEMS_PER_CHECK = 200
+DATE_MIN, DATE_MAX = pd.Timestamp("1800-01-01"), pd.Timestamp("2200-12-31")
 
 
 @dataclass
@@ -91,7 +92,8 @@ def parse_dates(text: pd.Series) -> pd.Series:
         if not todo.any():
             break
         parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
+        # outside these years a date is a typo, and cannot be held as datetime64[ns] anyway
+        ok = parsed.notna() & (parsed >= DATE_MIN) & (parsed <= DATE_MAX)
         result.loc[ok[ok].index] = parsed[ok].astype("datetime64[ns]")
         todo.loc[ok[ok].index] = False
     return result
@@ -124,7 +126,7 @@ def _coerce_column(prop: Property, text: pd.Series) -> tuple[pd.Series, pd.Serie
 
 
 TYPE_HINT = {"int": "a whole number", "float": "a number", "bool": "true or false",
-             "date": "a date (YYYY-MM-DD or DD-MM-YYYY)"}
+             "date": "a date from 1800 to 2200 (YYYY-MM-DD or DD-MM-YYYY)"}
 
 
 def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) -> Checked:

@@ -24,7 +24,9 @@ def read_text_csv(path: Path, encoding: str = "utf-8-sig", label: str | None = N
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
-        text = raw.decode(encoding)
+        # A byte-order mark says UTF-8 whatever the format's usual encoding (a GIAS file re-saved
+        # from Excel as "CSV UTF-8" starts with one).
+        text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         hint = ("save it as 'CSV UTF-8'" if encoding.startswith("utf") else
@@ -33,18 +35,18 @@ def read_text_csv(path: Path, encoding: str = "utf-8-sig", label: str | None = N
                               f" at byte {exc.start}); {hint}")]
     if not text.strip():
         return None, [Problem(name, None, None, "file is empty (no header row)")]
+    header = [c.strip() for c in next(csv.reader(io.StringIO(text)), [])]
+    if "" in header:
+        return None, [Problem(name, 1, None, "header has a blank column name")]
+    dups = sorted({c for c in header if header.count(c) > 1})
+    if dups:
+        return None, [Problem(name, 1, dups[0], "column appears twice in the header")]
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
                             skip_blank_lines=True, engine="c")
     except pd.errors.ParserError as exc:
         return None, [Problem(name, _parser_error_line(str(exc)), None, f"malformed CSV: {exc}")]
-    frame.columns = [str(c).strip() for c in frame.columns]
-    unnamed = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
-    if unnamed:
-        return None, [Problem(name, 1, None, "header has a blank column name")]
-    dups = frame.columns[frame.columns.duplicated()].tolist()
-    if dups:
-        return None, [Problem(name, 1, str(dups[0]), "column appears twice in the header")]
+    frame.columns = header
     return frame, []
 
 
