@@ -1,0 +1,167 @@
+"""Calibration: the survey figures measured on a hand-built graph, and on a generated region.
+
+Part 1 checks ``queries.survey_figures`` itself on a graph small enough to work out by hand.
+Part 2 generates the North East (the smallest region: about 1,100 schools, 1,050 SENCOs, 50 sensory
+and 40 PD specialists) and checks each figure against DOMAIN.md's target.
+
+Tolerances (part 2). The generator assigns each share *exactly* within the population it builds
+(stratified, not sampled), so the only expected error is rounding plus people the definitions
+count differently (a federation SENCO counted once). The test still uses the margin a simple random
+sample of that size would have, 1.96 * sqrt(p(1-p)/n) (95%), which is the honest tolerance for a
+survey figure at that n: about +/-3.0 points for 1,050 SENCOs, +/-3.6 for 744 primary SENCOs, +/-6.3
+for 150 secondary SENCOs, +/-11 for ~50 sensory and +/-13 for ~40 PD specialists, +/-2.3 for 1,100
+schools. Mean tenure uses 1.96 * sd / sqrt(n) from the generated SENCOs (about +/-0.5 years).
+At national scale (docs/synthetic-data.md) every figure is within 2 points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from graphmodel import ingest
+from graphmodel.synthetic import generate
+from graphmodel.workspace import Workspace
+from queries.survey_figures import senco_table, survey_figures
+
+AS_OF = dt.date(2025, 9, 1)
+
+
+def _years(start: dt.date) -> float:
+    return (AS_OF - start).days / 365.25
+
+
+def test_figures_on_a_hand_built_graph(bundle_writer, workspace):
+    schools = [
+        {
+            "urn": 9000001,
+            "name": "A",
+            "la_code": "E06000001",
+            "phase": "Primary",
+            "type": "Community school",
+            "type_group": "Local authority maintained schools",
+            "status": "Open",
+        },
+        {
+            "urn": 9000002,
+            "name": "B",
+            "la_code": "E06000001",
+            "phase": "Secondary",
+            "type": "Academy converter",
+            "type_group": "Academies",
+            "status": "Open",
+        },
+        {
+            "urn": 9000003,
+            "name": "C",
+            "la_code": "E06000001",
+            "phase": "Not applicable",
+            "type": "Community special school",
+            "type_group": "Special schools",
+            "status": "Open",
+        },
+    ]
+    people = [{"person_id": f"P{i}"} for i in range(1, 8)]
+    posts = [
+        # P1: SENCO since 2005 (exempt), on the SLT, also a class teacher; no award
+        {"person_id": "P1", "urn": 9000001, "role": "SENCO", "start_date": "2005-01-01", "slt": "true"},
+        {"person_id": "P1", "urn": 9000001, "role": "CLASS_TEACHER", "start_date": "2000-09-01"},
+        # P2: SENCO since 2020 with NASENCO; not on the SLT, no other role
+        {"person_id": "P2", "urn": 9000002, "role": "SENCO", "start_date": "2020-01-01", "slt": "false"},
+        # P3: six months as SENCO in 2010 (not more than 12 months), SENCO again since 2022, no award
+        {
+            "person_id": "P3",
+            "urn": 9000001,
+            "role": "SENCO",
+            "start_date": "2010-01-01",
+            "end_date": "2010-06-30",
+        },
+        {"person_id": "P3", "urn": 9000003, "role": "SENCO", "start_date": "2022-09-01"},
+        # P4: a head, not a SENCO; P5 a QTVI class teacher; P7 a PD specialist
+        {"person_id": "P4", "urn": 9000002, "role": "HEAD", "start_date": "2015-09-01", "slt": "true"},
+        {"person_id": "P5", "urn": 9000003, "role": "QTVI_TEACHER", "start_date": "2018-09-01"},
+        {"person_id": "P7", "urn": 9000003, "role": "PD_SPECIALIST", "start_date": "2019-09-01"},
+    ]
+    quals = [
+        {"person_id": "P2", "qualification": "NASENCO", "awarded_date": "2021-06-01"},
+        {"person_id": "P5", "qualification": "MQ_VI", "awarded_date": "2019-06-01"},
+        {"person_id": "P7", "qualification": "PGCERT_SEN", "awarded_date": "2015-06-01"},
+    ]
+    path = bundle_writer(
+        {
+            "schools": schools,
+            "people": people,
+            "posts": posts,
+            "person_qualifications": quals,
+            "services": [{"service_id": "S1", "name": "Sensory", "la_code": "E06000001", "kind": "sensory"}],
+            "service_posts": [
+                {"person_id": "P6", "service_id": "S1", "role": "ADVISORY_HI", "start_date": "2016-01-01"}
+            ],
+            "networks": [{"network_id": "F1", "name": "Forum", "kind": "senco_forum", "send": "true"}],
+            "school_memberships": [
+                {"urn": 9000001, "network_id": "F1", "tier": "attended_training", "start_date": "2019-01-01"},
+                {"urn": 9000003, "network_id": "F1", "tier": "mailing_list", "start_date": "2019-01-01"},
+            ],
+            "peer_reviews": [{"reviewer_urn": 9000001, "reviewed_urn": 9000002, "date": "2023-05-01"}],
+        }
+    )
+    ingest.load(workspace, [(path, "auto")], today=AS_OF)
+    got = survey_figures(workspace, AS_OF).set_index("figure")
+
+    def share(name: str) -> tuple[int, int]:
+        return int(got.loc[name, "numerator"]), int(got.loc[name, "denominator"])
+
+    assert share("senco_award_held_or_studying") == (1, 3)  # P2
+    assert share("senco_neither_not_exempt") == (1, 3)  # P3 (181 earlier days, after 2009)
+    assert share("senco_on_slt") == (1, 3)  # P1
+    assert share("senco_on_slt_primary") == (1, 1)  # P1's main school is primary
+    assert share("senco_on_slt_secondary") == (0, 1)  # P2
+    assert share("senco_with_another_role") == (1, 3)  # P1 also teaches
+    tenure = (_years(dt.date(2005, 1, 1)) + _years(dt.date(2020, 1, 1)) + _years(dt.date(2010, 1, 1))) / 3
+    assert got.loc["senco_mean_tenure_years", "value"] == pytest.approx(tenure)
+    assert share("sensory_specialists_no_sensory_qualification") == (1, 2)  # P6 holds nothing
+    assert share("pd_specialists_no_relevant_qualification") == (0, 1)
+    assert share("schools_not_networking") == (1, 3)  # C is only on a mailing list
+    assert share("wss_schools_downloaded_or_trained") == (0, 3)
+    table = senco_table(workspace, AS_OF)
+    assert table.loc["P3", "prior_days"] == 181
+
+
+@pytest.fixture(scope="session")
+def north_east(tmp_path_factory) -> Workspace:
+    root = tmp_path_factory.mktemp("north_east")
+    report = generate("region", 42, root / "bundle", region="North East")
+    store = Workspace(root / "ws")
+    ingest.load(store, [(report.out, "auto")], today=AS_OF)
+    return store
+
+
+@pytest.mark.slow
+def test_region_hits_every_target_within_its_sampling_margin(north_east):
+    got = survey_figures(north_east, AS_OF).set_index("figure")
+    for figure, row in got.iterrows():
+        n = int(row["denominator"])
+        assert n > 0, figure
+        if figure == "senco_mean_tenure_years":
+            sencos = senco_table(north_east, AS_OF)
+            years = (np.datetime64(AS_OF) - sencos["first_start"].to_numpy().astype("datetime64[D]")).astype(
+                float
+            ) / 365.25
+            tol = 1.96 * years.std(ddof=1) / math.sqrt(n)
+        else:
+            p = row["target"]
+            tol = 1.96 * math.sqrt(p * (1 - p) / n)
+        assert abs(row["value"] - row["target"]) <= tol, (figure, row["value"], row["target"], tol)
+
+
+@pytest.mark.slow
+def test_region_population_is_big_enough_for_the_margins(north_east):
+    """The margins above assume these sizes; if the generator shrinks, the test must say so."""
+    got = survey_figures(north_east, AS_OF).set_index("figure")["denominator"]
+    assert got["senco_on_slt"] >= 900 and got["senco_on_slt_secondary"] >= 100
+    assert got["sensory_specialists_no_sensory_qualification"] >= 30
+    assert got["pd_specialists_no_relevant_qualification"] >= 25
+    assert got["schools_not_networking"] >= 1000
