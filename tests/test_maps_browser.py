@@ -1,0 +1,177 @@
+"""Every map opened in headless Chromium: it draws, logs no error, fetches nothing, runs no data.
+
+Skipped only when Chromium is not installed (CI installs Debian's chromium). Driven by
+tests/browser.py over the DevTools pipe; the screenshot check counts non-white pixels in the map
+area (left of the legend, below the header) so a page whose canvas stayed blank fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+from browser import Browser, chromium_path, drawn_pixels
+from maps_fixture import XSS, load_fixture
+
+from visuals.audit_map import audit_map
+from visuals.network_map import network_map
+from visuals.region_map import region_map
+from visuals.routes_map import routes_map
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed"),
+]
+AS_OF = dt.date(2024, 1, 1)
+TIERS = pd.DataFrame(
+    {
+        "urn": [100001, 100002, 100003],
+        "highest_tier": ["trained_reviewer", "mailing_list", None],
+        "tier_rank": [5, 2, 0],
+    }
+)
+SENCO = pd.DataFrame({"urn": [100001, 100002, 100003], "status": ["overdue", "compliant", "no_senco"]})
+SENSORY = pd.DataFrame(
+    {
+        "person_id": ["P1", "P2"],
+        "role": ["QTVI_TEACHER", "ADVISORY_HI"],
+        "need": ["VI", "HI"],
+        "urn": [100002, None],
+        "service_id": [None, "S1"],
+        "la_code": ["E06000001"] * 2,
+        "region_code": ["E12000001"] * 2,
+        "status": ["unqualified", "within_allowance"],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Browser(timeout=60) as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory):
+    from graphmodel.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("maps")
+    store = load_fixture(Workspace(root / "ws"), root / "bundle")
+    return {
+        "region": region_map(store, "North East", root / "region.html", as_of=AS_OF, status_frame=TIERS),
+        "region_senco": region_map(
+            store, "North East", root / "rs.html", colour="senco", as_of=AS_OF, status_frame=SENCO
+        ),
+        "national": region_map(
+            store, "England", root / "national.html", as_of=AS_OF, status_frame=TIERS, aggregate_limit=3
+        ),
+        "network": network_map(store, "N1", root / "network.html", as_of=AS_OF),
+        "routes": routes_map(store, root / "routes.html", as_of=AS_OF),
+        "audit_senco": audit_map(store, "senco", root / "as.html", as_of=AS_OF, frame=SENCO),
+        "audit_sensory": audit_map(store, "sensory", root / "ax.html", as_of=AS_OF, frame=SENSORY),
+    }
+
+
+def map_area_pixels(png: bytes) -> tuple[int, float]:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    out = io.BytesIO()
+    image.crop((0, 70, 960, image.height)).save(out, "PNG")  # the canvas, without header and legend
+    return drawn_pixels(out.getvalue())
+
+
+@pytest.mark.parametrize(
+    "name", ["region", "region_senco", "national", "network", "routes", "audit_senco", "audit_sensory"]
+)
+def test_map_draws_without_errors_or_requests(browser, maps, name):
+    report = browser.open(maps[name], values={"nodes": "window.sendgraphMap.nodes.length"})
+    assert report.ready, f"{name} never finished drawing"
+    assert report.errors == []
+    assert report.external_requests == [] and report.requests == [report.url]
+    assert report.values["nodes"] >= 2
+    pixels, variance = map_area_pixels(report.screenshot)
+    assert pixels > 1500 and variance > 20, (pixels, variance)
+
+
+def test_hostile_school_name_is_text_and_search_finds_it(browser, maps):
+    report = browser.open(
+        maps["region"],
+        values={
+            "imgs": "document.querySelectorAll('img').length",
+            "found": "(function(){var b=document.getElementById('search');b.value='onerror';"
+            "b.dispatchEvent(new KeyboardEvent('keydown',{key:'Enter'}));"
+            "return [document.getElementById('search-status').textContent,"
+            " window.sendgraphMap.network.getSelectedNodes()];})()",
+            "label": "window.sendgraphMap.nodes.get('School:100001').label",
+        },
+    )
+    assert report.dialogs == [] and report.errors == []
+    assert report.values["imgs"] == 0
+    assert report.values["found"] == ["1 found", ["School:100001"]]
+    assert report.values["label"] == XSS[:32]
+
+
+def test_legend_checkbox_hides_its_nodes(browser, maps):
+    report = browser.open(
+        maps["region"],
+        values={
+            "hidden": (
+                "(function(){var b=document.querySelector('input[data-cat=\"tier:none\"]');b.click();"
+                "var m=window.sendgraphMap.nodes;"
+                "return [m.get('School:100003').hidden, m.get('School:100001').hidden];})()"
+            )
+        },
+    )
+    assert report.errors == []
+    assert report.values["hidden"] == [True, False]  # only Hill Secondary is outside every network
+
+
+@pytest.mark.slow
+def test_big_region_opens_with_precomputed_layout(browser, tmp_path):
+    from graphmodel.workspace import Workspace
+
+    las = ["E06000001", "E06000002", "E06000003", "E06000004", "E06000005"]
+    schools = [
+        {
+            "urn": 200000 + i,
+            "name": f"School {i}",
+            "la_code": las[i % 5],
+            "phase": "Primary",
+            "type": "Community school",
+            "type_group": "Local authority maintained schools",
+            "ehcp_pupils": i % 7,
+            "sen_support_pupils": i % 40,
+        }
+        for i in range(1800)
+    ]
+    store = load_fixture(Workspace(tmp_path / "ws"), tmp_path / "b", {"schools": schools})
+    tiers = pd.DataFrame({"urn": [s["urn"] for s in schools], "highest_tier": [None] * 1800, "tier_rank": 0})
+    path = region_map(store, "North East", tmp_path / "big.html", as_of=AS_OF, status_frame=tiers)
+    report = browser.open(
+        path,
+        values={"physics": "window.sendgraphMap.data.physics", "nodes": "window.sendgraphMap.nodes.length"},
+    )
+    assert report.ready and report.errors == []
+    assert report.values == {"physics": False, "nodes": 1805}  # 1,800 schools + 5 LAs
+    assert report.load_seconds < 20
+    assert map_area_pixels(report.screenshot)[0] > 5000
+
+
+def test_harness_catches_errors_dialogs_and_requests(browser, tmp_path):
+    """The checks above can fail: a page that errs, alerts and fetches is reported as such."""
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<!DOCTYPE html><body><script>console.error('boom'); alert('x');"
+        "fetch('http://example.invalid/a.js').catch(function(){});"
+        "document.body.dataset.ready='1'; undefinedFunction();</script></body>",
+        encoding="utf-8",
+    )
+    report = browser.open(page)
+    assert "console.error: boom" in report.errors
+    assert "dialog: alert: x" in report.errors
+    assert any("undefinedFunction" in e for e in report.exceptions)
+    assert report.external_requests == ["http://example.invalid/a.js"]
+    assert map_area_pixels(report.screenshot)[0] == 0  # a blank page is seen as blank

@@ -1,0 +1,126 @@
+"""The facts maps show about schools: SEN pupils, participation rung, SENCO status, tooltips.
+
+Statuses come from the analyses (``queries.participation``, ``queries.senco_audit``,
+``queries.sensory_audit``), imported inside functions so a map module imports even where an analysis
+is not installed, and so tests can hand a map a frame worked out by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+from graphmodel.errors import SendgraphError
+from graphmodel.store import GraphStore
+from queries.context import Filters
+from visuals.legend import NO_TIER
+
+SENCO_PREFERENCE = ["compliant", "exempt", "within_window", "overdue", "no_senco", "not_eligible"]
+"""A school's status is its best SENCO's: reg. 49 asks that the school has *a* qualified SENCO."""
+SENSORY_SEVERITY = ["unqualified", "within_allowance", "qualified"]
+"""A school or service shows its worst sensory post: one unqualified teacher is the gap to see."""
+
+
+def sen_pupils(frame: pd.DataFrame) -> pd.Series:
+    """Pupils with an EHC plan plus pupils on SEN support (GIAS SENStat + SENNoStat); 0 if unknown."""
+    return (frame["ehcp_pupils"].fillna(0) + frame["sen_support_pupils"].fillna(0)).astype(int)
+
+
+def node_size(sen: int, base: float = 8.0, scale: float = 2.0, cap: float = 48.0) -> float:
+    """Area grows with SEN pupils (radius ~ sqrt), so big schools do not swamp the map."""
+    return min(cap, base + scale * math.sqrt(max(0, int(sen))))
+
+
+def active(
+    frame: pd.DataFrame, as_of: dt.date, start: str = "start_date", end: str = "end_date"
+) -> pd.DataFrame:
+    """Rows current on ``as_of``: started on or before it (or no start) and not ended by it."""
+    day = pd.Timestamp(as_of)
+    ok = pd.Series(True, index=frame.index)
+    if start in frame:
+        ok &= frame[start].isna() | (frame[start] <= day)
+    if end in frame:
+        ok &= frame[end].isna() | (frame[end] > day)
+    return frame[ok]
+
+
+def school_tiers(
+    store: GraphStore, filters: Filters, as_of: dt.date, frame: pd.DataFrame | None = None
+) -> pd.Series:
+    """urn -> highest participation rung (``none`` if outside every network), per the analysis."""
+    if frame is None:
+        from queries.participation import school_participation
+
+        frame = school_participation(store, filters, as_of)
+    tiers = frame.set_index("urn")["highest_tier"].astype("string").fillna(NO_TIER)
+    return tiers.where(tiers != "", NO_TIER)
+
+
+def senco_statuses(
+    store: GraphStore, filters: Filters, as_of: dt.date, frame: pd.DataFrame | None = None
+) -> tuple[pd.Series, pd.DataFrame]:
+    """(urn -> the school's SENCO status, the per-SENCO audit rows) from the SENCO audit."""
+    if frame is None:
+        try:
+            from queries.senco_audit import senco_audit
+        except ImportError as exc:  # pragma: no cover - the analysis ships with the package
+            raise SendgraphError("the SENCO audit is not available in this installation") from exc
+        frame = senco_audit(store, as_of, filters)
+    rank = {s: i for i, s in enumerate(SENCO_PREFERENCE)}
+    ranked = frame.assign(_r=frame["status"].map(rank).fillna(len(rank)))
+    best = ranked.sort_values("_r").drop_duplicates("urn").set_index("urn")["status"]
+    return best.astype("string"), frame
+
+
+def sensory_frame(
+    store: GraphStore, filters: Filters, as_of: dt.date, frame: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    if frame is None:
+        try:
+            from queries.sensory_audit import sensory_audit
+        except ImportError as exc:  # pragma: no cover
+            raise SendgraphError("the sensory audit is not available in this installation") from exc
+        frame = sensory_audit(store, as_of, filters)
+    return frame
+
+
+def worst_sensory(statuses: pd.Series) -> str:
+    for s in SENSORY_SEVERITY:
+        if (statuses == s).any():
+            return s
+    return "qualified"
+
+
+def count_text(statuses: pd.Series) -> str:
+    """'2 compliant, 1 overdue' in a fixed order (for tooltips)."""
+    counts = statuses.value_counts()
+    return ", ".join(f"{int(n)} {str(s).replace('_', ' ')}" for s, n in sorted(counts.items()))
+
+
+def fmt(value: object) -> str:
+    """A cell as tooltip text: blanks as 'unknown', whole floats without '.0'."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "unknown"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def school_tooltip(row: dict, extra: list[str]) -> str:
+    """The facts behind a school node, one per line (plain text: vis-network shows it as text)."""
+    lines = [
+        f"{fmt(row.get('name'))} (URN {fmt(row.get('urn'))})",
+        f"{fmt(row.get('type'))} · {fmt(row.get('phase'))}",
+        f"LA: {fmt(row.get('la_name'))}",
+    ]
+    if row.get("trust_name") is not None and row.get("trust_name") is not pd.NA:
+        lines.append(f"Trust: {fmt(row.get('trust_name'))}")
+    lines.append(
+        f"Pupils: {fmt(row.get('pupils'))} · EHC plans: {fmt(row.get('ehcp_pupils'))} · "
+        f"SEN support: {fmt(row.get('sen_support_pupils'))}"
+    )
+    return "\n".join(lines + extra)

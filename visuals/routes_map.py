@@ -1,0 +1,193 @@
+"""``sendgraph map routes [--to ROLE]``: the reference progression graph, and what people really did.
+
+DOMAIN.md: "no common route exists: that is the finding to make visible" (UCL 2019: 71 of 685
+SENCOs went straight from ITT into a SEND specialism). The reference steps and the qualifications
+each role requires come from the catalogue tables ``role_progressions`` and ``role_requirements``;
+when career histories (``posts``) are loaded, observed moves (``queries.transitions``) set the edge
+widths, and moves the reference does not know are drawn in grey.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from graphmodel.errors import SendgraphError
+from graphmodel.store import GraphStore
+from queries.context import Filters
+from visuals import legend
+from visuals.facts import fmt
+from visuals.render import MapGraph, Page, render_page, write_page
+
+
+def _observed(store: GraphStore, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    if frame is not None:
+        return frame
+    if not len(store.table("posts")):
+        return None
+    try:
+        from queries.transitions import observed_transitions
+    except ImportError:  # pragma: no cover - the analysis ships with the package
+        return None
+    return observed_transitions(store, Filters())
+
+
+def _set_levels(graph: MapGraph, steps: pd.DataFrame) -> None:
+    """Columns from left to right by the reference steps alone (longest path from an entry role).
+
+    Observed moves can run backwards (SENCO back to class teacher) and would make vis-network's own
+    level sort loop; the reference decides the columns, observed moves are drawn across them. Each
+    qualification sits in the column just right of the first role that requires it.
+    """
+    ref = nx.DiGraph(list(zip(steps["from_role"], steps["to_role"], strict=True)))
+    dag = nx.condensation(ref)  # robust to a cyclic reference table
+    depth: dict[int, int] = {}
+    for c in nx.topological_sort(dag):
+        depth[c] = max((depth[p] + 1 for p in dag.predecessors(c)), default=0)
+    level = {role: 2 * depth[dag.graph["mapping"][role]] for role in ref}
+    for node_id, node in graph.nodes.items():
+        kind, code = node_id.split(":", 1)
+        if kind == "Role":
+            node["level"] = level.get(code, 0)
+    for (a, b, kind) in graph.edges:
+        if kind == "requires":
+            q = graph.nodes[b]
+            q["level"] = min(q.get("level", 10**6), graph.nodes[a]["level"] + 1)
+
+
+def routes_html(
+    store: GraphStore,
+    *,
+    to: str | None = None,
+    as_of: dt.date | None = None,
+    show_names: bool = False,
+    transitions: pd.DataFrame | None = None,
+) -> str:
+    """The HTML of the progression map. ``transitions`` (from_role, to_role, people) replaces the
+    analysis; ``show_names`` has no effect (the map shows roles, never people)."""
+    as_of = as_of or dt.date.today()
+    schema = store.schema
+    kinds = legend.kind_colours(schema)
+    roles = store.table("roles").set_index("code")
+    quals = store.table("qualifications").set_index("code")
+    steps = store.table("role_progressions")
+    reqs = store.table("role_requirements")
+    reqs = reqs[
+        reqs["from_date"].le(pd.Timestamp(as_of))
+        & (reqs["to_date"].isna() | reqs["to_date"].ge(pd.Timestamp(as_of)))
+    ]
+    observed = _observed(store, transitions)
+    g = nx.DiGraph()
+    g.add_nodes_from(roles.index)
+    g.add_edges_from(zip(steps["from_role"], steps["to_role"], strict=True))
+    if observed is not None:
+        g.add_edges_from(zip(observed["from_role"], observed["to_role"], strict=True))
+    keep = set(roles.index)
+    if to:
+        to = to.strip().upper()
+        if to not in roles.index:
+            raise SendgraphError(f"unknown role '{to}'; roles: {', '.join(sorted(roles.index))}")
+        keep = nx.ancestors(g, to) | {to}
+    graph = MapGraph()
+    for code in sorted(keep):
+        r = roles.loc[code] if code in roles.index else {}
+        graph.add_node(
+            f"Role:{code}",
+            code,
+            colour=kinds["Role"],
+            shape="box",
+            category="Role",
+            always_label=True,
+            search=f"{code} {fmt(r.get('name'))}",
+            title=f"{fmt(r.get('name'))} ({code})\ncategory: {fmt(r.get('category'))}"
+            + (f"\nneed: {fmt(r.get('need'))}" if pd.notna(r.get("need")) else ""),
+        )
+    volume = {}
+    if observed is not None and len(observed):
+        volume = {
+            (a, b): int(n)
+            for a, b, n in observed[["from_role", "to_role", "people"]].itertuples(index=False, name=None)
+        }
+    top = max(volume.values(), default=1)
+    reference = set()
+    for row in steps.to_dict("records"):
+        a, b = row["from_role"], row["to_role"]
+        reference.add((a, b))
+        n = volume.get((a, b))
+        graph.add_edge(
+            f"Role:{a}",
+            f"Role:{b}",
+            "progression",
+            arrows=True,
+            width=1 + 9 * n / top if n else 1.5,
+            title=f"{a} -> {b}: typically {fmt(row.get('typical_years'))} years"
+            + (f" via {row['via_qualification']}" if pd.notna(row.get("via_qualification")) else "")
+            + (f"\nobserved: {n} people" if n is not None else ""),
+        )
+    for (a, b), n in volume.items():
+        if (a, b) not in reference:
+            graph.add_edge(
+                f"Role:{a}",
+                f"Role:{b}",
+                "observed",
+                arrows=True,
+                width=1 + 9 * n / top,
+                dashes=True,
+                title=f"{a} -> {b}: {n} people (not a reference step)",
+            )
+    used_quals = set(reqs.loc[reqs["role"].isin(keep), "qualification"])
+    for code in sorted(used_quals):
+        q = quals.loc[code] if code in quals.index else {}
+        graph.add_node(
+            f"Qualification:{code}",
+            code,
+            colour=kinds["Qualification"],
+            shape="ellipse",
+            category="Qualification",
+            always_label=True,
+            search=f"{code} {fmt(q.get('name'))}",
+            title=f"{fmt(q.get('name'))} ({code})\nkind: {fmt(q.get('kind'))}, level {fmt(q.get('level'))}",
+        )
+    for row in reqs[reqs["role"].isin(keep)].to_dict("records"):
+        graph.add_edge(
+            f"Role:{row['role']}",
+            f"Qualification:{row['qualification']}",
+            "requires",
+            dashes=True,
+            arrows=True,
+            title=f"{row['role']} requires {row['qualification']} within {fmt(row.get('within_years'))} "
+            f"years\n{fmt(row.get('note'))}",
+        )
+    _set_levels(graph, steps)
+    kinds_used = ["progression", "requires"] + (
+        ["observed"] if any(k not in reference for k in volume) else []
+    )
+    items = legend.kind_items(schema, ["Role", "Qualification"]) + legend.edge_items(kinds_used)
+    notes = [
+        "Reference steps: role_progressions; requirements in force on the as-of date: role_requirements."
+    ]
+    notes.append(
+        "Edge width: people observed making the move (career histories)."
+        if volume
+        else "No career histories loaded: widths are uniform."
+    )
+    title = "Progression routes" + (f" into {to}" if to else "")
+    return render_page(graph, Page(title, store.describe(), as_of, items, notes, hierarchical=True))
+
+
+def routes_map(
+    store: GraphStore,
+    out: str | Path,
+    *,
+    to: str | None = None,
+    as_of: dt.date | None = None,
+    show_names: bool = False,
+    transitions: pd.DataFrame | None = None,
+) -> Path:
+    """Write the progression map to ``out`` and return its path."""
+    return write_page(
+        routes_html(store, to=to, as_of=as_of, show_names=show_names, transitions=transitions), out
+    )
