@@ -1,0 +1,92 @@
+"""Benchmark: each qualification audit at national scale on the embedded workspace.
+
+    python bench/audits.py                          # generate + load a national bundle, then time
+    python bench/audits.py --workspace WS           # an already loaded workspace
+    python bench/audits.py --bundle DIR             # load an existing bundle first
+
+Times (best of --repeat runs, with the workspace's tables already read, as in a server or notebook
+session; the first "cold" run including Parquet reads is printed too), output rows, rows/s and peak
+RSS. Target (issue 4): <= 2 s per audit on the embedded store on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from graphmodel import ingest
+from graphmodel.workspace import Workspace
+from queries.capacity import capacity_against_need
+from queries.deadlines import deadlines
+from queries.pd_audit import pd_audit, pd_summary
+from queries.senco_audit import senco_audit, senco_summary
+from queries.sensory_audit import sensory_audit, sensory_summary
+
+
+def audits(as_of: dt.date) -> dict:
+    return {
+        "senco_audit": lambda s: senco_audit(s, as_of),
+        "senco_summary(la)": lambda s: senco_summary(senco_audit(s, as_of), "la"),
+        "sensory_audit": lambda s: sensory_audit(s, as_of),
+        "sensory_summary(la)": lambda s: sensory_summary(sensory_audit(s, as_of), "la"),
+        "pd_audit": lambda s: pd_summary(pd_audit(s, as_of), "region"),
+        "capacity(la)": lambda s: capacity_against_need(s, as_of, level="la"),
+        "capacity(region)": lambda s: capacity_against_need(s, as_of, level="region"),
+        "deadlines(6m, school)": lambda s: deadlines(s, as_of, "6m"),
+        "deadlines(1y, la)": lambda s: deadlines(s, as_of, "1y", by="la"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workspace", type=Path)
+    ap.add_argument("--bundle", type=Path)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--as-of", default="2025-09-01")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    as_of = dt.date.fromisoformat(args.as_of)
+    ws_path = args.workspace
+    if ws_path is None:
+        tmp = Path(tempfile.mkdtemp(prefix="sendgraph-bench-audits-"))
+        bundle = args.bundle
+        if bundle is None:
+            bundle = tmp / "bundle"
+            t = time.perf_counter()
+            subprocess.run(["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed),
+                            "--out", str(bundle)], check=True, stdout=subprocess.DEVNULL)
+            print(f"generated national bundle in {time.perf_counter() - t:.1f}s ({bundle})")
+        ws_path = tmp / "workspace"
+        t = time.perf_counter()
+        ingest.load(Workspace(ws_path), [(bundle, "auto")])
+        print(f"loaded into {ws_path} in {time.perf_counter() - t:.1f}s")
+    store = Workspace(ws_path)
+    counts = store.counts()
+    print(f"workspace: {ws_path}; schools {counts['schools']:,}, people {counts['people']:,}, "
+          f"posts {counts['posts']:,}, qualifications {counts['person_qualifications']:,}; "
+          f"machine: {os.cpu_count()} cores; as of {as_of}")
+    print(f"{'audit':<24} {'rows':>8} {'cold s':>7} {'warm s':>7} {'in rows/s':>11} {'peak RSS':>9}")
+    for name, run in audits(as_of).items():
+        fresh = Workspace(ws_path)  # cold: reads Parquet
+        t = time.perf_counter()
+        run(fresh)
+        cold = time.perf_counter() - t
+        best = float("inf")
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            out = run(store)
+            best = min(best, time.perf_counter() - t)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        flag = "" if best <= 2.0 else "  > 2 s target"
+        print(f"{name:<24} {len(out):>8,} {cold:>7.2f} {best:>7.2f} {counts['posts'] / best:>11,.0f} "
+              f"{rss:>7,.0f}MB{flag}")
+
+
+if __name__ == "__main__":
+    main()
