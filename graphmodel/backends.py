@@ -16,6 +16,8 @@ from graphmodel.workspace import DEFAULT_WORKSPACE
 
 BACKENDS: dict[str, str] = {
     "embedded": "graphmodel.workspace:Workspace",
+    "neo4j": "graphmodel.server.neo4j_store:open_neo4j",
+    "falkordb": "graphmodel.server.falkordb_store:open_falkordb",
 }
 
 

@@ -1,0 +1,63 @@
+"""The ONE place where Neo4j's and FalkorDB's Cypher differ, as far as sendgraph is concerned.
+
+Every other statement (loading, pulling, counting, wiping, the native analyses) is written once in
+the subset both engines run identically; the probe of FalkorDB 4.16.3 against Neo4j 5 constructs
+(``../shared/notes/falkordb-cypher-probe.md`` section 2.1) is the evidence for that subset. What
+remains is schema DDL:
+
+* Neo4j 5: ``CREATE CONSTRAINT name IF NOT EXISTS FOR (n:L) REQUIRE n.k IS UNIQUE`` (the
+  constraint brings its own index), plus ``CREATE INDEX name IF NOT EXISTS`` for other lookups.
+* FalkorDB: neither form parses. It takes the unnamed ``CREATE INDEX FOR (n:L) ON (n.k)`` (also
+  valid Neo4j 5, so the linter checks it), answers a repeat with "already indexed", and makes
+  uniqueness constraints only through the ``GRAPH.CONSTRAINT`` command (native client
+  ``create_node_unique_constraint``), which needs that index first.
+
+Rules the shared statements follow because of the other gaps: pattern predicates instead of
+``EXISTS {}``, ``size([(p)-->() | 1])`` instead of ``COUNT {}``, no ``elementId``, no ``datetime()``,
+no label disjunction, no ``=~``, dates sent as ISO strings inside ``date($x)``, and ``toInteger``
+round integer ``sum()`` (FalkorDB returns a float).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphmodel.schema import Schema, constraint_statements
+from graphmodel.server.cypher import LOADRUN_KEY, LOADRUN_LABEL, safe_name
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the servers: schema DDL and how a repeated DDL statement is recognised."""
+
+    name: str
+
+    def schema_ddl(self, schema: Schema) -> list[str]:
+        """Cypher DDL to run before any MERGE: a unique constraint (or index) on every node key."""
+        if self.name == "neo4j":
+            stmts = constraint_statements(schema)
+            stmts.append(f"CREATE CONSTRAINT {LOADRUN_LABEL.lower()}_{LOADRUN_KEY}_unique IF NOT EXISTS "
+                         f"FOR (n:{LOADRUN_LABEL}) REQUIRE n.{LOADRUN_KEY} IS UNIQUE")
+            return stmts
+        stmts = []
+        for label, node in schema.nodes.items():
+            stmts.append(f"CREATE INDEX FOR (n:{safe_name(label)}) ON (n.{safe_name(node.key_column)})")
+        stmts.append(f"CREATE INDEX FOR (n:{LOADRUN_LABEL}) ON (n.{LOADRUN_KEY})")
+        return stmts
+
+    def unique_constraints(self, schema: Schema) -> list[tuple[str, str]]:
+        """(label, key) pairs that need a separate, non-Cypher uniqueness command (FalkorDB only)."""
+        if self.name == "neo4j":
+            return []
+        return [(label, node.key_column) for label, node in schema.nodes.items()]
+
+    @staticmethod
+    def already_exists(error: Exception) -> bool:
+        """True if a DDL error only says the index or constraint is there already (FalkorDB)."""
+        text = str(error).lower()
+        return "already indexed" in text or "already exists" in text
+
+
+NEO4J = Dialect("neo4j")
+FALKORDB = Dialect("falkordb")
+DIALECTS = {d.name: d for d in (NEO4J, FALKORDB)}

