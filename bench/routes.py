@@ -1,0 +1,97 @@
+"""Benchmark: progression analyses (issue 6) at national scale on the embedded workspace.
+
+    python bench/routes.py                          # generate + load a national bundle, then time
+    python bench/routes.py --workspace WS           # an already loaded workspace
+    python bench/routes.py --bundle DIR             # load an existing bundle first
+
+Times each analysis cold (fresh Workspace: Parquet reads included) and warm (best of --repeat with
+tables already read, as in a notebook or server session), with output rows, posts per second and
+peak RSS. Target (issue 6): observed transitions and pipeline <= 10 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from graphmodel import ingest
+from graphmodel.workspace import Workspace
+from queries.bottlenecks import bottlenecks
+from queries.next_steps import next_steps
+from queries.pipeline import pipeline
+from queries.routes import routes
+from queries.transitions import compare_with_reference, dead_ends, direct_to_specialist, observed_transitions
+
+TARGET_SECONDS = 10.0
+TARGETED = {"observed_transitions", "pipeline(la)", "pipeline(region)"}
+
+
+def analyses(as_of: dt.date, person: str) -> dict:
+    return {
+        "observed_transitions": observed_transitions,
+        "direct_to_specialist": direct_to_specialist,
+        "dead_ends": dead_ends,
+        "compare_with_reference": compare_with_reference,
+        "pipeline(la)": lambda s: pipeline(s, as_of, "la"),
+        "pipeline(region)": lambda s: pipeline(s, as_of, "region"),
+        "routes(ITT->QTVI)": lambda s: routes(s, "ITT", "QTVI", as_of=as_of),
+        "bottlenecks": bottlenecks,
+        f"next_steps({person})": lambda s: next_steps(s, person, "QTVI", as_of),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workspace", type=Path)
+    ap.add_argument("--bundle", type=Path)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--as-of", default="2025-09-01")
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    as_of = dt.date.fromisoformat(args.as_of)
+    ws_path = args.workspace
+    if ws_path is None:
+        tmp = Path(tempfile.mkdtemp(prefix="sendgraph-bench-routes-"))
+        bundle = args.bundle
+        if bundle is None:
+            bundle = tmp / "bundle"
+            t = time.perf_counter()
+            subprocess.run(["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed),
+                            "--out", str(bundle)], check=True, stdout=subprocess.DEVNULL)
+            print(f"generated national bundle in {time.perf_counter() - t:.1f}s ({bundle})")
+        ws_path = tmp / "workspace"
+        t = time.perf_counter()
+        ingest.load(Workspace(ws_path), [(bundle, "auto")])
+        print(f"loaded into {ws_path} in {time.perf_counter() - t:.1f}s")
+    store = Workspace(ws_path)
+    counts = store.counts()
+    posts = counts["posts"] + counts["service_posts"]
+    person = str(store.table("posts")["person_id"].iloc[len(store.table("posts")) // 2])
+    print(f"workspace: {ws_path}; schools {counts['schools']:,}, people {counts['people']:,}, "
+          f"posts {counts['posts']:,} + service posts {counts['service_posts']:,}; "
+          f"machine: {os.cpu_count()} cores; as of {as_of}")
+    print(f"{'analysis':<26} {'rows':>8} {'cold s':>7} {'warm s':>7} {'posts/s':>11} {'peak RSS':>9}")
+    for name, run in analyses(as_of, person).items():
+        fresh = Workspace(ws_path)
+        t = time.perf_counter()
+        run(fresh)
+        cold = time.perf_counter() - t
+        best = float("inf")
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            out = run(store)
+            best = min(best, time.perf_counter() - t)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        flag = "  > 10 s target" if name in TARGETED and cold > TARGET_SECONDS else ""
+        print(f"{name:<26} {len(out):>8,} {cold:>7.2f} {best:>7.2f} {posts / best:>11,.0f} "
+              f"{rss:>7,.0f}MB{flag}")
+
+
+if __name__ == "__main__":
+    main()
