@@ -1,0 +1,108 @@
+"""Benchmark: participation, network gaps and the collaboration-graph structure at national scale.
+
+    python bench/participation.py                      # generate + load a national bundle, then time
+    python bench/participation.py --workspace WS       # an already loaded workspace
+    python bench/participation.py --bundle DIR         # load an existing bundle first
+
+Times each analysis twice: "cold" on a freshly opened workspace (Parquet reads included) and "warm"
+(best of --repeat, tables already read, as in a server or notebook session). Prints output rows,
+input rows/s and peak RSS, and the size of the school graph. Targets (issue 5), on 2 cores:
+participation and gaps <= 5 s; community detection and approximate betweenness <= 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from graphmodel import ingest
+from graphmodel.workspace import Workspace
+from queries import collaboration, fragility, network_gaps, participation
+
+
+def analyses(as_of: dt.date) -> dict:
+    return {
+        "school_participation": lambda s: participation.school_participation(s, as_of=as_of),
+        "participation_summary(region)": lambda s: participation.participation_summary(s, by="region",
+                                                                                       as_of=as_of),
+        "participation_over_time(3y)": lambda s: participation.participation_over_time(s, [2017, 2021, 2025]),
+        "collaboration_graph": lambda s: collaboration.collaboration_graph(s, as_of),
+        "network_gaps(hops=2)": lambda s: network_gaps.network_gaps(s, as_of=as_of),
+        "network_gaps_summary(la)": lambda s: network_gaps.network_gaps_summary(s, by="la", as_of=as_of),
+        "components": lambda s: collaboration.components(s, as_of=as_of),
+        "communities(louvain)": lambda s: collaboration.communities(s, as_of=as_of),
+        "brokers(sampled)": lambda s: collaboration.brokers(s, as_of=as_of),
+        "bridges": lambda s: collaboration.bridges(s, as_of=as_of),
+        "articulation_points": lambda s: collaboration.articulation_points(s, as_of=as_of),
+        "fragile_links": lambda s: fragility.fragile_links(s, as_of=as_of),
+        "what_if(retiring 5y)": lambda s: fragility.what_if_remove(s, retiring_within_years=5, as_of=as_of),
+    }
+
+
+def _rows(result) -> int:
+    return result.number_of_nodes() if hasattr(result, "number_of_nodes") else len(result)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workspace", type=Path)
+    ap.add_argument("--bundle", type=Path)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--as-of", default="2025-09-01")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--only", default=None, help="Comma-separated analysis names to run.")
+    args = ap.parse_args()
+    as_of = dt.date.fromisoformat(args.as_of)
+    ws_path = args.workspace
+    if ws_path is None:
+        tmp = Path(tempfile.mkdtemp(prefix="sendgraph-bench-participation-"))
+        bundle = args.bundle
+        if bundle is None:
+            bundle = tmp / "bundle"
+            t = time.perf_counter()
+            subprocess.run(["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed),
+                            "--out", str(bundle)], check=True, stdout=subprocess.DEVNULL)
+            print(f"generated national bundle in {time.perf_counter() - t:.1f}s ({bundle})")
+        ws_path = tmp / "workspace"
+        t = time.perf_counter()
+        ingest.load(Workspace(ws_path), [(bundle, "auto")])
+        print(f"loaded into {ws_path} in {time.perf_counter() - t:.1f}s")
+    store = Workspace(ws_path)
+    counts = store.counts()
+    inputs = sum(counts[t] for t in ("schools", "posts", "school_memberships", "person_memberships",
+                                     "peer_reviews", "school_links", "networks"))
+    g = collaboration.collaboration_graph(store, as_of)
+    linked = sum(1 for v in g if g.degree(v) > 0)
+    members = counts["school_memberships"] + counts["person_memberships"]
+    print(f"workspace: {ws_path}; schools {counts['schools']:,}, posts {counts['posts']:,}, memberships "
+          f"{members:,}; school graph {g.number_of_nodes():,} "
+          f"nodes ({linked:,} linked), {g.number_of_edges():,} edges; machine: {os.cpu_count()} cores; "
+          f"as of {as_of}")
+    wanted = set(args.only.split(",")) if args.only else None
+    print(f"{'analysis':<30} {'rows':>8} {'cold s':>7} {'warm s':>7} {'in rows/s':>11} {'peak RSS':>9}")
+    for name, run in analyses(as_of).items():
+        if wanted and name not in wanted:
+            continue
+        fresh = Workspace(ws_path)
+        t = time.perf_counter()
+        run(fresh)
+        cold = time.perf_counter() - t
+        best = float("inf")
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            out = run(store)
+            best = min(best, time.perf_counter() - t)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{name:<30} {_rows(out):>8,} {cold:>7.2f} {best:>7.2f} {inputs / best:>11,.0f} {rss:>7.0f}MB")
+        if name.startswith(("brokers", "communities")):
+            print(f"{'':<30} {out.attrs.get('method')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""The school collaboration graph and its structure on the hand-built bundle in
+``participation_fixture`` (edges listed there). Betweenness by hand: with n schools in scope,
+normalised betweenness = (pairs whose shortest paths pass through the school) / C(n-1, 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from queries.collaboration import (
+    articulation_points,
+    bridges,
+    brokers,
+    collaboration_graph,
+    communities,
+    components,
+    isolates,
+)
+from queries.context import Filters
+from tests.participation_fixture import AS_OF, load_world
+
+
+@pytest.fixture
+def world(workspace, bundle_writer):
+    return load_world(workspace, bundle_writer)
+
+
+def test_graph_edges_kinds_and_people(world):
+    g = collaboration_graph(world, AS_OF)
+    assert sorted(g.nodes) == list(range(1001, 1012))
+    assert g.nodes[1006]["kind"] == "special" and g.nodes[1007]["low_age"] == 5
+    edges = {(a, b): (d["kinds"], d["people"]) for a, b, d in g.edges(data=True)}
+    edges = {tuple(sorted(k)): v for k, v in edges.items()}
+    assert edges == {
+        (1001, 1002): (["network"], ["P2"]),
+        (1001, 1003): (["network"], ["P3"]),
+        (1002, 1003): (["network"], ["P2", "P3"]),
+        (1003, 1004): (["shared_staff"], ["P4"]),
+        (1004, 1005): (["trust"], []),
+        (1005, 1006): (["peer_review"], ["P5"]),
+        (1007, 1010): (["federation"], []),
+        (1007, 1011): (["cluster"], []),
+    }  # no 1001-1008 edge: a GIAS predecessor link is history, not a tie
+
+
+def test_networks_above_the_size_limit_link_nobody(world):
+    g = collaboration_graph(world, AS_OF, max_network_size=2)  # N1 has 3 active member schools
+    assert g.number_of_edges() == 5
+    assert not g.has_edge(1001, 1002) and g.has_edge(1003, 1004)
+
+
+def test_components_and_isolates(world):
+    c = components(world, as_of=AS_OF)
+    assert c[["schools", "links", "mainstream", "special_or_ap", "las", "first_urn"]].values.tolist() == [
+        [6, 6, 5, 1, 2, 1001], [3, 2, 2, 1, 1, 1007], [1, 0, 1, 0, 1, 1008], [1, 0, 1, 0, 1, 1009]]
+    assert isolates(world, as_of=AS_OF)["urn"].tolist() == [1008, 1009]
+    assert isolates(world, Filters(region="North West"), AS_OF)["urn"].tolist() == [1009]
+
+
+def test_louvain_finds_the_three_local_groups(world):
+    c = communities(world, as_of=AS_OF)
+    groups = c.groupby("community")["urn"].apply(list).to_dict()
+    assert groups == {1: [1001, 1002, 1003], 2: [1004, 1005, 1006], 3: [1007, 1010, 1011]}
+    # Q = sum(L_c/m - (d_c/2m)^2), m = 8: 3/8-(7/16)^2 + 2/8-(5/16)^2 + 2/8-(4/16)^2 = 0.5234
+    assert c.attrs["modularity"] == pytest.approx(0.5234, abs=1e-4)
+    assert c.attrs["communities"] == 3
+
+
+def test_brokers_exact_betweenness(world):
+    b = brokers(world, as_of=AS_OF)
+    # n = 11, C(10,2) = 45. 1003 and 1004 each sit on 3 x 2 = 6 pairs, 1005 on 4, 1007 on 1.
+    assert b["urn"].tolist() == [1003, 1004, 1005, 1007]
+    assert b["betweenness"].tolist() == [round(x / 45, 6) for x in (6, 6, 4, 1)]
+    assert b.loc[0, "people"] == "P2;P3;P4"
+    assert b.attrs["method"].startswith("exact")
+    ne = brokers(world, Filters(region="North East"), AS_OF)  # n = 10: C(9,2) = 36
+    assert ne.loc[0, "betweenness"] == round(6 / 36, 6)
+
+
+def test_brokers_sampled_above_the_size_limit(world):
+    b = brokers(world, as_of=AS_OF, exact_limit=0, samples=11, seed=7)
+    assert "11 sampled sources (seed 7)" in b.attrs["method"]
+    # Sampling every node as a source gives the exact answer.
+    assert b["betweenness"].tolist()[:2] == [round(6 / 45, 6)] * 2
+
+
+def test_bridges_and_articulation_points(world):
+    br = bridges(world, as_of=AS_OF)
+    assert br[["urn_a", "urn_b"]].values.tolist() == [[1003, 1004], [1004, 1005], [1005, 1006], [1007, 1010],
+                                                       [1007, 1011]]
+    assert br["smaller_side"].tolist() == [3, 2, 1, 1, 1]
+    assert br.loc[0, "people"] == "P4" and br.loc[1, "kinds"] == "trust"
+    ap = articulation_points(world, as_of=AS_OF)
+    assert ap["urn"].tolist() == [1003, 1004, 1005, 1007]
+    assert ap["schools_cut_off"].tolist() == [2, 2, 1, 1]
+    assert ap["pieces_if_removed"].tolist() == [2, 2, 2, 2]
+
+
+def test_cut_pieces_from_the_block_cut_tree():
+    import networkx as nx
+
+    from queries.collaboration import cut_pieces
+    assert cut_pieces(nx.star_graph(3)) == {0: [1, 1, 1]}
+    assert cut_pieces(nx.path_graph(5)) == {1: [3, 1], 2: [2, 2], 3: [3, 1]}
+    g = nx.complete_graph(4)  # 0..3 biconnected, then a tail 3-4-5
+    g.add_edges_from([(3, 4), (4, 5)])
+    assert cut_pieces(g) == {3: [3, 2], 4: [4, 1]}

@@ -1,0 +1,77 @@
+"""Fragile links and the what-if on the hand-built bundle in ``participation_fixture``.
+
+Links carried by one person: 1001-1002 (P2 is 1002's only member of N1), 1001-1003 (P3),
+1002-1003 (P2 or P3), 1003-1004 (P4 holds posts at both), 1005-1006 (P5 carried the review).
+Institutional, never fragile: 1004-1005 trust, 1007-1010 federation, 1007-1011 cluster.
+Birth years: P2 1960 (65 in 2025), P4 1968 (57 in 2025, 62 in 2030), P3 1990, P5 1985, P1 blank.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from graphmodel.errors import SendgraphError
+from queries.context import Filters
+from queries.fragility import edge_lost, fragile_links, single_carriers, what_if_lost_links, what_if_remove
+from tests.participation_fixture import AS_OF, load_world
+
+
+@pytest.fixture
+def world(workspace, bundle_writer):
+    return load_world(workspace, bundle_writer)
+
+
+def test_single_carriers_and_loss_rules():
+    assert single_carriers([("network", None, ("P2",))]) == {"P2"}
+    assert single_carriers([("network", ("P2",), ("P3",))]) == {"P2", "P3"}
+    assert single_carriers([("network", ("P2", "P7"), None)]) == set()  # two carriers: no single point
+    assert single_carriers([("peer_review", ("P5",), None), ("trust", None, None)]) == set()
+    assert edge_lost([("network", ("P2", "P7"), None)], {"P2"}) is False
+    assert edge_lost([("network", ("P2", "P7"), None)], {"P2", "P7"}) is True
+    assert edge_lost([("trust", None, None)], {"P2"}) is False
+
+
+def test_fragile_links(world):
+    f = fragile_links(world, as_of=AS_OF)
+    assert f[["urn_a", "urn_b", "person_id", "bridge"]].values.tolist() == [
+        [1001, 1002, "P2", False], [1001, 1003, "P3", False], [1002, 1003, "P2;P3", False],
+        [1003, 1004, "P4", True], [1005, 1006, "P5", True]]
+    assert f.attrs["links_in_scope"] == 8
+    # Scope: only Middlesbrough schools, so just the review link (1005-1006) remains inside it.
+    assert fragile_links(world, Filters(la="E06000002"), AS_OF)["person_id"].tolist() == ["P5"]
+
+
+def _table(frame):
+    return {m: (b, a) for m, b, a in frame[["measure", "before", "after"]].itertuples(index=False)}
+
+
+def test_removing_the_shared_senco_splits_the_big_component(world):
+    t = _table(what_if_remove(world, ["P4"], as_of=AS_OF))
+    assert t == {"links": (8, 7), "linked_schools": (9, 9), "isolated_schools": (2, 2),
+                 "components_of_2_or_more": (2, 3), "largest_component": (6, 3)}
+
+
+def test_removing_both_forum_members_isolates_two_schools(world):
+    frame = what_if_remove(world, ["P2", "P3"], as_of=AS_OF)
+    assert _table(frame) == {"links": (8, 5), "linked_schools": (9, 7), "isolated_schools": (2, 4),
+                             "components_of_2_or_more": (2, 2), "largest_component": (6, 4)}
+    assert frame["change"].tolist() == [-3, -2, 2, 0, -2]
+    assert frame.attrs["people_removed"] == 2 and frame.attrs["people_removed_carrying_links"] == 2
+
+
+def test_retirement_from_birth_year(world):
+    now = what_if_remove(world, retiring_within_years=0, as_of=AS_OF)  # P2 only (65)
+    assert now.attrs["people_removed"] == 1
+    assert _table(now)["links"] == (8, 6)  # 1001-1002 and 1002-1003 both hang on P2
+    five = what_if_lost_links(world, retiring_within_years=5, as_of=AS_OF)  # P2 and P4 (62 by 2030)
+    assert five[["urn_a", "urn_b", "person_id", "a_isolated", "b_isolated"]].values.tolist() == [
+        [1001, 1002, "P2", False, True], [1002, 1003, "P2", True, False], [1003, 1004, "P4", False, False]]
+    older = what_if_remove(world, retiring_within_years=0, as_of=AS_OF, retirement_age=66)
+    assert older.attrs["people_removed"] == 0 and older["change"].tolist() == [0, 0, 0, 0, 0]
+
+
+def test_what_if_errors(world):
+    with pytest.raises(SendgraphError, match="unknown person_id"):
+        what_if_remove(world, ["P99"], as_of=AS_OF)
+    with pytest.raises(SendgraphError, match="--person"):
+        what_if_remove(world, as_of=AS_OF)
