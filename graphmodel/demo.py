@@ -87,7 +87,7 @@ def table_step(
     *,
     as_of: bool = True,
     counts: list[str] | None = None,
-    rates: dict[str, list[str]] | None = None,
+    rates: dict[str, list[str]] | Callable[[pd.DataFrame], dict[str, list[str]]] | None = None,
     **kwargs,
 ) -> DemoStep:
     """A step that runs ``analysis(store, as_of, **kwargs)`` and writes it as a published table.
@@ -99,7 +99,7 @@ def table_step(
         frame = analysis(ctx.store, ctx.as_of, **kwargs) if as_of else analysis(ctx.store, **kwargs)
         published = counts is not None
         if published:
-            frame = suppress(frame, counts, rates, DEFAULT_THRESHOLD)
+            frame = suppress(frame, counts, rates(frame) if callable(rates) else rates, DEFAULT_THRESHOLD)
         meta = {
             "as_of": ctx.as_of.isoformat(),
             "source": f"synthetic {ctx.region} (seed {ctx.seed})",
@@ -138,10 +138,80 @@ def _survey_figures(ctx: DemoContext) -> list[Path]:
     return write_result(ctx, "survey_figures", figures_result(frame, ctx.as_of, f"synthetic {ctx.region}"))
 
 
-# The demo, in order. Each capability adds one line here (see the module docstring).
+def _map_region(ctx: DemoContext) -> str:
+    """The region the loaded schools are in (an LA-scale demo maps its LA's region)."""
+    from queries.context import schools_frame
+
+    names = schools_frame(ctx.store)["region_name"].dropna()
+    return str(names.mode().iloc[0]) if len(names) else ctx.region
+
+
+def _senco_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    from queries.senco_audit import senco_audit, senco_summary
+
+    return senco_summary(senco_audit(store, as_of), by="la")
+
+
+def _sensory_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    from queries.sensory_audit import sensory_audit, sensory_summary
+
+    return sensory_summary(sensory_audit(store, as_of), by="la")
+
+
+def _pd_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    from queries.pd_audit import pd_audit, pd_summary
+
+    return pd_summary(pd_audit(store, as_of), by="la")
+
+
+def _capacity(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    from queries.capacity import capacity_against_need
+
+    return capacity_against_need(store, as_of, level="la")
+
+
+def _audit_steps() -> list[DemoStep]:
+    from queries import capacity, pd_audit, senco_audit, sensory_audit
+
+    return [
+        table_step("senco_audit_by_la", "SENCO award audit by local authority", _senco_by_la,
+                   counts=["schools", "total", *senco_audit.STATUSES],
+                   rates=senco_audit.summary_rates),
+        table_step("sensory_audit_by_la", "Sensory mandatory qualification audit by local authority",
+                   _sensory_by_la, counts=sensory_audit.SUMMARY_COUNTS, rates=sensory_audit.SUMMARY_RATES),
+        table_step("pd_specialists_by_la", "PD specialists with no relevant qualification, by LA", _pd_by_la,
+                   counts=pd_audit.SUMMARY_COUNTS, rates=pd_audit.SUMMARY_RATES),
+        table_step("capacity_against_need", "Sensory capacity against need by local authority", _capacity,
+                   counts=capacity.COUNTS, rates=capacity.RATES),
+    ]
+
+
+def _map_steps() -> list[DemoStep]:
+    from visuals.audit_map import audit_map
+    from visuals.network_map import network_map
+    from visuals.region_map import region_map
+    from visuals.routes_map import routes_map
+
+    return [
+        map_step("region_participation", lambda ctx, path: region_map(
+            ctx.store, _map_region(ctx), path, colour="tier", as_of=ctx.as_of)),
+        map_step("region_senco_audit", lambda ctx, path: region_map(
+            ctx.store, _map_region(ctx), path, colour="senco", as_of=ctx.as_of)),
+        map_step("audit_senco", lambda ctx, path: audit_map(
+            ctx.store, "senco", path, region=_map_region(ctx), as_of=ctx.as_of)),
+        map_step("audit_sensory", lambda ctx, path: audit_map(
+            ctx.store, "sensory", path, region=_map_region(ctx), as_of=ctx.as_of)),
+        map_step("network_wss", lambda ctx, path: network_map(ctx.store, "WSS-COP", path, as_of=ctx.as_of)),
+        map_step("routes", lambda ctx, path: routes_map(ctx.store, path, as_of=ctx.as_of)),
+    ]
+
+
+# The demo, in order. Each capability adds one line (or one list) here (see the module docstring).
 DEMO_STEPS: list[DemoStep] = [
     DemoStep("graph_counts", _graph_counts),
     DemoStep("survey_figures", _survey_figures),
+    *_audit_steps(),
+    *_map_steps(),
 ]
 
 

@@ -17,6 +17,18 @@ def test_demo_writes_every_file_and_the_numbers_agree(tmp_path):
         for suffix in (".csv", ".md", ".meta.json"):
             assert (out / "tables" / f"{name}{suffix}").exists()
     assert (out / "workspace" / "CURRENT").exists()
+    for name in ("senco_audit_by_la", "sensory_audit_by_la", "pd_specialists_by_la", "capacity_against_need"):
+        assert (out / "tables" / f"{name}.csv").exists(), name
+    for name in ("region_participation", "region_senco_audit", "audit_senco", "audit_sensory",
+                 "network_wss", "routes"):
+        html = (out / "maps" / f"{name}.html").read_text(encoding="utf-8")
+        assert "<canvas" in html or "vis-network" in html, name
+    # the SENCO audit table counts every school the survey figures count as mainstream-or-with-a-SENCO
+    senco = pd.read_csv(out / "tables" / "senco_audit_by_la.csv", dtype=str)
+    assert senco["la_name"].tolist() == ["Darlington"]
+    assert "DfE" not in senco.columns  # tidy table, metadata in the sidecar
+    capacity = pd.read_csv(out / "tables" / "capacity_against_need.csv", dtype=str)
+    assert set(capacity["new_la_code"]) >= {"E06000005"}
     index = (out / "index.md").read_text()
     assert "tables/survey_figures.csv" in index
     assert [s.name for s in DEMO_STEPS][:2] == ["graph_counts", "survey_figures"]

@@ -111,10 +111,11 @@ def _sensory(
         + (" and name." if show_names else "; names only with --show-names."),
     ]
     schools = schools_frame(store).set_index("urn")
-    places = posts.assign(place=posts["urn"].map(lambda u: f"School:{int(u)}" if pd.notna(u) else None))
-    places["place"] = places["place"].fillna(
-        posts["service_id"].map(lambda s: f"Service:{s}" if pd.notna(s) else None)
-    )
+    # Built as plain text: when every post is in a service, the URN column is all-missing Int64 and
+    # a fillna with service ids would be refused.
+    school_place = "School:" + pd.to_numeric(posts["urn"]).astype("Int64").astype("string")
+    service_place = "Service:" + posts["service_id"].astype("string")
+    places = posts.assign(place=school_place.fillna(service_place).astype(object))
     places = places.dropna(subset=["place"])
     if places["place"].nunique() > limit:
         raise SendgraphError(f"more than {limit:,} workplaces: use --region")
