@@ -21,10 +21,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
@@ -42,27 +39,6 @@ def ts(day: dt.date | pd.Timestamp | str) -> pd.Timestamp:
 def add_years(dates: pd.Series, years: int) -> pd.Series:
     """The same calendar day ``years`` later (29 Feb -> 28 Feb), as datetime64[ns]."""
     return (dates + pd.DateOffset(years=years)).astype("datetime64[ns]")
-
-
-def isin(series: pd.Series, values: Iterable | pd.Series | pd.Index) -> np.ndarray:
-    """``series.isin(values)`` as a plain bool array, fast for large sets of ids.
-
-    pandas' Arrow-backed string ``isin`` builds one pyarrow scalar per value in Python, which takes
-    seconds for the hundreds of thousands of person ids of a national workspace; this hands both
-    sides to ``pyarrow.compute.is_in`` (or, failing that, pandas' object hash table) instead.
-    """
-    if isinstance(values, (pd.Series, pd.Index)):
-        try:
-            left = pa.array(series.array)
-            right = pa.array(values.array).cast(left.type)
-            return pc.is_in(left, value_set=right.drop_null()).to_numpy(zero_copy_only=False).astype(bool)
-        except (pa.ArrowException, TypeError, ValueError):
-            pass
-        vals = values.to_numpy(dtype=object, na_value=None)
-    else:
-        vals = np.asarray(list(values), dtype=object)
-    left = pd.Series(series.to_numpy(dtype=object, na_value=None), dtype=object)
-    return left.isin(vals).to_numpy(dtype=bool)
 
 
 def current_mask(frame: pd.DataFrame, as_of: dt.date, start: str = "start_date",

@@ -40,12 +40,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, schools_frame
 from queries.participation import (
     ACTIVE_FROM,
     active_on,
-    isin,
     school_network_memberships,
     send_networks,
     tier_ranks,
@@ -140,7 +140,7 @@ def _shared_staff_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     posts = posts[active_on(posts, as_of).to_numpy()]
     counts = pc.value_counts(pa.array(posts["person_id"]))
     several = pc.filter(counts.field("values"), pc.greater_equal(counts.field("counts"), 2))
-    posts = posts.loc[isin(posts["person_id"], several).to_numpy(), ["person_id", "urn"]].drop_duplicates()
+    posts = posts.loc[isin(posts["person_id"], several), ["person_id", "urn"]].drop_duplicates()
     pairs = posts.merge(posts, on="person_id", suffixes=("_x", "_y"))
     pairs = pairs[pairs["urn_x"] < pairs["urn_y"]]
     return pd.DataFrame({"urn_a": pairs["urn_x"].astype("int64"), "urn_b": pairs["urn_y"].astype("int64"),

@@ -24,13 +24,13 @@ import datetime as dt
 import networkx as nx
 import pandas as pd
 
+from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.collaboration import DEFAULT_MAX_NETWORK_SIZE, shared_graph
 from queries.context import Filters, by_columns, schools_frame
 from queries.participation import (
     active_on,
     active_posts,
-    isin,
     school_participation,
     schools_in_scope,
     send_networks,
@@ -96,7 +96,7 @@ def trained_reviewers(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     posts = active_posts(store, as_of, people)
     located = posts.merge(schools, on="urn")[["la_code", "person_id"]]
     # A reviewer who has left every post still counts where they reviewed from.
-    unposted = rv[~isin(rv["reviewer_person_id"], posts["person_id"]).to_numpy()]
+    unposted = rv[~isin(rv["reviewer_person_id"], posts["person_id"])]
     located_rv = unposted.merge(schools, left_on="reviewer_urn", right_on="urn")[
         ["la_code", "reviewer_person_id"]].rename(columns={"reviewer_person_id": "person_id"})
     sm = store.table("school_memberships")

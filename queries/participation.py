@@ -20,10 +20,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from graphmodel.errors import SendgraphError
+from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, by_columns, schools_frame
 from queries.registry import analysis
@@ -84,34 +83,12 @@ def send_networks(store: GraphStore, network: str | None = None) -> pd.DataFrame
     return nets
 
 
-def isin(series: pd.Series, values: object) -> pd.Series:
-    """``series.isin(values)`` for string columns, via ``pyarrow.compute.is_in``.
-
-    pandas' Arrow-string ``isin`` loops over ``values`` in Python (seconds for a million person_ids);
-    this stays in Arrow. Other dtypes use pandas.
-    """
-    if not isinstance(series.dtype, pd.StringDtype):
-        return series.isin(values)
-    arr = pa.array(series)
-    if isinstance(values, (pd.Series, pd.Index)):
-        vs = pa.array(pd.Series(values).astype("string").dropna())
-    elif isinstance(values, (pa.Array, pa.ChunkedArray)):
-        vs = values
-    else:
-        vs = pa.array([v for v in values if v is not None and v is not pd.NA], type=pa.string())
-    vs = pc.unique(vs.cast(arr.type))
-    if isinstance(vs, pa.ChunkedArray):
-        vs = vs.combine_chunks()
-    hit = pc.is_in(arr, value_set=vs).to_numpy(zero_copy_only=False)
-    return pd.Series(hit, index=series.index, dtype=bool)
-
-
 def active_posts(store: GraphStore, as_of: dt.date, people: object = None) -> pd.DataFrame:
     """(person_id, urn) of every post held on ``as_of``, one row per pair; only ``people`` if given
     (filtering first keeps a national posts table of millions of rows cheap)."""
     posts = store.table("posts")[["person_id", "urn", "start_date", "end_date"]]
     if people is not None:
-        posts = posts[isin(posts["person_id"], people).to_numpy()]
+        posts = posts[isin(posts["person_id"], people)]
     posts = posts[active_on(posts, as_of).to_numpy()]
     return posts[["person_id", "urn"]].drop_duplicates().reset_index(drop=True)
 

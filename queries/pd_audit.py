@@ -17,8 +17,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from graphmodel.frames import isin
 from graphmodel.store import GraphStore
-from queries._posts import LOCATION_COLUMNS, held, isin
+from queries._posts import LOCATION_COLUMNS, held
 from queries.context import Filters, by_columns
 from queries.registry import analysis
 from queries.sensory_audit import specialist_posts

@@ -40,6 +40,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries._posts import (
     DAY,
@@ -47,7 +48,6 @@ from queries._posts import (
     current_mask,
     held,
     in_operation,
-    isin,
     studying,
     ts,
     union_days,
