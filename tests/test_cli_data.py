@@ -101,3 +101,11 @@ def test_committed_data_dictionary_matches_the_schema():
     """Like sqlite-utils' test_docs: the docs fail the build when they drift from the schema."""
     committed = (Path(__file__).parents[1] / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     assert committed == data_dictionary(), "run: sendgraph docs --out docs/data-dictionary.md"
+
+
+def test_every_command_is_in_the_readme():
+    """A command missing from the README is a command users will not find."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in main.commands if f"sendgraph {name}" not in readme
+               and f"`{name}`" not in readme]
+    assert not missing, f"document these in README.md: {missing}"
