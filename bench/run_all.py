@@ -51,7 +51,7 @@ def exponent(points: list[tuple[float, float]]) -> float:
     xs = [math.log(r) for r, _ in points]
     ys = [math.log(max(s, 1e-3)) for _, s in points]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
 
 
 def _script(name: str, *args: str, timeout: int = 1800) -> str:
@@ -95,7 +95,8 @@ def main() -> None:
         reload = run_step("reload", ws, bundle)
         reopen = run_step("reopen", ws, bundle)
         lines.append(
-            f"| {scale} | {g['rows']:,} | {g['bytes'] / 1e6:,.0f} | {g['seconds']:.1f} | {load['seconds']:.1f} "
+            f"| {scale} | {g['rows']:,} | {g['bytes'] / 1e6:,.0f} | {g['seconds']:.1f} "
+            f"| {load['seconds']:.1f} "
             f"| {load['rows'] / load['seconds']:,.0f} | {load['peak_rss_mb']:,.0f} | {reload['seconds']:.1f} "
             f"| {reopen['seconds']:.2f} | {reopen['peak_rss_mb']:,.0f} |")
         gen_pts.append((g["rows"], g["seconds"]))
