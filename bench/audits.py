@@ -11,16 +11,11 @@ RSS. Target (issue 4): <= 2 s per audit on the embedded store on 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
-import resource
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
-from graphmodel import ingest
+from _common import national_workspace, parser, time_cold_warm
+
 from graphmodel.workspace import Workspace
 from queries.capacity import capacity_against_need
 from queries.deadlines import deadlines
@@ -44,28 +39,10 @@ def audits(as_of: dt.date) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workspace", type=Path)
-    ap.add_argument("--bundle", type=Path)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--as-of", default="2025-09-01")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = parser(__doc__, seed=1, repeat=3)
     args = ap.parse_args()
-    as_of = dt.date.fromisoformat(args.as_of)
-    ws_path = args.workspace
-    if ws_path is None:
-        tmp = Path(tempfile.mkdtemp(prefix="sendgraph-bench-audits-"))
-        bundle = args.bundle
-        if bundle is None:
-            bundle = tmp / "bundle"
-            t = time.perf_counter()
-            subprocess.run(["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed),
-                            "--out", str(bundle)], check=True, stdout=subprocess.DEVNULL)
-            print(f"generated national bundle in {time.perf_counter() - t:.1f}s ({bundle})")
-        ws_path = tmp / "workspace"
-        t = time.perf_counter()
-        ingest.load(Workspace(ws_path), [(bundle, "auto")])
-        print(f"loaded into {ws_path} in {time.perf_counter() - t:.1f}s")
+    as_of = args.as_of
+    ws_path = national_workspace(args, "audits")
     store = Workspace(ws_path)
     counts = store.counts()
     print(f"workspace: {ws_path}; schools {counts['schools']:,}, people {counts['people']:,}, "
@@ -73,16 +50,8 @@ def main() -> None:
           f"machine: {os.cpu_count()} cores; as of {as_of}")
     print(f"{'audit':<24} {'rows':>8} {'cold s':>7} {'warm s':>7} {'in rows/s':>11} {'peak RSS':>9}")
     for name, run in audits(as_of).items():
-        fresh = Workspace(ws_path)  # cold: reads Parquet
-        t = time.perf_counter()
-        run(fresh)
-        cold = time.perf_counter() - t
-        best = float("inf")
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            out = run(store)
-            best = min(best, time.perf_counter() - t)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        timing = time_cold_warm(ws_path, store, run, args.repeat)
+        out, cold, best, rss = timing.out, timing.cold, timing.warm, timing.peak_rss_mb
         flag = "" if best <= 2.0 else "  > 2 s target"
         print(f"{name:<24} {len(out):>8,} {cold:>7.2f} {best:>7.2f} {counts['posts'] / best:>11,.0f} "
               f"{rss:>7,.0f}MB{flag}")

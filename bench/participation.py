@@ -12,16 +12,11 @@ participation and gaps <= 5 s; community detection and approximate betweenness <
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
-import resource
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
-from graphmodel import ingest
+from _common import national_workspace, parser, time_cold_warm
+
 from graphmodel.workspace import Workspace
 from queries import collaboration, fragility, network_gaps, participation
 
@@ -50,29 +45,11 @@ def _rows(result) -> int:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workspace", type=Path)
-    ap.add_argument("--bundle", type=Path)
-    ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--as-of", default="2025-09-01")
-    ap.add_argument("--repeat", type=int, default=1)
+    ap = parser(__doc__, seed=42, repeat=1)
     ap.add_argument("--only", default=None, help="Comma-separated analysis names to run.")
     args = ap.parse_args()
-    as_of = dt.date.fromisoformat(args.as_of)
-    ws_path = args.workspace
-    if ws_path is None:
-        tmp = Path(tempfile.mkdtemp(prefix="sendgraph-bench-participation-"))
-        bundle = args.bundle
-        if bundle is None:
-            bundle = tmp / "bundle"
-            t = time.perf_counter()
-            subprocess.run(["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed),
-                            "--out", str(bundle)], check=True, stdout=subprocess.DEVNULL)
-            print(f"generated national bundle in {time.perf_counter() - t:.1f}s ({bundle})")
-        ws_path = tmp / "workspace"
-        t = time.perf_counter()
-        ingest.load(Workspace(ws_path), [(bundle, "auto")])
-        print(f"loaded into {ws_path} in {time.perf_counter() - t:.1f}s")
+    as_of = args.as_of
+    ws_path = national_workspace(args, "participation")
     store = Workspace(ws_path)
     counts = store.counts()
     inputs = sum(counts[t] for t in ("schools", "posts", "school_memberships", "person_memberships",
@@ -89,16 +66,8 @@ def main() -> None:
     for name, run in analyses(as_of).items():
         if wanted and name not in wanted:
             continue
-        fresh = Workspace(ws_path)
-        t = time.perf_counter()
-        run(fresh)
-        cold = time.perf_counter() - t
-        best = float("inf")
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            out = run(store)
-            best = min(best, time.perf_counter() - t)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        timing = time_cold_warm(ws_path, store, run, args.repeat)
+        out, cold, best, rss = timing.out, timing.cold, timing.warm, timing.peak_rss_mb
         print(f"{name:<30} {_rows(out):>8,} {cold:>7.2f} {best:>7.2f} {inputs / best:>11,.0f} {rss:>7.0f}MB")
         if name.startswith(("brokers", "communities")):
             print(f"{'':<30} {out.attrs.get('method')}")

@@ -11,16 +11,11 @@ peak RSS. Target (issue 6): observed transitions and pipeline <= 10 s on 2 cores
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
-import resource
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
-from graphmodel import ingest
+from _common import national_workspace, parser, time_cold_warm
+
 from graphmodel.workspace import Workspace
 from queries.bottlenecks import bottlenecks
 from queries.next_steps import next_steps
@@ -47,28 +42,10 @@ def analyses(as_of: dt.date, person: str) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workspace", type=Path)
-    ap.add_argument("--bundle", type=Path)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--as-of", default="2025-09-01")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap = parser(__doc__, seed=1, repeat=2)
     args = ap.parse_args()
-    as_of = dt.date.fromisoformat(args.as_of)
-    ws_path = args.workspace
-    if ws_path is None:
-        tmp = Path(tempfile.mkdtemp(prefix="sendgraph-bench-routes-"))
-        bundle = args.bundle
-        if bundle is None:
-            bundle = tmp / "bundle"
-            t = time.perf_counter()
-            subprocess.run(["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed),
-                            "--out", str(bundle)], check=True, stdout=subprocess.DEVNULL)
-            print(f"generated national bundle in {time.perf_counter() - t:.1f}s ({bundle})")
-        ws_path = tmp / "workspace"
-        t = time.perf_counter()
-        ingest.load(Workspace(ws_path), [(bundle, "auto")])
-        print(f"loaded into {ws_path} in {time.perf_counter() - t:.1f}s")
+    as_of = args.as_of
+    ws_path = national_workspace(args, "routes")
     store = Workspace(ws_path)
     counts = store.counts()
     posts = counts["posts"] + counts["service_posts"]
@@ -78,16 +55,8 @@ def main() -> None:
           f"machine: {os.cpu_count()} cores; as of {as_of}")
     print(f"{'analysis':<26} {'rows':>8} {'cold s':>7} {'warm s':>7} {'posts/s':>11} {'peak RSS':>9}")
     for name, run in analyses(as_of, person).items():
-        fresh = Workspace(ws_path)
-        t = time.perf_counter()
-        run(fresh)
-        cold = time.perf_counter() - t
-        best = float("inf")
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            out = run(store)
-            best = min(best, time.perf_counter() - t)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        timing = time_cold_warm(ws_path, store, run, args.repeat)
+        out, cold, best, rss = timing.out, timing.cold, timing.warm, timing.peak_rss_mb
         flag = "  > 10 s target" if name in TARGETED and cold > TARGET_SECONDS else ""
         print(f"{name:<26} {len(out):>8,} {cold:>7.2f} {best:>7.2f} {posts / best:>11,.0f} "
               f"{rss:>7,.0f}MB{flag}")
