@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,18 @@ from graphmodel.backends import open_store
 from graphmodel.output import FORMATS, Result, write
 from graphmodel.store import GraphStore
 from queries.publish import DEFAULT_THRESHOLD
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def as_of_option(help: str = "Evaluate as of this date (YYYY-MM-DD; default today).",
+                 default: dt.date | None = None) -> Callable[[Callable], Callable]:
+    """--as-of, the same on every command: the command receives a ``datetime.date``."""
+    def to_date(_ctx: click.Context, _param: click.Parameter, value: dt.datetime | None) -> dt.date:
+        if value is not None:
+            return value.date()
+        return default or dt.date.today()
+    return click.option("--as-of", "as_of", type=DATE, default=None, callback=to_date, help=help)
 
 
 def get_store(ctx: click.Context) -> GraphStore:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import click
 import pandas as pd
 
-from graphmodel.cli._common import emit, get_store, output_options, publish_options
+from graphmodel.cli._common import as_of_option, emit, get_store, output_options, publish_options
 from graphmodel.output import Result
 from graphmodel.store import GraphStore
 from queries import capacity as capacity_q
@@ -38,8 +38,7 @@ RULES = {
 
 def scope_options(func: Callable) -> Callable:
     """--as-of and the common school filters."""
-    @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-                  help="Evaluate the rules on this date (YYYY-MM-DD; default today).")
+    @as_of_option("Evaluate the rules on this date (YYYY-MM-DD; default today).")
     @click.option("--region", default=None, help="Region code or name.")
     @click.option("--la", default=None, help="Local authority code (new_la_code) or name.")
     @click.option("--trust", default=None, help="Trust id or name.")
@@ -47,9 +46,8 @@ def scope_options(func: Callable) -> Callable:
     @click.option("--type", "type_", default=None, help="Establishment type, type group or kind.")
     @functools.wraps(func)
     def wrapper(*args, as_of, region, la, trust, phase, type_, **kwargs):
-        day = as_of.date() if as_of else dt.date.today()
         filters = Filters(region=region, la=la, trust=trust, phase=phase, type=type_)
-        return func(*args, as_of=day, filters=filters, **kwargs)
+        return func(*args, as_of=as_of, filters=filters, **kwargs)
     return wrapper
 
 
@@ -124,8 +122,7 @@ def _area_filter(frame: pd.DataFrame, region: str | None, la: str | None) -> pd.
 
 
 @click.command(name="capacity")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Count qualified staff in post on this date (default today).")
+@as_of_option("Count qualified staff in post on this date (default today).")
 @click.option("--level", type=click.Choice(["la", "region"]), default="la", show_default=True)
 @click.option("--need", "needs", type=click.Choice(list(sensory_q.SENSES)), multiple=True,
               help="Only these needs (repeatable).")
@@ -140,7 +137,7 @@ def _area_filter(frame: pd.DataFrame, region: str | None, la: str | None) -> pd.
 def capacity(ctx, as_of, level, needs, source, year, region, la, fmt, output, no_suppress, threshold):
     """Qualified VI / HI / MSI FTE against pupils with that primary need, per LA or region, ranked."""
     store = get_store(ctx)
-    day = as_of.date() if as_of else dt.date.today()
+    day = as_of
     frame = capacity_q.capacity_against_need(store, day, level=level, source=source, year=year)
     if needs:
         frame = frame[frame["need"].isin(needs)]

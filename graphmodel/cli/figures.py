@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from graphmodel.cli._common import emit, get_store, output_options, publish_options
+from graphmodel.cli._common import as_of_option, emit, get_store, output_options, publish_options
 from graphmodel.output import Result
 from queries.publish import publication_metadata, suppress
 from queries.survey_figures import DEFAULT_AS_OF, survey_figures
@@ -33,24 +33,17 @@ def figures_result(
 
 
 @click.command()
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=DEFAULT_AS_OF.isoformat(),
-    show_default=True,
-    help="Evaluate every figure as of this date.",
-)
+@as_of_option(f"Evaluate every figure as of this date (default {DEFAULT_AS_OF}).", default=DEFAULT_AS_OF)
 @output_options
 @publish_options
 @click.pass_context
 def figures(
-    ctx: click.Context, as_of: dt.datetime, fmt: str, output: str | None, no_suppress: bool, threshold: int
+    ctx: click.Context, as_of: dt.date, fmt: str, output: str | None, no_suppress: bool, threshold: int
 ) -> None:
     """SENCO award, SLT, tenure, specialist qualification and networking figures with their targets."""
     store = get_store(ctx)
-    frame = survey_figures(store, as_of.date())
-    emit(figures_result(frame, as_of.date(), store.describe(), no_suppress, threshold), fmt, output)
+    frame = survey_figures(store, as_of)
+    emit(figures_result(frame, as_of, store.describe(), no_suppress, threshold), fmt, output)
 
 
 commands = [figures]

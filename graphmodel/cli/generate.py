@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from graphmodel.cli._common import progress
+from graphmodel.cli._common import as_of_option, progress
 from graphmodel.synthetic import DEFAULT_AS_OF, SCALES
 from graphmodel.synthetic import generate as generate_bundle
 
@@ -35,21 +35,15 @@ from graphmodel.synthetic import generate as generate_bundle
 )
 @click.option("--region", default=None, help="Region name or code for --scale region (default North East).")
 @click.option("--la", default=None, help="LA name or code for --scale la (default Darlington).")
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=DEFAULT_AS_OF.isoformat(),
-    show_default=True,
-    help="Reference date: no generated start or award date lies after it.",
-)
-def generate(scale: str, seed: int, out: str, region: str | None, la: str | None, as_of: dt.datetime) -> None:
+@as_of_option(f"Reference date: no generated start or award date lies after it (default {DEFAULT_AS_OF}).",
+              default=DEFAULT_AS_OF)
+def generate(scale: str, seed: int, out: str, region: str | None, la: str | None, as_of: dt.date) -> None:
     """Generate a synthetic England bundle: real LAs and needs, invented schools and staff."""
     with progress("generating") as step:
-        report = generate_bundle(scale, seed, out, region=region, la=la, as_of=as_of.date(), progress=step)
+        report = generate_bundle(scale, seed, out, region=region, la=la, as_of=as_of, progress=step)
     click.echo(
         f"wrote {len(report.files)} files, {report.rows:,} rows, {report.bytes / 1e6:.1f} MB "
-        f"to {report.out} in {report.seconds:.1f}s ({scale}, seed {seed}, as of {as_of.date()})"
+        f"to {report.out} in {report.seconds:.1f}s ({scale}, seed {seed}, as of {as_of})"
     )
     click.echo(report.frame().to_string(index=False))
     click.echo(f"next: sendgraph load {report.out}")

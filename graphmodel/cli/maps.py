@@ -6,16 +6,13 @@ file it wrote. Maps open in any browser with no network (everything is inlined).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from graphmodel.cli._common import get_store
-
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+from graphmodel.cli._common import as_of_option, get_store
 
 
 def _slug(text: str) -> str:
@@ -26,15 +23,10 @@ def map_options(func: Callable) -> Callable:
     """--out, --as-of and --show-names, identical on every map."""
     func = click.option("--show-names", is_flag=True,
                         help="Show people's names (personal data); pseudonymous ids otherwise.")(func)
-    func = click.option("--as-of", type=DATE, default=None,
-                        help="Date the map describes (memberships, posts, audits); default today.")(func)
+    func = as_of_option("Date the map describes (memberships, posts, audits); default today.")(func)
     func = click.option("--out", "-o", type=click.Path(dir_okay=False), default=None,
                         help="HTML file to write (default: a name from the map, in this folder).")(func)
     return func
-
-
-def _day(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else dt.date.today()
 
 
 def _done(path: Path) -> None:
@@ -56,7 +48,7 @@ def region_cmd(ctx, name, colour, out, as_of, show_names) -> None:
     """Schools, LAs, trusts, networks and LA services of region NAME ("England" for all, aggregated)."""
     from visuals.region_map import region_map
     path = region_map(get_store(ctx), name, out or f"map-region-{_slug(name)}-{colour}.html", colour=colour,
-                      as_of=_day(as_of), show_names=show_names)
+                      as_of=as_of, show_names=show_names)
     _done(path)
 
 
@@ -68,7 +60,7 @@ def network_cmd(ctx, network_id, out, as_of, show_names) -> None:
     """One network or community of practice and its member schools and people, by rung."""
     from visuals.network_map import network_map
     path = network_map(get_store(ctx), network_id, out or f"map-network-{_slug(network_id)}.html",
-                       as_of=_day(as_of), show_names=show_names)
+                       as_of=as_of, show_names=show_names)
     _done(path)
 
 
@@ -80,7 +72,7 @@ def routes_cmd(ctx, to, out, as_of, show_names) -> None:
     """The reference progression graph, with observed moves as edge widths when posts are loaded."""
     from visuals.routes_map import routes_map
     path = routes_map(get_store(ctx), out or f"map-routes{'-' + _slug(to) if to else ''}.html", to=to,
-                      as_of=_day(as_of), show_names=show_names)
+                      as_of=as_of, show_names=show_names)
     _done(path)
 
 
@@ -93,7 +85,7 @@ def audit_cmd(ctx, which, region, out, as_of, show_names) -> None:
     """Where the qualification gaps are: SENCO award or sensory mandatory qualifications."""
     from visuals.audit_map import audit_map
     default = f"map-audit-{which}{'-' + _slug(region) if region else ''}.html"
-    path = audit_map(get_store(ctx), which, out or default, region=region, as_of=_day(as_of),
+    path = audit_map(get_store(ctx), which, out or default, region=region, as_of=as_of,
                      show_names=show_names)
     _done(path)
 

@@ -13,13 +13,12 @@ import datetime as dt
 import click
 import pandas as pd
 
-from graphmodel.cli._common import emit, get_store, output_options, publish_options
+from graphmodel.cli._common import as_of_option, emit, get_store, output_options, publish_options
 from graphmodel.output import Result
 from queries import collaboration, fragility, network_gaps, participation
 from queries.context import BY_COLUMNS, Filters
 from queries.publish import SYMBOL, publication_metadata, suppress
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 STRUCTURE_VIEWS = ("components", "isolates", "communities", "brokers", "bridges", "articulation-points")
 DETAIL = "detail table of schools (public establishments): not suppressed"
 
@@ -38,17 +37,12 @@ def graph_options(func):
     func = click.option("--max-network-size", type=int, default=collaboration.DEFAULT_MAX_NETWORK_SIZE,
                         show_default=True,
                         help="Networks with more active member schools than this link no pairs.")(func)
-    func = click.option("--as-of", type=DATE, default=None,
-                        help="Date of the snapshot (default today).")(func)
+    func = as_of_option("Date of the snapshot (default today).")(func)
     return func
 
 
 def _filters(region_, la_, trust_, phase_, type_) -> Filters:
     return Filters(region=region_, la=la_, trust=trust_, phase=phase_, type=type_)
-
-
-def _day(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else dt.date.today()
 
 
 def _meta(store, day: dt.date, filters: Filters, **extra) -> dict:
@@ -64,7 +58,7 @@ def _small(value: int, threshold: int, suppressed: bool) -> object:
 @filter_options
 @click.option("--network", default=None, help="Only this SEND network (id or name).")
 @click.option("--by", type=click.Choice(list(BY_COLUMNS)), default=None, help="Break down by this.")
-@click.option("--as-of", type=DATE, default=None, help="Date of the snapshot (default today).")
+@as_of_option("Date of the snapshot (default today).")
 @click.option("--over-time", "over_time", default=None, metavar="YEARS",
               help="Change over time instead: comma-separated years (e.g. 2016,2017), each at 31 August.")
 @click.option("--schools", "per_school", is_flag=True, help="One row per school instead of the ladder.")
@@ -77,7 +71,7 @@ def participation_cmd(ctx, region_, la_, trust_, phase_, type_, network, by, as_
     part per school, each group against the national figure (WSS §1.6, G13; UCL G10, G21)."""
     store = get_store(ctx)
     filters = _filters(region_, la_, trust_, phase_, type_)
-    day = _day(as_of)
+    day = as_of
     meta = _meta(store, day, filters, network=network, by=by)
     if per_school:
         frame = participation.school_participation(store, filters, day, network)
@@ -127,7 +121,7 @@ def network_cmd(ctx, region_, la_, trust_, phase_, type_, hops, summary, by, as_
         raise click.BadParameter("must be 1 or more", param_hint="--hops")
     store = get_store(ctx)
     filters = _filters(region_, la_, trust_, phase_, type_)
-    day = _day(as_of)
+    day = as_of
     meta = _meta(store, day, filters, hops=hops, max_network_size=max_network_size)
     if summary:
         frame = network_gaps.network_gaps_summary(store, filters, by, hops, day, max_network_size)
@@ -161,7 +155,7 @@ def structure_cmd(ctx, show, region_, la_, trust_, phase_, type_, top, seed, sam
     points of the school collaboration graph (UCL G10-G12; WSS §6.2)."""
     store = get_store(ctx)
     filters = _filters(region_, la_, trust_, phase_, type_)
-    day = _day(as_of)
+    day = as_of
     args = (store, filters, day)
     if show == "components":
         frame = collaboration.components(*args, max_network_size=max_network_size)
@@ -192,7 +186,7 @@ def fragile_cmd(ctx, region_, la_, trust_, phase_, type_, as_of, max_network_siz
     """School-to-school links that one person's leaving would break, and who that person is (UCL G11)."""
     store = get_store(ctx)
     filters = _filters(region_, la_, trust_, phase_, type_)
-    day = _day(as_of)
+    day = as_of
     frame = fragility.fragile_links(store, filters, day, max_network_size)
     meta = _meta(store, day, filters, max_network_size=max_network_size,
                  links_in_scope=frame.attrs.get("links_in_scope"), fragile_links=len(frame))
@@ -216,7 +210,7 @@ def what_if_cmd(ctx, people, retiring_within, retirement_age, lost_links, region
     """What connectivity is lost if these people leave (or those near retirement do)."""
     store = get_store(ctx)
     filters = _filters(region_, la_, trust_, phase_, type_)
-    day = _day(as_of)
+    day = as_of
     args = dict(person_ids=list(people), retiring_within_years=retiring_within, as_of=day, filters=filters,
                 retirement_age=retirement_age, max_network_size=max_network_size)
     meta = _meta(store, day, filters, retiring_within=retiring_within, retirement_age=retirement_age

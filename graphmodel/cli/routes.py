@@ -6,11 +6,9 @@ aggregates, emit.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
-from graphmodel.cli._common import emit, get_store, output_options, publish_options
+from graphmodel.cli._common import as_of_option, emit, get_store, output_options, publish_options
 from graphmodel.output import Result
 from queries.bottlenecks import bottlenecks
 from queries.context import Filters
@@ -19,12 +17,6 @@ from queries.pipeline import COUNT_COLUMNS, LEVELS, pipeline
 from queries.publish import publication_metadata, suppress
 from queries.routes import resolve_region, resolve_role, routes
 from queries.transitions import compare_with_reference, dead_ends, direct_to_specialist, observed_transitions
-
-DATE = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def _as_of(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else dt.date.today()
 
 
 def filter_options(func):
@@ -45,7 +37,7 @@ def _filters(region_, la_, trust_, phase_, type_) -> Filters:
 @click.option("--to", "target", required=True, help="Target role (QTVI, SENCO, ADVISORY_HI...).")
 @click.option("--region", default=None, help="List providers national and in this region (code or name).")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Routes to list.")
-@click.option("--as-of", type=DATE, default=None, help="Date the role requirements apply (default today).")
+@as_of_option("Date the role requirements apply (default today).")
 @output_options
 @click.pass_context
 def routes_cmd(ctx, source, target, region, limit, as_of, fmt, output) -> None:
@@ -54,7 +46,7 @@ def routes_cmd(ctx, source, target, region, limit, as_of, fmt, output) -> None:
     One row per step, with the qualification it needs and the providers that offer it.
     """
     store = get_store(ctx)
-    day = _as_of(as_of)
+    day = as_of
     frame = routes(store, source, target, region=region, limit=limit, as_of=day)
     src, dst = resolve_role(store, source), resolve_role(store, target)
     meta = {"source": store.describe(), "as_of": day.isoformat(), "region": resolve_region(store, region),
@@ -99,7 +91,7 @@ def transitions_cmd(ctx, view, region_, la_, trust_, phase_, type_, fmt, output,
 
 
 @click.command("pipeline")
-@click.option("--as-of", type=DATE, default=None, help="Date of the snapshot (default today).")
+@as_of_option("Date of the snapshot (default today).")
 @click.option("--level", type=click.Choice(list(LEVELS)), default="la", show_default=True)
 @output_options
 @publish_options
@@ -107,7 +99,7 @@ def transitions_cmd(ctx, view, region_, la_, trust_, phase_, type_, fmt, output,
 def pipeline_cmd(ctx, as_of, level, fmt, output, no_suppress, threshold) -> None:
     """People one step from a specialist role, per LA or region, against the SENCO and MQ gaps."""
     store = get_store(ctx)
-    day = _as_of(as_of)
+    day = as_of
     frame = pipeline(store, day, level)
     if not no_suppress:
         frame = suppress(frame, COUNT_COLUMNS, {}, threshold)
@@ -119,13 +111,13 @@ def pipeline_cmd(ctx, as_of, level, fmt, output, no_suppress, threshold) -> None
 @click.command("next-steps")
 @click.option("--person", "person_id", required=True, help="Pseudonymous person id.")
 @click.option("--target", required=True, help="Target role: code, name or short name (QTVI, SENCO...).")
-@click.option("--as-of", type=DATE, default=None, help="Date to judge by (default today).")
+@as_of_option("Date to judge by (default today).")
 @output_options
 @click.pass_context
 def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
     """What one person is missing for a target role, and who offers it."""
     store = get_store(ctx)
-    day = _as_of(as_of)
+    day = as_of
     frame = next_steps(store, person_id, target, day)
     route = frame.attrs.get("route") or []
     meta = {"source": store.describe(), "as_of": day.isoformat(), "person_id": person_id,
