@@ -12,6 +12,7 @@ import click
 from graphmodel.backends import open_store
 from graphmodel.output import FORMATS, Result, write
 from graphmodel.store import GraphStore
+from queries.context import Filters
 from queries.publish import DEFAULT_THRESHOLD
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -25,6 +26,26 @@ def as_of_option(help: str = "Evaluate as of this date (YYYY-MM-DD; default toda
             return value.date()
         return default or dt.date.today()
     return click.option("--as-of", "as_of", type=DATE, default=None, callback=to_date, help=help)
+
+
+FILTER_OPTIONS = (
+    ("region", "Region code or name."),
+    ("la", "Local authority code (new_la_code) or name."),
+    ("trust", "Trust id or name."),
+    ("phase", "Phase of education, e.g. Primary."),
+    ("type", "Establishment type, type group or kind (mainstream, special, ap...)."),
+)
+
+
+def filter_options(func: Callable) -> Callable:
+    """--region --la --trust --phase --type, the same on every command: it receives ``filters``."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        values = {name: kwargs.pop(f"{name}_") for name, _ in FILTER_OPTIONS}
+        return func(*args, filters=Filters(**values), **kwargs)
+    for name, help_ in reversed(FILTER_OPTIONS):
+        wrapper = click.option(f"--{name}", f"{name}_", default=None, help=help_)(wrapper)
+    return wrapper
 
 
 def get_store(ctx: click.Context) -> GraphStore:

@@ -9,13 +9,19 @@ carries the as-of date, filters, data source and the rule encoded. Person-level 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 
 import click
 import pandas as pd
 
-from graphmodel.cli._common import as_of_option, emit, get_store, output_options, publish_options
+from graphmodel.cli._common import (
+    as_of_option,
+    emit,
+    filter_options,
+    get_store,
+    output_options,
+    publish_options,
+)
 from graphmodel.output import Result
 from graphmodel.store import GraphStore
 from queries import capacity as capacity_q
@@ -38,17 +44,8 @@ RULES = {
 
 def scope_options(func: Callable) -> Callable:
     """--as-of and the common school filters."""
-    @as_of_option("Evaluate the rules on this date (YYYY-MM-DD; default today).")
-    @click.option("--region", default=None, help="Region code or name.")
-    @click.option("--la", default=None, help="Local authority code (new_la_code) or name.")
-    @click.option("--trust", default=None, help="Trust id or name.")
-    @click.option("--phase", default=None, help="Phase of education, e.g. Primary.")
-    @click.option("--type", "type_", default=None, help="Establishment type, type group or kind.")
-    @functools.wraps(func)
-    def wrapper(*args, as_of, region, la, trust, phase, type_, **kwargs):
-        filters = Filters(region=region, la=la, trust=trust, phase=phase, type=type_)
-        return func(*args, as_of=as_of, filters=filters, **kwargs)
-    return wrapper
+    return as_of_option("Evaluate the rules on this date (YYYY-MM-DD; default today).")(
+        filter_options(func))
 
 
 def _metadata(store: GraphStore, as_of: dt.date, filters: Filters, rule: str, published: bool,

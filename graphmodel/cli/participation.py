@@ -13,7 +13,14 @@ import datetime as dt
 import click
 import pandas as pd
 
-from graphmodel.cli._common import as_of_option, emit, get_store, output_options, publish_options
+from graphmodel.cli._common import (
+    as_of_option,
+    emit,
+    filter_options,
+    get_store,
+    output_options,
+    publish_options,
+)
 from graphmodel.output import Result
 from queries import collaboration, fragility, network_gaps, participation
 from queries.context import BY_COLUMNS, Filters
@@ -23,15 +30,6 @@ STRUCTURE_VIEWS = ("components", "isolates", "communities", "brokers", "bridges"
 DETAIL = "detail table of schools (public establishments): not suppressed"
 
 
-def filter_options(func):
-    """--region, --la, --trust, --phase, --type (code or name, as every analysis matches them)."""
-    for name, help_ in reversed([("region", "Region code or name."), ("la", "Local authority code or name."),
-                                 ("trust", "Trust id or name."), ("phase", "Phase of education."),
-                                 ("type", "Establishment type, type group or kind (e.g. special, ap).")]):
-        func = click.option(f"--{name}", f"{name}_", default=None, help=help_)(func)
-    return func
-
-
 def graph_options(func):
     """--as-of and --max-network-size, identical on every command that builds the school graph."""
     func = click.option("--max-network-size", type=int, default=collaboration.DEFAULT_MAX_NETWORK_SIZE,
@@ -39,10 +37,6 @@ def graph_options(func):
                         help="Networks with more active member schools than this link no pairs.")(func)
     func = as_of_option("Date of the snapshot (default today).")(func)
     return func
-
-
-def _filters(region_, la_, trust_, phase_, type_) -> Filters:
-    return Filters(region=region_, la=la_, trust=trust_, phase=phase_, type=type_)
 
 
 def _meta(store, day: dt.date, filters: Filters, **extra) -> dict:
@@ -65,12 +59,11 @@ def _small(value: int, threshold: int, suppressed: bool) -> object:
 @output_options
 @publish_options
 @click.pass_context
-def participation_cmd(ctx, region_, la_, trust_, phase_, type_, network, by, as_of, over_time, per_school,
+def participation_cmd(ctx, filters, network, by, as_of, over_time, per_school,
                       fmt, output, no_suppress, threshold) -> None:
     """The participation ladder: share of schools at each rung, the funnel between rungs, staff taking
     part per school, each group against the national figure (WSS §1.6, G13; UCL G10, G21)."""
     store = get_store(ctx)
-    filters = _filters(region_, la_, trust_, phase_, type_)
     day = as_of
     meta = _meta(store, day, filters, network=network, by=by)
     if per_school:
@@ -113,14 +106,13 @@ def gaps_group() -> None:
 @output_options
 @publish_options
 @click.pass_context
-def network_cmd(ctx, region_, la_, trust_, phase_, type_, hops, summary, by, as_of, max_network_size, fmt,
+def network_cmd(ctx, filters, hops, summary, by, as_of, max_network_size, fmt,
                 output, no_suppress, threshold) -> None:
     """Schools outside every SEND network, passive-only schools, mainstream schools with no special / PRU
     / AP link within HOPS (matched on age range), and LAs with no trained peer reviewer."""
     if hops < 1:
         raise click.BadParameter("must be 1 or more", param_hint="--hops")
     store = get_store(ctx)
-    filters = _filters(region_, la_, trust_, phase_, type_)
     day = as_of
     meta = _meta(store, day, filters, hops=hops, max_network_size=max_network_size)
     if summary:
@@ -149,12 +141,11 @@ def network_cmd(ctx, region_, la_, trust_, phase_, type_, hops, summary, by, as_
 @graph_options
 @output_options
 @click.pass_context
-def structure_cmd(ctx, show, region_, la_, trust_, phase_, type_, top, seed, samples, as_of, max_network_size,
+def structure_cmd(ctx, show, filters, top, seed, samples, as_of, max_network_size,
                   fmt, output) -> None:
     """Components, isolates, communities (Louvain), brokers (betweenness), bridges and articulation
     points of the school collaboration graph (UCL G10-G12; WSS §6.2)."""
     store = get_store(ctx)
-    filters = _filters(region_, la_, trust_, phase_, type_)
     day = as_of
     args = (store, filters, day)
     if show == "components":
@@ -182,10 +173,9 @@ def structure_cmd(ctx, show, region_, la_, trust_, phase_, type_, top, seed, sam
 @graph_options
 @output_options
 @click.pass_context
-def fragile_cmd(ctx, region_, la_, trust_, phase_, type_, as_of, max_network_size, fmt, output) -> None:
+def fragile_cmd(ctx, filters, as_of, max_network_size, fmt, output) -> None:
     """School-to-school links that one person's leaving would break, and who that person is (UCL G11)."""
     store = get_store(ctx)
-    filters = _filters(region_, la_, trust_, phase_, type_)
     day = as_of
     frame = fragility.fragile_links(store, filters, day, max_network_size)
     meta = _meta(store, day, filters, max_network_size=max_network_size,
@@ -205,11 +195,10 @@ def fragile_cmd(ctx, region_, la_, trust_, phase_, type_, as_of, max_network_siz
 @output_options
 @publish_options
 @click.pass_context
-def what_if_cmd(ctx, people, retiring_within, retirement_age, lost_links, region_, la_, trust_, phase_,
-                type_, as_of, max_network_size, fmt, output, no_suppress, threshold) -> None:
+def what_if_cmd(ctx, people, retiring_within, retirement_age, lost_links, filters, as_of, max_network_size,
+                fmt, output, no_suppress, threshold) -> None:
     """What connectivity is lost if these people leave (or those near retirement do)."""
     store = get_store(ctx)
-    filters = _filters(region_, la_, trust_, phase_, type_)
     day = as_of
     args = dict(person_ids=list(people), retiring_within_years=retiring_within, as_of=day, filters=filters,
                 retirement_age=retirement_age, max_network_size=max_network_size)

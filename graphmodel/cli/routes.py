@@ -8,28 +8,21 @@ from __future__ import annotations
 
 import click
 
-from graphmodel.cli._common import as_of_option, emit, get_store, output_options, publish_options
+from graphmodel.cli._common import (
+    as_of_option,
+    emit,
+    filter_options,
+    get_store,
+    output_options,
+    publish_options,
+)
 from graphmodel.output import Result
 from queries.bottlenecks import bottlenecks
-from queries.context import Filters
 from queries.next_steps import next_steps
 from queries.pipeline import COUNT_COLUMNS, LEVELS, pipeline
 from queries.publish import publication_metadata, suppress
 from queries.routes import resolve_region, resolve_role, routes
 from queries.transitions import compare_with_reference, dead_ends, direct_to_specialist, observed_transitions
-
-
-def filter_options(func):
-    """--region, --la, --trust, --phase, --type (matched by code or name, as every analysis does)."""
-    for name, help_ in reversed([("region", "Region code or name."), ("la", "Local authority code or name."),
-                                 ("trust", "Trust id or name."), ("phase", "GIAS phase."),
-                                 ("type", "GIAS type, type group or kind (mainstream, special...).")]):
-        func = click.option(f"--{name}", f"{name}_", default=None, help=help_)(func)
-    return func
-
-
-def _filters(region_, la_, trust_, phase_, type_) -> Filters:
-    return Filters(region=region_, la=la_, trust=trust_, phase=phase_, type=type_)
 
 
 @click.command("routes")
@@ -76,11 +69,10 @@ VIEWS = {
 @output_options
 @publish_options
 @click.pass_context
-def transitions_cmd(ctx, view, region_, la_, trust_, phase_, type_, fmt, output, no_suppress,
+def transitions_cmd(ctx, view, filters, fmt, output, no_suppress,
                     threshold) -> None:
     """Observed career moves from dated posts (same role at another school is not a move)."""
     store = get_store(ctx)
-    filters = _filters(region_, la_, trust_, phase_, type_)
     func, counts, rates, title = VIEWS[view]
     frame = func(store, filters)
     if not no_suppress:
