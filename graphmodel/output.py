@@ -18,6 +18,7 @@ import pandas as pd
 
 FORMATS = ("table", "csv", "json", "markdown")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TERMINAL_CELL = 60  # longest cell on the terminal; the other formats keep the full text
 
 
 @dataclass
@@ -100,7 +101,9 @@ def render(result: Result, fmt: str = "table") -> str:
         return "\n".join(lines + [header, rule] + body) + "\n"
     if fmt == "table":
         head = [result.title, *(f"  {m}" for m in _meta_lines(result)), ""]
-        body = _display(frame).to_string(index=False) if len(frame) else "(no rows)"
+        shown = _display(frame).map(
+            lambda v: v[: TERMINAL_CELL - 1] + "…" if isinstance(v, str) and len(v) > TERMINAL_CELL else v)
+        body = shown.to_string(index=False) if len(frame) else "(no rows)"
         return "\n".join(head) + body + "\n"
     raise ValueError(f"unknown format {fmt}")
 

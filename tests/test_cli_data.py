@@ -109,3 +109,13 @@ def test_every_command_is_in_the_readme():
     missing = [name for name in main.commands if f"sendgraph {name}" not in readme
                and f"`{name}`" not in readme]
     assert not missing, f"document these in README.md: {missing}"
+
+
+def test_terminal_table_shortens_long_cells_but_csv_keeps_them():
+    from graphmodel.output import Result, render
+
+    long = "University of Somewhere; " * 10
+    result = Result(pd.DataFrame({"providers": [long.strip()]}), "t")
+    table = render(result, "table")
+    assert "…" in table and long.strip() not in table
+    assert long.strip() in render(result, "csv")
