@@ -102,10 +102,17 @@ def test_careers_are_dated_in_order(la_bundle):
     ect = posts[posts["role"] == "ECT"]
     # an ECT's induction starts the day QTS is awarded
     assert (ect["start_date"].to_numpy() == qts.reindex(ect["person_id"]).to_numpy()).all()
-    # SENCOs with QTS taught at least two years before their first SENCO post
+    # SENCOs with QTS either went straight from ITT (the post starts within the two ECT years) or
+    # finished induction and taught at least a year (TEACHING_YEARS_MIN; dates floored to the month)
     first_senco = posts[posts["role"] == "SENCO"].groupby("person_id")["start_date"].min()
     gap = (first_senco - qts.reindex(first_senco.index)).dropna().dt.days / 365.25
-    assert len(gap) and gap.min() >= 2.0
+    assert len(gap) and gap.min() >= 0
+    assert (gap < 2.0).any() and (gap >= 2.8).any()
+    assert not ((gap >= 2.0) & (gap < 2.8)).any()
+    # a direct entrant's induction runs alongside the SENCO post (ECT still held when it starts)
+    direct = gap[gap < 2.0].index
+    ect_end = ect.set_index("person_id")["end_date"]
+    assert (ect_end.reindex(direct).fillna(pd.Timestamp.max) >= first_senco.reindex(direct)).all()
     # many people have several posts over time, and some hold two at once (SENCO and teacher)
     assert posts.groupby("person_id").size().max() >= 4
     current = posts[posts["end_date"].isna()]
@@ -118,3 +125,29 @@ def test_largest_remainder_and_exact_labels_by_hand():
     assert largest_remainder(np.array([0.53, 0.136, 0.334]), 685).tolist() == [363, 93, 229]
     labels = exact_labels(np.random.default_rng(0), 685, {"A": 0.53, "B": 0.136, "C": 0.334})
     assert (labels == "A").sum() == 363 and (labels == "B").sum() == 93
+
+
+def test_consecutive_posts_do_not_overlap(la_bundle):
+    """A post ends the day before the next one starts (1 Sep start, 31 Aug end): no shared day."""
+    posts = pd.read_csv(la_bundle / "posts.csv", parse_dates=["start_date", "end_date"])
+    assert (posts["end_date"].dropna() >= posts.loc[posts["end_date"].notna(), "start_date"]).all()
+    pairs = posts.merge(posts, on="person_id", suffixes=("", "_next"))
+    assert not (pairs["end_date"] == pairs["start_date_next"]).any()
+    # ... and the changeovers are there: ITT ends the day before the ECT post starts
+    changeover = pairs[pairs["start_date_next"] == pairs["end_date"] + pd.Timedelta(days=1)]
+    itt_ect = changeover[(changeover["role"] == "ITT_TRAINEE") & (changeover["role_next"] == "ECT")]
+    ended_itt = posts[(posts["role"] == "ITT_TRAINEE") & posts["end_date"].notna()]
+    assert len(itt_ect) == len(ended_itt) > 0
+
+
+def test_a_post_that_would_end_before_it_starts_is_refused():
+    from graphmodel.synthetic.records import posts_rows
+
+    rows = posts_rows()
+    start = np.array(["2020-09-01", "2021-09-01"], dtype="datetime64[D]")
+    changeover = np.array(["2021-09-01", "NaT"], dtype="datetime64[D]")
+    rows.add(person=np.array([0, 1]), start_date=start, end_date=changeover)
+    end = rows.frame()["end_date"]
+    assert end.iloc[0] == pd.Timestamp("2021-08-31") and pd.isna(end.iloc[1])
+    with pytest.raises(ValueError, match="end on or before their start"):
+        rows.add(person=np.array([2]), start_date=start[:1], end_date=start[:1])

@@ -5,9 +5,14 @@ for the current post, then the earlier posts that led to it, walking back in tim
 worked out from the reference date ``as_of`` so nothing lies in the future (validation rejects
 future start and award dates).
 
-Timing follows UCL 2019 s3.1: about 4-5 years of teaching before the NASENCO or an MQ; ECT induction
-takes two years. The SENCO cohort is built so DOMAIN.md's SENCO figures hold exactly (see
-:func:`senco_cohort`).
+Timing follows UCL 2019 s3.1: about 4-5 years as a class teacher before a SENCO or sensory post
+(:func:`teaching_years`); ECT induction takes two years. In every specialist cohort exactly 71/685
+(10.4%, UCL 2019 KF5 / s2.6) of those with a recorded earlier role go straight from ITT into the
+specialism (:func:`direct_entrants`): the post starts with their induction or part-way through it.
+The SENCO cohort is built so DOMAIN.md's SENCO figures hold exactly (see :func:`senco_cohort`).
+
+Posts are added with the *changeover* date as ``end_date`` (the next post's start); the posts table
+records the day before (:class:`graphmodel.synthetic.records.PostRows`).
 """
 
 from __future__ import annotations
@@ -94,6 +99,33 @@ def _birth_years(w: World, qts: np.ndarray, age_at_qts: tuple[int, int] = (21, 3
     return np.clip(year - w.rng.integers(age_at_qts[0], age_at_qts[1], len(qts)), 1930, 2015)
 
 
+def teaching_years(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Years as a class teacher, after induction, before a SENCO or sensory post: median 4.5
+    ("about 4-5 years of teaching experience before starting the NASENCO or another mandatory
+    route", UCL 2019 s3.1; ``queries.transitions`` measures it as CLASS_TEACHER -> SENCO years)."""
+    return P.TEACHING_YEARS_MIN + rng.gamma(P.TEACHING_YEARS_SHAPE, P.TEACHING_YEARS_SCALE, n)
+
+
+def direct_entrants(rng: np.random.Generator, eligible: np.ndarray, base: int) -> np.ndarray:
+    """Exactly round(10.4% of ``base``) of the ``eligible`` people, at random: those who go straight
+    from ITT into the specialism (UCL 2019 KF5: 71 of 685 SENCOs). ``base`` is the cohort with a
+    recorded earlier role (``queries.transitions.direct_to_specialist``'s denominator)."""
+    idx = np.flatnonzero(eligible)
+    k = min(int(round(P.DIRECT_FROM_ITT * base)), len(idx))
+    out = np.zeros(len(eligible), dtype=bool)
+    out[idx[rng.permutation(len(idx))[:k]]] = True
+    return out
+
+
+def years_to_specialism(rng: np.random.Generator, direct: np.ndarray) -> np.ndarray:
+    """Years from QTS to the first specialist post: two ECT years and :func:`teaching_years`; for
+    direct entrants 0 (the post starts with induction, half of them) or part-way through induction."""
+    n = len(direct)
+    taught = 2.0 + teaching_years(rng, n)
+    during = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.1, 1.8, n))
+    return np.where(direct, during, taught)
+
+
 def teacher_start(
     w: World,
     person: np.ndarray,
@@ -103,16 +135,20 @@ def teacher_start(
     *,
     moved_share: float = 0.4,
     has_qts: np.ndarray | None = None,
+    direct: np.ndarray | None = None,
 ) -> None:
     """ITT placement, QTS, two ECT years and class teaching up to ``until`` (the next role's start).
 
     Some teachers taught at another school of the same kind first (moves between schools).
-    ``until`` may be NaT: the class-teacher post is still held.
+    ``until`` may be NaT: the class-teacher post is still held. ``direct`` entrants took the next
+    role straight from ITT (``until`` falls inside induction): their induction runs its two years at
+    ``school`` alongside it, and they teach as class teachers afterwards only if ``until`` is NaT.
     """
     rng = w.rng
     n = len(person)
+    direct = np.zeros(n, dtype=bool) if direct is None else direct
     placement = w.similar_school(school)
-    first = np.where(rng.random(n) < moved_share, w.similar_school(school), school)
+    first = np.where((rng.random(n) < moved_share) & ~direct, w.similar_school(school), school)
     itt_start = years_before(qts, np.ones(n))
     ect_end = years_after(qts, 2.0)
     w.posts.add(
@@ -123,13 +159,14 @@ def teacher_start(
         end_date=qts,
         fte=np.ones(n),
     )
-    ongoing_ect = np.isnat(until) & (ect_end > w.as_of)
+    full_ect = np.isnat(until) | direct
+    ongoing_ect = full_ect & (ect_end > w.as_of)
     w.posts.add(
         person=person,
         urn=w.urn[first],
         role="ECT",
         start_date=qts,
-        end_date=np.where(ongoing_ect, NAT, np.minimum(ect_end, np.where(np.isnat(until), ect_end, until))),
+        end_date=np.where(ongoing_ect, NAT, np.where(full_ect, ect_end, np.minimum(ect_end, until))),
     )
     ct_start = ect_end
     teaching = ~ongoing_ect & (np.isnat(until) | (until > ct_start))
@@ -207,10 +244,14 @@ def senco_cohort(w: World) -> np.ndarray:
 
     Built so the SENCO figures hold by construction (exact shares, UCL 2019 s6; DOMAIN.md):
     53% hold or study the award; 13.6% neither hold nor study it and are not exempt; the rest
-    (33.4%) neither hold nor study it and were appointed before 1 Sep 2009 (exempt). Time in the
-    role is drawn so its mean is 11.5 years (range 0-28): appointments before Sep 2009 have
-    triangular tenure on (16, 28], later ones on [0, 16) with more recent appointments commoner.
-    44.5% are on the SLT (primary 54.7%, secondary 19.1%); 75% hold another role at the same time.
+    (33.4%) neither hold nor study it and are exempt (SI 2014/1530 reg. 49): 28.4% were first
+    appointed before 1 Sep 2009, and 5% (``SENCO_EXEMPT_BY_SERVICE``) were first appointed after it
+    but served more than 12 months (1.5-5 years) as SENCO at another school before moving to this
+    one. Time in the role (range 0-28): later appointments on [0, 16) with recent ones commoner;
+    those before Sep 2009 on (16, 28] with a shape solved so the mean is 11.52 years (UCL 2019
+    s6.1). 44.5% are on the SLT (primary 54.7%, secondary 19.1%); 75% hold another role at the
+    same time. 10.4% went straight from ITT into the post (:func:`direct_entrants`); the others
+    taught :func:`teaching_years` after induction.
     """
     rng, s = w.rng, w.schools
     n_s = len(s.frame)
@@ -226,6 +267,7 @@ def senco_cohort(w: World) -> np.ndarray:
 
     cut = max(0.5, min(P.SENCO_MAX_TENURE - 0.5, years_between(day(P.SENCO_RULE_START), w.as_of)))
     b, a_old = P.SENCO_NEITHER_NOT_EXEMPT, P.SENCO_OLD_WITH_AWARD
+    d = P.SENCO_EXEMPT_BY_SERVICE if cut >= 2.5 else 0.0  # room for > 12 months' service since 2009
     cat = exact_labels(
         rng,
         n,
@@ -233,12 +275,26 @@ def senco_cohort(w: World) -> np.ndarray:
             "A_old": a_old,
             "A_young": P.SENCO_AWARD_HELD_OR_STUDYING - a_old,
             "B": b,
-            "C": 1 - P.SENCO_AWARD_HELD_OR_STUDYING - b,
+            "C": 1 - P.SENCO_AWARD_HELD_OR_STUDYING - b - d,
+            "D": d,
         },
     )
     old = np.isin(cat, ["A_old", "C"])
-    u = 1 - np.sqrt(rng.random(n))
-    tenure = np.where(old, cut + (P.SENCO_MAX_TENURE - cut) * u, np.maximum(cut * u, 0.05))
+    by_service = cat == "D"
+    r = rng.random(n)
+    young_tenure = np.maximum(cut * (1 - np.sqrt(r)), 0.05)
+    prior = rng.uniform(1.5, 5.0, n)  # D: years as SENCO at the earlier school (> 12 months)
+    d_tenure = np.minimum(prior + rng.uniform(0.5, 8.0, n), cut - 0.1)
+    prior = np.minimum(prior, d_tenure - 0.3)
+    # old tenure = cut + (max - cut) * (1 - r^(1/k)), mean cut + (max - cut) / (k + 1): solve k so
+    # the mean over everyone is SENCO_MEAN_TENURE given the young and D tenures actually drawn (as
+    # measured from their start dates, floored to the month; the old ones' flooring adds half a month)
+    young = np.where(by_service, d_tenure, young_tenure)[~old]
+    drawn = years_between(years_before(w.as_of, young), w.as_of).sum()
+    need = (P.SENCO_MEAN_TENURE * n - drawn) / max(int(old.sum()), 1) - 0.5 / 12
+    frac = min(max((need - cut) / (P.SENCO_MAX_TENURE - cut), 0.1), 0.9)
+    old_tenure = cut + (P.SENCO_MAX_TENURE - cut) * (1 - r ** (frac / (1 - frac)))
+    tenure = np.where(old, old_tenure, np.where(by_service, d_tenure, young_tenure))
     start = years_before(w.as_of, tenure)  # first SENCO appointment
 
     phase = s.frame["phase"].to_numpy()[school]
@@ -262,20 +318,26 @@ def senco_cohort(w: World) -> np.ndarray:
             np.where(slt & (r < head_p + 0.45), "DEPUTY_HEAD", np.where(no_qts, "HLTA", "CLASS_TEACHER")),
         ),
     ).astype(object)
+    keeps_teaching = other_role == "CLASS_TEACHER"
 
-    # earlier career: 4-5 years' teaching (UCL 2019 s3.1) before the first SENCO post
-    pre = 2.0 + rng.gamma(2.0, 1.5, n)
-    qts = years_before(start, pre)
-    w.birth_year.append(_birth_years(w, qts))
-    moved = np.isin(cat, ["A_old", "A_young", "C"]) & (tenure >= 2) & (rng.random(n) < P.SENCO_MOVED / 0.864)
+    # earlier career: 4-5 years' teaching (UCL 2019 s3.1) before the first SENCO post, or straight
+    # from ITT (10.4%): those still within their ECT years hold a concurrent class-teaching role
+    movers = np.isin(cat, ["A_old", "A_young", "C"]) & (tenure >= 2)
+    moved = movers & (rng.random(n) < (P.SENCO_MOVED - d) / (1 - b - d))
     here = school
-    earlier = np.where(moved, w.similar_school(here), here)
-    move_at = years_after(start, tenure * rng.uniform(0.3, 0.7, n))
-    moved &= (move_at > start) & (earlier != here)
+    earlier = np.where(moved | by_service, w.similar_school(here), here)
+    same = np.flatnonzero(by_service & (earlier == here))  # D must have served at another school
+    earlier[same] = w.school_in_la(s.la_pos[here[same]])
+    move_at = years_after(start, np.where(by_service, prior, tenure * rng.uniform(0.3, 0.7, n)))
+    moved = (moved & (move_at > start) & (earlier != here)) | by_service
     cur_start = np.where(moved, move_at, start)
+    # direct entrants are not movers, and those not teaching as well have finished induction
+    can = ~no_qts & ~moved & (~other | keeps_teaching) & ((tenure >= 2.5) | keeps_teaching)
+    direct = direct_entrants(rng, can, n)
+    qts = years_before(start, years_to_specialism(rng, direct))
+    w.birth_year.append(_birth_years(w, qts))
 
     teach = ~no_qts
-    keeps_teaching = other_role == "CLASS_TEACHER"
     # class teaching continues alongside the SENCO post where the SENCO also teaches
     teacher_start(
         w,
@@ -284,6 +346,7 @@ def senco_cohort(w: World) -> np.ndarray:
         qts[teach],
         np.where(keeps_teaching & ~moved, NAT, start)[teach],
         moved_share=0.3,
+        direct=direct[teach],
     )
     w.posts.add(
         keeps_teaching & moved,
@@ -392,12 +455,18 @@ def leadership(w: World, head_taken: np.ndarray) -> None:
     n = len(school)
     tenure = rng.uniform(0.1, 14, n)
     start = years_before(w.as_of, tenure)
-    qts = years_before(start, 10 + rng.gamma(3.0, 2.5, n))
-    person = w.new_people(n, _birth_years(w, qts))
-    step = years_before(start, rng.uniform(2, 7, n))
     ex_senco = rng.random(n) < 0.2
-    teacher_start(w, person, w.similar_school(school), qts, step)
+    step = years_before(start, np.where(ex_senco, rng.uniform(2, 10, n), rng.uniform(2, 7, n)))
+    # ex-SENCOs came to the SENCO post like the SENCO cohort (4-5 years' teaching, or from ITT)
+    direct = direct_entrants(rng, ex_senco, int(ex_senco.sum()))
+    qts = np.where(
+        ex_senco,
+        years_before(step, years_to_specialism(rng, direct)),
+        years_before(start, 10 + rng.gamma(3.0, 2.5, n)),
+    )
+    person = w.new_people(n, _birth_years(w, qts))
     prev = w.similar_school(school)
+    teacher_start(w, person, np.where(direct, prev, w.similar_school(school)), qts, step, direct=direct)
     w.posts.add(
         person=person,
         urn=w.urn[prev],
@@ -460,9 +529,10 @@ def classroom(w: World) -> None:
     )
     n = len(asst)
     start = years_before(w.as_of, rng.uniform(0.1, 4, n))
-    qts = years_before(start, 3 + rng.gamma(2.0, 1.5, n))
+    direct = direct_entrants(rng, np.ones(n, dtype=bool), n)
+    qts = years_before(start, years_to_specialism(rng, direct))
     person = w.new_people(n, _birth_years(w, qts))
-    teacher_start(w, person, asst, qts, NAT + np.zeros(n, dtype="timedelta64[D]"))
+    teacher_start(w, person, asst, qts, NAT + np.zeros(n, dtype="timedelta64[D]"), direct=direct)
     w.posts.add(person=person, urn=w.urn[asst], role="ASSISTANT_SENCO", start_date=start, fte=np.full(n, 0.4))
     senco_award(w, person, years_after(start, rng.uniform(0, 1.5, n)), rng.random(n) < 0.5)
 
@@ -501,7 +571,9 @@ def support_staff(w: World) -> None:
     )
     hlta_at = years_after(t0, years * rng.uniform(0.3, 0.7, n))
     lead_at = years_after(hlta_at, years_between(hlta_at, w.as_of) * rng.uniform(0.3, 0.9, n))
-    lead_at = np.maximum(lead_at, hlta_at)
+    # a step that would last no time (dates floored to the same month) is not taken
+    level = np.where((level >= 1) & (hlta_at <= t0), 0, level)
+    level = np.where((level == 2) & (lead_at <= hlta_at), 1, level)
     moved = rng.random(n) < 0.25
     first = np.where(moved, w.similar_school(school), school)
     fte = rng.choice([0.5, 0.6, 0.8, 1.0], n)
@@ -544,12 +616,18 @@ def leavers(w: World, share: float = 0.11) -> None:
     was_senco = teacher & (rng.random(n) < 0.08)
     senco_from = years_before(left, rng.uniform(1, 6, n))
     until = np.where(was_senco, senco_from, left)
-    qts = years_before(until, 2.5 + rng.gamma(1.5, 5.0, n))
+    # ex-SENCOs came like the SENCO cohort; direct entrants stayed past their two ECT years
+    direct = direct_entrants(rng, was_senco & (years_between(senco_from, left) >= 2.0), int(was_senco.sum()))
+    qts = np.where(
+        was_senco,
+        years_before(senco_from, years_to_specialism(rng, direct)),
+        years_before(until, 2.5 + rng.gamma(1.5, 5.0, n)),
+    )
     ta_start = years_before(left, rng.uniform(0.5, 10, n))
     birth = np.where(teacher, _birth_years(w, qts), _birth_years(w, ta_start, (18, 45)))
     person = w.new_people(n, birth)
     t = np.flatnonzero(teacher)
-    teacher_start(w, person[t], school[t], qts[t], until[t], moved_share=0.4)
+    teacher_start(w, person[t], school[t], qts[t], until[t], moved_share=0.4, direct=direct[t])
     w.posts.add(
         was_senco, person=person, urn=w.urn[school], role="SENCO", start_date=senco_from, end_date=left
     )

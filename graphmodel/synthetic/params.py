@@ -32,6 +32,21 @@ SENCO_OTHER_ROLE = 0.75  # 515/685
 SENCO_MAX_TENURE = 28.0  # range 0-28 years
 SENCO_NO_QTS = 0.03  # a few SENCOs came up the TA route without QTS
 SENCO_MOVED = 0.25  # earlier SENCO post at another school (exempt/award holders only)
+SENCO_MEAN_TENURE = 11.52  # years in role, mean (UCL 2019 s6.1)
+# Exempt through more than 12 months' earlier SENCO service (SI 2014/1530 reg. 49), not through a
+# pre-2009 appointment: first appointed SENCO after 1 Sep 2009 at one school, moved to this one in the
+# role. A modelling assumption (no published figure splits the exemptions): 5% of SENCOs, taken out of
+# the exempt 33.4%, so about one exempt SENCO in seven and one post-2009 appointee in twelve.
+SENCO_EXEMPT_BY_SERVICE = 0.05
+
+# --- progression (UCL 2019 KF5, s2.6, s3.1; DOMAIN.md "Progression") ----------------------------
+DIRECT_FROM_ITT = 71 / 685  # 10.4% of SENCOs went straight from ITT into a SEND specialism
+# Years as a class teacher (after the two ECT years) before a SENCO or sensory post: "about 4-5
+# years of teaching experience before starting the NASENCO or another mandatory route". 1 + a gamma
+# (shape 4, scale 0.95): median 4.5 years, middle half 3.4-5.8, rarely under 2 or over 9.
+TEACHING_YEARS_MIN = 1.0
+TEACHING_YEARS_SHAPE = 4.0
+TEACHING_YEARS_SCALE = 0.95
 
 # --- specialists (UCL 2019 s5.2-5.3) -----------------------------------------------------------
 SENSORY_NO_QUAL = 0.18  # 14/78 with no formal sensory qualification

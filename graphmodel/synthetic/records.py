@@ -49,8 +49,30 @@ class Rows:
         return pd.DataFrame({c: np.concatenate([p[c] for p in self.parts]) for c in self.columns})
 
 
+class PostRows(Rows):
+    """School posts. Generators pass ``end_date`` as the *changeover*: the day the next post starts
+    (or the person leaves). The table records the last day in post, the day before, so a person's
+    consecutive posts never overlap by a day (a post ending 31 Aug, the next starting 1 Sep).
+
+    A changeover on or before the start would be a post that never lasted a day: a generator bug,
+    so it raises instead of writing a post that ends before it starts.
+    """
+
+    def add(self, mask: np.ndarray | None = None, **cols) -> None:
+        end = cols.get("end_date")
+        if isinstance(end, np.ndarray):
+            start = cols["start_date"]
+            n = len(end)
+            keep = np.ones(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+            bad = keep & ~np.isnat(end) & (end <= start)
+            if bad.any():
+                raise ValueError(f"{int(bad.sum())} {cols.get('role')} posts end on or before their start")
+            cols["end_date"] = end - np.timedelta64(1, "D")
+        super().add(mask, **cols)
+
+
 def posts_rows() -> Rows:
-    return Rows(
+    return PostRows(
         {
             "person": np.int64(-1),
             "urn": np.int64(-1),

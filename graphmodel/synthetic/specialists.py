@@ -4,7 +4,9 @@ Class teachers of pupils with sensory impairment work in special schools and res
 that serve VI / HI / MSI; advisory teachers work in one LA sensory service per LA, staffed roughly in
 proportion to the LA's real EHC plans for that need, with a fifth of LAs well short (the capacity
 gaps the audits must find). The route is teacher -> (4-5 years) -> MQ -> class or advisory post
-(UCL 2019 s3.2); some came from being a SENCO. Exactly 18% hold no sensory qualification (UCL 2019
+(UCL 2019 s3.2); some came from being a SENCO. 10.4% of class sensory teachers and of teachers among
+PD specialists took the post straight from ITT (UCL 2019 KF5; :func:`careers.direct_entrants`);
+advisory posts always follow classroom experience. Exactly 18% hold no sensory qualification (UCL 2019
 s5.2, 14/78) and 24% of PD specialists no relevant qualification (s5.3, 17/70).
 """
 
@@ -14,7 +16,14 @@ import numpy as np
 import pandas as pd
 
 from graphmodel.synthetic import params as P
-from graphmodel.synthetic.careers import World, _birth_years, award, teacher_start
+from graphmodel.synthetic.careers import (
+    World,
+    _birth_years,
+    award,
+    direct_entrants,
+    teacher_start,
+    years_to_specialism,
+)
 from graphmodel.synthetic.dates import NAT, exact_flags, years_after, years_before, years_between
 from graphmodel.synthetic.geography import Scope
 from graphmodel.synthetic.records import Rows
@@ -50,18 +59,21 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         }
     )
     # class teachers: 1-3 per sense in special schools serving it, 1 in resourced provision for it
-    people, senses, starts = [], [], []
+    people, senses, starts, directs = [], [], [], []
     for sense in SENSES:
         serves = s.provides(sense)
         per = np.where(s.kind == "special", rng.integers(1, 4, len(serves)), 1) * serves
         school = np.repeat(np.arange(len(per)), per)
         n = len(school)
         start = years_before(w.as_of, rng.uniform(0.1, 15, n))
-        qts = years_before(start, 3 + rng.gamma(2.0, 1.5, n))
+        # direct entrants from ITT: only those past their ECT years (no current ECT post)
+        direct = direct_entrants(rng, years_between(start, w.as_of) >= 2.0, n)
+        qts = years_before(start, years_to_specialism(rng, direct))
         person = w.new_people(n, _birth_years(w, qts))
-        teacher_start(w, person, school, qts, start)
+        teacher_start(w, person, school, qts, start, direct=direct)
         w.posts.add(person=person, urn=w.urn[school], role=f"QT{sense}_TEACHER", start_date=start)
         people.append(person), senses.append(np.full(n, sense, dtype=object)), starts.append(start)
+        directs.append(direct)
 
     # advisory teachers: need / pupils-per-FTE, a fifth of LAs staffed at 30-60% of that
     short = exact_flags(rng, len(scope.las), P.SHORT_LA_SHARE)
@@ -74,11 +86,16 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         n = len(la)
         start = years_before(w.as_of, rng.uniform(0.1, 18, n))
         was_class = years_before(start, rng.uniform(1, 6, n))
-        qts = years_before(was_class, 3 + rng.gamma(2.0, 1.5, n))
+        path = rng.random(n)  # 50% were class QTxI teachers first, 15% were SENCOs
+        # 4-5 years' class teaching before the first specialist post (UCL 2019 s3.1); 10.4% took
+        # that first class or SENCO post straight from ITT (never the advisory post itself)
+        first_post = np.where(path < 0.65, was_class, start)
+        # (induction over before they join the service)
+        direct = direct_entrants(rng, (path < 0.65) & (years_between(was_class, start) >= 2.0), n)
+        qts = years_before(first_post, years_to_specialism(rng, direct))
         person = w.new_people(n, _birth_years(w, qts))
         school = w.school_in_la(la)
-        path = rng.random(n)  # 50% were class QTxI teachers first, 15% were SENCOs
-        teacher_start(w, person, school, qts, np.where(path < 0.65, was_class, start))
+        teacher_start(w, person, school, qts, first_post, direct=direct)
         w.posts.add(
             path < 0.5,
             person=person,
@@ -104,13 +121,18 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
             fte=rng.choice([0.6, 0.8, 1.0], n),
         )
         people.append(person), senses.append(np.full(n, sense, dtype=object)), starts.append(start)
+        directs.append(direct)
 
     person, sense, start = np.concatenate(people), np.concatenate(senses), np.concatenate(starts)
+    direct = np.concatenate(directs)
     n = len(person)
     none = exact_flags(rng, n, P.SENSORY_NO_QUAL)
-    # holders: the matching MQ around appointment (some after it, within the 3-year allowance)
+    # holders: the matching MQ around appointment (some after it, within the 3-year allowance;
+    # direct entrants from ITT only after it)
     mq = ("MQ_" + sense).astype(object)
-    got = w.before_now(years_after(start, rng.uniform(-3, 2.5, n)))
+    got = w.before_now(
+        years_after(start, np.where(direct, rng.uniform(0.5, 2.5, n), rng.uniform(-3, 2.5, n)))
+    )
     for code in SENSES:
         m = ~none & (sense == code)
         w.quals.add(
@@ -165,14 +187,15 @@ def pd_specialists(w: World) -> None:
     n = len(school)
     start = years_before(w.as_of, rng.uniform(0.1, 15, n))
     teacher = rng.random(n) < 0.7  # no consistent role names or routes (UCL 2019 s3.3): some therapists
-    qts = years_before(start, 3 + rng.gamma(2.0, 1.5, n))
+    direct = direct_entrants(rng, teacher & (years_between(start, w.as_of) >= 2.0), int(teacher.sum()))
+    qts = years_before(start, years_to_specialism(rng, direct))
     person = w.new_people(n, _birth_years(w, qts))
     t = np.flatnonzero(teacher)
-    teacher_start(w, person[t], school[t], qts[t], start[t])
+    teacher_start(w, person[t], school[t], qts[t], start[t], direct=direct[t])
     w.posts.add(person=person, urn=w.urn[school], role="PD_SPECIALIST", start_date=start)
     none = exact_flags(rng, n, P.PD_NO_QUAL)
     qual = np.array(PD_QUALS, dtype=object)[rng.choice(len(PD_QUALS), n, p=[0.3, 0.3, 0.2, 0.15, 0.05])]
-    got = w.before_now(years_after(start, rng.uniform(-4, 2, n)))
+    got = w.before_now(years_after(start, np.where(direct, rng.uniform(0, 2, n), rng.uniform(-4, 2, n))))
     w.quals.add(
         ~none,
         person=person,
