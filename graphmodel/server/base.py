@@ -13,10 +13,14 @@ multi-million-row Neo4j transaction would exhaust the server's heap):
    then written in batches, each batch one statement (atomic on both servers: one managed
    transaction on Neo4j, one GRAPH.QUERY on FalkorDB); the record is set to "complete" (or "failed"
    with the error) at the end.
-4. Every write is a MERGE on the schema key, so re-running the same load after a failure completes
-   it with nothing duplicated. While the last load-run is not "complete", the next load re-sends every
-   row (repair); otherwise only rows that are new or differ from what the server holds are sent, which
-   is what makes an unchanged re-run write nothing.
+4. Rows whose key the graph does not hold (diffed against a pull of what it holds) are written with
+   CREATE; every other write is a MERGE on the schema key. So re-running the same load after a failure
+   completes it with nothing duplicated: what the failed load wrote is now "existing" and MERGEd,
+   what it did not write is still new and CREATEd (each batch is atomic, so there is no half-written
+   row). While the last load-run is not "complete", the next load re-sends every existing row too
+   (repair: e.g. reference links of nodes written before the failure); otherwise only rows that are
+   new or differ from what the server holds are sent, which is what makes an unchanged re-run write
+   nothing.
 
 So a failed load can leave the graph partly updated, never duplicated, and says so in its LoadRun
 record; running it again makes it whole.
@@ -186,7 +190,9 @@ class ServerStore:
         for c in checked:
             by_table.setdefault(c.table, []).append(c.frame)
         repair = not self._last_run_complete()
-        todo: dict[str, pd.DataFrame] = {}
+        if repair:
+            self._cache.clear()  # diff a repair against what the server holds now, never a stale pull
+        todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
         for name, spec in self.schema.tables.items():
             if name not in by_table:
                 continue
@@ -195,7 +201,8 @@ class ServerStore:
             report.incoming[name] = len(incoming)
             report.added[name] = int(added.sum())
             report.changed[name] = int(changed.sum())
-            todo[name] = incoming if repair else incoming[added | changed].reset_index(drop=True)
+            upsert = ~added if repair else changed
+            todo[name] = (incoming[added].reset_index(drop=True), incoming[upsert].reset_index(drop=True))
         report.seconds = time.perf_counter() - start
         if report.unchanged and not repair:
             return report
@@ -236,28 +243,53 @@ class ServerStore:
             if progress:
                 progress(step, len(batch))
 
-    def _write_tables(self, todo: dict[str, pd.DataFrame], progress: Progress | None) -> None:
-        """Nodes of every table first, then reference relationships, then relationship tables."""
+    def _send_batches(self, query: str, batches: Iterator[list[list]], extra: dict, step: str,
+                      progress: Progress | None) -> None:
+        """Like :meth:`_send` for grouped batches (``[[key, rows], ...]``, see ``cypher.grouped_batches``)."""
+        extra = plain(extra)
+        for batch in batches:
+            self._write(query, {"rows": batch, **extra})
+            if progress:
+                progress(step, sum(len(g[1]) for g in batch))
+
+    def _write_tables(self, todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
+                      progress: Progress | None) -> None:
+        """Nodes of every table first, then reference relationships, then relationship tables.
+
+        ``todo[table] = (new, upsert)``: ``new`` rows have keys the graph does not hold (diffed against
+        a fresh pull) and go in with CREATE, which skips the per-row lookup a MERGE makes; ``upsert``
+        rows (changed, or every existing row in a repair) go in with MERGE. A new node cannot have a
+        reference link yet, so only upserted nodes get the stale-link DELETE.
+        """
         schema = self.schema
         nodes = {n.name: n for n in schema.nodes.values()}
-        for name, frame in todo.items():
-            if name in nodes and len(frame):
-                self._send(cypher.node_merge(nodes[name]), cypher.node_rows(nodes[name], frame), {},
-                           f"nodes {name}", progress)
-        for name, frame in todo.items():
-            if name not in nodes or not len(frame):
+        for name, (new, upsert) in todo.items():
+            if name in nodes:
+                node = nodes[name]
+                step = f"nodes {name}"
+                self._send(cypher.node_create(node), cypher.node_rows(node, new), {}, step, progress)
+                self._send(cypher.node_merge(node), cypher.node_rows(node, upsert), {}, step, progress)
+        for name, (new, upsert) in todo.items():
+            if name not in nodes:
                 continue
             node = nodes[name]
             for prop in node.references:
-                rows = cypher.ref_rows(node, prop, frame)
-                self._send(cypher.ref_delete(schema, node, prop), rows, {}, f"links {name}.{prop.name}", None)
-                self._send(cypher.ref_merge(schema, node, prop), [r for r in rows if r["b"] is not None], {},
-                           f"links {name}.{prop.name}", progress)
-        for name, frame in todo.items():
-            if name in schema.relationships and len(frame):
-                rel = schema.relationships[name]
-                self._send(cypher.rel_merge(schema, rel), cypher.rel_rows(rel, frame),
-                           cypher.table_params(schema, name), f"relationships {name}", progress)
+                step = f"links {name}.{prop.name}"
+                rows = cypher.ref_rows(node, prop, new)
+                self._send(cypher.ref_create(schema, node, prop), [r for r in rows if r[1] is not None], {},
+                           step, progress)
+                rows = cypher.ref_rows(node, prop, upsert)
+                self._send(cypher.ref_delete(schema, node, prop), rows, {}, step, None)
+                self._send(cypher.ref_merge(schema, node, prop), [r for r in rows if r[1] is not None], {},
+                           step, progress)
+        for name, (new, upsert) in todo.items():
+            if name in schema.relationships:
+                rel, extra = schema.relationships[name], cypher.table_params(schema, name)
+                for frame, statement in ((new, cypher.rel_create), (upsert, cypher.rel_merge)):
+                    outer = cypher.group_side(schema, rel, frame)
+                    batches = cypher.grouped_batches(cypher.rel_rows(rel, frame), outer, self.batch_size)
+                    self._send_batches(statement(schema, rel, outer), batches, extra, f"relationships {name}",
+                                       progress)
 
     def wipe(self) -> dict[str, int]:
         """Delete what this tool wrote (nodes with schema labels, and LoadRun records), nothing else."""
