@@ -25,7 +25,7 @@ import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
-from queries.context import Filters, apply_filters
+from queries.context import Filters, apply_filters, with_geography
 
 DAY = pd.Timedelta(days=1)
 LOCATION_COLUMNS = ["la_code", "la_name", "region_code", "region_name"]
@@ -99,12 +99,7 @@ def roles_for_needs(store: GraphStore, needs: Iterable[str]) -> pd.DataFrame:
 
 def services_frame(store: GraphStore) -> pd.DataFrame:
     """Services with la_name, region_code and region_name added (as schools_frame does for schools)."""
-    services = store.table("services")
-    las = store.table("local_authorities")[["code", "name", "region_code"]].rename(
-        columns={"code": "la_code", "name": "la_name"})
-    regions = store.table("regions")[["code", "name"]].rename(
-        columns={"code": "region_code", "name": "region_name"})
-    return services.merge(las, on="la_code", how="left").merge(regions, on="region_code", how="left")
+    return with_geography(store, store.table("services"))
 
 
 def filter_services(services: pd.DataFrame, filters: Filters) -> pd.DataFrame:

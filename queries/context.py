@@ -45,16 +45,19 @@ def school_kind(type_: pd.Series, type_group: pd.Series) -> pd.Series:
     return kind
 
 
-def schools_frame(store: GraphStore) -> pd.DataFrame:
-    """Schools with la_name, region_code, region_name, trust_name and kind columns added."""
-    schools = store.table("schools")
+def with_geography(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (with an ``la_code`` column) plus la_name, region_code and region_name."""
     las = store.table("local_authorities")[["code", "name", "region_code"]].rename(
         columns={"code": "la_code", "name": "la_name"})
     regions = store.table("regions")[["code", "name"]].rename(
         columns={"code": "region_code", "name": "region_name"})
+    return frame.merge(las, on="la_code", how="left").merge(regions, on="region_code", how="left")
+
+
+def schools_frame(store: GraphStore) -> pd.DataFrame:
+    """Schools with la_name, region_code, region_name, trust_name and kind columns added."""
     trusts = store.table("trusts")[["trust_id", "name"]].rename(columns={"name": "trust_name"})
-    out = schools.merge(las, on="la_code", how="left").merge(regions, on="region_code", how="left")
-    out = out.merge(trusts, on="trust_id", how="left")
+    out = with_geography(store, store.table("schools")).merge(trusts, on="trust_id", how="left")
     out["kind"] = school_kind(out["type"], out["type_group"])
     return out
 
