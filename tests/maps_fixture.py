@@ -12,9 +12,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from graphmodel import ingest
 
 XSS = "<img src=x onerror=alert(1)>"
+
+# Two sensory posts (an unqualified QTVI at a school, an HI advisory teacher in a service), as
+# sensory_audit returns them: the audit map tests take this instead of running the audit.
+SENSORY = pd.DataFrame(
+    {
+        "person_id": ["P1", "P2"],
+        "role": ["QTVI_TEACHER", "ADVISORY_HI"],
+        "need": ["VI", "HI"],
+        "urn": [100002, None],
+        "service_id": [None, "S1"],
+        "la_code": ["E06000001"] * 2,
+        "region_code": ["E12000001"] * 2,
+        "status": ["unqualified", "within_allowance"],
+    }
+)
 
 
 def _school(urn, name, la, sen, ehcp, trust=None, phase="Primary"):

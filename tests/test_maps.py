@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from maps_fixture import XSS, load_fixture, map_data
+from maps_fixture import SENSORY, XSS, load_fixture, map_data
 
 from graphmodel.cli import main
 from visuals import legend
@@ -210,25 +210,13 @@ def test_audit_map_senco_and_sensory(store):
     assert set(k for k in nodes if k.startswith("School:")) == {"School:100001", "School:100003"}
     assert nodes["School:100001"]["color"] == legend.SENCO_STATUS_COLOURS["overdue"]
     assert "no SENCO or an overdue award: 1 of 1" in nodes["LocalAuthority:E06000001"]["title"]
-    posts = pd.DataFrame(
-        {
-            "person_id": ["P1", "P2"],
-            "role": ["QTVI_TEACHER", "ADVISORY_HI"],
-            "need": ["VI", "HI"],
-            "urn": [100002, None],
-            "service_id": [None, "S1"],
-            "la_code": ["E06000001"] * 2,
-            "region_code": ["E12000001"] * 2,
-            "status": ["unqualified", "within_allowance"],
-        }
-    )
-    page = audit_html(store, "sensory", as_of=AS_OF, frame=posts)
+    page = audit_html(store, "sensory", as_of=AS_OF, frame=SENSORY)
     nodes = {n["id"]: n for n in map_data(page)["nodes"]}
     assert nodes["School:100002"]["color"] == legend.SENSORY_STATUS_COLOURS["unqualified"]
     assert nodes["Service:S1"]["color"] == legend.SENSORY_STATUS_COLOURS["within_allowance"]
     assert "P1: QTVI_TEACHER (VI) - unqualified" in nodes["School:100002"]["title"]
     assert "Alice" not in page
-    assert "Alice" in audit_html(store, "sensory", as_of=AS_OF, frame=posts, show_names=True)
+    assert "Alice" in audit_html(store, "sensory", as_of=AS_OF, frame=SENSORY, show_names=True)
 
 
 def test_big_maps_switch_physics_off_and_get_positions():

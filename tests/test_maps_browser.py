@@ -13,7 +13,7 @@ import io
 import pandas as pd
 import pytest
 from browser import Browser, chromium_path, drawn_pixels
-from maps_fixture import XSS, load_fixture
+from maps_fixture import SENSORY, XSS, load_fixture
 
 from visuals.audit_map import audit_map
 from visuals.network_map import network_map
@@ -33,18 +33,6 @@ TIERS = pd.DataFrame(
     }
 )
 SENCO = pd.DataFrame({"urn": [100001, 100002, 100003], "status": ["overdue", "compliant", "no_senco"]})
-SENSORY = pd.DataFrame(
-    {
-        "person_id": ["P1", "P2"],
-        "role": ["QTVI_TEACHER", "ADVISORY_HI"],
-        "need": ["VI", "HI"],
-        "urn": [100002, None],
-        "service_id": [None, "S1"],
-        "la_code": ["E06000001"] * 2,
-        "region_code": ["E12000001"] * 2,
-        "status": ["unqualified", "within_allowance"],
-    }
-)
 
 
 @pytest.fixture(scope="module")
