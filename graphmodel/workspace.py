@@ -24,6 +24,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ from graphmodel.store import LoadReport, Progress
 from graphmodel.validate import Checked, conform, empty_frame
 
 DEFAULT_WORKSPACE = "sendgraph-workspace"
+VERSION_DIR = re.compile(r"v\d{6}|\.tmp-v\d{6}-\d+")
 FORMAT = "sendgraph-workspace/1"
 
 
@@ -179,11 +181,15 @@ class Workspace:
             self._cleanup(keep=new.name)
 
     def _cleanup(self, keep: str | None) -> None:
-        """Remove versions and half-written directories other than the live one."""
+        """Remove versions and half-written directories other than the live one.
+
+        Only names this class writes are touched (``v000123``, ``.tmp-v000123-<pid>``): a workspace
+        pointed at a folder that holds other things (``-w .``) must never lose ``venv/`` or ``visuals/``.
+        """
         for child in self.path.iterdir():
             if child.name == keep or not child.is_dir():
                 continue
-            if child.name.startswith(("v", ".tmp-v")):
+            if VERSION_DIR.fullmatch(child.name):
                 shutil.rmtree(child, ignore_errors=True)
         for stray in self.path.glob(".CURRENT.*"):
             stray.unlink(missing_ok=True)

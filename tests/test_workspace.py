@@ -136,3 +136,17 @@ def test_first_load_killed_before_the_switch_does_not_block_the_next(tmp_path, b
     assert not Workspace(ws.path).exists  # no CURRENT: still the empty workspace
     ingest.load(ws, [(bundle, "auto")])
     assert Workspace(ws.path).counts()["schools"] == 2
+
+
+def test_a_workspace_in_a_busy_folder_never_deletes_other_folders(tmp_path, bundle_writer):
+    """``-w .`` in a project folder: loads clean up only their own version directories."""
+    for name in ("venv", "visuals", "vendor", "v1", ".tmp-venv"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "keep.txt").write_text("mine")
+    ws = Workspace(tmp_path)
+    ingest.load(ws, [(bundle_writer(MINI), "auto")])
+    ingest.load(ws, [(bundle_writer({"schools": [{"urn": 9000009, "name": "New", "la_code": "E06000001"}]}),
+                      "auto")])
+    for name in ("venv", "visuals", "vendor", "v1", ".tmp-venv"):
+        assert (tmp_path / name / "keep.txt").read_text() == "mine", name
+    assert Workspace(tmp_path).counts()["schools"] == 3
