@@ -38,11 +38,9 @@ def read_text_csv(path: Path, encoding: str = "utf-8-sig", label: str | None = N
     if not text.strip():
         return None, [Problem(name, None, None, "file is empty (no header row)")]
     header = [c.strip() for c in next(csv.reader(io.StringIO(text)), [])]
-    if "" in header:
-        return None, [Problem(name, 1, None, "header has a blank column name")]
-    dups = sorted({c for c in header if header.count(c) > 1})
-    if dups:
-        return None, [Problem(name, 1, dups[0], "column appears twice in the header")]
+    problems = header_problems(name, header)
+    if problems:
+        return None, problems
     data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else (
         raw if encoding.lower().replace("-", "").startswith("utf8") else text.encode("utf-8"))
     try:
@@ -73,6 +71,17 @@ def _arrow_csv(data: bytes, columns: int) -> pd.DataFrame:
                                              strings_can_be_null=False, quoted_strings_can_be_null=False),
     )
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+def header_problems(name: str, header: list[str]) -> list[Problem]:
+    """A header row every reader refuses: a blank column name, or a name twice (which pandas and
+    openpyxl would otherwise rename or mangle silently)."""
+    if "" in header:
+        return [Problem(name, 1, None, "header has a blank column name")]
+    dups = sorted({c for c in header if header.count(c) > 1})
+    if dups:
+        return [Problem(name, 1, dups[0], "column appears twice in the header")]
+    return []
 
 
 def _parser_error_line(message: str) -> int | None:

@@ -45,6 +45,13 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
         return ReadResult([], [Problem(str(path), 1, c, "required column is missing") for c in missing])
     rows = np.arange(len(frame)) + 2
     sel = (frame["breakdown_topic"] == "All EHC plans") & frame["geographic_level"].isin(LEVELS)
+    # each level present needs its own code and name columns (an LA row also its region)
+    level_cols = {"National": ["country_name"], "Regional": ["region_code", "region_name"],
+                  "Local authority": ["new_la_code", "la_name", "region_code"]}
+    needed = sorted({c for lvl, cols in level_cols.items() if (sel & (frame["geographic_level"] == lvl)).any()
+                     for c in cols if c not in frame.columns})
+    if needed:
+        return ReadResult([], [Problem(str(path), 1, c, "required column is missing") for c in needed])
     if not sel.any():
         return ReadResult([], [Problem(str(path), None, "breakdown_topic",
                                        "no 'All EHC plans' rows at national, regional or LA level")])

@@ -15,6 +15,7 @@ import pandas as pd
 from graphmodel.errors import Problem
 from graphmodel.schema import Schema
 from graphmodel.validate import RawTable
+from loaders._read import header_problems
 from loaders.result import ReadResult
 
 NAME = "xlsx"
@@ -41,13 +42,10 @@ def _text(value: object) -> str:
 
 def read(path: Path, schema: Schema, **_: object) -> ReadResult:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        return ReadResult([], [Problem(str(path), None, None, f"cannot open as an Excel workbook: {exc}")])
-    except Exception as exc:  # zipfile.BadZipFile and friends: not a workbook at all
+    except Exception as exc:  # InvalidFileException, zipfile.BadZipFile...: not a workbook at all
         return ReadResult([], [Problem(str(path), None, None, f"cannot open as an Excel workbook: {exc}")])
     raws: list[RawTable] = []
     problems: list[Problem] = []
@@ -67,8 +65,9 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
             names = [_text(h).strip() for h in header]
             while names and names[-1] == "":
                 names.pop()
-            if "" in names:
-                problems.append(Problem(where, 1, None, "header has a blank column name"))
+            bad_header = header_problems(where, names)
+            if bad_header:
+                problems += bad_header
                 continue
             data, numbers = [], []
             for i, row in enumerate(rows, start=2):

@@ -119,3 +119,13 @@ def test_terminal_table_shortens_long_cells_but_csv_keeps_them():
     table = render(result, "table")
     assert "…" in table and long.strip() not in table
     assert long.strip() in render(result, "csv")
+
+
+def test_an_unwritable_output_file_is_one_clear_error(tmp_path, bundle_writer):
+    ws = tmp_path / "ws"
+    run("load", str(bundle_writer(MINI)), ws=ws)
+    r = CliRunner().invoke(main, ["-w", str(ws), "info", "--format", "csv", "--output",
+                                  str(tmp_path / "no" / "such" / "dir" / "x.csv")])
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: ") and "No such file or directory" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -166,6 +166,9 @@ DRILLS = [
     Drill("bad value in a sheet", workbook(sheet("schools", ["urn", "name", "la_code"],
                                                  [9000001, "Elm", "E06000001"], ["x", "Ash", "E06000001"])),
           "[sheet schools]", 3, "urn", "not a whole number"),
+    Drill("repeated column in a sheet", workbook(sheet("schools", ["urn", "name", "name", "la_code"],
+                                                       [9000001, "Elm", "Ash", "E06000001"])),
+          "[sheet schools]", 1, "name", "column appears twice"),
     # ---- GIAS establishment extract
     Drill("GIAS without URN", gias([{"EstablishmentName": "Elm"}], header=["EstablishmentName", "LA (code)"]),
           "edubasealldata20250422.csv", None, None, "not a format"),
@@ -184,6 +187,12 @@ DRILLS = [
     Drill("EHCP without All EHC plans rows", text_file("ehcp.csv", EHCP_HEAD + EHCP_ROW.format(asd=1)
                                                        .replace("All EHC plans,All EHC plans", "Sex,Boys")),
           "ehcp.csv", None, "breakdown_topic", "no 'All EHC plans' rows"),
+    Drill("EHCP regional rows without region_code",
+          text_file("ehcp.csv",
+                    (EHCP_HEAD + EHCP_ROW.format(asd=1).replace("Local authority", "Regional"))
+                    .replace("region_code,", "")
+                    .replace("E92000001,England,E12000001,", "E92000001,England,")),
+          "ehcp.csv", 1, "region_code", "required column is missing"),
     # ---- GIAS links
     Drill("links bad URN", text_file("links.csv", LINKS_HEAD + '"abc","100021","B","Successor",""\n'),
           "links.csv", 2, "urn", "not a whole number"),

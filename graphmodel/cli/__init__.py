@@ -27,6 +27,9 @@ class Group(click.Group):
         except SendgraphError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a file that cannot be written or read: say which, no traceback
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=Group)
