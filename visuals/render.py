@@ -34,7 +34,7 @@ PHYSICS_LIMIT = 400
 """Above this many nodes, positions are precomputed and physics is off. vis-network can settle ~1,500
 nodes on a desktop GPU, but headless Chromium on 2 cores took 31 s for a 1,306-node region (bench/maps.py),
 so the browser simulates only small maps and everything bigger opens from fixed positions."""
-LABEL_LIMIT = 600
+LABEL_LIMIT = 250  # above this many nodes labels overlap into a smear: hover or search instead
 """Above this many nodes, school and person labels are left to tooltips and search (drawing speed)."""
 COLOUR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -269,6 +269,8 @@ SCRIPT = """
   } else {
     network.fit();
   }
+  // the container only has its final size (and a hierarchical layout its positions) once drawn
+  network.once("afterDrawing", function () { network.fit(); });
   var status = document.getElementById("search-status");
   var hiddenCats = {};
   function applyFilters() {
