@@ -5,6 +5,7 @@ Facts come from tests/maps_fixture.py; expected values are worked out by hand be
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import math
@@ -14,9 +15,10 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from maps_fixture import SENSORY, XSS, load_fixture, map_data
+from maps_fixture import SENSORY, TABLES, XSS, load_fixture, map_data
 
 from graphmodel.cli import main
+from graphmodel.errors import SendgraphError
 from visuals import legend
 from visuals.audit_map import audit_html
 from visuals.layout import cluster_layout
@@ -259,3 +261,136 @@ def test_cli_writes_each_map(store, tmp_path):
         assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     result = runner.invoke(main, ["-w", ws, "map", "network", "NOPE", "--out", str(tmp_path / "x.html")])
     assert result.exit_code == 1 and "no network with id 'NOPE'" in result.output
+
+
+def _tables(**changes) -> dict:
+    """A deep copy of the fixture tables, so a test can change rows without touching TABLES."""
+    tables = copy.deepcopy(TABLES)
+    tables.update(copy.deepcopy(changes))
+    return tables
+
+
+def _edge_kinds(data: dict) -> dict:
+    return {(e["from"], e["to"]): c for e, c in zip(data["edges"], data["edgeCats"], strict=True)}
+
+
+def test_maps_count_memberships_and_posts_on_their_last_day(workspace, tmp_path):
+    # end_date is the last day (inclusive), as in queries._posts and queries.participation. On
+    # 2024-01-01, 100002's own mailing-list membership, P1's trained-reviewer membership and P1's
+    # SENCO post at 100002 all end that day, so all still count; 100001's membership has no start
+    # date, which means open-ended (participation counts it too).
+    tables = _tables()
+    del tables["school_memberships"][0]["start_date"]
+    tables["school_memberships"][1]["end_date"] = "2024-01-01"
+    tables["person_memberships"][0]["end_date"] = "2024-01-01"
+    tables["posts"][0]["end_date"] = "2024-01-01"
+    store = load_fixture(workspace, tmp_path / "bundle", tables)
+    # No status_frame: the participation analysis colours the schools, the map draws the edges.
+    data = map_data(region_html(store, "North East", as_of=AS_OF))
+    nodes = {n["id"]: n for n in data["nodes"]}
+    # 100002's best rung is P1's trained_reviewer (rung 5), carried by a post current that day.
+    assert nodes["School:100002"]["color"] == legend.TIER_COLOURS[5]
+    assert nodes["School:100001"]["color"] == legend.TIER_COLOURS[5]
+    kinds = _edge_kinds(data)
+    assert kinds[("School:100002", "Network:N1")] == "network"
+    assert kinds[("School:100001", "Network:N1")] == "network"
+    net = map_data(network_html(store, "N1", as_of=AS_OF))
+    net_kinds = _edge_kinds(net)
+    assert {n["id"] for n in net["nodes"]} == {"Network:N1", "School:100001", "School:100002", "Person:P1"}
+    assert net_kinds[("School:100002", "Network:N1")] == "network"
+    assert net_kinds[("Person:P1", "School:100002")] == "works_at"
+    # The next day 100002 is outside every network on the map and in the colouring alike.
+    after = map_data(region_html(store, "North East", as_of=dt.date(2024, 1, 2)))
+    assert {n["id"]: n for n in after["nodes"]}["School:100002"]["color"] == "#bdbdbd"
+    assert ("School:100002", "Network:N1") not in _edge_kinds(after)
+    later = map_data(network_html(store, "N1", as_of=dt.date(2024, 1, 2)))
+    assert {n["id"] for n in later["nodes"]} == {"Network:N1", "School:100001"}
+
+
+def test_region_map_leaves_out_schools_not_open_on_the_date(workspace, tmp_path):
+    # 100002 closed on 2023-08-31 and 100003 opens on 2024-09-01: on 2024-01-01 neither is open, so
+    # neither may be drawn as "outside every network" (the participation analysis has no row for it).
+    tables = _tables()
+    tables["schools"][1]["close_date"] = "2023-08-31"
+    tables["schools"][2]["open_date"] = "2024-09-01"
+    tables["schools"][1]["open_date"] = "2000-01-01"
+    tables["schools"][3]["open_date"] = "2024-09-01"  # Far School, London
+    store = load_fixture(workspace, tmp_path / "bundle", tables)
+    data = map_data(region_html(store, "North East", as_of=AS_OF))
+    assert {n["id"] for n in data["nodes"] if n["id"].startswith("School:")} == {"School:100001"}
+    assert "LocalAuthority:E06000002" not in {n["id"] for n in data["nodes"]}  # its only school is not open
+    # The day before it closed, 100002 is open and a member (mailing_list, plus P1 trained_reviewer).
+    before = map_data(region_html(store, "North East", as_of=dt.date(2023, 8, 30)))
+    nodes = {n["id"]: n for n in before["nodes"]}
+    assert set(k for k in nodes if k.startswith("School:")) == {"School:100001", "School:100002"}
+    assert nodes["School:100002"]["color"] == legend.TIER_COLOURS[5]
+    # Nationally (aggregated), Middlesbrough has no open school, so no gap to show there.
+    national = map_data(region_html(store, "England", as_of=AS_OF, aggregate_limit=0))
+    la = {n["id"]: n for n in national["nodes"]}
+    assert "LocalAuthority:E06000002" not in la
+    assert "1 schools aggregated" in la["LocalAuthority:E06000001"]["title"]
+    assert "1 trained reviewer" in la["LocalAuthority:E06000001"]["title"]  # status counts (count_text)
+    # A region whose only school opens later: a clear error rather than an empty map.
+    with pytest.raises(SendgraphError, match="no schools open in region 'London' on 2024-01-01"):
+        region_html(store, "London", as_of=AS_OF)
+
+
+def test_routes_map_takes_the_role_names_sendgraph_routes_takes(store, tmp_path):
+    # queries.routes.resolve_role: "QTVI" is the short name of QTVI_TEACHER, as in `sendgraph routes`.
+    data = map_data(routes_html(store, to="QTVI", as_of=AS_OF, transitions=pd.DataFrame(
+        {"from_role": [], "to_role": [], "people": []})))
+    ids = {n["id"] for n in data["nodes"]}
+    assert "Role:QTVI_TEACHER" in ids and "Qualification:MQ_VI" in ids  # SI 2003/1662: the MQ
+    requires = [e for e, c in zip(data["edges"], data["edgeCats"], strict=True) if c == "requires"]
+    mq = next(e for e in requires if e["to"] == "Qualification:MQ_VI")
+    assert mq["title"].startswith("QTVI_TEACHER requires MQ_VI within 3 years")
+    out = tmp_path / "qtvi.html"
+    args = ["-w", str(store.path), "map", "routes", "--to", "QTVI", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    with pytest.raises(SendgraphError, match="unknown role 'WIZARD'"):
+        routes_html(store, to="WIZARD", as_of=AS_OF)
+
+
+def test_routes_map_suppresses_small_observed_counts(store):
+    # DfE suppression as in `sendgraph transitions`: 1..4 people shown as "c", and drawn as 4 so the
+    # width does not give the number away. CLASS_TEACHER -> SENCO: 10 (shown, width 1 + 9 * 10/10);
+    # TA -> SENCO: 2 -> "c", width 1 + 9 * 4/10 = 4.6; ECT -> CLASS_TEACHER: 3 -> "c", also 4.6.
+    moves = pd.DataFrame(
+        {"from_role": ["CLASS_TEACHER", "TA", "ECT"], "to_role": ["SENCO", "SENCO", "CLASS_TEACHER"],
+         "people": [10, 2, 3]}
+    )
+    page = routes_html(store, to="SENCO", as_of=AS_OF, transitions=moves)
+    data = map_data(page)
+    edges = {(e["from"], e["to"], c): e for e, c in zip(data["edges"], data["edgeCats"], strict=True)}
+    teacher = edges[("Role:CLASS_TEACHER", "Role:SENCO", "progression")]
+    assert teacher["width"] == 10.0 and "observed: 10 people" in teacher["title"]
+    ta = edges[("Role:TA", "Role:SENCO", "observed")]
+    assert ta["title"] == "TA -> SENCO: c people (not a reference step)" and ta["width"] == 4.6
+    ect = edges[("Role:ECT", "Role:CLASS_TEACHER", "progression")]
+    assert ect["title"].endswith("\nobserved: c people") and ect["width"] == 4.6
+    # All small: every observed edge is equally wide, so nothing can be read off the widths.
+    small = moves.assign(people=[1, 2, 3])
+    widths = {
+        (e["from"], e["to"]): e["width"]
+        for e in map_data(routes_html(store, to="SENCO", as_of=AS_OF, transitions=small))["edges"]
+        if (e["from"], e["to"]) in {("Role:CLASS_TEACHER", "Role:SENCO"), ("Role:TA", "Role:SENCO"),
+                                    ("Role:ECT", "Role:CLASS_TEACHER")}
+    }
+    assert set(widths.values()) == {10.0}
+    # Zero identifies nobody, and a threshold of 0 turns suppression off (an analyst's own copy).
+    raw = map_data(routes_html(store, to="SENCO", as_of=AS_OF, transitions=moves, threshold=0))
+    assert any("TA -> SENCO: 2 people" in e.get("title", "") for e in raw["edges"])
+
+
+def test_sensory_audit_map_region_filter_on_a_given_frame(store):
+    # SENSORY's two posts are both in the North East: a name or code of any case keeps them, London
+    # keeps none, and an unknown region is an error naming the choices (queries.routes.resolve_region).
+    for text in ("north east", "E12000001"):
+        nodes = {n["id"] for n in map_data(audit_html(store, "sensory", region=text, as_of=AS_OF,
+                                                      frame=SENSORY))["nodes"]}
+        assert {"School:100002", "Service:S1"} <= nodes
+    london = map_data(audit_html(store, "sensory", region="London", as_of=AS_OF, frame=SENSORY))
+    assert london["nodes"] == []
+    with pytest.raises(SendgraphError, match="unknown region 'Narnia'"):
+        audit_html(store, "sensory", region="Narnia", as_of=AS_OF, frame=SENSORY)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from visuals.facts import count_text
+
 AGGREGATE_LIMIT = 5000
 """Above this many schools a map shows LA super-nodes (measured in bench/maps.py)."""
 
@@ -25,13 +27,5 @@ def by_la(schools: pd.DataFrame, gap: pd.Series, status: pd.Series) -> pd.DataFr
     grouped = frame.groupby(["la_code", "la_name", "region_code", "region_name"], dropna=False)
     out = grouped.agg(schools=("urn", "size"), sen=("sen", "sum"), gaps=("_gap", "sum")).reset_index()
     out["gap_share"] = out["gaps"] / out["schools"]
-    counts = (
-        grouped["_status"]
-        .apply(
-            lambda s: ", ".join(
-                f"{int(n)} {str(k).replace('_', ' ')}" for k, n in sorted(s.value_counts().items())
-            )
-        )
-        .reset_index(name="status_counts")
-    )
+    counts = grouped["_status"].apply(count_text).reset_index(name="status_counts")
     return out.merge(counts, on=["la_code", "la_name", "region_code", "region_name"], how="left")

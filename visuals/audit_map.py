@@ -18,6 +18,7 @@ import pandas as pd
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
 from queries.context import Filters, schools_frame
+from queries.routes import resolve_region
 from visuals import aggregate, legend
 from visuals.facts import count_text, fmt, node_size, school_tooltip, sen_pupils, sensory_frame, worst_sensory
 from visuals.region_map import _status_colour, add_schools, la_level, select_schools
@@ -31,7 +32,7 @@ def _senco(
 ) -> tuple[MapGraph, list, list[str], str]:
     from visuals.facts import senco_statuses
 
-    schools, filters, place = select_schools(store, region or "England")
+    schools, filters, place = select_schools(store, region or "England", as_of)
     best, rows = senco_statuses(store, filters, as_of, frame)
     schools = schools[schools["urn"].isin(best.index)].reset_index(drop=True)
     schools = schools.assign(sen=sen_pupils(schools))
@@ -84,19 +85,11 @@ def _sensory(
     show_names: bool,
     limit: int,
 ) -> tuple[MapGraph, list, list[str], str]:
-    filters = Filters(region=region) if region else Filters()
-    posts = sensory_frame(store, filters, as_of, frame)
-    if region:
-        want = region.strip().casefold()
-        regions = store.table("regions")
-        codes = set(
-            regions.loc[
-                regions["code"].str.casefold().eq(want) | regions["name"].str.casefold().eq(want), "code"
-            ]
-        )
-        if not codes:
-            raise SendgraphError(f"no region '{region}'")
-        posts = posts[posts["region_code"].isin(codes)]
+    if frame is not None and region:
+        # A frame handed in (tests, a precomputed national audit) has not been through the audit's
+        # Filters(region=...), which the audit run by sensory_frame applies itself.
+        frame = frame[frame["region_code"] == resolve_region(store, region)]
+    posts = sensory_frame(store, Filters(region=region), as_of, frame)
     place = region or "England"
     schema = store.schema
     kinds = legend.kind_colours(schema)

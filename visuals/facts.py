@@ -33,19 +33,6 @@ def node_size(sen: int, base: float = 8.0, scale: float = 2.0, cap: float = 48.0
     return min(cap, base + scale * math.sqrt(max(0, int(sen))))
 
 
-def active(
-    frame: pd.DataFrame, as_of: dt.date, start: str = "start_date", end: str = "end_date"
-) -> pd.DataFrame:
-    """Rows current on ``as_of``: started on or before it (or no start) and not ended by it."""
-    day = pd.Timestamp(as_of)
-    ok = pd.Series(True, index=frame.index)
-    if start in frame:
-        ok &= frame[start].isna() | (frame[start] <= day)
-    if end in frame:
-        ok &= frame[end].isna() | (frame[end] > day)
-    return frame[ok]
-
-
 def school_tiers(
     store: GraphStore, filters: Filters, as_of: dt.date, frame: pd.DataFrame | None = None
 ) -> pd.Series:

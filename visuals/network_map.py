@@ -16,9 +16,10 @@ import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
+from queries._posts import current_mask, current_posts
 from queries.context import schools_frame
 from visuals import legend
-from visuals.facts import active, fmt, node_size, school_tooltip, sen_pupils
+from visuals.facts import fmt, node_size, school_tooltip, sen_pupils
 from visuals.region_map import school_id
 from visuals.render import MapGraph, Page, render_page, write_page
 
@@ -54,13 +55,17 @@ def network_html(
         title=f"Network {fmt(net['name'])} ({network_id})\nkind: "
         f"{fmt(net.get('kind'))}\nSEND network: {fmt(net.get('send'))}",
     )
-    sm = active(store.table("school_memberships"), as_of)
+    # End dates are the last day (inclusive) and a blank membership start is open, as in
+    # queries.participation, so this map and the participation colouring agree on every day.
+    sm = store.table("school_memberships")
+    sm = sm[current_mask(sm, as_of, open_start=True)]
     sm = sm[sm["network_id"].astype(str) == network_id]
-    pm = active(store.table("person_memberships"), as_of)
+    pm = store.table("person_memberships")
+    pm = pm[current_mask(pm, as_of, open_start=True)]
     pm = pm[pm["network_id"].astype(str) == network_id]
     school_tier = _best_tier(sm, "urn", ranks)
     person_tier = _best_tier(pm, "person_id", ranks)
-    posts = active(store.table("posts"), as_of)
+    posts = current_posts(store, as_of)
     posts = posts[posts["person_id"].isin(person_tier.index)]
     schools = schools_frame(store)
     schools = schools[schools["urn"].isin(set(school_tier.index) | set(posts["urn"]))]

@@ -16,9 +16,10 @@ import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
+from queries._posts import current_mask, in_operation
 from queries.context import Filters, apply_filters, schools_frame
 from visuals import aggregate, legend
-from visuals.facts import active, fmt, node_size, school_tiers, school_tooltip, sen_pupils, senco_statuses
+from visuals.facts import fmt, node_size, school_tiers, school_tooltip, sen_pupils, senco_statuses
 from visuals.render import MapGraph, Page, render_page, write_page
 
 NATIONAL = {"england", "all", "national"}
@@ -27,6 +28,14 @@ COLOURS = ("tier", "senco")
 
 def school_id(urn: object) -> str:
     return f"School:{urn}"
+
+
+def _memberships(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """School memberships current on ``as_of``, as ``queries.participation`` counts them: the end
+    date is the last day of membership (inclusive) and a blank start date is open (start is
+    optional in schema.toml), so the map and the participation colouring agree on the same day."""
+    members = store.table("school_memberships")
+    return members[current_mask(members, as_of, open_start=True)]
 
 
 def _colouring(
@@ -120,7 +129,7 @@ def school_level(store: GraphStore, graph: MapGraph, schools: pd.DataFrame, as_o
         )
         graph.add_edge(school_id(row["urn"]), tid, "trust")
         used.add("trust")
-    members = active(store.table("school_memberships"), as_of)
+    members = _memberships(store, as_of)
     members = members[members["urn"].isin(urns)]
     if len(members):
         nets = store.table("networks").set_index("network_id")
@@ -231,7 +240,7 @@ def la_level(
         graph.add_edge(lid, rid, "region")
     used = {"region"}
     la_of = schools.set_index("urn")["la_code"]
-    members = active(store.table("school_memberships"), as_of)
+    members = _memberships(store, as_of)
     members = members[members["urn"].isin(la_of.index)].drop_duplicates(["urn", "network_id"])
     if len(members):
         nets = store.table("networks").set_index("network_id")
@@ -276,19 +285,25 @@ def la_level(
     return used
 
 
-def select_schools(store: GraphStore, region: str) -> tuple[pd.DataFrame, Filters, str]:
+def select_schools(store: GraphStore, region: str, as_of: dt.date) -> tuple[pd.DataFrame, Filters, str]:
+    """(schools of ``region`` open on ``as_of``, their filters, the place name for the title).
+
+    Only schools in operation on ``as_of`` (``queries._posts.in_operation``, the rule the
+    participation analysis uses): a closed or not-yet-open school has no row in the analysis, so
+    drawing it would show it as "outside every network" when it is simply not there.
+    """
     schools = schools_frame(store)
     if region.strip().casefold() in NATIONAL:
-        return schools, Filters(), "England"
+        return in_operation(schools, as_of), Filters(), "England"
     filters = Filters(region=region)
     chosen = apply_filters(schools, filters)
     if not len(chosen):
         raise SendgraphError(f"no schools in region '{region}'")
-    return (
-        chosen,
-        filters,
-        str(chosen["region_name"].dropna().iloc[0]) if chosen["region_name"].notna().any() else region,
-    )
+    place = str(chosen["region_name"].dropna().iloc[0]) if chosen["region_name"].notna().any() else region
+    chosen = in_operation(chosen, as_of)
+    if not len(chosen):
+        raise SendgraphError(f"no schools open in region '{region}' on {as_of.isoformat()}")
+    return chosen, filters, place
 
 
 def region_html(
@@ -306,7 +321,7 @@ def region_html(
     if colour not in COLOURS:
         raise SendgraphError(f"--colour must be one of: {', '.join(COLOURS)}")
     as_of = as_of or dt.date.today()
-    schools, filters, place = select_schools(store, region)
+    schools, filters, place = select_schools(store, region, as_of)
     schools = schools.assign(sen=sen_pupils(schools)).reset_index(drop=True)
     status, gap, lines = _colouring(store, schools, colour, filters, as_of, status_frame)
     graph = MapGraph()

@@ -15,9 +15,10 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
 from queries.context import Filters
+from queries.publish import DEFAULT_THRESHOLD, SYMBOL
+from queries.routes import current_requirements, resolve_role
 from visuals import legend
 from visuals.facts import fmt
 from visuals.render import MapGraph, Page, render_page, write_page
@@ -33,6 +34,31 @@ def _observed(store: GraphStore, frame: pd.DataFrame | None) -> pd.DataFrame | N
     except ImportError:  # pragma: no cover - the analysis ships with the package
         return None
     return observed_transitions(store, Filters())
+
+
+def _shown_count(n: int, threshold: int) -> str:
+    """People making a move, as ``sendgraph transitions`` publishes it: 1..threshold as ``c``."""
+    return SYMBOL if 1 <= n <= threshold else str(n)
+
+
+def _shown_weight(n: int, threshold: int) -> int:
+    """The count an edge's width is drawn from: a suppressed count is drawn as the threshold, so a
+    width cannot be measured to recover the number the title hides (DfE small-number suppression)."""
+    return threshold if 1 <= n <= threshold else n
+
+
+def _requirement_rows(store: GraphStore, required: dict[str, list[str]], as_of: dt.date) -> pd.DataFrame:
+    """The ``role_requirements`` rows behind ``current_requirements`` (for within_years and note).
+
+    Which (role, qualification) pairs are in force is decided by ``current_requirements``; of a
+    pair's rows, the one in force is the latest that started on or before ``as_of``.
+    """
+    reqs = store.table("role_requirements")
+    pairs = {(r, q) for r, qs in required.items() for q in qs}
+    mine = [(r, q) in pairs for r, q in zip(reqs["role"], reqs["qualification"], strict=True)]
+    reqs = reqs[pd.Series(mine, index=reqs.index, dtype=bool) & reqs["from_date"].le(pd.Timestamp(as_of))]
+    latest = reqs.sort_values("from_date", kind="stable")
+    return latest.drop_duplicates(["role", "qualification"], keep="last")
 
 
 def _set_levels(graph: MapGraph, steps: pd.DataFrame) -> None:
@@ -65,20 +91,19 @@ def routes_html(
     as_of: dt.date | None = None,
     show_names: bool = False,
     transitions: pd.DataFrame | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> str:
     """The HTML of the progression map. ``transitions`` (from_role, to_role, people) replaces the
-    analysis; ``show_names`` has no effect (the map shows roles, never people)."""
+    analysis; ``show_names`` has no effect (the map shows roles, never people). Observed counts
+    from 1 to ``threshold`` are suppressed as ``sendgraph transitions`` suppresses them."""
     as_of = as_of or dt.date.today()
     schema = store.schema
     kinds = legend.kind_colours(schema)
     roles = store.table("roles").set_index("code")
     quals = store.table("qualifications").set_index("code")
     steps = store.table("role_progressions")
-    reqs = store.table("role_requirements")
-    reqs = reqs[
-        reqs["from_date"].le(pd.Timestamp(as_of))
-        & (reqs["to_date"].isna() | reqs["to_date"].ge(pd.Timestamp(as_of)))
-    ]
+    required = current_requirements(store, as_of)
+    reqs = _requirement_rows(store, required, as_of)
     observed = _observed(store, transitions)
     g = nx.DiGraph()
     g.add_nodes_from(roles.index)
@@ -87,9 +112,7 @@ def routes_html(
         g.add_edges_from(zip(observed["from_role"], observed["to_role"], strict=True))
     keep = set(roles.index)
     if to:
-        to = to.strip().upper()
-        if to not in roles.index:
-            raise SendgraphError(f"unknown role '{to}'; roles: {', '.join(sorted(roles.index))}")
+        to = resolve_role(store, to)  # the codes, names and short names `sendgraph routes` takes
         keep = nx.ancestors(g, to) | {to}
     graph = MapGraph()
     for code in sorted(keep):
@@ -111,7 +134,8 @@ def routes_html(
             (a, b): int(n)
             for a, b, n in observed[["from_role", "to_role", "people"]].itertuples(index=False, name=None)
         }
-    top = max(volume.values(), default=1)
+    weight = {k: _shown_weight(n, threshold) for k, n in volume.items()}
+    top = max(weight.values(), default=1)
     reference = set()
     for row in steps.to_dict("records"):
         a, b = row["from_role"], row["to_role"]
@@ -122,10 +146,10 @@ def routes_html(
             f"Role:{b}",
             "progression",
             arrows=True,
-            width=1 + 9 * n / top if n else 1.5,
+            width=1 + 9 * weight[(a, b)] / top if n else 1.5,
             title=f"{a} -> {b}: typically {fmt(row.get('typical_years'))} years"
             + (f" via {row['via_qualification']}" if pd.notna(row.get("via_qualification")) else "")
-            + (f"\nobserved: {n} people" if n is not None else ""),
+            + (f"\nobserved: {_shown_count(n, threshold)} people" if n is not None else ""),
         )
     for (a, b), n in volume.items():
         if (a, b) not in reference:
@@ -134,11 +158,11 @@ def routes_html(
                 f"Role:{b}",
                 "observed",
                 arrows=True,
-                width=1 + 9 * n / top,
+                width=1 + 9 * weight[(a, b)] / top,
                 dashes=True,
-                title=f"{a} -> {b}: {n} people (not a reference step)",
+                title=f"{a} -> {b}: {_shown_count(n, threshold)} people (not a reference step)",
             )
-    used_quals = set(reqs.loc[reqs["role"].isin(keep), "qualification"])
+    used_quals = {q for role in keep for q in required.get(role, [])}
     for code in sorted(used_quals):
         q = quals.loc[code] if code in quals.index else {}
         graph.add_node(
@@ -170,7 +194,8 @@ def routes_html(
         "Reference steps: role_progressions; requirements in force on the as-of date: role_requirements."
     ]
     notes.append(
-        "Edge width: people observed making the move (career histories)."
+        f"Edge width: people observed making the move (career histories); 1 to {threshold} people "
+        f"are shown as '{SYMBOL}' and drawn as {threshold}."
         if volume
         else "No career histories loaded: widths are uniform."
     )
@@ -186,8 +211,10 @@ def routes_map(
     as_of: dt.date | None = None,
     show_names: bool = False,
     transitions: pd.DataFrame | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
 ) -> Path:
     """Write the progression map to ``out`` and return its path."""
-    return write_page(
-        routes_html(store, to=to, as_of=as_of, show_names=show_names, transitions=transitions), out
+    page = routes_html(
+        store, to=to, as_of=as_of, show_names=show_names, transitions=transitions, threshold=threshold
     )
+    return write_page(page, out)
