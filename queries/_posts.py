@@ -42,10 +42,17 @@ def add_years(dates: pd.Series, years: int) -> pd.Series:
 
 
 def current_mask(frame: pd.DataFrame, as_of: dt.date, start: str = "start_date",
-                 end: str = "end_date") -> pd.Series:
-    """Rows whose [start, end] interval (end inclusive, blank = open) contains ``as_of``."""
+                 end: str = "end_date", open_start: bool = False) -> pd.Series:
+    """Rows whose [start, end] interval (end inclusive, blank end = open) contains ``as_of``.
+
+    A blank start is "not started" by default (a post needs a start date to count), or open-ended
+    with ``open_start``: network memberships often carry no start date, and a bundle that lists one
+    means the membership holds unless it says when it began (``queries.participation``).
+    """
     t = ts(as_of)
     started = (frame[start] <= t).fillna(False)
+    if open_start:
+        started = started | frame[start].isna()
     not_ended = (frame[end].isna() | (frame[end] >= t)).fillna(False)
     return (started & not_ended).astype(bool)
 

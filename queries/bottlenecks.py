@@ -26,10 +26,13 @@ COLUMNS = ["kind", "code", "name", "routes", "route_share", "betweenness", "prov
            "national_providers", "places_per_year", "providers_with_places"]
 
 
-def route_set(store: GraphStore, limit: int = 10) -> list[tuple[str, str, list[str], list[list[str]]]]:
+def route_set(store: GraphStore, limit: int = 10, graph: nx.DiGraph | None = None
+              ) -> list[tuple[str, str, list[str], list[list[str]]]]:
     """The ranked reference routes (up to ``limit`` per pair) from every entry role (ITT, TA) to every
-    specialist role: (source, target, path, qualifications per step)."""
-    graph = reference_graph(store)
+    specialist role: (source, target, path, qualifications per step). ``graph`` is the store's
+    :func:`~queries.routes.reference_graph` when the caller has already built it."""
+    if graph is None:
+        graph = reference_graph(store)
     out = []
     for source in entry_roles(graph):
         for target in specialist_roles(graph):
@@ -52,7 +55,7 @@ def bottlenecks(store: GraphStore, limit: int = 10) -> pd.DataFrame:
     that report places (blank when none does: capacity unknown, not zero).
     """
     graph = reference_graph(store)
-    routes = route_set(store, limit)
+    routes = route_set(store, limit, graph)
     total = len(routes)
     role_count: dict[str, int] = {}
     qual_count: dict[str, int] = {}

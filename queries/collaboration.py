@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
+from queries._posts import in_operation
 from queries.context import Filters, apply_filters, schools_frame
 from queries.participation import (
     ACTIVE_FROM,
@@ -158,7 +159,7 @@ def collaboration_links(store: GraphStore, as_of: dt.date | None = None,
     Links to schools that are not in the graph or not open on ``as_of`` are dropped.
     """
     as_of = as_of or dt.date.today()
-    schools = _open_schools(store, as_of)
+    schools = in_operation(schools_frame(store), as_of)
     parts = [_network_instances(store, as_of, max_network_size), _trust_instances(schools),
              _link_instances(store, as_of), _review_instances(store, as_of),
              _shared_staff_instances(store, as_of)]
@@ -184,14 +185,6 @@ def _carrier_tuple(value: object) -> tuple[str, ...] | None:
     return tuple(sorted(str(v) for v in value))
 
 
-def _open_schools(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
-    schools = schools_frame(store)
-    ts = pd.Timestamp(as_of)
-    open_ = (schools["open_date"].isna() | (schools["open_date"] <= ts)) & (
-        schools["close_date"].isna() | (schools["close_date"] > ts))
-    return schools[open_.fillna(True).astype(bool)]
-
-
 def _plain(value: object) -> object:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
@@ -212,7 +205,7 @@ def collaboration_graph(store: GraphStore, as_of: dt.date | None = None,
     """
     as_of = as_of or dt.date.today()
     g = nx.Graph()
-    schools = _open_schools(store, as_of)
+    schools = in_operation(schools_frame(store), as_of)
     attrs = schools[["urn", *NODE_ATTRIBUTES]].astype(object)
     attrs = attrs.where(attrs.notna(), None)
     g.add_nodes_from((int(row[0]), {k: _plain(v) for k, v in zip(NODE_ATTRIBUTES, row[1:], strict=True)

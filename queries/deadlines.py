@@ -75,7 +75,7 @@ def deadlines(store: GraphStore, as_of: dt.date, within: str = "6m", filters: Fi
     out["studying"] = out["studying"].astype(bool)
     out = out.astype({"urn": "Int64", "person_id": "string", "service_id": "string"})
     if by == "school":
-        return out.sort_values([*LA_KEYS[:1], "la_code", "urn", "service_id", "deadline", "person_id"],
+        return out.sort_values(["region_code", "la_code", "urn", "service_id", "deadline", "person_id"],
                                kind="stable", na_position="last").reset_index(drop=True)
     grouped = out.assign(_one=1, _senco=(out["duty"] == "SENCO award").astype(int),
                          _mq=(out["duty"] == "sensory MQ").astype(int), _st=out["studying"].astype(int))

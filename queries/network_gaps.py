@@ -26,13 +26,13 @@ import pandas as pd
 
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
+from queries._posts import in_operation
 from queries.collaboration import DEFAULT_MAX_NETWORK_SIZE, shared_graph
-from queries.context import Filters, by_columns, schools_frame
+from queries.context import Filters, apply_filters, by_columns, schools_frame
 from queries.participation import (
     active_on,
     active_posts,
     school_participation,
-    schools_in_scope,
     send_networks,
 )
 from queries.registry import analysis
@@ -115,18 +115,13 @@ def _frame(gap: str, rows: pd.DataFrame, detail: pd.Series | str) -> pd.DataFram
     return out.reindex(columns=GAP_COLUMNS)
 
 
-@analysis
-def network_gaps(store: GraphStore, filters: Filters = Filters(), hops: int = 2,
-                 as_of: dt.date | None = None,
-                 max_network_size: int = DEFAULT_MAX_NETWORK_SIZE) -> pd.DataFrame:
-    """Every network gap in scope, one row per (gap, school) or (gap, LA); see the module docstring.
-
-    Area rows (``no_trained_reviewer``) have a blank urn. Sorted by gap (in ``GAP_KINDS`` order),
-    then LA and URN.
-    """
-    as_of = as_of or dt.date.today()
+def _gaps(store: GraphStore, filters: Filters, hops: int, as_of: dt.date,
+          max_network_size: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The gap rows (:func:`network_gaps`), the schools in scope and the trained reviewers: what
+    both :func:`network_gaps` and :func:`network_gaps_summary` need, computed once."""
     per = school_participation(store, filters, as_of)
-    scope = schools_in_scope(store, filters, as_of)
+    schools = schools_frame(store)
+    scope = in_operation(apply_filters(schools, filters), as_of)  # = schools_in_scope, one frame
     parts = []
     none = per[per["tier_rank"] == 0]
     parts.append(_frame("outside_every_network", none, "in no SEND network at any rung"))
@@ -134,7 +129,7 @@ def network_gaps(store: GraphStore, filters: Filters = Filters(), hops: int = 2,
     parts.append(_frame("passive_only", passive, "highest rung: " + passive["highest_tier"].astype(str)))
 
     g = shared_graph(store, as_of, max_network_size)
-    reach = specialist_reach(g, schools_frame(store)[lambda f: f["urn"].isin(list(g.nodes))], hops)
+    reach = specialist_reach(g, schools[schools["urn"].isin(list(g.nodes))], hops)
     missing = reach[reach["nearest_hops"].isna() & reach["urn"].isin(scope["urn"])]
     rows = per[per["urn"].isin(missing["urn"])]
     ages = scope.set_index("urn").loc[rows["urn"], ["low_age", "high_age"]]
@@ -154,7 +149,20 @@ def network_gaps(store: GraphStore, filters: Filters = Filters(), hops: int = 2,
     out["urn"] = out["urn"].astype("Int64")
     out["_order"] = out["gap"].map({g: i for i, g in enumerate(GAP_KINDS)})
     out = out.sort_values(["_order", "la_code", "urn"], na_position="first").drop(columns="_order")
-    out = out.reset_index(drop=True)
+    return out.reset_index(drop=True), scope, reviewers
+
+
+@analysis
+def network_gaps(store: GraphStore, filters: Filters = Filters(), hops: int = 2,
+                 as_of: dt.date | None = None,
+                 max_network_size: int = DEFAULT_MAX_NETWORK_SIZE) -> pd.DataFrame:
+    """Every network gap in scope, one row per (gap, school) or (gap, LA); see the module docstring.
+
+    Area rows (``no_trained_reviewer``) have a blank urn. Sorted by gap (in ``GAP_KINDS`` order),
+    then LA and URN.
+    """
+    as_of = as_of or dt.date.today()
+    out = _gaps(store, filters, hops, as_of, max_network_size)[0]
     out.attrs.update({"as_of": as_of.isoformat(), "hops": hops})
     return out
 
@@ -170,8 +178,8 @@ def network_gaps_summary(store: GraphStore, filters: Filters = Filters(), by: st
     """
     as_of = as_of or dt.date.today()
     group = by_columns(by)
-    gaps = network_gaps(store, filters, hops, as_of, max_network_size)
-    scope = schools_in_scope(store, filters, as_of).copy()
+    gaps, scope, reviewers = _gaps(store, filters, hops, as_of, max_network_size)
+    scope = scope.copy()
     for gap in GAP_KINDS[:3]:
         scope[gap] = scope["urn"].isin(gaps.loc[gaps["gap"] == gap, "urn"])
     scope["mainstream"] = scope["kind"] == "mainstream"
@@ -182,7 +190,6 @@ def network_gaps_summary(store: GraphStore, filters: Filters = Filters(), by: st
         schools=("urn", "size"), outside_every_network=("outside_every_network", "sum"),
         passive_only=("passive_only", "sum"), mainstream=("mainstream", "sum"),
         no_specialist_link=("no_specialist_link", "sum")).reset_index()
-    reviewers = trained_reviewers(store, as_of)
     reviewers = reviewers[~reviewers["reviewer"].str.startswith("urn:")]
     la_groups = scope[list(dict.fromkeys([*key, "la_code"]))].drop_duplicates()
     counts = reviewers.merge(la_groups, on="la_code").groupby(key, dropna=False)["reviewer"].nunique()

@@ -15,6 +15,7 @@ import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
+from queries import _posts
 from queries._posts import current_mask, services_frame, ts
 from queries.context import schools_frame
 from queries.registry import analysis
@@ -94,13 +95,11 @@ def next_steps(store: GraphStore, person_id: str, target: str, as_of: dt.date) -
     region_code = str(region.iloc[0]) if len(region) else None
     offered = providers_by_qualification(store, region_code)
 
-    quals = store.table("person_qualifications")
-    quals = quals[(quals["person_id"] == person_id).fillna(False).astype(bool)
-                  & (quals["awarded_date"] <= t).fillna(False).astype(bool)]
+    quals = _posts.held(store, as_of)
+    quals = quals[(quals["person_id"] == person_id).fillna(False).astype(bool)]
     have = set(quals["qualification"].astype(str))
-    study = store.table("person_studying")
-    study = study[(study["person_id"] == person_id).fillna(False).astype(bool)
-                  & (study["start_date"] <= t).fillna(False).astype(bool)]
+    study = _posts.studying(store, as_of)
+    study = study[(study["person_id"] == person_id).fillna(False).astype(bool)]
     studying = {str(q): d for q, d in zip(study["qualification"], study["expected_date"], strict=True)}
 
     if dst in starts:
@@ -118,13 +117,14 @@ def next_steps(store: GraphStore, person_id: str, target: str, as_of: dt.date) -
 
     rows: list[dict] = []
     listed: set[str] = set()
+    qual_names = store.table("qualifications").set_index("code")["name"]
 
     def qual_rows(step: int, to_role: str, needed: list[str]) -> None:
         for q in needed:
             if q in have or q in listed:
                 continue
             listed.add(q)
-            name = store.table("qualifications").set_index("code")["name"].get(q)
+            name = qual_names.get(q)
             status = "missing"
             if q in studying:
                 exp = studying[q]

@@ -24,6 +24,7 @@ import pandas as pd
 from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
+from queries._posts import current_mask, in_operation
 from queries.context import Filters, apply_filters, by_columns, schools_frame
 from queries.registry import analysis
 
@@ -64,10 +65,9 @@ def tier_ranks(store: GraphStore) -> dict[str, int]:
 
 def active_on(frame: pd.DataFrame, as_of: dt.date, start: str = "start_date",
               end: str = "end_date") -> pd.Series:
-    """Rows whose [start, end] interval contains ``as_of`` (blank start or end = open-ended)."""
-    ts = pd.Timestamp(as_of)
-    s, e = frame[start], frame[end]
-    return ((s.isna() | (s <= ts)) & (e.isna() | (e >= ts))).fillna(False).astype(bool)
+    """Rows whose [start, end] interval contains ``as_of`` (blank start or end = open-ended):
+    :func:`queries._posts.current_mask` with ``open_start``."""
+    return current_mask(frame, as_of, start, end, open_start=True)
 
 
 def send_networks(store: GraphStore, network: str | None = None) -> pd.DataFrame:
@@ -119,11 +119,7 @@ def school_network_memberships(store: GraphStore, as_of: dt.date,
 
 def schools_in_scope(store: GraphStore, filters: Filters, as_of: dt.date) -> pd.DataFrame:
     """Schools matching ``filters`` and open on ``as_of`` (blank open / close dates = open)."""
-    schools = apply_filters(schools_frame(store), filters)
-    ts = pd.Timestamp(as_of)
-    open_ = (schools["open_date"].isna() | (schools["open_date"] <= ts)) & (
-        schools["close_date"].isna() | (schools["close_date"] > ts))
-    return schools[open_.fillna(True).astype(bool)]
+    return in_operation(apply_filters(schools_frame(store), filters), as_of)
 
 
 @analysis
@@ -207,12 +203,15 @@ def participation_summary(store: GraphStore, filters: Filters = Filters(), by: s
     group = by_columns(by)
     tiers = store.schema.participation_tiers
     per = school_participation(store, filters, as_of, network)
-    if group:
-        per = per.merge(schools_frame(store)[["urn", *[c for c in group if c not in per.columns]]],
-                        on="urn", how="left")
-    out = _ladder(per, group, tiers)
     national_filters = Filters(phase=filters.phase, type=filters.type)
-    national = _ladder(school_participation(store, national_filters, as_of, network), [], tiers)
+    # with no place filter the national schools are the schools in scope: compute them once
+    national_per = per if national_filters == filters else school_participation(
+        store, national_filters, as_of, network)
+    missing = [c for c in group if c not in per.columns]
+    if missing:
+        per = per.merge(schools_frame(store)[["urn", *missing]], on="urn", how="left")
+    out = _ladder(per, group, tiers)
+    national = _ladder(national_per, [], tiers)
     out = out.merge(national[["rung", "pct_at_or_above"]].rename(
         columns={"pct_at_or_above": "national_pct_at_or_above"}), on="rung", how="left")
     out["diff_from_national_pp"] = (out["pct_at_or_above"] - out["national_pct_at_or_above"]).round(1)

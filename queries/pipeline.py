@@ -21,8 +21,7 @@ the denominator):
   with a SENCO whose award is overdue (:func:`queries.senco_audit.senco_audit`);
 * ``{vi,hi,msi}_pupils`` and ``{vi,hi,msi}_qualified_fte`` — pupils with an EHC plan for the need
   and the FTE of current holders of the matching MQ in roles serving it
-  (:func:`queries.capacity.capacity_against_need` when that module is present, otherwise computed
-  here the same way).
+  (:func:`queries.capacity.capacity_against_need`).
 
 A person is counted once per area, in every area where they hold a qualifying post.
 """
@@ -37,15 +36,14 @@ import pandas as pd
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
 from queries._posts import current_posts, current_service_posts, held, services_frame, studying, ts
+from queries.capacity import capacity_against_need
 from queries.context import schools_frame
 from queries.registry import analysis
-from queries.senco_audit import senco_audit
+from queries.senco_audit import AWARDS, senco_audit
+from queries.sensory_audit import SENSES, matching_mq
 
 READY_YEARS = 4
 """UCL 2019 §3.1: about 4–5 years of teaching before starting the NASENCO or an MQ."""
-SENCO_AWARDS = ("NASENCO", "NPQ_SENCO")
-SENSORY_NEEDS = ("VI", "HI", "MSI")
-MQ_FOR_NEED = {"VI": "MQ_VI", "HI": "MQ_HI", "MSI": "MQ_MSI"}
 LEVELS = {"la": ["region_code", "region_name", "la_code", "la_name"],
           "region": ["region_code", "region_name"]}
 COUNT_COLUMNS = ["teachers_not_senco", "senco_ready", "senco_in_training", "sensory_ready",
@@ -89,36 +87,16 @@ def _send_cpd_people(store: GraphStore, as_of: dt.date) -> pd.Index:
     return pd.Index(att.loc[(when.isna() | (when <= ts(as_of))).astype(bool), "person_id"].unique())
 
 
-def _capacity(store: GraphStore, as_of: dt.date, level: str, posts: pd.DataFrame) -> pd.DataFrame:
+def _capacity(store: GraphStore, as_of: dt.date, level: str) -> pd.DataFrame:
     """Per LA (``la_code``) or region (``region_code``): {need}_pupils, {need}_qualified_fte."""
     key = "la_code" if level == "la" else "region_code"
-    try:
-        from queries.capacity import capacity_against_need  # issue 4; used when present
-    except ImportError:
-        capacity_against_need = None
-    if capacity_against_need is not None:
-        cap = capacity_against_need(store, as_of, level)
-        cap = cap.rename(columns={"new_la_code": "la_code"})
-        long = cap.loc[cap["need"].isin(SENSORY_NEEDS).astype(bool), [key, "need", "pupils", "qualified_fte"]]
-    else:  # the same definitions, computed here: latest EHC plan year, MQ holders in need roles
-        needs = store.table("la_needs")
-        needs = needs[needs["need"].isin(SENSORY_NEEDS).astype(bool)]
-        needs = needs[needs["year"] == needs["year"].max()]
-        holds = held(store, as_of, MQ_FOR_NEED.values())[["person_id", "qualification"]]
-        staff = posts[posts["need"].isin(SENSORY_NEEDS).astype(bool)].copy()
-        staff["qualification"] = staff["need"].map(MQ_FOR_NEED)
-        staff = staff.merge(holds.drop_duplicates(), on=["person_id", "qualification"])
-        fte = staff.assign(fte=staff["fte"].fillna(1.0)).groupby([key, "need"])["fte"].sum()
-        if level == "region":
-            las = store.table("local_authorities")[["code", "region_code"]]
-            las = las.rename(columns={"code": "la_code"})
-            needs = needs.merge(las, on="la_code")
-        pupils = needs.groupby([key, "need"])["pupils"].sum()
-        long = pd.concat([pupils.rename("pupils"), fte.rename("qualified_fte")], axis=1).reset_index()
+    cap = capacity_against_need(store, as_of, level)
+    cap = cap.rename(columns={"new_la_code": "la_code"})
+    long = cap.loc[cap["need"].isin(SENSES).astype(bool), [key, "need", "pupils", "qualified_fte"]]
     long = long.astype({"pupils": "float64", "qualified_fte": "float64"})
     wide = long.pivot_table(index=key, columns="need", values=["pupils", "qualified_fte"], aggfunc="sum")
     out = pd.DataFrame(index=wide.index)
-    for need in SENSORY_NEEDS:
+    for need in SENSES:
         low = need.lower()
         for measure, col in (("pupils", f"{low}_pupils"), ("qualified_fte", f"{low}_qualified_fte")):
             out[col] = wide[(measure, need)] if (measure, need) in wide.columns else float("nan")
@@ -164,8 +142,8 @@ def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFra
     # person ids as integer codes: membership tests on a million Arrow strings are slow, on codes fast
     ids = _PersonCodes(store)
     pc = ids.codes(posts["person_id"])
-    awards = ids.mask(held(store, as_of, SENCO_AWARDS)["person_id"])
-    training = ids.mask(studying(store, as_of, SENCO_AWARDS)["person_id"]) & ~awards
+    awards = ids.mask(held(store, as_of, AWARDS)["person_id"])
+    training = ids.mask(studying(store, as_of, AWARDS)["person_id"]) & ~awards
     is_senco = (posts["role"] == "SENCO").fillna(False).to_numpy(dtype=bool)
     sencos = ids.mask_from_codes(pc[is_senco])
     first = _first_teaching_start(store, as_of)
@@ -181,15 +159,16 @@ def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFra
     ready = teaching[(years[t_mask] >= READY_YEARS) & cpd[tc] & ~awards[tc] & ~training[tc]]
     in_training = teaching[training[tc]]
 
-    mq = held(store, as_of, MQ_FOR_NEED.values())[["person_id", "qualification"]]
+    mq_for_need = dict(matching_mq(store).itertuples(index=False, name=None))
+    mq = held(store, as_of, mq_for_need.values())[["person_id", "qualification"]]
     s_mask = posts["teacher"].to_numpy(dtype=bool) & (
         posts["category"].isin(["sensory", "advisory"]).fillna(False).to_numpy(dtype=bool)
         | (posts["service_kind"] == "sensory").fillna(False).to_numpy(dtype=bool))
     sensory = posts[s_mask]
     sc = pc[s_mask]
-    want = sensory["need"].map(MQ_FOR_NEED).to_numpy(dtype=object)
+    want = sensory["need"].map(mq_for_need).to_numpy(dtype=object)
     has_match = np.zeros(len(sensory), dtype=bool)
-    for qual in MQ_FOR_NEED.values():
+    for qual in mq_for_need.values():
         holders = ids.mask(mq.loc[(mq["qualification"] == qual).fillna(False).to_numpy(dtype=bool),
                                   "person_id"])
         rows = want == qual
@@ -221,8 +200,8 @@ def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFra
         out[c] = out[c].fillna(0).astype("int64")
 
     key = "la_code" if level == "la" else "region_code"
-    out = out.merge(_capacity(store, as_of, level, posts), on=key, how="left")
-    for need in SENSORY_NEEDS:
+    out = out.merge(_capacity(store, as_of, level), on=key, how="left")
+    for need in SENSES:
         low = need.lower()
         out[f"{low}_pupils"] = out[f"{low}_pupils"].fillna(0).astype("int64")
         out[f"{low}_qualified_fte"] = out[f"{low}_qualified_fte"].fillna(0.0).astype("float64").round(2)

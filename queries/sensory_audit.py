@@ -56,25 +56,20 @@ def specialist_posts(store: GraphStore, as_of: dt.date, needs: Iterable[str],
     type, kind, trust_id, trust_name (blank for services). ``current=False`` keeps past posts too
     (unfiltered by place: used for first-appointment dates).
     """
+    schools, services = schools_frame(store), services_frame(store)
+    every = _located_posts(store, needs, schools, services)
+    return _current_in_scope(every, as_of, schools, services, filters) if current else every
+
+
+def _located_posts(store: GraphStore, needs: Iterable[str], schools: pd.DataFrame,
+                   services: pd.DataFrame) -> pd.DataFrame:
+    """Every post (past, current, future) in roles serving ``needs``, with its location."""
     roles = roles_for_needs(store, needs)
     codes = roles["role"].tolist()
     posts, svc_posts = store.table("posts"), store.table("service_posts")
     posts = posts[posts["role"].isin(codes).fillna(False).astype(bool)].merge(roles, on="role")
     svc_posts = svc_posts[svc_posts["role"].isin(codes).fillna(False).astype(bool)].merge(roles, on="role")
-    if current:
-        posts = posts[current_mask(posts, as_of)]
-        svc_posts = svc_posts[current_mask(svc_posts, as_of)]
-    schools = schools_frame(store)
     school_cols = ["urn", *LOCATION_COLUMNS, "phase", "type", "kind", "trust_id", "trust_name"]
-    services = services_frame(store)
-    if current:
-        services = filter_services(services, filters)
-        try:
-            schools = apply_filters(schools, filters)
-        except SendgraphError:  # an area with services but no schools is fine; neither is an error
-            if services.empty:
-                raise
-            schools = schools.iloc[0:0]
     at_school = posts.merge(schools[school_cols], on="urn").assign(setting="school", service_id=pd.NA)
     in_service = svc_posts.merge(services[["service_id", *LOCATION_COLUMNS]], on="service_id")
     in_service = in_service.assign(setting="service", urn=pd.NA)
@@ -82,6 +77,22 @@ def specialist_posts(store: GraphStore, as_of: dt.date, needs: Iterable[str],
             "start_date", "end_date", "fte", "phase", "type", "kind", "trust_id", "trust_name"]
     out = pd.concat([at_school.reindex(columns=cols), in_service.reindex(columns=cols)], ignore_index=True)
     return out.astype({"urn": "Int64", "service_id": "string", "setting": "string"})
+
+
+def _current_in_scope(every: pd.DataFrame, as_of: dt.date, schools: pd.DataFrame, services: pd.DataFrame,
+                      filters: Filters) -> pd.DataFrame:
+    """The rows of :func:`_located_posts` current on ``as_of`` at a school or service matching
+    ``filters``."""
+    services = filter_services(services, filters)
+    try:
+        schools = apply_filters(schools, filters)
+    except SendgraphError:  # an area with services but no schools is fine; neither is an error
+        if services.empty:
+            raise
+        schools = schools.iloc[0:0]
+    here = (every["urn"].isin(schools["urn"]).fillna(False).astype(bool)
+            | every["service_id"].isin(services["service_id"]).fillna(False).astype(bool))
+    return every[current_mask(every, as_of) & here].reset_index(drop=True)
 
 
 def matching_mq(store: GraphStore) -> pd.DataFrame:
@@ -96,8 +107,9 @@ def sensory_audit(store: GraphStore, as_of: dt.date, filters: Filters = Filters(
     """One row per current post in a VI / HI / MSI role on ``as_of`` (SI 2003/1662 regs 6-9):
     qualified, within_allowance (3 years from first appointment for that sense) or unqualified."""
     t = ts(as_of)
-    cur = specialist_posts(store, as_of, SENSES, filters)
-    everything = specialist_posts(store, as_of, SENSES, current=False)
+    schools, services = schools_frame(store), services_frame(store)
+    everything = _located_posts(store, SENSES, schools, services)
+    cur = _current_in_scope(everything, as_of, schools, services, filters)
     everything = everything[(everything["start_date"] <= t).fillna(False).astype(bool)]
     first = everything.groupby(["person_id", "need"], as_index=False)["start_date"].min()
     cur = cur.rename(columns={"start_date": "appointed"}).merge(

@@ -61,13 +61,16 @@ from queries._posts import (
     in_operation,
     studying,
     ts,
+    union_days,
 )
 from queries.registry import analysis
+from queries.senco_audit import AWARDS
+from queries.sensory_audit import SENSES, matching_mq
 
 DEFAULT_AS_OF = dt.date(2025, 9, 1)
 RULE_START = pd.Timestamp("2009-09-01")
-SENCO_AWARDS = ["NASENCO", "NPQ_SENCO"]
-SENSORY_QUALS = ["MQ_VI", "MQ_HI", "MQ_MSI", "ED_AUDIOLOGIST", "HABILITATION"]
+OTHER_SENSORY_QUALS = ["ED_AUDIOLOGIST", "HABILITATION"]
+"""Sensory qualifications that count besides the mandatory qualifications (UCL s5.2)."""
 PD_QUALS = ["PD_CERT", "PGCERT_SEN", "MA_SEN", "PHD_SEN", "NASENCO", "NPQ_SENCO"]
 NETWORK_LINK_WORDS = ("federation", "cluster", "collaboration")
 
@@ -128,7 +131,7 @@ def senco_table(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
         .clip(upper=earlier["main_start"] - pd.Timedelta(days=1))
     )
     spans = pd.DataFrame({"person_id": earlier["person_id"], "s": earlier["start_date"], "e": end})
-    prior_days = _union_days(spans)
+    prior_days = union_days(spans, ["person_id"], "s", "e")
     slt_people = pd.Index(now.loc[now["slt"].fillna(False).astype(bool), "person_id"].unique())
     other_people = pd.Index(now.loc[now["role"] != "SENCO", "person_id"].unique())
     out = pd.DataFrame(
@@ -145,17 +148,6 @@ def senco_table(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     return out
 
 
-def _union_days(spans: pd.DataFrame) -> pd.Series:
-    if spans.empty:
-        return pd.Series(dtype="int64")
-    spans = spans.sort_values(["person_id", "s"], kind="stable")
-    reach = spans.groupby("person_id")["e"].cummax()
-    prev = reach.groupby(spans["person_id"]).shift()
-    start = spans["s"].where(prev.isna() | (prev < spans["s"]), prev + pd.Timedelta(days=1))
-    days = ((spans["e"] - start).dt.days + 1).clip(lower=0)
-    return days.groupby(spans["person_id"]).sum()
-
-
 @analysis
 def survey_figures(store: GraphStore, as_of: dt.date = DEFAULT_AS_OF) -> pd.DataFrame:
     """DOMAIN.md's calibration figures measured on ``store`` as of ``as_of`` (definitions above)."""
@@ -165,7 +157,7 @@ def survey_figures(store: GraphStore, as_of: dt.date = DEFAULT_AS_OF) -> pd.Data
     people = pd.Index(sencos.index)
     award = pd.Index(
         pd.concat(
-            [held(store, as_of, SENCO_AWARDS)["person_id"], studying(store, as_of, SENCO_AWARDS)["person_id"]]
+            [held(store, as_of, AWARDS)["person_id"], studying(store, as_of, AWARDS)["person_id"]]
         ).unique()
     )
     rows.append(_share("senco_award_held_or_studying", people, award))
@@ -181,7 +173,7 @@ def survey_figures(store: GraphStore, as_of: dt.date = DEFAULT_AS_OF) -> pd.Data
     rows.append(_row("senco_mean_tenure_years", float(years.sum()), len(sencos)))
 
     roles = store.table("roles")
-    sensory_roles = roles.loc[roles["need"].isin(["VI", "HI", "MSI"]).fillna(False).astype(bool), "code"]
+    sensory_roles = roles.loc[roles["need"].isin(SENSES).fillna(False).astype(bool), "code"]
     sensory = pd.Index(
         pd.concat(
             [
@@ -190,7 +182,8 @@ def survey_figures(store: GraphStore, as_of: dt.date = DEFAULT_AS_OF) -> pd.Data
             ]
         ).unique()
     )
-    sensory_held = pd.Index(held(store, as_of, SENSORY_QUALS)["person_id"].unique())
+    sensory_quals = [*matching_mq(store)["required"], *OTHER_SENSORY_QUALS]
+    sensory_held = pd.Index(held(store, as_of, sensory_quals)["person_id"].unique())
     rows.append(
         _row(
             "sensory_specialists_no_sensory_qualification",
@@ -212,7 +205,7 @@ def survey_figures(store: GraphStore, as_of: dt.date = DEFAULT_AS_OF) -> pd.Data
     ladder = list(store.schema.participation_tiers)
     rank = members["tier"].map({tier: i for i, tier in enumerate(ladder)})
     live = members[
-        current_mask(members.assign(start_date=members["start_date"].fillna(t)), as_of)
+        current_mask(members, as_of, open_start=True)
         & (rank >= ladder.index("attended_training")).fillna(False).to_numpy()
     ]
     links = store.table("school_links")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
 import pytest
 from career_fixture import load_careers
@@ -57,14 +56,6 @@ def test_pipeline_per_region(store):
     assert "la_code" not in frame.columns
     assert frame[COUNTS].values.tolist() == [HARTLEPOOL, MANCHESTER]
     assert frame[CAPACITY].values.tolist() == [HARTLEPOOL_CAP, MANCHESTER_CAP]
-
-
-def test_pipeline_fallback_capacity_agrees(store, monkeypatch):
-    # without queries.capacity the pipeline computes the same figures itself
-    monkeypatch.setitem(sys.modules, "queries.capacity", None)
-    for level in ("la", "region"):
-        frame = pipeline(store, AS_OF, level)
-        assert frame[CAPACITY].values.tolist() == [HARTLEPOOL_CAP, MANCHESTER_CAP]
 
 
 def test_pipeline_depends_on_the_date(store):
