@@ -29,15 +29,16 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "files": len(r.files), "r
 """
 
 
-def run(scale: str) -> dict:
+def run(scale: str, out: str | os.PathLike | None = None) -> dict:
+    """Generate ``scale`` (seed 42) in a fresh process; keep the bundle at ``out`` if given."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, scale, os.path.join(tmp, "bundle")],
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, scale, os.fspath(out) if out else os.path.join(tmp, "bundle")],
             check=True,
             capture_output=True,
             text=True,
         )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main(scales: list[str]) -> None:

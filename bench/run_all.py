@@ -27,23 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from generate import run as generate  # noqa: E402  (bench/generate.py: one scale in its own process)
 from load import run_step  # noqa: E402  (bench/load.py: one load step in its own process)
-
-GENERATE = r"""
-import json, resource, sys, time
-from graphmodel.synthetic import generate
-t = time.perf_counter()
-r = generate(sys.argv[1], 42, sys.argv[2])
-print(json.dumps({"seconds": time.perf_counter() - t, "rows": r.rows, "bytes": r.bytes,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
-def _json_run(code: str, *args: str) -> dict:
-    import json
-
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def exponent(points: list[tuple[float, float]]) -> float:
@@ -90,7 +75,7 @@ def main() -> None:
     for scale in scales:
         bundle, ws = tmp / f"{scale}-bundle", tmp / f"{scale}-ws"
         print(f"generating and loading {scale} ...", flush=True)
-        g = _json_run(GENERATE, scale, str(bundle))
+        g = generate(scale, bundle)
         load = run_step("load", ws, bundle)
         reload = run_step("reload", ws, bundle)
         reopen = run_step("reopen", ws, bundle)

@@ -9,7 +9,6 @@ Node ids are ``"Label:key"`` strings, which GraphML and node-link JSON both acce
 from __future__ import annotations
 
 import networkx as nx
-import pandas as pd
 
 from graphmodel.output import _jsonable
 from graphmodel.store import GraphStore
@@ -29,18 +28,14 @@ def _clean(row: dict) -> dict:
     return out
 
 
-def full_graph(store: GraphStore, include_personal: bool = False,
-               tables: list[str] | None = None) -> nx.MultiDiGraph:
-    """The whole graph (or the named tables) as a MultiDiGraph with typed edges.
+def full_graph(store: GraphStore, include_personal: bool = False) -> nx.MultiDiGraph:
+    """The whole graph as a MultiDiGraph with typed edges.
 
     Personal columns (names, birth years) are left out unless ``include_personal`` is set.
     """
     schema = store.schema
     g = nx.MultiDiGraph()
-    wanted = set(tables) if tables else set(schema.tables)
     for label, node in schema.nodes.items():
-        if node.name not in wanted:
-            continue
         frame = store.table(node.name)
         drop = [] if include_personal else node.personal_columns
         frame = frame.drop(columns=drop)
@@ -48,13 +43,10 @@ def full_graph(store: GraphStore, include_personal: bool = False,
         for row in frame.to_dict("records"):
             g.add_node(node_id(label, row[key]), label=label, **_clean(row))
         for prop in node.references:
-            target = schema.nodes[prop.ref].name  # noqa: F841 - documents the target table
             sub = frame[[key, prop.name]].dropna()
             for a, b in sub.itertuples(index=False, name=None):
                 g.add_edge(node_id(label, a), node_id(prop.ref, b), key=prop.rel, type=prop.rel)
     for name, rel in schema.relationships.items():
-        if name not in wanted:
-            continue
         frame = store.table(name)
         props = rel.property_columns
         for row in frame.to_dict("records"):
@@ -62,7 +54,3 @@ def full_graph(store: GraphStore, include_personal: bool = False,
             b = node_id(rel.end.kind, row[rel.end.column])
             g.add_edge(a, b, type=rel.type, table=name, **_clean({p: row[p] for p in props}))
     return g
-
-
-def school_ids(frame: pd.DataFrame) -> list[str]:
-    return [node_id("School", u) for u in frame["urn"]]

@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from graphmodel.catalogue import catalogue_raws
 from graphmodel.errors import Problem, ValidationFailed
+from graphmodel.merge import diff
 from graphmodel.schema import Schema, foreign_keys
 from graphmodel.store import GraphStore, LoadReport, Progress
 from graphmodel.validate import Checked, KeySet, check_references, coerce_table
@@ -31,10 +31,6 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
-def _key_index(frame: pd.DataFrame, key: list[str]) -> pd.MultiIndex:
-    return pd.MultiIndex.from_frame(frame[key].astype("string").fillna(""))
-
-
 def _catalogue(store: GraphStore, schema: Schema, incoming: list[Checked], today: dt.date) -> list[Checked]:
     """Catalogue rows the graph lacks: added if absent, never overwriting a user's edited rows."""
     out = []
@@ -45,10 +41,10 @@ def _catalogue(store: GraphStore, schema: Schema, incoming: list[Checked], today
         key = list(schema.table(raw.table).key)
         taken = [store.table(raw.table)] + [c.frame for c in incoming if c.table == raw.table]
         have = pd.concat([t[key] for t in taken], ignore_index=True)
-        fresh = ~_key_index(chk.frame, key).isin(_key_index(have, key))
+        fresh, _changed = diff(key, have, chk.frame[key])
         if fresh.any():
             chk.frame = chk.frame[fresh].reset_index(drop=True)
-            chk.rows = chk.rows[np.asarray(fresh)]
+            chk.rows = chk.rows[fresh]
             out.append(chk)
     return out
 
@@ -93,7 +89,9 @@ def prepare(store: GraphStore, paths: list[tuple[Path, str]], *, today: dt.date 
                                 f"and were skipped")
             chk.frame = chk.frame[keep].reset_index(drop=True)
             chk.rows = chk.rows[keep.to_numpy()]
-    result.problems += check_references(schema, result.checked, available)
+    # the drop_dangling tables have just lost every row a reference check could flag
+    result.problems += check_references(schema, [c for c in result.checked if not c.drop_dangling],
+                                        available)
     return result
 
 

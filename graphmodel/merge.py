@@ -10,6 +10,9 @@ MultiIndexes: an idempotent re-load of 1.5M posts compares in about a second ins
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 
 from graphmodel.schema import Table
@@ -18,6 +21,31 @@ from graphmodel.validate import conform
 
 def _hash(frame: pd.DataFrame) -> pd.Index:
     return pd.Index(pd.util.hash_pandas_object(frame, index=False).to_numpy())
+
+
+def _compare(key: list[str], existing: pd.DataFrame, incoming: pd.DataFrame
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(added, changed) masks over ``incoming`` and the mask of ``existing`` rows it replaces."""
+    if existing.empty:
+        return (np.ones(len(incoming), dtype=bool), np.zeros(len(incoming), dtype=bool),
+                np.zeros(len(existing), dtype=bool))
+    ex_keys, in_keys = _hash(existing[key]), _hash(incoming[key])
+    hit = in_keys.isin(ex_keys)
+    same_row = _hash(incoming).isin(_hash(existing))
+    return ~hit, hit & ~same_row, ex_keys.isin(in_keys)
+
+
+def diff(table_or_key: Table | Sequence[str], existing: pd.DataFrame, incoming: pd.DataFrame
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """Masks over ``incoming``: rows whose key is new, and rows whose key exists with other values.
+
+    Both frames must have the same columns and dtypes (``validate.conform`` them to the table). This
+    is the one change test every store uses: ``upsert`` for the workspace, the server stores to pick
+    what to CREATE and MERGE, so both report the same added / changed counts for the same load.
+    """
+    key = list(table_or_key.key) if isinstance(table_or_key, Table) else list(table_or_key)
+    added, changed, _replaced = _compare(key, existing, incoming)
+    return added, changed
 
 
 def upsert(table: Table, existing: pd.DataFrame, incoming: pd.DataFrame
@@ -29,14 +57,10 @@ def upsert(table: Table, existing: pd.DataFrame, incoming: pd.DataFrame
         # A first load keeps the input's order (sorting 1.5M posts by a four-column key costs
         # seconds); merging into existing rows sorts by key so the result is order-independent.
         return incoming, len(incoming), 0
-    ex_keys, in_keys = _hash(existing[key]), _hash(incoming[key])
-    hit = in_keys.isin(ex_keys)
-    added = int((~hit).sum())
-    same_row = _hash(incoming).isin(_hash(existing))
-    changed = int((hit & ~same_row).sum())
+    added_mask, changed_mask, replaced = _compare(key, existing, incoming)
+    added, changed = int(added_mask.sum()), int(changed_mask.sum())
     if added == 0 and changed == 0:
         return existing, 0, 0
-    keep = existing[~ex_keys.isin(in_keys)]
-    merged = pd.concat([keep, incoming], ignore_index=True)
+    merged = pd.concat([existing[~replaced], incoming], ignore_index=True)
     merged = merged.sort_values(key, kind="stable", ignore_index=True)
     return conform(table, merged), added, changed

@@ -199,19 +199,3 @@ def foreign_keys(schema: Schema, table: Table) -> list[tuple[str, str, str]]:
             node = schema.nodes[e.kind]
             out.append((e.column, node.name, node.key_column))
     return out
-
-
-def constraint_statements(schema: Schema) -> list[str]:
-    """Neo4j 5 DDL: one uniqueness constraint per node kind on its key, plus lookup indexes.
-
-    Labels and property names come from the schema only, never from input, so they are safe to
-    interpolate; every value goes through parameters elsewhere.
-    """
-    stmts = []
-    for label, node in schema.nodes.items():
-        key = node.key_column
-        stmts.append(
-            f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
-            f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
-        )
-    return stmts

@@ -111,20 +111,22 @@ class Workspace:
             yield
 
     def merged_tables(self, checked: list[Checked]) -> tuple[dict[str, pd.DataFrame], LoadReport]:
-        """The tables as they would be after merging ``checked`` in (nothing is written)."""
+        """The tables ``checked`` loads into, as they would be after the merge (nothing is written).
+
+        Only those tables are read: the others stay as they are, and :meth:`commit` links their files
+        into the new version without opening them.
+        """
         report = LoadReport(sources=sorted({c.source for c in checked}))
         out: dict[str, pd.DataFrame] = {}
         by_table: dict[str, list[pd.DataFrame]] = {}
         for c in checked:
             by_table.setdefault(c.table, []).append(c.frame)
         for name, spec in self.schema.tables.items():
-            existing = self.table(name)
             if name not in by_table:
-                out[name] = existing
                 continue
             incoming = pd.concat(by_table[name], ignore_index=True) if len(by_table[name]) > 1 \
                 else by_table[name][0]
-            merged, added, changed = upsert(spec, existing, incoming)
+            merged, added, changed = upsert(spec, self.table(name), incoming)
             out[name] = merged
             report.incoming[name] = len(incoming)
             report.added[name] = added
@@ -133,11 +135,18 @@ class Workspace:
 
     def commit(self, tables: dict[str, pd.DataFrame], report: LoadReport,
                progress: Progress | None = None) -> None:
-        """Write ``tables`` as a new version and switch to it atomically."""
+        """Write a new version holding ``tables`` and switch to it atomically.
+
+        A schema table not in ``tables``, or in it but unchanged by ``report``, keeps the live
+        version's file: it is hard-linked (same bytes, no copy) and its row count taken from the
+        live manifest.
+        """
         with self._locked():
             old = self._current()
             # a load killed after writing its version but before the switch leaves an orphan
             self._cleanup(keep=old.name if old is not None else None)
+            old_manifest = self.manifest() if old is not None else {}
+            old_rows = old_manifest.get("tables", {})
             n = 1
             if old is not None:
                 n = int(old.name.lstrip("v")) + 1
@@ -147,22 +156,25 @@ class Workspace:
                 shutil.rmtree(tmp)
             tmp.mkdir()
             manifest_tables = {}
-            for name, frame in tables.items():
-                if frame.empty:
-                    continue
+            for name in self.schema.tables:
                 target = tmp / f"{name}.parquet"
-                unchanged = name not in report.incoming or (
+                source = old / f"{name}.parquet" if old is not None else None
+                unchanged = name not in tables or (
                     report.added.get(name, 0) == 0 and report.changed.get(name, 0) == 0)
-                if old is not None and unchanged and (old / f"{name}.parquet").exists():
-                    os.link(old / f"{name}.parquet", target)  # same bytes: share the file
-                else:
-                    frame.to_parquet(target, index=False, compression="zstd")
+                if unchanged and source is not None and source.exists():
+                    os.link(source, target)  # same bytes: share the file
+                    rows = int(old_rows[name]["rows"])
+                elif name in tables and not tables[name].empty:
+                    tables[name].to_parquet(target, index=False, compression="zstd")
                     with open(target, "rb+") as fh:
                         os.fsync(fh.fileno())
-                manifest_tables[name] = {"rows": len(frame)}
+                    rows = len(tables[name])
+                else:
+                    continue
+                manifest_tables[name] = {"rows": rows}
                 if progress:
-                    progress(f"wrote {name}", len(frame))
-            loads = list(self.manifest().get("loads", [])) if old else []
+                    progress(f"wrote {name}", rows)
+            loads = list(old_manifest.get("loads", []))
             loads.append({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                           "sources": report.sources, "incoming": report.incoming,
                           "added": report.added, "changed": report.changed})
@@ -202,7 +214,3 @@ class Workspace:
             self.commit(tables, report, progress)
         report.seconds = time.perf_counter() - start
         return report
-
-    def replace_all(self, tables: dict[str, pd.DataFrame], report: LoadReport) -> None:
-        """Commit a complete set of tables (used by ``load --replace``)."""
-        self.commit(tables, report)

@@ -107,16 +107,18 @@ def read(path: Path, schema: Schema, *, encoding: str = "cp1252", all_establishm
     keep &= la.isin(english)
 
     sel = frame[keep]
+    sel_rows = rows[keep.to_numpy()]
     out = pd.DataFrame({"urn": sel["URN"], "name": sel["EstablishmentName"], "la_code": la[keep]})
     for col, header in SCHOOL_COLUMNS.items():
         if col in out.columns:
             continue
         out[col] = sel[header] if header in sel.columns else ""
     out["sen_provision"] = sen_codes(sel)
-    raws = [RawTable("schools", str(path), out.reset_index(drop=True), rows[keep.to_numpy()])]
+    raws = [RawTable("schools", str(path), out.reset_index(drop=True), sel_rows)]
 
     if "Trusts (code)" in sel.columns:
-        t = sel[sel["Trusts (code)"].str.strip() != ""]
+        has_trust = (sel["Trusts (code)"].str.strip() != "").to_numpy()
+        t = sel[has_trust]
         trusts = pd.DataFrame({
             "trust_id": t["Trusts (code)"].str.strip(),
             "name": t["Trusts (name)"] if "Trusts (name)" in t.columns else t["Trusts (code)"],
@@ -124,17 +126,21 @@ def read(path: Path, schema: Schema, *, encoding: str = "cp1252", all_establishm
         })
         first = ~trusts["trust_id"].duplicated()
         raws.append(RawTable("trusts", str(path), trusts[first].reset_index(drop=True),
-                             rows[keep.to_numpy()][(sel["Trusts (code)"].str.strip() != "").to_numpy()][
-                                 first.to_numpy()]))
+                             sel_rows[has_trust][first.to_numpy()]))
 
     if "Federations (code)" in sel.columns:
-        fed = sel[sel["Federations (code)"].str.strip() != ""]
-        pairs = []
-        for _code, group in fed.groupby(fed["Federations (code)"].str.strip()):
-            for a, b in itertools.combinations(sorted(group["URN"].tolist()), 2):
+        code = sel["Federations (code)"].str.strip()
+        has_fed = (code != "").to_numpy()
+        fed = pd.DataFrame({"urn": sel["URN"][has_fed], "row": sel_rows[has_fed], "code": code[has_fed]})
+        pairs, link_rows = [], []
+        for _code, group in fed.groupby("code"):
+            # a link is reported at the line of its first school, so a problem names a real line
+            members = sorted(zip(group["urn"], group["row"], strict=True))
+            for (a, row), (b, _row) in itertools.combinations(members, 2):
                 pairs.append((a, b, "federation"))
+                link_rows.append(row)
         if pairs:
             links = pd.DataFrame(pairs, columns=["urn", "linked_urn", "kind"])
             raws.append(RawTable("school_links", f"{path} (Federations (code))", links,
-                                 np.zeros(len(links), dtype=int)))
+                                 np.array(link_rows, dtype=int)))
     return ReadResult(raws, problems, notes)

@@ -25,7 +25,6 @@ AP_TYPES = {
 }
 STATE_GROUPS = {"Local authority maintained schools", "Academies", "Free Schools", "Special schools"}
 INDEPENDENT_GROUPS = {"Independent schools"}
-BREAKDOWNS = ("region", "la", "phase", "type", "trust", "kind")
 
 
 def school_kind(type_: pd.Series, type_group: pd.Series) -> pd.Series:
@@ -79,12 +78,14 @@ class Filters:
         return {**d, **self.extra}
 
 
-def _match(frame: pd.DataFrame, value: str, columns: list[str], what: str) -> pd.Series:
+def _match(frame: pd.DataFrame, value: str, columns: list[str], what: str, *,
+           allow_empty: bool = False) -> pd.Series:
+    """Rows whose ``columns`` equal ``value`` ignoring case; none raises unless ``allow_empty``."""
     want = value.strip().casefold()
     hit = pd.Series(False, index=frame.index)
     for c in columns:
         hit |= frame[c].astype("string").str.casefold().eq(want).fillna(False)
-    if not hit.any() and len(frame):
+    if not hit.any() and len(frame) and not allow_empty:
         raise SendgraphError(f"no schools match {what} '{value}'")
     return hit
 

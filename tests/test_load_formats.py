@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from graphmodel import ingest
 from graphmodel.errors import ValidationFailed
+from loaders import gias
 from tests.conftest import SHARED_DATA
 from tests.gias_fixture import gias_row, write_gias
 
@@ -115,6 +116,9 @@ def test_gias_extract_reads_by_header_name_and_keeps_open_english_schools(worksp
     links = workspace.table("school_links")
     assert links[["urn", "linked_urn", "kind"]].values.tolist() == [[100001, 100004, "federation"]]
     assert any("not open" in n for n in notes) and any("outside England" in n for n in notes)
+    # a federation link is reported at its first school's line (100001 is line 2; the header is line 1)
+    read = gias.read(path, workspace.schema)
+    assert [r.rows.tolist() for r in read.raws if r.table == "school_links"] == [[2]]
 
 
 def test_gias_extract_with_columns_missing_from_an_older_release(workspace, tmp_path):

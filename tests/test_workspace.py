@@ -49,6 +49,29 @@ def test_a_second_load_upserts_by_key(workspace, bundle_writer):
                                9000003: "Birch"}
 
 
+def test_a_partial_load_reads_and_rewrites_only_its_own_tables(workspace, bundle_writer):
+    ingest.load(workspace, [(bundle_writer(MINI), "auto")])
+    before, counts = snapshot(workspace), workspace.counts()
+    people = workspace.path / (workspace.path / "CURRENT").read_text() / "people.parquet"
+    people_inode = people.stat().st_ino
+    fresh = Workspace(workspace.path)
+    update = {"trusts": [{"trust_id": "T1", "name": "Oak Learning Trust (renamed)"}]}
+    prepared = ingest.prepare(fresh, [(bundle_writer(update), "auto")])
+    assert [c.table for c in prepared.checked] == ["trusts"]
+    fresh._cache.clear()  # validation reads referenced tables; the merge itself reads only trusts
+    tables, report = fresh.merged_tables(prepared.checked)
+    assert set(fresh._cache) == set(tables) == {"trusts"}
+    assert (report.added, report.changed) == ({"trusts": 0}, {"trusts": 1})
+    fresh.commit(tables, report)
+    after = snapshot(workspace)
+    assert after["trusts"]["name"].tolist() == ["Oak Learning Trust (renamed)"]
+    assert_same({n: f for n, f in before.items() if n != "trusts"},
+                {n: f for n, f in after.items() if n != "trusts"})
+    assert Workspace(workspace.path).counts() == counts  # untouched tables' counts carried over
+    new_people = workspace.path / (workspace.path / "CURRENT").read_text() / "people.parquet"
+    assert new_people != people and new_people.stat().st_ino == people_inode  # linked, not rewritten
+
+
 def test_loads_in_any_order_give_the_same_tables(tmp_path, bundle_writer):
     a = bundle_writer({"schools": MINI["schools"][:1]})
     b = bundle_writer({"schools": MINI["schools"][1:], "trusts": MINI["trusts"]})

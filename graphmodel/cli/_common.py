@@ -6,12 +6,14 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
 from graphmodel.backends import open_store
 from graphmodel.output import FORMATS, Result, write
-from graphmodel.store import GraphStore
+from graphmodel.store import GraphStore, LoadReport
+from loaders.registry import FORMATS as INPUT_FORMATS
 from queries.context import Filters
 from queries.publish import DEFAULT_THRESHOLD
 
@@ -84,13 +86,45 @@ def emit(result: Result, fmt: str, output: str | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
+def input_options(func: Callable) -> Callable:
+    """PATHS, --format, --encoding and --all-establishments, the same on every command that reads
+    inputs (load, validate, server load): it receives ``inputs`` ([(path, format)]) and ``options``
+    (the reader options for ``ingest.load`` / ``ingest.prepare``)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        paths, fmt = kwargs.pop("paths"), kwargs.pop("fmt")
+        encoding, all_establishments = kwargs.pop("encoding"), kwargs.pop("all_establishments")
+        options: dict = {"all_establishments": all_establishments}
+        if encoding:
+            options["encoding"] = encoding
+        return func(*args, inputs=[(Path(p), fmt) for p in paths], options=options, **kwargs)
+    wrapper = click.option("--all-establishments", is_flag=True,
+                           help="GIAS: keep closed establishments too.")(wrapper)
+    wrapper = click.option("--encoding", default=None,
+                           help="Text encoding of the input (GIAS files are cp1252).")(wrapper)
+    wrapper = click.option("--format", "fmt", type=click.Choice(["auto", *INPUT_FORMATS]),
+                           default="auto", show_default=True,
+                           help="Input format (detected from the file when auto).")(wrapper)
+    return click.argument("paths", nargs=-1, required=True, type=click.Path())(wrapper)
+
+
+def print_load(store: GraphStore, report: LoadReport, notes: list[str]) -> None:
+    """What every load command prints: reader notes (stderr), then the status line and the counts."""
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    status = "nothing changed" if report.unchanged else "loaded"
+    click.echo(f"{status} into {store.describe()} in {report.seconds:.1f}s")
+    click.echo(report.frame().to_string(index=False))
+
+
 @contextmanager
-def progress(label: str, total: int | None = None) -> Iterator[Callable[[str, int], None]]:
-    """A progress bar on stderr; yields a callback ``(step, rows)`` that advances it."""
-    with click.progressbar(length=total or 0, label=label, file=click.get_text_stream("stderr"),
+def progress(label: str) -> Iterator[Callable[[str, int], None]]:
+    """A progress line on stderr; yields a callback ``(step, rows)`` that shows the current step.
+
+    No caller knows how many steps a load or a generation takes, so it shows the step, not a bar.
+    """
+    with click.progressbar(length=0, label=label, file=click.get_text_stream("stderr"),
                            show_pos=True, item_show_func=lambda s: s) as bar:
         def advance(step: str, rows: int) -> None:
-            bar.current_item = step
-            bar.update(1 if total else 0)
-            bar.render_progress()
+            bar.update(0, step)
         yield advance

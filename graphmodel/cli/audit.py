@@ -29,10 +29,10 @@ from queries import deadlines as deadlines_q
 from queries import pd_audit as pd_q
 from queries import senco_audit as senco_q
 from queries import sensory_audit as sensory_q
-from queries.context import BY_COLUMNS, Filters
+from queries.context import BY_COLUMNS, Filters, _match
 from queries.publish import publication_metadata, suppress
 
-BY_CHOICE = click.Choice([b for b in BY_COLUMNS if b != "kind"] + ["kind"])
+BY_CHOICE = click.Choice(list(BY_COLUMNS))
 DETAIL_NOTE = ("person-level listing keyed by pseudonymous person_id, no names: internal use, "
                "not for publication")
 RULES = {
@@ -108,13 +108,11 @@ pd_cmd.help = "PD specialists with no relevant qualification (a gap, never non-c
 
 
 def _area_filter(frame: pd.DataFrame, region: str | None, la: str | None) -> pd.DataFrame:
-    for value, cols in ((region, ["region_code", "region_name"]), (la, ["new_la_code", "la_name"])):
+    """Capacity rows of one region / LA (an area with no rows gives an empty table, not an error)."""
+    for value, cols, what in ((region, ["region_code", "region_name"], "region"),
+                              (la, ["new_la_code", "la_name"], "local authority")):
         if value and cols[0] in frame:
-            want = value.strip().casefold()
-            hit = pd.Series(False, index=frame.index)
-            for c in cols:
-                hit |= frame[c].astype("string").str.casefold().eq(want).fillna(False)
-            frame = frame[hit]
+            frame = frame[_match(frame, value, cols, what, allow_empty=True)]
     return frame
 
 
@@ -134,17 +132,16 @@ def _area_filter(frame: pd.DataFrame, region: str | None, la: str | None) -> pd.
 def capacity(ctx, as_of, level, needs, source, year, region, la, fmt, output, no_suppress, threshold):
     """Qualified VI / HI / MSI FTE against pupils with that primary need, per LA or region, ranked."""
     store = get_store(ctx)
-    day = as_of
-    frame = capacity_q.capacity_against_need(store, day, level=level, source=source, year=year)
+    frame = capacity_q.capacity_against_need(store, as_of, level=level, source=source, year=year)
     if needs:
         frame = frame[frame["need"].isin(needs)]
     frame = _area_filter(frame, region, la)
     shown = Filters(region=region, la=la, extra={"need": ",".join(needs)} if needs else {})
     table = _published(frame, capacity_q.COUNTS, capacity_q.RATES, no_suppress, threshold)
     pupils = frame["pupils_source"].iloc[0] if len(frame) else None
-    title = f"Sensory capacity against need by {level} as of {day}"
+    title = f"Sensory capacity against need by {level} as of {as_of}"
     emit(Result(table.drop(columns=["pupils_source"]), title,
-                _metadata(store, day, shown, RULES["sensory"], True, no_suppress, threshold,
+                _metadata(store, as_of, shown, RULES["sensory"], True, no_suppress, threshold,
                           pupils=pupils)), fmt, output)
 
 

@@ -8,35 +8,17 @@ import click
 import pandas as pd
 
 from graphmodel import ingest
-from graphmodel.cli._common import emit, get_store, output_options, progress
+from graphmodel.cli._common import emit, get_store, input_options, output_options, print_load, progress
 from graphmodel.docs import data_dictionary, write_templates
 from graphmodel.errors import ValidationFailed
 from graphmodel.export import EXPORT_FORMATS, export
 from graphmodel.output import Result
-from loaders.registry import FORMATS
-
-FORMAT_CHOICE = click.Choice(["auto", *FORMATS])
-
-
-def _inputs(paths: tuple[str, ...], fmt: str) -> list[tuple[Path, str]]:
-    return [(Path(p), fmt) for p in paths]
-
-
-def _options(encoding: str | None, all_establishments: bool) -> dict:
-    opts: dict = {"all_establishments": all_establishments}
-    if encoding:
-        opts["encoding"] = encoding
-    return opts
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=FORMAT_CHOICE, default="auto", show_default=True,
-              help="Input format (detected from the file when auto).")
-@click.option("--encoding", default=None, help="Text encoding of the input (GIAS files are cp1252).")
-@click.option("--all-establishments", is_flag=True, help="GIAS: keep closed establishments too.")
+@input_options
 @click.pass_context
-def load(ctx: click.Context, paths, fmt, encoding, all_establishments) -> None:
+def load(ctx: click.Context, inputs, options) -> None:
     """Validate PATHS and load them into the graph, all or nothing.
 
     PATHS are bundle directories, .xlsx workbooks, GIAS establishment or links extracts, or DfE EHC
@@ -44,32 +26,23 @@ def load(ctx: click.Context, paths, fmt, encoding, all_establishments) -> None:
     """
     store = get_store(ctx)
     with progress("loading") as step:
-        report, notes = ingest.load(store, _inputs(paths, fmt), progress=step,
-                                    options=_options(encoding, all_establishments))
-    for note in notes:
-        click.echo(f"note: {note}", err=True)
-    frame = report.frame()
-    status = "nothing changed" if report.unchanged else "loaded"
-    click.echo(f"{status} into {store.describe()} in {report.seconds:.1f}s")
-    click.echo(frame.to_string(index=False))
+        report, notes = ingest.load(store, inputs, progress=step, options=options)
+    print_load(store, report, notes)
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=FORMAT_CHOICE, default="auto", show_default=True)
-@click.option("--encoding", default=None)
-@click.option("--all-establishments", is_flag=True)
+@input_options
 @click.pass_context
-def validate(ctx: click.Context, paths, fmt, encoding, all_establishments) -> None:
+def validate(ctx: click.Context, inputs, options) -> None:
     """Check PATHS against the schema and the current graph without loading anything."""
     store = get_store(ctx)
-    prepared = ingest.prepare(store, _inputs(paths, fmt), options=_options(encoding, all_establishments))
+    prepared = ingest.prepare(store, inputs, options=options)
     for note in prepared.notes:
         click.echo(f"note: {note}", err=True)
     if prepared.problems:
         raise ValidationFailed(prepared.problems)
     rows = sum(len(c.frame) for c in prepared.checked if not c.source.startswith("catalogue:"))
-    click.echo(f"valid: {rows} rows in {len(paths)} input(s)")
+    click.echo(f"valid: {rows} rows in {len(inputs)} input(s)")
 
 
 @click.command()

@@ -7,11 +7,9 @@ the standard environment variables (see docs/servers.md).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from graphmodel.cli._common import emit, get_store, output_options, progress
+from graphmodel.cli._common import emit, get_store, input_options, output_options, print_load, progress
 from graphmodel.errors import SendgraphError
 from graphmodel.output import Result
 
@@ -41,31 +39,26 @@ def server() -> None:
 
 
 @server.command("load")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@input_options
 @click.option("--replace", is_flag=True, help="Wipe what sendgraph wrote before loading (asks first).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--batch-size", type=int, default=None, help="Rows per statement (env SENDGRAPH_BATCH_SIZE).")
 @click.pass_context
-def load_cmd(ctx: click.Context, paths, replace, yes, batch_size) -> None:
+def load_cmd(ctx: click.Context, inputs, options, replace, yes, batch_size) -> None:
     """Validate PATHS and load them into the server; with --replace, they become its whole sendgraph graph."""
     from graphmodel import ingest
     from graphmodel.server.admin import replace_load
 
     store = _server_store(ctx, batch_size)
-    inputs = [(Path(p), "auto") for p in paths]
     if replace:
         _confirm(store, yes)
     with progress("loading") as step:
         if replace:
-            deleted, report, notes = replace_load(store, inputs, progress=step)
+            deleted, report, notes = replace_load(store, inputs, progress=step, options=options)
             click.echo(f"deleted {sum(deleted.values())} nodes", err=True)
         else:
-            report, notes = ingest.load(store, inputs, progress=step)
-    for note in notes:
-        click.echo(f"note: {note}", err=True)
-    status = "nothing changed" if report.unchanged else "loaded"
-    click.echo(f"{status} into {store.describe()} in {report.seconds:.1f}s")
-    click.echo(report.frame().to_string(index=False))
+            report, notes = ingest.load(store, inputs, progress=step, options=options)
+    print_load(store, report, notes)
 
 
 @server.command("wipe")

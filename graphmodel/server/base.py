@@ -38,6 +38,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from graphmodel.errors import SendgraphError
+from graphmodel.merge import diff
 from graphmodel.schema import Schema, load_schema
 from graphmodel.server import cypher
 from graphmodel.server.convert import is_plain, plain, typed_column
@@ -52,30 +53,6 @@ WIPE_BATCH = 10000
 def _batches(rows: list, size: int) -> Iterator[list]:
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
-
-
-def _key_index(frame: pd.DataFrame, key: list[str]) -> pd.MultiIndex:
-    return pd.MultiIndex.from_frame(frame[key].astype("string").fillna(""))
-
-
-def changed_rows(key: list[str], existing: pd.DataFrame, incoming: pd.DataFrame
-                 ) -> tuple[pd.Series, pd.Series]:
-    """Masks over ``incoming``: rows whose key is new, and rows whose key exists with other values.
-
-    The same comparison as ``graphmodel.merge.upsert`` (values compared as text, missing = missing),
-    so a server load reports the same added / changed counts as the embedded store.
-    """
-    if existing.empty:
-        return pd.Series(True, index=incoming.index), pd.Series(False, index=incoming.index)
-    ex_keys, in_keys = _key_index(existing, key), _key_index(incoming, key)
-    hit = pd.Series(in_keys.isin(ex_keys), index=incoming.index)
-    changed = pd.Series(False, index=incoming.index)
-    if hit.any():
-        old = existing.set_axis(ex_keys).loc[in_keys[hit.to_numpy()]]
-        new = incoming[hit].set_axis(in_keys[hit.to_numpy()])
-        same = (old.astype("string").fillna("\x00") == new.astype("string").fillna("\x00")).all(axis=1)
-        changed[hit[hit].index] = ~same.to_numpy()
-    return ~hit, changed
 
 
 class ServerStore:
@@ -197,7 +174,7 @@ class ServerStore:
             if name not in by_table:
                 continue
             incoming = conform(spec, pd.concat(by_table[name], ignore_index=True))
-            added, changed = changed_rows(list(spec.key), self.table(name), incoming)
+            added, changed = diff(spec, self.table(name), incoming)
             report.incoming[name] = len(incoming)
             report.added[name] = int(added.sum())
             report.changed[name] = int(changed.sum())

@@ -6,7 +6,7 @@ the subset both engines run identically; the probe of FalkorDB 4.16.3 against Ne
 remains is schema DDL:
 
 * Neo4j 5: ``CREATE CONSTRAINT name IF NOT EXISTS FOR (n:L) REQUIRE n.k IS UNIQUE`` (the
-  constraint brings its own index), plus ``CREATE INDEX name IF NOT EXISTS`` for other lookups.
+  constraint brings its own index, the only one a load needs: every MERGE and link is on a key).
 * FalkorDB: neither form parses. It takes the unnamed ``CREATE INDEX FOR (n:L) ON (n.k)`` (also
   valid Neo4j 5, so the linter checks it), answers a repeat with "already indexed", and makes
   uniqueness constraints only through the ``GRAPH.CONSTRAINT`` command (native client
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphmodel.schema import Schema, constraint_statements
+from graphmodel.schema import Schema
 from graphmodel.server.cypher import LOADRUN_KEY, LOADRUN_LABEL, safe_name
 
 
@@ -32,18 +32,22 @@ class Dialect:
 
     name: str
 
+    @staticmethod
+    def keyed_labels(schema: Schema) -> list[tuple[str, str]]:
+        """(label, key property) of every node kind this tool writes: the schema's, and LoadRun."""
+        pairs = [(label, node.key_column) for label, node in schema.nodes.items()]
+        return [(safe_name(label), safe_name(key)) for label, key in [*pairs, (LOADRUN_LABEL, LOADRUN_KEY)]]
+
     def schema_ddl(self, schema: Schema) -> list[str]:
-        """Cypher DDL to run before any MERGE: a unique constraint (or index) on every node key."""
+        """Cypher DDL to run before any MERGE: a unique constraint (or index) on every node key.
+
+        Labels and property names come from the schema only, never from input (and pass
+        ``safe_name``), so they are safe to interpolate.
+        """
         if self.name == "neo4j":
-            stmts = constraint_statements(schema)
-            stmts.append(f"CREATE CONSTRAINT {LOADRUN_LABEL.lower()}_{LOADRUN_KEY}_unique IF NOT EXISTS "
-                         f"FOR (n:{LOADRUN_LABEL}) REQUIRE n.{LOADRUN_KEY} IS UNIQUE")
-            return stmts
-        stmts = []
-        for label, node in schema.nodes.items():
-            stmts.append(f"CREATE INDEX FOR (n:{safe_name(label)}) ON (n.{safe_name(node.key_column)})")
-        stmts.append(f"CREATE INDEX FOR (n:{LOADRUN_LABEL}) ON (n.{LOADRUN_KEY})")
-        return stmts
+            return [f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
+                    f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE" for label, key in self.keyed_labels(schema)]
+        return [f"CREATE INDEX FOR (n:{label}) ON (n.{key})" for label, key in self.keyed_labels(schema)]
 
     def unique_constraints(self, schema: Schema) -> list[tuple[str, str]]:
         """(label, key) pairs that need a separate, non-Cypher uniqueness command (FalkorDB only)."""

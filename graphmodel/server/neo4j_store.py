@@ -51,13 +51,17 @@ class Neo4jStore(ServerStore):
     backend = "neo4j"
     dialect = NEO4J
 
-    def __init__(self, uri: str, username: str, password: str, database: str | None = None, *,
+    def __init__(self, uri: str, username: str, password: str | None, database: str | None = None, *,
                  schema: Schema | None = None, batch_size: int = DEFAULT_BATCH_SIZE, driver=None):
+        """``password=None`` reads it with :func:`neo4j_password`, after the URI is checked, so a
+        mistyped NEO4J_URI is reported before anyone is asked for a password."""
         super().__init__(schema, batch_size)
         self.uri = check_uri(uri)
         self.database = database or None
         if driver is None:
             from neo4j import GraphDatabase
+            if password is None:
+                password = neo4j_password()
             driver = GraphDatabase.driver(uri, auth=(username, password))
         self._driver = driver
 
@@ -105,6 +109,5 @@ def open_neo4j(workspace: str | None = None) -> Neo4jStore:
     uri = os.environ.get("NEO4J_URI")
     if not uri:
         raise SendgraphError("set NEO4J_URI (e.g. neo4j://localhost:7687) to use the neo4j backend")
-    check_uri(uri)
-    return Neo4jStore(uri, os.environ.get("NEO4J_USERNAME") or "neo4j", neo4j_password(),
+    return Neo4jStore(uri, os.environ.get("NEO4J_USERNAME") or "neo4j", None,
                       os.environ.get("NEO4J_DATABASE") or None, batch_size=batch_size_from_env())
