@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphmodel import ingest
 from graphmodel.workspace import Workspace
+from loaders import ingest
 
 
 def parser(doc: str, seed: int = 42, repeat: int = 2) -> argparse.ArgumentParser:
@@ -41,8 +41,11 @@ def national_workspace(args: argparse.Namespace, prefix: str) -> Path:
     if bundle is None:
         bundle = tmp / "bundle"
         t = time.perf_counter()
-        subprocess.run(["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed),
-                        "--out", str(bundle)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed), "--out", str(bundle)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         print(f"generated national bundle in {time.perf_counter() - t:.1f}s ({bundle})")
     ws_path = tmp / "workspace"
     t = time.perf_counter()
@@ -59,8 +62,9 @@ class Timing:
     peak_rss_mb: float
 
 
-def time_cold_warm(ws_path: Path, warm_store: Workspace, run: Callable[[Workspace], object],
-                   repeat: int) -> Timing:
+def time_cold_warm(
+    ws_path: Path, warm_store: Workspace, run: Callable[[Workspace], object], repeat: int
+) -> Timing:
     """Run once on a fresh workspace (cold), then best of ``repeat`` on ``warm_store``."""
     fresh = Workspace(ws_path)
     t = time.perf_counter()

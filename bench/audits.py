@@ -17,11 +17,11 @@ import os
 from _common import national_workspace, parser, time_cold_warm
 
 from graphmodel.workspace import Workspace
-from queries.capacity import capacity_against_need
-from queries.deadlines import deadlines
-from queries.pd_audit import pd_audit, pd_summary
-from queries.senco_audit import senco_audit, senco_summary
-from queries.sensory_audit import sensory_audit, sensory_summary
+from queries.audits.capacity import capacity_against_need
+from queries.audits.deadlines import deadlines
+from queries.audits.pd import pd_audit, pd_summary
+from queries.audits.senco import senco_audit, senco_summary
+from queries.audits.sensory import sensory_audit, sensory_summary
 
 
 def audits(as_of: dt.date) -> dict:
@@ -45,16 +45,20 @@ def main() -> None:
     ws_path = national_workspace(args, "audits")
     store = Workspace(ws_path)
     counts = store.counts()
-    print(f"workspace: {ws_path}; schools {counts['schools']:,}, people {counts['people']:,}, "
-          f"posts {counts['posts']:,}, qualifications {counts['person_qualifications']:,}; "
-          f"machine: {os.cpu_count()} cores; as of {as_of}")
+    print(
+        f"workspace: {ws_path}; schools {counts['schools']:,}, people {counts['people']:,}, "
+        f"posts {counts['posts']:,}, qualifications {counts['person_qualifications']:,}; "
+        f"machine: {os.cpu_count()} cores; as of {as_of}"
+    )
     print(f"{'audit':<24} {'rows':>8} {'cold s':>7} {'warm s':>7} {'in rows/s':>11} {'peak RSS':>9}")
     for name, run in audits(as_of).items():
         timing = time_cold_warm(ws_path, store, run, args.repeat)
         out, cold, best, rss = timing.out, timing.cold, timing.warm, timing.peak_rss_mb
         flag = "" if best <= 2.0 else "  > 2 s target"
-        print(f"{name:<24} {len(out):>8,} {cold:>7.2f} {best:>7.2f} {counts['posts'] / best:>11,.0f} "
-              f"{rss:>7,.0f}MB{flag}")
+        print(
+            f"{name:<24} {len(out):>8,} {cold:>7.2f} {best:>7.2f} {counts['posts'] / best:>11,.0f} "
+            f"{rss:>7,.0f}MB{flag}"
+        )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import time
 
 CHILD = """
 import json, resource, sys, time
-from graphmodel.synthetic import generate
+from loaders.synthetic import generate
 t0 = time.perf_counter()
 r = generate(sys.argv[1], 42, sys.argv[2])
 print(json.dumps({"seconds": time.perf_counter() - t0, "files": len(r.files), "rows": r.rows,

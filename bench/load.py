@@ -22,7 +22,7 @@ from pathlib import Path
 STEP = r"""
 import json, resource, sys, time
 from pathlib import Path
-from graphmodel import ingest
+from loaders import ingest
 from graphmodel.workspace import Workspace
 step, ws_path, bundle = sys.argv[1], sys.argv[2], sys.argv[3]
 t = time.perf_counter()
@@ -39,8 +39,9 @@ print(json.dumps({"step": step, "rows": rows, "seconds": secs, "peak_rss_mb": rs
 
 
 def run_step(step: str, ws: Path, bundle: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", STEP, step, str(ws), str(bundle)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", STEP, step, str(ws), str(bundle)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -56,8 +57,11 @@ def main() -> None:
     if bundle is None:
         bundle = tmp / "bundle"
         t = time.perf_counter()
-        subprocess.run(["sendgraph", "generate", "--scale", args.scale, "--seed", str(args.seed),
-                        "--out", str(bundle)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["sendgraph", "generate", "--scale", args.scale, "--seed", str(args.seed), "--out", str(bundle)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         print(f"generated {args.scale} bundle in {time.perf_counter() - t:.1f}s")
     size = sum(p.stat().st_size for p in bundle.glob("*.csv"))
     print(f"bundle: {bundle} ({size / 1e6:.0f} MB of CSV); machine: {os.cpu_count()} cores")
@@ -65,8 +69,10 @@ def main() -> None:
     print(f"{'step':<10} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'peak RSS':>9}")
     for step in ("load", "reload", "reopen"):
         r = run_step(step, ws, bundle)
-        print(f"{step:<10} {r['rows']:>10,} {r['seconds']:>8.1f} {r['rows'] / r['seconds']:>10,.0f} "
-              f"{r['peak_rss_mb']:>7,.0f}MB")
+        print(
+            f"{step:<10} {r['rows']:>10,} {r['seconds']:>8.1f} {r['rows'] / r['seconds']:>10,.0f} "
+            f"{r['peak_rss_mb']:>7,.0f}MB"
+        )
     disk = sum(p.stat().st_size for p in ws.rglob("*.parquet"))
     print(f"workspace on disk: {disk / 1e6:.0f} MB")
     if not args.keep:

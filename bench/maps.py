@@ -2,7 +2,7 @@
 
     python bench/maps.py [--national synthetic|quick] [--seed 1]
 
-Region: ``sendgraph generate --scale region`` (graphmodel.synthetic.generate, North East by default)
+Region: ``sendgraph generate --scale region`` (loaders.synthetic.generate, North East by default)
 loaded into a fresh workspace. National: the same generator at national scale (``synthetic``, slow:
 about a million people), or ``quick`` (default): ~24,000 schools over the 153 real LAs with
 network memberships, which is all a national region map reads. Each map is built, written and opened
@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import Browser, chromium_path  # noqa: E402
 
-from graphmodel import ingest  # noqa: E402
 from graphmodel.workspace import Workspace  # noqa: E402
+from loaders import ingest  # noqa: E402
 from visuals.region_map import region_map  # noqa: E402
 
 AS_OF = dt.date(2025, 1, 1)
@@ -43,24 +43,49 @@ def quick_national(out: Path, seed: int) -> Path:
     la = rng.choice(las["code"].to_numpy(), n)
     trusts = [f"T{i}" for i in range(1200)]
     trust = np.where(rng.random(n) < 0.45, rng.choice(trusts, n), None)
-    schools = pd.DataFrame({
-        "urn": np.arange(100000, 100000 + n), "name": [f"Synthetic school {i}" for i in range(n)],
-        "la_code": la,
-        "trust_id": trust, "phase": rng.choice(["Primary", "Secondary"], n, p=[0.8, 0.2]),
-        "type": np.where(trust == None, "Community school", "Academy converter"),  # noqa: E711
-        "type_group": np.where(trust == None, "Local authority maintained schools", "Academies"),  # noqa: E711
-        "pupils": rng.integers(50, 1500, n), "ehcp_pupils": rng.integers(0, 40, n),
-        "sen_support_pupils": rng.integers(0, 200, n), "synthetic": True})
+    schools = pd.DataFrame(
+        {
+            "urn": np.arange(100000, 100000 + n),
+            "name": [f"Synthetic school {i}" for i in range(n)],
+            "la_code": la,
+            "trust_id": trust,
+            "phase": rng.choice(["Primary", "Secondary"], n, p=[0.8, 0.2]),
+            "type": np.where(trust == None, "Community school", "Academy converter"),  # noqa: E711
+            "type_group": np.where(trust == None, "Local authority maintained schools", "Academies"),  # noqa: E711
+            "pupils": rng.integers(50, 1500, n),
+            "ehcp_pupils": rng.integers(0, 40, n),
+            "sen_support_pupils": rng.integers(0, 200, n),
+            "synthetic": True,
+        }
+    )
     region_of = dict(zip(las["code"], las["region_code"], strict=True))
-    nets = pd.DataFrame({"network_id": [f"N{r}" for r in sorted(set(region_of.values()))],
-                         "name": [f"WSS {r}" for r in sorted(set(region_of.values()))],
-                         "kind": "community_of_practice", "send": True,
-                         "region_code": sorted(set(region_of.values()))})
+    nets = pd.DataFrame(
+        {
+            "network_id": [f"N{r}" for r in sorted(set(region_of.values()))],
+            "name": [f"WSS {r}" for r in sorted(set(region_of.values()))],
+            "kind": "community_of_practice",
+            "send": True,
+            "region_code": sorted(set(region_of.values())),
+        }
+    )
     member = rng.random(n) < 0.6
-    tiers = ["wider_community", "mailing_list", "downloaded_tool", "attended_training", "trained_reviewer",
-             "host_deliverer", "strategic_partner"]
-    sm = pd.DataFrame({"urn": schools["urn"][member], "network_id": [f"N{region_of[c]}" for c in la[member]],
-                       "tier": rng.choice(tiers, int(member.sum())), "start_date": "2020-09-01"})
+    tiers = [
+        "wider_community",
+        "mailing_list",
+        "downloaded_tool",
+        "attended_training",
+        "trained_reviewer",
+        "host_deliverer",
+        "strategic_partner",
+    ]
+    sm = pd.DataFrame(
+        {
+            "urn": schools["urn"][member],
+            "network_id": [f"N{region_of[c]}" for c in la[member]],
+            "tier": rng.choice(tiers, int(member.sum())),
+            "start_date": "2020-09-01",
+        }
+    )
     out.mkdir(parents=True, exist_ok=True)
     schools.to_csv(out / "schools.csv", index=False)
     trust_rows = pd.DataFrame({"trust_id": trusts, "name": [f"Trust {t}" for t in trusts]})
@@ -84,15 +109,19 @@ def measure(browser: Browser | None, label: str, build) -> None:
     built = time.perf_counter() - t
     text = path.read_text(encoding="utf-8")
     import json
+
     start = text.index('type="application/json">') + len('type="application/json">')
-    data = json.loads(text[start:text.index("</script>", start)])
-    line = (f"{label:<34} nodes {len(data['nodes']):>6,}  edges {len(data['edges']):>6,}  "
-            f"physics {'on ' if data['physics'] else 'off'}  file {path.stat().st_size / 1e6:5.1f} MB  "
-            f"build {built:5.1f}s")
+    data = json.loads(text[start : text.index("</script>", start)])
+    line = (
+        f"{label:<34} nodes {len(data['nodes']):>6,}  edges {len(data['edges']):>6,}  "
+        f"physics {'on ' if data['physics'] else 'off'}  file {path.stat().st_size / 1e6:5.1f} MB  "
+        f"build {built:5.1f}s"
+    )
     if browser:
         report = browser.open(path, timeout=120)
-        line += (f"  browser load {report.load_seconds:5.1f}s  ready={report.ready}  "
-                 f"errors={len(report.errors)}")
+        line += (
+            f"  browser load {report.load_seconds:5.1f}s  ready={report.ready}  errors={len(report.errors)}"
+        )
     print(line, flush=True)
 
 
@@ -103,19 +132,28 @@ def main() -> None:
     args = ap.parse_args()
     import os
 
-    from graphmodel.synthetic import generate
+    from loaders.synthetic import generate
+
     print(f"machine: {os.cpu_count()} cores; chromium: {chromium_path() or 'absent (no load times)'}")
-    with tempfile.TemporaryDirectory() as tmp, \
-            (Browser(timeout=120) if chromium_path() else _Null()) as browser:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Browser(timeout=120) if chromium_path() else _Null() as browser,
+    ):
         tmp = Path(tmp)
-        print("region (graphmodel.synthetic, scale=region):")
+        print("region (loaders.synthetic, scale=region):")
         generate("region", args.seed, tmp / "region-bundle")
         ws = load(tmp / "region-bundle", tmp / "ws-region")
-        region = str(ws.table("schools").merge(ws.table("local_authorities"), left_on="la_code",
-                                               right_on="code")["region_code"].mode()[0])
+        region = str(
+            ws.table("schools")
+            .merge(ws.table("local_authorities"), left_on="la_code", right_on="code")["region_code"]
+            .mode()[0]
+        )
         measure(browser, "region map (tier)", lambda: region_map(ws, region, tmp / "r.html", as_of=AS_OF))
-        measure(browser, "region map (senco)", lambda: region_map(ws, region, tmp / "rs.html", colour="senco",
-                                                                  as_of=AS_OF))
+        measure(
+            browser,
+            "region map (senco)",
+            lambda: region_map(ws, region, tmp / "rs.html", colour="senco", as_of=AS_OF),
+        )
         print(f"national ({args.national}):")
         if args.national == "synthetic":
             generate("national", args.seed, tmp / "nat-bundle")
@@ -123,13 +161,20 @@ def main() -> None:
             frame = None
         else:
             nat = load(quick_national(tmp / "nat-bundle", args.seed), tmp / "ws-nat")
-            from queries.participation import school_participation
+            from queries.networks.participation import school_participation
+
             frame = school_participation(nat, as_of=AS_OF)
         kw = {"status_frame": frame} if frame is not None else {}
-        measure(browser, "national map (LA aggregates)", lambda: region_map(nat, "England", tmp / "n.html",
-                                                                           as_of=AS_OF, **kw))
-        measure(browser, "national map (every school, no aggr.)",
-                lambda: region_map(nat, "England", tmp / "nf.html", as_of=AS_OF, aggregate_limit=10**9, **kw))
+        measure(
+            browser,
+            "national map (LA aggregates)",
+            lambda: region_map(nat, "England", tmp / "n.html", as_of=AS_OF, **kw),
+        )
+        measure(
+            browser,
+            "national map (every school, no aggr.)",
+            lambda: region_map(nat, "England", tmp / "nf.html", as_of=AS_OF, aggregate_limit=10**9, **kw),
+        )
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

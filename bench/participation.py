@@ -18,14 +18,16 @@ import os
 from _common import national_workspace, parser, time_cold_warm
 
 from graphmodel.workspace import Workspace
-from queries import collaboration, fragility, network_gaps, participation
+from queries.networks import collaboration, fragility, participation
+from queries.networks import gaps as network_gaps
 
 
 def analyses(as_of: dt.date) -> dict:
     return {
         "school_participation": lambda s: participation.school_participation(s, as_of=as_of),
-        "participation_summary(region)": lambda s: participation.participation_summary(s, by="region",
-                                                                                       as_of=as_of),
+        "participation_summary(region)": lambda s: participation.participation_summary(
+            s, by="region", as_of=as_of
+        ),
         "participation_over_time(3y)": lambda s: participation.participation_over_time(s, [2017, 2021, 2025]),
         "collaboration_graph": lambda s: collaboration.collaboration_graph(s, as_of),
         "network_gaps(hops=2)": lambda s: network_gaps.network_gaps(s, as_of=as_of),
@@ -52,15 +54,27 @@ def main() -> None:
     ws_path = national_workspace(args, "participation")
     store = Workspace(ws_path)
     counts = store.counts()
-    inputs = sum(counts[t] for t in ("schools", "posts", "school_memberships", "person_memberships",
-                                     "peer_reviews", "school_links", "networks"))
+    inputs = sum(
+        counts[t]
+        for t in (
+            "schools",
+            "posts",
+            "school_memberships",
+            "person_memberships",
+            "peer_reviews",
+            "school_links",
+            "networks",
+        )
+    )
     g = collaboration.collaboration_graph(store, as_of)
     linked = sum(1 for v in g if g.degree(v) > 0)
     members = counts["school_memberships"] + counts["person_memberships"]
-    print(f"workspace: {ws_path}; schools {counts['schools']:,}, posts {counts['posts']:,}, memberships "
-          f"{members:,}; school graph {g.number_of_nodes():,} "
-          f"nodes ({linked:,} linked), {g.number_of_edges():,} edges; machine: {os.cpu_count()} cores; "
-          f"as of {as_of}")
+    print(
+        f"workspace: {ws_path}; schools {counts['schools']:,}, posts {counts['posts']:,}, memberships "
+        f"{members:,}; school graph {g.number_of_nodes():,} "
+        f"nodes ({linked:,} linked), {g.number_of_edges():,} edges; machine: {os.cpu_count()} cores; "
+        f"as of {as_of}"
+    )
     wanted = set(args.only.split(",")) if args.only else None
     print(f"{'analysis':<30} {'rows':>8} {'cold s':>7} {'warm s':>7} {'in rows/s':>11} {'peak RSS':>9}")
     for name, run in analyses(as_of).items():

@@ -17,11 +17,16 @@ import os
 from _common import national_workspace, parser, time_cold_warm
 
 from graphmodel.workspace import Workspace
-from queries.bottlenecks import bottlenecks
-from queries.next_steps import next_steps
-from queries.pipeline import pipeline
-from queries.routes import routes
-from queries.transitions import compare_with_reference, dead_ends, direct_to_specialist, observed_transitions
+from queries.careers.bottlenecks import bottlenecks
+from queries.careers.next_steps import next_steps
+from queries.careers.pipeline import pipeline
+from queries.careers.routes import routes
+from queries.careers.transitions import (
+    compare_with_reference,
+    dead_ends,
+    direct_to_specialist,
+    observed_transitions,
+)
 
 TARGET_SECONDS = 10.0
 TARGETED = {"observed_transitions", "pipeline(la)", "pipeline(region)"}
@@ -50,16 +55,19 @@ def main() -> None:
     counts = store.counts()
     posts = counts["posts"] + counts["service_posts"]
     person = str(store.table("posts")["person_id"].iloc[len(store.table("posts")) // 2])
-    print(f"workspace: {ws_path}; schools {counts['schools']:,}, people {counts['people']:,}, "
-          f"posts {counts['posts']:,} + service posts {counts['service_posts']:,}; "
-          f"machine: {os.cpu_count()} cores; as of {as_of}")
+    print(
+        f"workspace: {ws_path}; schools {counts['schools']:,}, people {counts['people']:,}, "
+        f"posts {counts['posts']:,} + service posts {counts['service_posts']:,}; "
+        f"machine: {os.cpu_count()} cores; as of {as_of}"
+    )
     print(f"{'analysis':<26} {'rows':>8} {'cold s':>7} {'warm s':>7} {'posts/s':>11} {'peak RSS':>9}")
     for name, run in analyses(as_of, person).items():
         timing = time_cold_warm(ws_path, store, run, args.repeat)
         out, cold, best, rss = timing.out, timing.cold, timing.warm, timing.peak_rss_mb
         flag = "  > 10 s target" if name in TARGETED and cold > TARGET_SECONDS else ""
-        print(f"{name:<26} {len(out):>8,} {cold:>7.2f} {best:>7.2f} {posts / best:>11,.0f} "
-              f"{rss:>7,.0f}MB{flag}")
+        print(
+            f"{name:<26} {len(out):>8,} {cold:>7.2f} {best:>7.2f} {posts / best:>11,.0f} {rss:>7,.0f}MB{flag}"
+        )
 
 
 if __name__ == "__main__":

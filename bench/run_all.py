@@ -41,8 +41,9 @@ def exponent(points: list[tuple[float, float]]) -> float:
 
 def _script(name: str, *args: str, timeout: int = 1800) -> str:
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(HERE / name), *args], capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / name), *args], capture_output=True, text=True, timeout=timeout
+    )
     took = time.perf_counter() - t
     text = proc.stdout.strip()
     if proc.returncode != 0:
@@ -83,13 +84,18 @@ def main() -> None:
             f"| {scale} | {g['rows']:,} | {g['bytes'] / 1e6:,.0f} | {g['seconds']:.1f} "
             f"| {load['seconds']:.1f} "
             f"| {load['rows'] / load['seconds']:,.0f} | {load['peak_rss_mb']:,.0f} | {reload['seconds']:.1f} "
-            f"| {reopen['seconds']:.2f} | {reopen['peak_rss_mb']:,.0f} |")
+            f"| {reopen['seconds']:.2f} | {reopen['peak_rss_mb']:,.0f} |"
+        )
         gen_pts.append((g["rows"], g["seconds"]))
         load_pts.append((load["rows"], load["seconds"]))
         reopen_pts.append((reopen["rows"], reopen["seconds"]))
-    lines += ["", f"Growth with rows (time ~ rows^k, least squares over {', '.join(scales)}): "
-              f"generate k = {exponent(gen_pts):.2f}, load k = {exponent(load_pts):.2f}, "
-              f"reopen k = {exponent(reopen_pts):.2f}.", ""]
+    lines += [
+        "",
+        f"Growth with rows (time ~ rows^k, least squares over {', '.join(scales)}): "
+        f"generate k = {exponent(gen_pts):.2f}, load k = {exponent(load_pts):.2f}, "
+        f"reopen k = {exponent(reopen_pts):.2f}.",
+        "",
+    ]
     biggest = scales[-1]
     ws = str(tmp / f"{biggest}-ws")
     lines += [f"## Analyses on the {biggest} workspace", ""]
@@ -99,8 +105,11 @@ def main() -> None:
     print("running maps.py ...", flush=True)
     lines += ["## Maps", "", _script("maps.py")]
     print("running server_load.py ...", flush=True)
-    lines += ["## FalkorDB server load and queries (region scale)", "",
-              _script("server_load.py", "--scale", "region")]
+    lines += [
+        "## FalkorDB server load and queries (region scale)",
+        "",
+        _script("server_load.py", "--scale", "region"),
+    ]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"wrote {args.out}")

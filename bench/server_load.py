@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import importlib
 import inspect
-import pkgutil
 import resource
 import sys
 import tempfile
@@ -28,15 +27,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from falkordb_server import start_falkordb  # noqa: E402
 
-from graphmodel import ingest  # noqa: E402
 from graphmodel.server.falkordb_store import FalkorStore  # noqa: E402
-from graphmodel.synthetic import DEFAULT_AS_OF, generate  # noqa: E402
+from loaders import ingest  # noqa: E402
+from loaders.synthetic import DEFAULT_AS_OF, generate  # noqa: E402
 
-ARGS = {"years": [2022, 2023, 2024], "source": "CLASS_TEACHER", "target": "SENCO",
-        "person_id": "SYN-P0000001"}
+ARGS = {
+    "years": [2022, 2023, 2024],
+    "source": "CLASS_TEACHER",
+    "target": "SENCO",
+    "person_id": "SYN-P0000001",
+}
 # analyses that need one of several optional arguments to have anything to do
-OPTIONAL = {"what_if_remove": {"retiring_within_years": 5},
-            "what_if_lost_links": {"retiring_within_years": 5}}
+OPTIONAL = {
+    "what_if_remove": {"retiring_within_years": 5},
+    "what_if_lost_links": {"retiring_within_years": 5},
+}
 
 
 def rss_mb() -> float:
@@ -66,8 +71,10 @@ def main() -> None:
         t = time.perf_counter()
         store.load(prepared.checked)
         secs = time.perf_counter() - t
-        print(f"LOAD  {rows:,} rows in {secs:.1f}s = {rows / secs:,.0f} rows/s "
-              f"(batch {args.batch_size}; target >= 50,000 rows/s)")
+        print(
+            f"LOAD  {rows:,} rows in {secs:.1f}s = {rows / secs:,.0f} rows/s "
+            f"(batch {args.batch_size}; target >= 50,000 rows/s)"
+        )
         t = time.perf_counter()
         again = ingest.load(store, [(work / "bundle", "auto")])[0]
         print(f"re-run (validate + diff, unchanged={again.unchanged}): {time.perf_counter() - t:.1f}s")
@@ -77,13 +84,8 @@ def main() -> None:
         secs = time.perf_counter() - t
         print(f"PULL  every table: {pulled:,} rows in {secs:.1f}s = {pulled / secs:,.0f} rows/s")
         if not args.skip_analyses:
-            import queries
             from queries.registry import analyses
 
-            for info in pkgutil.iter_modules(queries.__path__):
-                if not info.name.startswith("_"):
-                    importlib.import_module(f"queries.{info.name}")
-            importlib.import_module("queries.native")
             for name, impls in sorted(analyses().items()):
                 module, qualname = name.rsplit(".", 1)
                 public = getattr(importlib.import_module(module), qualname)

@@ -10,23 +10,39 @@ from graphmodel.schema import NodeKind, RelTable, Schema, load_schema
 def data_dictionary(schema: Schema | None = None) -> str:
     """The bundle's data dictionary as Markdown: every table, column, type and rule."""
     schema = schema or load_schema()
-    out = ["# Data dictionary", "",
-           "Generated from `graphmodel/schema.toml` by `sendgraph docs`; do not edit by hand.",
-           "A bundle is a directory of CSV files (UTF-8), one per table, named `<table>.csv`, or one",
-           "`.xlsx` workbook with a sheet per table. Dates are `YYYY-MM-DD` (or `DD-MM-YYYY`).",
-           "Columns marked *personal* are personal data: left out of maps and exports unless asked for.",
-           "",
-           "Participation tiers, least to most active: "
-           + " → ".join(f"`{t}`" for t in schema.participation_tiers), ""]
+    out = [
+        "# Data dictionary",
+        "",
+        "Generated from `graphmodel/schema.toml` by `sendgraph docs`; do not edit by hand.",
+        "A bundle is a directory of CSV files (UTF-8), one per table, named `<table>.csv`, or one",
+        "`.xlsx` workbook with a sheet per table. Dates are `YYYY-MM-DD` (or `DD-MM-YYYY`).",
+        "Columns marked *personal* are personal data: left out of maps and exports unless asked for.",
+        "",
+        "Participation tiers, least to most active: "
+        + " → ".join(f"`{t}`" for t in schema.participation_tiers),
+        "",
+    ]
     for name, table in schema.tables.items():
         if isinstance(table, NodeKind):
-            out += [f"## `{name}.csv` — node `{table.label}`", "", table.doc, "",
-                    f"Key: `{table.key_column}`.", ""]
+            out += [
+                f"## `{name}.csv` — node `{table.label}`",
+                "",
+                table.doc,
+                "",
+                f"Key: `{table.key_column}`.",
+                "",
+            ]
         else:
             assert isinstance(table, RelTable)
-            out += [f"## `{name}.csv` — relationship `(:{table.start.kind})-[:{table.type}]->"
-                    f"(:{table.end.kind})`", "", table.doc, "",
-                    f"Key: {', '.join(f'`{k}`' for k in table.key)}.", ""]
+            out += [
+                f"## `{name}.csv` — relationship `(:{table.start.kind})-[:{table.type}]->"
+                f"(:{table.end.kind})`",
+                "",
+                table.doc,
+                "",
+                f"Key: {', '.join(f'`{k}`' for k in table.key)}.",
+                "",
+            ]
         out += ["| column | type | required | rules | meaning |", "| --- | --- | --- | --- | --- |"]
         for p in table.properties.values():
             rules = []
@@ -47,8 +63,9 @@ def data_dictionary(schema: Schema | None = None) -> str:
                 rules.append("not in the future")
             if p.after:
                 rules.append(f"not before `{p.after}`")
-            out.append(f"| `{p.name}` | {p.type} | {'yes' if p.required else ''} | {'; '.join(rules)} "
-                       f"| {p.doc} |")
+            out.append(
+                f"| `{p.name}` | {p.type} | {'yes' if p.required else ''} | {'; '.join(rules)} | {p.doc} |"
+            )
         out.append("")
     return "\n".join(out)
 

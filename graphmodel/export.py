@@ -11,8 +11,8 @@ from pathlib import Path
 
 import networkx as nx
 
+from graphmodel.cells import display, neutralise_formulas
 from graphmodel.graphview import full_graph
-from graphmodel.output import _display, neutralise_formulas
 from graphmodel.store import GraphStore
 
 EXPORT_FORMATS = ("graphml", "json", "csv")
@@ -28,7 +28,7 @@ def export(store: GraphStore, fmt: str, out: Path, include_personal: bool = Fals
             if not include_personal:
                 frame = frame.drop(columns=table.personal_columns)
             path = out / f"{name}.csv"
-            neutralise_formulas(_display(frame)).to_csv(path, index=False)
+            neutralise_formulas(display(frame)).to_csv(path, index=False)
             written.append(path)
         return written
     graph = full_graph(store, include_personal=include_personal)

@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def value_set(values: Iterable | pd.Series | pd.Index | pa.Array,
-              like: pa.DataType | None = None) -> pa.Array:
+def value_set(
+    values: Iterable | pd.Series | pd.Index | pa.Array, like: pa.DataType | None = None
+) -> pa.Array:
     """The distinct non-missing ``values`` as one Arrow array (of type ``like`` when given)."""
     if isinstance(values, pa.ChunkedArray):
         arr = values.combine_chunks()
@@ -40,7 +41,10 @@ def isin(series: pd.Series, values: Iterable | pd.Series | pd.Index | pa.Array) 
         hit = pc.is_in(left, value_set=value_set(values, left.type)).to_numpy(zero_copy_only=False)
         return hit.astype(bool) & series.notna().to_numpy()
     except (pa.ArrowException, TypeError, ValueError):
-        vals = (values.to_numpy(dtype=object, na_value=None) if isinstance(values, (pd.Series, pd.Index))
-                else np.asarray(list(values), dtype=object))
+        vals = (
+            values.to_numpy(dtype=object, na_value=None)
+            if isinstance(values, (pd.Series, pd.Index))
+            else np.asarray(list(values), dtype=object)
+        )
         left_obj = pd.Series(series.to_numpy(dtype=object, na_value=None), dtype=object)
         return left_obj.isin(vals).to_numpy(dtype=bool) & series.notna().to_numpy()

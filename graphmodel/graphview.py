@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from graphmodel.output import _jsonable
+from graphmodel.cells import jsonable
 from graphmodel.store import GraphStore
 
 
@@ -22,7 +22,7 @@ def _clean(row: dict) -> dict:
     """Attributes without missing values, as plain Python values (GraphML rejects None)."""
     out = {}
     for k, v in row.items():
-        v = _jsonable(v)
+        v = jsonable(v)
         if v is not None:
             out[k] = v
     return out

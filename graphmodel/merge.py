@@ -23,20 +23,25 @@ def _hash(frame: pd.DataFrame) -> pd.Index:
     return pd.Index(pd.util.hash_pandas_object(frame, index=False).to_numpy())
 
 
-def _compare(key: list[str], existing: pd.DataFrame, incoming: pd.DataFrame
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _compare(
+    key: list[str], existing: pd.DataFrame, incoming: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(added, changed) masks over ``incoming`` and the mask of ``existing`` rows it replaces."""
     if existing.empty:
-        return (np.ones(len(incoming), dtype=bool), np.zeros(len(incoming), dtype=bool),
-                np.zeros(len(existing), dtype=bool))
+        return (
+            np.ones(len(incoming), dtype=bool),
+            np.zeros(len(incoming), dtype=bool),
+            np.zeros(len(existing), dtype=bool),
+        )
     ex_keys, in_keys = _hash(existing[key]), _hash(incoming[key])
     hit = in_keys.isin(ex_keys)
     same_row = _hash(incoming).isin(_hash(existing))
     return ~hit, hit & ~same_row, ex_keys.isin(in_keys)
 
 
-def diff(table_or_key: Table | Sequence[str], existing: pd.DataFrame, incoming: pd.DataFrame
-         ) -> tuple[np.ndarray, np.ndarray]:
+def diff(
+    table_or_key: Table | Sequence[str], existing: pd.DataFrame, incoming: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """Masks over ``incoming``: rows whose key is new, and rows whose key exists with other values.
 
     Both frames must have the same columns and dtypes (``validate.conform`` them to the table). This
@@ -48,8 +53,7 @@ def diff(table_or_key: Table | Sequence[str], existing: pd.DataFrame, incoming: 
     return added, changed
 
 
-def upsert(table: Table, existing: pd.DataFrame, incoming: pd.DataFrame
-           ) -> tuple[pd.DataFrame, int, int]:
+def upsert(table: Table, existing: pd.DataFrame, incoming: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     """Return (merged table, rows added, rows changed)."""
     key = list(table.key)
     incoming = conform(table, incoming)

@@ -153,8 +153,12 @@ def parse_schema(text: str) -> Schema:
         if spec["key"] not in props:
             raise ValueError(f"node {label}: key {spec['key']} is not a property")
         nodes[label] = NodeKind(
-            name=spec["table"], properties=props, key=(spec["key"],), doc=spec.get("doc", ""),
-            label=label, color=spec.get("color", "#999999"),
+            name=spec["table"],
+            properties=props,
+            key=(spec["key"],),
+            doc=spec.get("doc", ""),
+            label=label,
+            color=spec.get("color", "#999999"),
         )
     rels: dict[str, RelTable] = {}
     for table, spec in raw["relationships"].items():
@@ -167,11 +171,17 @@ def parse_schema(text: str) -> Schema:
         if missing:
             raise ValueError(f"relationship table {table}: key columns {missing} are not properties")
         rels[table] = RelTable(
-            name=table, properties=props, key=tuple(spec["key"]), doc=spec.get("doc", ""),
-            type=spec["type"], start=start, end=end,
+            name=table,
+            properties=props,
+            key=tuple(spec["key"]),
+            doc=spec.get("doc", ""),
+            type=spec["type"],
+            start=start,
+            end=end,
         )
-    return Schema(nodes=nodes, relationships=rels, participation_tiers=tiers,
-                  version=int(raw["meta"]["version"]))
+    return Schema(
+        nodes=nodes, relationships=rels, participation_tiers=tiers, version=int(raw["meta"]["version"])
+    )
 
 
 @cache

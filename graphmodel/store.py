@@ -37,12 +37,14 @@ class LoadReport:
 
     def frame(self) -> pd.DataFrame:
         names = sorted(self.incoming)
-        return pd.DataFrame({
-            "table": names,
-            "incoming": [self.incoming[n] for n in names],
-            "added": [self.added.get(n, 0) for n in names],
-            "changed": [self.changed.get(n, 0) for n in names],
-        })
+        return pd.DataFrame(
+            {
+                "table": names,
+                "incoming": [self.incoming[n] for n in names],
+                "added": [self.added.get(n, 0) for n in names],
+                "changed": [self.changed.get(n, 0) for n in names],
+            }
+        )
 
 
 @runtime_checkable

@@ -20,8 +20,7 @@ from graphmodel.errors import Problem
 from graphmodel.frames import isin, value_set
 from graphmodel.schema import Property, Schema, Table, foreign_keys
 
-DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean",
-          "date": "datetime64[ns]"}
+DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean", "date": "datetime64[ns]"}
 TRUE = {"true", "t", "yes", "y", "1"}
 FALSE = {"false", "f", "no", "n", "0"}
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
@@ -73,8 +72,14 @@ def conform(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
-def _problems(mask: pd.Series | np.ndarray, rows: np.ndarray, raw: pd.DataFrame | None, source: str,
-              column: str, message) -> list[Problem]:
+def _problems(
+    mask: pd.Series | np.ndarray,
+    rows: np.ndarray,
+    raw: pd.DataFrame | None,
+    source: str,
+    column: str,
+    message,
+) -> list[Problem]:
     """Problems for the rows where ``mask`` is true; ``message`` may be a function of the raw value."""
     idx = np.flatnonzero(np.asarray(mask, dtype=bool))[:MAX_PROBLEMS_PER_CHECK]
     out = []
@@ -125,8 +130,12 @@ def _coerce_column(prop: Property, text: pd.Series) -> tuple[pd.Series, pd.Serie
     raise ValueError(f"unknown type {prop.type}")
 
 
-TYPE_HINT = {"int": "a whole number", "float": "a number", "bool": "true or false",
-             "date": "a date from 1800 to 2200 (YYYY-MM-DD or DD-MM-YYYY)"}
+TYPE_HINT = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "date": "a date from 1800 to 2200 (YYYY-MM-DD or DD-MM-YYYY)",
+}
 
 
 def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) -> Checked:
@@ -140,8 +149,14 @@ def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) ->
 
     unknown = [c for c in frame.columns if c not in table.properties]
     for c in unknown:
-        problems.append(Problem(src, None, str(c), f"unknown column for table '{table.name}'; "
-                                f"expected some of: {', '.join(table.columns)}"))
+        problems.append(
+            Problem(
+                src,
+                None,
+                str(c),
+                f"unknown column for table '{table.name}'; expected some of: {', '.join(table.columns)}",
+            )
+        )
     missing = [c for c, p in table.properties.items() if p.required and c not in frame.columns]
     for c in missing:
         problems.append(Problem(src, None, c, f"required column is missing from table '{table.name}'"))
@@ -156,32 +171,55 @@ def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) ->
             typed[name] = pd.Series(pd.NA, index=frame.index, dtype=DTYPES[prop.type])
             continue
         col, bad = _coerce_column(prop, text[name])
-        problems += _problems(bad, rows, text, src, name,
-                              lambda v, t=prop.type: f"'{v}' is not {TYPE_HINT[t]}")
+        problems += _problems(
+            bad, rows, text, src, name, lambda v, t=prop.type: f"'{v}' is not {TYPE_HINT[t]}"
+        )
         typed[name] = col
         if prop.required:
             problems += _problems(text[name].isna(), rows, None, src, name, "a value is required")
         if prop.values:
             outside = col.notna() & ~col.isin(prop.values)
-            problems += _problems(outside, rows, text, src, name,
-                                  lambda v, vals=prop.values: f"unknown code '{v}'; expected one of: "
-                                  + ", ".join(vals))
+            problems += _problems(
+                outside,
+                rows,
+                text,
+                src,
+                name,
+                lambda v, vals=prop.values: f"unknown code '{v}'; expected one of: " + ", ".join(vals),
+            )
         if prop.min is not None:
-            problems += _problems((col < prop.min).fillna(False), rows, text, src, name,
-                                  lambda v, m=prop.min: f"{v} is below the minimum {m:g}")
+            problems += _problems(
+                (col < prop.min).fillna(False),
+                rows,
+                text,
+                src,
+                name,
+                lambda v, m=prop.min: f"{v} is below the minimum {m:g}",
+            )
         if prop.max is not None:
-            problems += _problems((col > prop.max).fillna(False), rows, text, src, name,
-                                  lambda v, m=prop.max: f"{v} is above the maximum {m:g}")
+            problems += _problems(
+                (col > prop.max).fillna(False),
+                rows,
+                text,
+                src,
+                name,
+                lambda v, m=prop.max: f"{v} is above the maximum {m:g}",
+            )
         if prop.not_future:
             future = (col > pd.Timestamp(today)).fillna(False)
-            problems += _problems(future, rows, text, src, name,
-                                  lambda v: f"date {v} is in the future")
+            problems += _problems(future, rows, text, src, name, lambda v: f"date {v} is in the future")
     out = pd.DataFrame(typed, index=frame.index).reset_index(drop=True)
     for name, prop in table.properties.items():
         if prop.after and prop.after in out.columns:
             before = (out[name] < out[prop.after]).fillna(False)
-            problems += _problems(before, rows, text.reset_index(drop=True), src, name,
-                                  lambda v, a=prop.after: f"date {v} is before {a}")
+            problems += _problems(
+                before,
+                rows,
+                text.reset_index(drop=True),
+                src,
+                name,
+                lambda v, a=prop.after: f"date {v} is before {a}",
+            )
     key = list(table.key)
     complete = out[key].notna().all(axis=1)
     dup = out[key].duplicated(keep="first") & complete
@@ -193,8 +231,11 @@ def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) ->
         for i in np.flatnonzero(dup.to_numpy())[:MAX_PROBLEMS_PER_CHECK]:
             k = keys[i]
             shown = ", ".join(f"{c}={v}" for c, v in zip(key, k, strict=False))
-            problems.append(Problem(src, int(rows[i]), key[0],
-                                    f"duplicate key ({shown}); first seen on row {first_row[k]}"))
+            problems.append(
+                Problem(
+                    src, int(rows[i]), key[0], f"duplicate key ({shown}); first seen on row {first_row[k]}"
+                )
+            )
     return Checked(raw.table, src, out, rows, problems, raw.drop_dangling)
 
 
@@ -214,8 +255,9 @@ class KeySet:
         return isin(col, self._sets[kind])
 
 
-def check_references(schema: Schema, checked: list[Checked],
-                     available: dict[tuple[str, str], KeySet]) -> list[Problem]:
+def check_references(
+    schema: Schema, checked: list[Checked], available: dict[tuple[str, str], KeySet]
+) -> list[Problem]:
     """Dangling references in the incoming rows. ``available`` holds, for each (table, key column),
     the keys that table will have after the load (stored plus incoming)."""
     problems: list[Problem] = []
@@ -227,8 +269,12 @@ def check_references(schema: Schema, checked: list[Checked],
                 continue
             dangling = col.notna().to_numpy() & ~available[(target, target_key)].contains(col)
             if dangling.any():
-                problems += _problems(dangling, chk.rows, chk.frame[[column]].astype("string"),
-                                      chk.source, column,
-                                      lambda v, t=target: f"'{v}' does not match any {t} "
-                                      f"(dangling reference)")
+                problems += _problems(
+                    dangling,
+                    chk.rows,
+                    chk.frame[[column]].astype("string"),
+                    chk.source,
+                    column,
+                    lambda v, t=target: f"'{v}' does not match any {t} (dangling reference)",
+                )
     return problems

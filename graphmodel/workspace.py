@@ -106,8 +106,10 @@ class Workspace:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise SendgraphError(f"workspace {self.path} is being written by another sendgraph "
-                                     f"process; try again when it has finished") from None
+                raise SendgraphError(
+                    f"workspace {self.path} is being written by another sendgraph "
+                    f"process; try again when it has finished"
+                ) from None
             yield
 
     def merged_tables(self, checked: list[Checked]) -> tuple[dict[str, pd.DataFrame], LoadReport]:
@@ -124,8 +126,9 @@ class Workspace:
         for name, spec in self.schema.tables.items():
             if name not in by_table:
                 continue
-            incoming = pd.concat(by_table[name], ignore_index=True) if len(by_table[name]) > 1 \
-                else by_table[name][0]
+            incoming = (
+                pd.concat(by_table[name], ignore_index=True) if len(by_table[name]) > 1 else by_table[name][0]
+            )
             merged, added, changed = upsert(spec, self.table(name), incoming)
             out[name] = merged
             report.incoming[name] = len(incoming)
@@ -133,8 +136,9 @@ class Workspace:
             report.changed[name] = changed
         return out, report
 
-    def commit(self, tables: dict[str, pd.DataFrame], report: LoadReport,
-               progress: Progress | None = None) -> None:
+    def commit(
+        self, tables: dict[str, pd.DataFrame], report: LoadReport, progress: Progress | None = None
+    ) -> None:
         """Write a new version holding ``tables`` and switch to it atomically.
 
         A schema table not in ``tables``, or in it but unchanged by ``report``, keeps the live
@@ -160,7 +164,8 @@ class Workspace:
                 target = tmp / f"{name}.parquet"
                 source = old / f"{name}.parquet" if old is not None else None
                 unchanged = name not in tables or (
-                    report.added.get(name, 0) == 0 and report.changed.get(name, 0) == 0)
+                    report.added.get(name, 0) == 0 and report.changed.get(name, 0) == 0
+                )
                 if unchanged and source is not None and source.exists():
                     os.link(source, target)  # same bytes: share the file
                     rows = int(old_rows[name]["rows"])
@@ -175,11 +180,21 @@ class Workspace:
                 if progress:
                     progress(f"wrote {name}", rows)
             loads = list(old_manifest.get("loads", []))
-            loads.append({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                          "sources": report.sources, "incoming": report.incoming,
-                          "added": report.added, "changed": report.changed})
-            manifest = {"format": FORMAT, "schema_version": self.schema.version,
-                        "tables": manifest_tables, "loads": loads[-100:]}
+            loads.append(
+                {
+                    "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "sources": report.sources,
+                    "incoming": report.incoming,
+                    "added": report.added,
+                    "changed": report.changed,
+                }
+            )
+            manifest = {
+                "format": FORMAT,
+                "schema_version": self.schema.version,
+                "tables": manifest_tables,
+                "loads": loads[-100:],
+            }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             _fsync_dir(tmp)
             os.rename(tmp, new)

@@ -13,8 +13,9 @@ import pyarrow.csv as pacsv
 from graphmodel.errors import Problem
 
 
-def read_text_csv(path: Path, encoding: str = "utf-8-sig", label: str | None = None
-                  ) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_text_csv(
+    path: Path, encoding: str = "utf-8-sig", label: str | None = None
+) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read a CSV with every value as text (blank cells as empty strings).
 
     Returns the frame, or None with the problems that stopped it: an empty file, a file in another
@@ -31,25 +32,39 @@ def read_text_csv(path: Path, encoding: str = "utf-8-sig", label: str | None = N
         text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        hint = ("save it as 'CSV UTF-8'" if encoding.startswith("utf") else
-                f"expected {encoding}")
-        return None, [Problem(name, line, None, f"not valid {encoding} text (byte 0x{raw[exc.start]:02x}"
-                              f" at byte {exc.start}); {hint}")]
+        hint = "save it as 'CSV UTF-8'" if encoding.startswith("utf") else f"expected {encoding}"
+        return None, [
+            Problem(
+                name,
+                line,
+                None,
+                f"not valid {encoding} text (byte 0x{raw[exc.start]:02x} at byte {exc.start}); {hint}",
+            )
+        ]
     if not text.strip():
         return None, [Problem(name, None, None, "file is empty (no header row)")]
     header = [c.strip() for c in next(csv.reader(io.StringIO(text)), [])]
     problems = header_problems(name, header)
     if problems:
         return None, problems
-    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else (
-        raw if encoding.lower().replace("-", "").startswith("utf8") else text.encode("utf-8"))
+    data = (
+        raw[3:]
+        if raw.startswith(b"\xef\xbb\xbf")
+        else (raw if encoding.lower().replace("-", "").startswith("utf8") else text.encode("utf-8"))
+    )
     try:
         frame = _arrow_csv(data, len(header))
     except pa.ArrowInvalid:
         # pyarrow's message does not give the line; pandas' does, so let pandas say what is wrong
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                                skip_blank_lines=True, engine="c")
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=True,
+                engine="c",
+            )
         except pd.errors.ParserError as exc:
             return None, [Problem(name, _parser_error_line(str(exc)), None, f"malformed CSV: {exc}")]
     frame.columns = header
@@ -67,8 +82,11 @@ def _arrow_csv(data: bytes, columns: int) -> pd.DataFrame:
         io.BytesIO(data),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
     )
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 

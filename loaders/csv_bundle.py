@@ -31,9 +31,14 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
     tables = schema.tables
     for file in files:
         if file.stem not in tables:
-            problems.append(Problem(str(file), None, None,
-                                    f"unknown table '{file.stem}'; bundle files are named for tables: "
-                                    + ", ".join(tables)))
+            problems.append(
+                Problem(
+                    str(file),
+                    None,
+                    None,
+                    f"unknown table '{file.stem}'; bundle files are named for tables: " + ", ".join(tables),
+                )
+            )
             continue
         frame, probs = read_text_csv(file)
         problems += probs

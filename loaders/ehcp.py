@@ -46,15 +46,34 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
     rows = np.arange(len(frame)) + 2
     sel = (frame["breakdown_topic"] == "All EHC plans") & frame["geographic_level"].isin(LEVELS)
     # each level present needs its own code and name columns (an LA row also its region)
-    level_cols = {"National": ["country_name"], "Regional": ["region_code", "region_name"],
-                  "Local authority": ["new_la_code", "la_name", "region_code"]}
-    needed = sorted({c for lvl, cols in level_cols.items() if (sel & (frame["geographic_level"] == lvl)).any()
-                     for c in cols if c not in frame.columns})
+    level_cols = {
+        "National": ["country_name"],
+        "Regional": ["region_code", "region_name"],
+        "Local authority": ["new_la_code", "la_name", "region_code"],
+    }
+    needed = sorted(
+        {
+            c
+            for lvl, cols in level_cols.items()
+            if (sel & (frame["geographic_level"] == lvl)).any()
+            for c in cols
+            if c not in frame.columns
+        }
+    )
     if needed:
         return ReadResult([], [Problem(str(path), 1, c, "required column is missing") for c in needed])
     if not sel.any():
-        return ReadResult([], [Problem(str(path), None, "breakdown_topic",
-                                       "no 'All EHC plans' rows at national, regional or LA level")])
+        return ReadResult(
+            [],
+            [
+                Problem(
+                    str(path),
+                    None,
+                    "breakdown_topic",
+                    "no 'All EHC plans' rows at national, regional or LA level",
+                )
+            ],
+        )
     raws: list[RawTable] = []
     notes: list[str] = []
     suppressed = 0
@@ -64,13 +83,20 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
             continue
         prow = rows[part.index.to_numpy()]
         long = part[[src_code, "time_period", *need_cols]].melt(
-            id_vars=[src_code, "time_period"], var_name="need", value_name="pupils", ignore_index=False)
+            id_vars=[src_code, "time_period"], var_name="need", value_name="pupils", ignore_index=False
+        )
         long["row"] = np.tile(prow, len(need_cols))
         symbol = long["pupils"].str.strip().str.lower().isin(SYMBOLS)
         suppressed += int(symbol.sum())
         long = long[~symbol]
-        out = pd.DataFrame({code_col: long[src_code], "need": long["need"].str[7:].str.upper(),
-                            "year": long["time_period"], "pupils": long["pupils"]})
+        out = pd.DataFrame(
+            {
+                code_col: long[src_code],
+                "need": long["need"].str[7:].str.upper(),
+                "year": long["time_period"],
+                "pupils": long["pupils"],
+            }
+        )
         raws.append(RawTable(table, str(path), out.reset_index(drop=True), long["row"].to_numpy()))
         nodes = pd.DataFrame({"code": part[src_code], "name": part[src_name]})
         if level == "Regional":
@@ -79,8 +105,9 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
             nodes["old_la_code"] = part.get("old_la_code", "")
             nodes["region_code"] = part["region_code"]
         first = ~nodes["code"].duplicated()
-        raws.append(RawTable(node_table, str(path), nodes[first].reset_index(drop=True),
-                             prow[first.to_numpy()]))
+        raws.append(
+            RawTable(node_table, str(path), nodes[first].reset_index(drop=True), prow[first.to_numpy()])
+        )
     if suppressed:
         notes.append(f"{suppressed} counts shown as DfE symbols (c, z, x) were left out")
     return ReadResult(raws, problems, notes)

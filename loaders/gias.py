@@ -73,8 +73,9 @@ def sen_codes(frame: pd.DataFrame) -> pd.Series:
     return stacked.apply(lambda r: ";".join(dict.fromkeys(v for v in r if v)), axis=1)
 
 
-def read(path: Path, schema: Schema, *, encoding: str = "cp1252", all_establishments: bool = False,
-         **_: object) -> ReadResult:
+def read(
+    path: Path, schema: Schema, *, encoding: str = "cp1252", all_establishments: bool = False, **_: object
+) -> ReadResult:
     frame, problems = read_text_csv(path, encoding=encoding)
     if frame is None:
         return ReadResult([], problems)
@@ -88,8 +89,10 @@ def read(path: Path, schema: Schema, *, encoding: str = "cp1252", all_establishm
     if not all_establishments and "EstablishmentStatus (name)" in frame.columns:
         closed = ~frame["EstablishmentStatus (name)"].isin(OPEN_STATUSES)
         if closed.any():
-            notes.append(f"{int(closed.sum())} establishments not open were left out "
-                         "(use --all-establishments to keep them)")
+            notes.append(
+                f"{int(closed.sum())} establishments not open were left out "
+                "(use --all-establishments to keep them)"
+            )
         keep &= ~closed
 
     las = catalogue_frame("local_authorities")
@@ -102,8 +105,10 @@ def read(path: Path, schema: Schema, *, encoding: str = "cp1252", all_establishm
         la = la.where(la.isin(english), frame["LA (code)"].str.strip().map(by_old).fillna(""))
     outside = keep & ~la.isin(english)
     if outside.any():
-        notes.append(f"{int(outside.sum())} establishments outside England's 153 local authorities "
-                     "(Welsh, offshore or 'Does not apply') were left out")
+        notes.append(
+            f"{int(outside.sum())} establishments outside England's 153 local authorities "
+            "(Welsh, offshore or 'Does not apply') were left out"
+        )
     keep &= la.isin(english)
 
     sel = frame[keep]
@@ -119,14 +124,22 @@ def read(path: Path, schema: Schema, *, encoding: str = "cp1252", all_establishm
     if "Trusts (code)" in sel.columns:
         has_trust = (sel["Trusts (code)"].str.strip() != "").to_numpy()
         t = sel[has_trust]
-        trusts = pd.DataFrame({
-            "trust_id": t["Trusts (code)"].str.strip(),
-            "name": t["Trusts (name)"] if "Trusts (name)" in t.columns else t["Trusts (code)"],
-            "kind": t["TrustSchoolFlag (name)"] if "TrustSchoolFlag (name)" in t.columns else "",
-        })
+        trusts = pd.DataFrame(
+            {
+                "trust_id": t["Trusts (code)"].str.strip(),
+                "name": t["Trusts (name)"] if "Trusts (name)" in t.columns else t["Trusts (code)"],
+                "kind": t["TrustSchoolFlag (name)"] if "TrustSchoolFlag (name)" in t.columns else "",
+            }
+        )
         first = ~trusts["trust_id"].duplicated()
-        raws.append(RawTable("trusts", str(path), trusts[first].reset_index(drop=True),
-                             sel_rows[has_trust][first.to_numpy()]))
+        raws.append(
+            RawTable(
+                "trusts",
+                str(path),
+                trusts[first].reset_index(drop=True),
+                sel_rows[has_trust][first.to_numpy()],
+            )
+        )
 
     if "Federations (code)" in sel.columns:
         code = sel["Federations (code)"].str.strip()
@@ -141,6 +154,9 @@ def read(path: Path, schema: Schema, *, encoding: str = "cp1252", all_establishm
                 link_rows.append(row)
         if pairs:
             links = pd.DataFrame(pairs, columns=["urn", "linked_urn", "kind"])
-            raws.append(RawTable("school_links", f"{path} (Federations (code))", links,
-                                 np.array(link_rows, dtype=int)))
+            raws.append(
+                RawTable(
+                    "school_links", f"{path} (Federations (code))", links, np.array(link_rows, dtype=int)
+                )
+            )
     return ReadResult(raws, problems, notes)

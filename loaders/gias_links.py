@@ -33,9 +33,12 @@ def read(path: Path, schema: Schema, *, encoding: str = "cp1252", **_: object) -
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         return ReadResult([], [Problem(str(path), 1, c, "required column is missing") for c in missing])
-    out = pd.DataFrame({
-        "urn": frame["URN"], "linked_urn": frame["LinkURN"],
-        "kind": frame["LinkType"].str.strip().str.lower(),
-        "date": frame["LinkEstablishedDate"] if "LinkEstablishedDate" in frame.columns else "",
-    })
+    out = pd.DataFrame(
+        {
+            "urn": frame["URN"],
+            "linked_urn": frame["LinkURN"],
+            "kind": frame["LinkType"].str.strip().str.lower(),
+            "date": frame["LinkEstablishedDate"] if "LinkEstablishedDate" in frame.columns else "",
+        }
+    )
     return ReadResult([RawTable("school_links", str(path), out, drop_dangling=True)], problems)

@@ -25,9 +25,11 @@ def detect(path: Path) -> ModuleType:
     for module in FORMATS.values():
         if module.sniff(path):
             return module
-    raise SendgraphError(f"{path}: not a format sendgraph reads (a bundle directory of CSVs, an .xlsx "
-                         f"workbook, a GIAS establishment or links extract, or a DfE EHC plans file); "
-                         f"name one with --format {{{','.join(FORMATS)}}}")
+    raise SendgraphError(
+        f"{path}: not a format sendgraph reads (a bundle directory of CSVs, an .xlsx "
+        f"workbook, a GIAS establishment or links extract, or a DfE EHC plans file); "
+        f"name one with --format {{{','.join(FORMATS)}}}"
+    )
 
 
 def read_input(path: Path, schema: Schema, fmt: str = "auto", **options: object) -> ReadResult:

@@ -54,8 +54,14 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
         for ws in wb.worksheets:
             where = f"{path} [sheet {ws.title}]"
             if ws.title not in tables:
-                problems.append(Problem(where, None, None, f"unknown table '{ws.title}'; sheets are "
-                                        "named for tables: " + ", ".join(tables)))
+                problems.append(
+                    Problem(
+                        where,
+                        None,
+                        None,
+                        f"unknown table '{ws.title}'; sheets are named for tables: " + ", ".join(tables),
+                    )
+                )
                 continue
             rows = ws.iter_rows(values_only=True)
             header = next(rows, None)

@@ -16,12 +16,18 @@ from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
 
 SPECIAL_TYPES = {
-    "Community special school", "Foundation special school", "Non-maintained special school",
-    "Academy special converter", "Academy special sponsor led", "Free schools special",
+    "Community special school",
+    "Foundation special school",
+    "Non-maintained special school",
+    "Academy special converter",
+    "Academy special sponsor led",
+    "Free schools special",
 }
 AP_TYPES = {
-    "Pupil referral unit", "Academy alternative provision converter",
-    "Academy alternative provision sponsor led", "Free schools alternative provision",
+    "Pupil referral unit",
+    "Academy alternative provision converter",
+    "Academy alternative provision sponsor led",
+    "Free schools alternative provision",
 }
 STATE_GROUPS = {"Local authority maintained schools", "Academies", "Free Schools", "Special schools"}
 INDEPENDENT_GROUPS = {"Independent schools"}
@@ -38,8 +44,9 @@ def school_kind(type_: pd.Series, type_group: pd.Series) -> pd.Series:
     kind = pd.Series("other", index=type_.index, dtype="string")
     kind[g.isin(STATE_GROUPS)] = "mainstream"
     kind[g.isin(INDEPENDENT_GROUPS) | t.str.startswith("Other independent")] = "independent"
-    kind[t.isin(SPECIAL_TYPES) | t.str.contains("special", case=False)
-         & ~g.isin(INDEPENDENT_GROUPS)] = "special"
+    kind[t.isin(SPECIAL_TYPES) | t.str.contains("special", case=False) & ~g.isin(INDEPENDENT_GROUPS)] = (
+        "special"
+    )
     kind[t.isin(AP_TYPES) | t.str.contains("alternative provision", case=False)] = "ap"
     return kind
 
@@ -47,9 +54,11 @@ def school_kind(type_: pd.Series, type_group: pd.Series) -> pd.Series:
 def with_geography(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (with an ``la_code`` column) plus la_name, region_code and region_name."""
     las = store.table("local_authorities")[["code", "name", "region_code"]].rename(
-        columns={"code": "la_code", "name": "la_name"})
+        columns={"code": "la_code", "name": "la_name"}
+    )
     regions = store.table("regions")[["code", "name"]].rename(
-        columns={"code": "region_code", "name": "region_name"})
+        columns={"code": "region_code", "name": "region_name"}
+    )
     return frame.merge(las, on="la_code", how="left").merge(regions, on="region_code", how="left")
 
 
@@ -73,13 +82,23 @@ class Filters:
     extra: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> dict[str, str]:
-        d = {k: v for k, v in (("region", self.region), ("la", self.la), ("trust", self.trust),
-                               ("phase", self.phase), ("type", self.type)) if v}
+        d = {
+            k: v
+            for k, v in (
+                ("region", self.region),
+                ("la", self.la),
+                ("trust", self.trust),
+                ("phase", self.phase),
+                ("type", self.type),
+            )
+            if v
+        }
         return {**d, **self.extra}
 
 
-def _match(frame: pd.DataFrame, value: str, columns: list[str], what: str, *,
-           allow_empty: bool = False) -> pd.Series:
+def _match(
+    frame: pd.DataFrame, value: str, columns: list[str], what: str, *, allow_empty: bool = False
+) -> pd.Series:
     """Rows whose ``columns`` equal ``value`` ignoring case; none raises unless ``allow_empty``."""
     want = value.strip().casefold()
     hit = pd.Series(False, index=frame.index)

@@ -14,8 +14,12 @@ DEFAULT_THRESHOLD = 4
 SYMBOL = "c"
 
 
-def suppress(frame: pd.DataFrame, counts: list[str], rates: dict[str, list[str]] | None = None,
-             threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def suppress(
+    frame: pd.DataFrame,
+    counts: list[str],
+    rates: dict[str, list[str]] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
     """Return a copy with small counts shown as ``c`` and the rates built from them suppressed.
 
     ``rates`` maps a rate column to the count columns it was computed from (numerator and
@@ -41,6 +45,7 @@ def suppress(frame: pd.DataFrame, counts: list[str], rates: dict[str, list[str]]
 def publication_metadata(suppressed: bool, threshold: int = DEFAULT_THRESHOLD) -> dict[str, str]:
     """The metadata line every published table carries about suppression."""
     if suppressed:
-        return {"suppression": f"counts from 1 to {threshold} shown as '{SYMBOL}', with rates "
-                               f"derived from them"}
+        return {
+            "suppression": f"counts from 1 to {threshold} shown as '{SYMBOL}', with rates derived from them"
+        }
     return {"suppression": "NONE: small numbers are not suppressed (internal use only, do not publish)"}

@@ -9,6 +9,8 @@ branch on the backend. The differential tests run both and compare.
 from __future__ import annotations
 
 import functools
+import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,7 +26,10 @@ def analysis(func: F) -> F:
 
     @functools.wraps(func)
     def dispatch(store, *args, **kwargs):
-        impl = impls.get(getattr(store, "backend", "embedded"), func)
+        backend = getattr(store, "backend", "embedded")
+        if backend != "embedded":
+            load_native()
+        impl = impls.get(backend, func)
         return impl(store, *args, **kwargs)
 
     dispatch.implementations = impls  # type: ignore[attr-defined]
@@ -34,13 +39,34 @@ def analysis(func: F) -> F:
 
 def implementation(public: Callable, *backends: str) -> Callable[[F], F]:
     """Register a native implementation of ``public`` for the named backends."""
+
     def register(func: F) -> F:
         for backend in backends:
             public.implementations[backend] = func  # type: ignore[attr-defined]
         return func
+
     return register
 
 
+def load_native() -> None:
+    """Import ``queries.native`` once, which registers every native implementation.
+
+    The registry does this itself the first time a server store asks for an analysis, so neither the
+    model layer nor a caller has to know that native versions exist.
+    """
+    import queries.native  # noqa: F401  (importing registers)
+
+
 def analyses() -> dict[str, dict[str, Callable]]:
-    """Every registered analysis and its implementations, by backend (for tests and docs)."""
+    """Every registered analysis and its implementations, by backend (for tests, docs and benches).
+
+    Every module under ``queries`` is imported first (an analysis registers itself when its module
+    is imported), then the native implementations, so the answer is complete whoever asks.
+    """
+    import queries
+
+    for info in pkgutil.walk_packages(queries.__path__, prefix="queries."):
+        if info.name != "queries.native.lint":
+            importlib.import_module(info.name)
+    load_native()
     return _IMPLEMENTATIONS

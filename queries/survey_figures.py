@@ -2,11 +2,11 @@
 
 One row per figure: ``figure``, ``value``, ``target``, ``numerator``, ``denominator``, ``source``.
 It runs on real data as well as synthetic, so an analyst can set a real workforce against the UCL
-2019 survey; the synthetic generator (``graphmodel/synthetic``) is checked against it, and it never
+2019 survey; the synthetic generator (``loaders/synthetic``) is checked against it, and it never
 special-cases synthetic data.
 
 Every figure is evaluated **as of a date** (default: the generator's reference date, 1 Sep 2025),
-with the conventions of :mod:`queries._posts`: a post is current when ``start_date <= as_of`` and
+with the conventions of :mod:`queries.posts`: a post is current when ``start_date <= as_of`` and
 ``end_date`` is blank or on/after ``as_of``; a qualification is held when awarded on or before
 ``as_of``; a person is studying when their course started on or before ``as_of``.
 
@@ -53,7 +53,9 @@ import numpy as np
 import pandas as pd
 
 from graphmodel.store import GraphStore
-from queries._posts import (
+from queries.audits.senco import AWARDS
+from queries.audits.sensory import SENSES, matching_mq
+from queries.posts import (
     current_mask,
     current_posts,
     current_service_posts,
@@ -64,8 +66,6 @@ from queries._posts import (
     union_days,
 )
 from queries.registry import analysis
-from queries.senco_audit import AWARDS
-from queries.sensory_audit import SENSES, matching_mq
 
 DEFAULT_AS_OF = dt.date(2025, 9, 1)
 RULE_START = pd.Timestamp("2009-09-01")

@@ -26,18 +26,25 @@ def main(path: str) -> None:
     root = Path(__file__).resolve().parents[1] / "graphmodel"
     nat = allp[allp["geographic_level"] == "National"]
     pd.DataFrame({"code": nat["country_code"], "name": nat["country_name"]}).to_csv(
-        root / "data" / "catalogue" / "countries.csv", index=False)
+        root / "data" / "catalogue" / "countries.csv", index=False
+    )
     reg = allp[allp["geographic_level"] == "Regional"].sort_values("region_code")
-    pd.DataFrame({"code": reg["region_code"], "name": reg["region_name"],
-                  "country_code": reg["country_code"]}).to_csv(
-        root / "data" / "catalogue" / "regions.csv", index=False)
+    pd.DataFrame(
+        {"code": reg["region_code"], "name": reg["region_name"], "country_code": reg["country_code"]}
+    ).to_csv(root / "data" / "catalogue" / "regions.csv", index=False)
     la = allp[allp["geographic_level"] == "Local authority"].sort_values("new_la_code")
-    pd.DataFrame({"code": la["new_la_code"], "name": la["la_name"], "old_la_code": la["old_la_code"],
-                  "region_code": la["region_code"]}).to_csv(
-        root / "data" / "catalogue" / "local_authorities.csv", index=False)
+    pd.DataFrame(
+        {
+            "code": la["new_la_code"],
+            "name": la["la_name"],
+            "old_la_code": la["old_la_code"],
+            "region_code": la["region_code"],
+        }
+    ).to_csv(root / "data" / "catalogue" / "local_authorities.csv", index=False)
     cols = {f"number_{n.lower()}": n for n in NEEDS}
     needs = la[["time_period", "new_la_code", "ehc_plans", *cols]].rename(
-        columns={"new_la_code": "la_code", **cols})
+        columns={"new_la_code": "la_code", **cols}
+    )
     needs.to_csv(root / "data" / "la_needs_202425.csv", index=False)
     print(f"{len(nat)} country, {len(reg)} regions, {len(la)} LAs")
 

@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 bash scripts/install-system-deps.sh
 python -m ruff check .
+python -m ruff format --check .
+lint-imports --no-cache
 python -m pytest "$@"

@@ -29,19 +29,43 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphmodel import ingest
+from loaders import ingest
 
 AS_OF = "2025-01-01"
 
 SCHOOLS = [
-    {"urn": 100001, "name": "S1 Primary", "la_code": "E06000001", "phase": "Primary",
-     "type": "Community school", "type_group": "Local authority maintained schools"},
-    {"urn": 100002, "name": "S2 Secondary", "la_code": "E06000001", "phase": "Secondary",
-     "type": "Community school", "type_group": "Local authority maintained schools"},
-    {"urn": 100003, "name": "S3 Academy", "la_code": "E08000003", "phase": "Primary",
-     "type": "Academy converter", "type_group": "Academies"},
-    {"urn": 100004, "name": "S4 Special", "la_code": "E06000001", "phase": "Not applicable",
-     "type": "Community special school", "type_group": "Special schools"},
+    {
+        "urn": 100001,
+        "name": "S1 Primary",
+        "la_code": "E06000001",
+        "phase": "Primary",
+        "type": "Community school",
+        "type_group": "Local authority maintained schools",
+    },
+    {
+        "urn": 100002,
+        "name": "S2 Secondary",
+        "la_code": "E06000001",
+        "phase": "Secondary",
+        "type": "Community school",
+        "type_group": "Local authority maintained schools",
+    },
+    {
+        "urn": 100003,
+        "name": "S3 Academy",
+        "la_code": "E08000003",
+        "phase": "Primary",
+        "type": "Academy converter",
+        "type_group": "Academies",
+    },
+    {
+        "urn": 100004,
+        "name": "S4 Special",
+        "la_code": "E06000001",
+        "phase": "Not applicable",
+        "type": "Community special school",
+        "type_group": "Special schools",
+    },
 ]
 
 
@@ -82,12 +106,30 @@ POSTS = [
 ]
 
 SERVICE_POSTS = [
-    {"person_id": "P04", "service_id": "SV1", "role": "ADVISORY_VI", "start_date": "2016-09-01",
-     "end_date": "", "fte": 1.0},
-    {"person_id": "P09", "service_id": "SV1", "role": "ADVISORY_HI", "start_date": "2023-09-01",
-     "end_date": "", "fte": 0.6},
-    {"person_id": "P13", "service_id": "SV1", "role": "CLASS_TEACHER", "start_date": "2020-09-01",
-     "end_date": "", "fte": 1.0},
+    {
+        "person_id": "P04",
+        "service_id": "SV1",
+        "role": "ADVISORY_VI",
+        "start_date": "2016-09-01",
+        "end_date": "",
+        "fte": 1.0,
+    },
+    {
+        "person_id": "P09",
+        "service_id": "SV1",
+        "role": "ADVISORY_HI",
+        "start_date": "2023-09-01",
+        "end_date": "",
+        "fte": 0.6,
+    },
+    {
+        "person_id": "P13",
+        "service_id": "SV1",
+        "role": "CLASS_TEACHER",
+        "start_date": "2020-09-01",
+        "end_date": "",
+        "fte": 1.0,
+    },
 ]
 
 
@@ -96,29 +138,44 @@ def _q(person, qual, awarded):
 
 
 QUALIFICATIONS = [
-    _q("P01", "QTS", "2011-07-01"), _q("P01", "NASENCO", "2020-07-01"),
+    _q("P01", "QTS", "2011-07-01"),
+    _q("P01", "NASENCO", "2020-07-01"),
     _q("P02", "QTS", "2013-07-01"),
     _q("P03", "QTS", "2015-07-01"),
-    _q("P04", "QTS", "2008-07-01"), _q("P04", "MQ_VI", "2014-07-01"),
+    _q("P04", "QTS", "2008-07-01"),
+    _q("P04", "MQ_VI", "2014-07-01"),
     _q("P06", "QTS", "2005-07-01"),
     _q("P08", "QTS", "2016-07-01"),
     _q("P09", "QTS", "2015-07-01"),
     _q("P10", "QTS", "2018-07-01"),
-    _q("P11", "QTS", "2010-07-01"), _q("P11", "NASENCO", "2015-07-01"),
+    _q("P11", "QTS", "2010-07-01"),
+    _q("P11", "NASENCO", "2015-07-01"),
     _q("P12", "QTS", "2022-07-01"),
     _q("P13", "QTS", "2019-07-01"),
 ]
 
 TABLES: dict[str, list[dict]] = {
     "schools": SCHOOLS,
-    "services": [{"service_id": "SV1", "name": "Hartlepool sensory support service", "la_code": "E06000001",
-                  "kind": "sensory"}],
+    "services": [
+        {
+            "service_id": "SV1",
+            "name": "Hartlepool sensory support service",
+            "la_code": "E06000001",
+            "kind": "sensory",
+        }
+    ],
     "people": [{"person_id": f"P{i:02d}"} for i in range(1, 14)],
     "posts": POSTS,
     "service_posts": SERVICE_POSTS,
     "person_qualifications": QUALIFICATIONS,
-    "person_studying": [{"person_id": "P10", "qualification": "NPQ_SENCO", "start_date": "2024-09-01",
-                         "expected_date": "2026-07-31"}],
+    "person_studying": [
+        {
+            "person_id": "P10",
+            "qualification": "NPQ_SENCO",
+            "start_date": "2024-09-01",
+            "expected_date": "2026-07-31",
+        }
+    ],
     "cpd_activities": [
         {"activity_id": "A1", "title": "Autism in the classroom", "date": "2022-03-01"},
         {"activity_id": "A2", "title": "Assessment for learning", "date": "2022-03-01"},
@@ -136,8 +193,14 @@ TABLES: dict[str, list[dict]] = {
         {"la_code": "E08000003", "need": "VI", "year": 202425, "pupils": 40},
     ],
     # a regional provider in the North East, to test --region
-    "providers": [{"provider_id": "NE_MQ", "name": "North East MQ centre", "kind": "university",
-                   "region_code": "E12000001"}],
+    "providers": [
+        {
+            "provider_id": "NE_MQ",
+            "name": "North East MQ centre",
+            "kind": "university",
+            "region_code": "E12000001",
+        }
+    ],
     "provider_offers": [{"provider_id": "NE_MQ", "qualification": "MQ_VI", "places_per_year": 12}],
 }
 

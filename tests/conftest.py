@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,21 @@ import pytest
 
 from graphmodel.workspace import Workspace
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+PUBLIC = Path(__file__).resolve().parent / "fixtures" / "public"
+
+
+@pytest.fixture(scope="session")
+def public_file(tmp_path_factory):
+    """Path to a vendored public file (``tests/fixtures/public``), decompressed under its own name."""
+    out = tmp_path_factory.mktemp("public")
+
+    def get(name: str) -> Path:
+        path = out / name
+        if not path.exists():
+            path.write_bytes(gzip.decompress((PUBLIC / f"{name}.gz").read_bytes()))
+        return path
+
+    return get
 
 
 @pytest.fixture
@@ -31,4 +46,5 @@ def bundle_writer(tmp_path: Path):
 
     def write(tables: dict[str, list[dict]]) -> Path:
         return write_bundle(tmp_path / f"bundle{next(counter)}", tables)
+
     return write

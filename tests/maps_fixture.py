@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from graphmodel import ingest
+from loaders import ingest
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -42,29 +42,101 @@ from __future__ import annotations
 
 import datetime as dt
 
-from graphmodel import ingest
+from loaders import ingest
 
 AS_OF = dt.date(2025, 1, 1)
 
 SCHOOLS = [
-    (1001, "Alpha Primary", "E06000001", None, "Primary", "Community school",
-     "Local authority maintained schools", 4, 11),
-    (1002, "Beta Primary", "E06000001", None, "Primary", "Community school",
-     "Local authority maintained schools", 4, 11),
-    (1003, "Gamma Primary", "E06000001", None, "Primary", "Voluntary aided school",
-     "Local authority maintained schools", 4, 11),
+    (
+        1001,
+        "Alpha Primary",
+        "E06000001",
+        None,
+        "Primary",
+        "Community school",
+        "Local authority maintained schools",
+        4,
+        11,
+    ),
+    (
+        1002,
+        "Beta Primary",
+        "E06000001",
+        None,
+        "Primary",
+        "Community school",
+        "Local authority maintained schools",
+        4,
+        11,
+    ),
+    (
+        1003,
+        "Gamma Primary",
+        "E06000001",
+        None,
+        "Primary",
+        "Voluntary aided school",
+        "Local authority maintained schools",
+        4,
+        11,
+    ),
     (1004, "Delta Academy", "E06000002", "T1", "Secondary", "Academy converter", "Academies", 11, 16),
     (1005, "Epsilon Academy", "E06000002", "T1", "Secondary", "Academy converter", "Academies", 11, 18),
-    (1006, "Zeta Special", "E06000002", None, "Not applicable", "Community special school",
-     "Special schools", 11, 19),
-    (1007, "Eta PRU", "E06000003", None, "Not applicable", "Pupil referral unit",
-     "Local authority maintained schools", 5, 10),
-    (1008, "Theta Primary", "E06000003", None, "Primary", "Community school",
-     "Local authority maintained schools", 4, 11),
-    (1009, "Iota Primary", "E08000001", None, "Primary", "Community school",
-     "Local authority maintained schools", 4, 11),
-    (1010, "Kappa Infant", "E06000003", None, "Primary", "Community school",
-     "Local authority maintained schools", 3, 7),
+    (
+        1006,
+        "Zeta Special",
+        "E06000002",
+        None,
+        "Not applicable",
+        "Community special school",
+        "Special schools",
+        11,
+        19,
+    ),
+    (
+        1007,
+        "Eta PRU",
+        "E06000003",
+        None,
+        "Not applicable",
+        "Pupil referral unit",
+        "Local authority maintained schools",
+        5,
+        10,
+    ),
+    (
+        1008,
+        "Theta Primary",
+        "E06000003",
+        None,
+        "Primary",
+        "Community school",
+        "Local authority maintained schools",
+        4,
+        11,
+    ),
+    (
+        1009,
+        "Iota Primary",
+        "E08000001",
+        None,
+        "Primary",
+        "Community school",
+        "Local authority maintained schools",
+        4,
+        11,
+    ),
+    (
+        1010,
+        "Kappa Infant",
+        "E06000003",
+        None,
+        "Primary",
+        "Community school",
+        "Local authority maintained schools",
+        3,
+        7,
+    ),
     (1011, "Lambda Academy", "E06000003", None, "Secondary", "Academy converter", "Academies", 11, 16),
 ]
 NAMES = ["Ann Archer", "Bea Baker", "Cal Cooper", "Dee Draper", "Eve Evans"]
@@ -76,8 +148,10 @@ def tables() -> dict[str, list[dict]]:
     return {
         "trusts": [{"trust_id": "T1", "name": "Tees Valley Trust", "kind": "multi-academy trust"}],
         "schools": [dict(zip(cols, row, strict=True)) for row in SCHOOLS],
-        "people": [{"person_id": f"P{i}", "name": NAMES[i - 1], "birth_year": by}
-                   for i, by in ((1, None), (2, 1960), (3, 1990), (4, 1968), (5, 1985))],
+        "people": [
+            {"person_id": f"P{i}", "name": NAMES[i - 1], "birth_year": by}
+            for i, by in ((1, None), (2, 1960), (3, 1990), (4, 1968), (5, 1985))
+        ],
         "networks": [
             {"network_id": "N1", "name": "Hartlepool SENCO forum", "kind": "senco_forum", "send": True},
             {"network_id": "N2", "name": "Whole School SEND", "kind": "community_of_practice", "send": True},
@@ -86,8 +160,13 @@ def tables() -> dict[str, list[dict]]:
         ],
         "school_memberships": [
             {"urn": 1001, "network_id": "N1", "tier": "attended_training", "start_date": start},
-            {"urn": 1008, "network_id": "N1", "tier": "attended_training", "start_date": "2018-09-01",
-             "end_date": "2020-07-31"},
+            {
+                "urn": 1008,
+                "network_id": "N1",
+                "tier": "attended_training",
+                "start_date": "2018-09-01",
+                "end_date": "2020-07-31",
+            },
             {"urn": 1004, "network_id": "N2", "tier": "downloaded_tool", "start_date": start},
             {"urn": 1005, "network_id": "N2", "tier": "host_deliverer", "start_date": start},
             {"urn": 1009, "network_id": "N2", "tier": "mailing_list", "start_date": start},
@@ -103,12 +182,24 @@ def tables() -> dict[str, list[dict]]:
         ],
         "posts": [
             {"person_id": p, "urn": u, "role": r, "start_date": "2015-09-01", "fte": f}
-            for p, u, r, f in (("P1", 1001, "HEAD", 1.0), ("P2", 1002, "SENCO", 1.0),
-                               ("P3", 1003, "SENCO", 1.0), ("P4", 1003, "SENCO", 0.5),
-                               ("P4", 1004, "SENCO", 0.5), ("P5", 1005, "SENCO", 1.0))
+            for p, u, r, f in (
+                ("P1", 1001, "HEAD", 1.0),
+                ("P2", 1002, "SENCO", 1.0),
+                ("P3", 1003, "SENCO", 1.0),
+                ("P4", 1003, "SENCO", 0.5),
+                ("P4", 1004, "SENCO", 0.5),
+                ("P5", 1005, "SENCO", 1.0),
+            )
         ],
-        "peer_reviews": [{"reviewer_urn": 1005, "reviewed_urn": 1006, "date": "2023-03-01",
-                          "tool": "SEND Review Guide", "reviewer_person_id": "P5"}],
+        "peer_reviews": [
+            {
+                "reviewer_urn": 1005,
+                "reviewed_urn": 1006,
+                "date": "2023-03-01",
+                "tool": "SEND Review Guide",
+                "reviewer_person_id": "P5",
+            }
+        ],
         "school_links": [
             {"urn": 1007, "linked_urn": 1010, "kind": "federation"},
             {"urn": 1007, "linked_urn": 1011, "kind": "cluster"},

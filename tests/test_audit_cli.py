@@ -9,9 +9,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from graphmodel import ingest
-from graphmodel.cli import main
 from graphmodel.workspace import Workspace
+from loaders import ingest
+from sendgraph.cli import main
 from tests.test_senco_audit import senco_tables
 from tests.test_sensory_audit import LOAD_DAY, sensory_tables
 
@@ -22,9 +22,16 @@ AS_OF = "2026-06-01"
 def ws(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("audit_cli")
     from tests.conftest import write_bundle
+
     store = Workspace(root / "ws")
-    ingest.load(store, [(write_bundle(root / "b1", senco_tables()), "auto"),
-                        (write_bundle(root / "b2", sensory_tables()), "auto")], today=LOAD_DAY)
+    ingest.load(
+        store,
+        [
+            (write_bundle(root / "b1", senco_tables()), "auto"),
+            (write_bundle(root / "b2", sensory_tables()), "auto"),
+        ],
+        today=LOAD_DAY,
+    )
     return str(root / "ws")
 
 
@@ -59,8 +66,10 @@ def test_no_suppress_says_so(ws):
 
 
 def test_threshold_option(ws):
-    hart = {r["la_code"]: r for r in _json(ws, "senco", "--as-of", AS_OF, "--by", "la", "--threshold",
-                                             "1")["data"]}["E06000001"]
+    hart = {
+        r["la_code"]: r
+        for r in _json(ws, "senco", "--as-of", AS_OF, "--by", "la", "--threshold", "1")["data"]
+    }["E06000001"]
     assert (hart["compliant"], hart["overdue"]) == (4, "c")
 
 
@@ -101,8 +110,9 @@ def test_sensory_pd_capacity_deadlines(ws):
     vi = {r["need"]: r for r in s["data"]}["VI"]
     assert (vi["posts"], vi["unqualified"], vi["pct_without_mq"]) == (3, 1, 66.7)
     p = _json(ws, "pd", "--as-of", AS_OF, "--no-suppress")
-    assert p["data"] == [{"area": "England", "posts": 4, "no_relevant_qualification": 2,
-                          "pct_no_relevant_qualification": 50.0}]
+    assert p["data"] == [
+        {"area": "England", "posts": 4, "no_relevant_qualification": 2, "pct_no_relevant_qualification": 50.0}
+    ]
     assert "not non-compliance" in p["metadata"]["rule"]
     c = _json(ws, "capacity", "--as-of", AS_OF, "--la", "Hartlepool", "--need", "HI")
     assert c["data"][0]["new_la_code"] == "E06000001"

@@ -14,7 +14,7 @@ schools. Mean tenure uses 1.96 * sd / sqrt(n) from the generated SENCOs (about +
 At national scale (docs/synthetic-data.md) every figure is within 2 points.
 
 Part 3 checks the progression findings the generator builds in (UCL 2019 KF5, s2.6, s3.1), as
-``queries.transitions`` measures them, and the exemption by earlier SENCO service (SI 2014/1530
+``queries.careers.transitions`` measures them, and the exemption by earlier SENCO service (SI 2014/1530
 reg. 49) as the SENCO audit classifies it, with tolerances explained in each test.
 """
 
@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
-from graphmodel.synthetic import generate
 from graphmodel.workspace import Workspace
-from queries.senco_audit import senco_audit
+from loaders import ingest
+from loaders.synthetic import generate
+from queries.audits.senco import senco_audit
+from queries.careers.transitions import direct_to_specialist, moves, observed_transitions
 from queries.survey_figures import senco_table, survey_figures
-from queries.transitions import direct_to_specialist, moves, observed_transitions
 
 AS_OF = dt.date(2025, 9, 1)
 

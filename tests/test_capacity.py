@@ -7,27 +7,30 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
-from queries.capacity import SHIPPED_LABEL, capacity_against_need
-from tests.conftest import SHARED_DATA
+from loaders import ingest
+from queries.audits.capacity import SHIPPED_LABEL, capacity_against_need
 from tests.test_sensory_audit import HARTLEPOOL, LOAD_DAY, MIDDLESBROUGH, sensory_tables
 
-EHC_FILE = SHARED_DATA / "dfe_ehcp_2025_sen_needs_all_plans.csv"
+EHC_FILE = "dfe_ehcp_2025_sen_needs_all_plans.csv"  # vendored in tests/fixtures/public
 AS_OF = dt.date(2026, 6, 1)
 REAL_TOTALS = {"VI": 5280, "HI": 8765, "MSI": 1692}
 
 
 def _needs(rows: dict[str, dict[str, int]]) -> list[dict]:
-    return [{"la_code": la, "need": n, "year": 202425, "pupils": v} for la, d in rows.items()
-            for n, v in d.items()]
+    return [
+        {"la_code": la, "need": n, "year": 202425, "pupils": v}
+        for la, d in rows.items()
+        for n, v in d.items()
+    ]
 
 
 @pytest.fixture
 def store(workspace, bundle_writer):
     tables = sensory_tables()
     # Real 2024/25 counts for these two LAs (the DfE file's first rows).
-    tables["la_needs"] = _needs({HARTLEPOOL: {"VI": 10, "HI": 10, "MSI": 1},
-                                 MIDDLESBROUGH: {"VI": 15, "HI": 27, "MSI": 8}})
+    tables["la_needs"] = _needs(
+        {HARTLEPOOL: {"VI": 10, "HI": 10, "MSI": 1}, MIDDLESBROUGH: {"VI": 15, "HI": 27, "MSI": 8}}
+    )
     ingest.load(workspace, [(bundle_writer(tables), "auto")], today=LOAD_DAY)
     return workspace
 
@@ -44,7 +47,11 @@ def test_la_capacity_by_hand(store):
     # Hartlepool VI: V_Q qualified 1.0 FTE (V_NEW within allowance and V_OLD unqualified don't count)
     h_vi = _cell(c, HARTLEPOOL, "VI")
     assert (h_vi["pupils"], h_vi["qualified_fte"], h_vi["qualified_posts"], h_vi["pupils_per_fte"]) == (
-        10, 1.0, 1, 10.0)
+        10,
+        1.0,
+        1,
+        10.0,
+    )
     assert h_vi["rank"] == 2 and not h_vi["no_qualified_fte"]
     # Hartlepool HI: H_Q at 0.5 FTE -> 10 / 0.5 = 20 pupils per FTE
     assert _cell(c, HARTLEPOOL, "HI")["pupils_per_fte"] == 20.0
@@ -55,7 +62,11 @@ def test_la_capacity_by_hand(store):
     assert m_vi["no_qualified_fte"] and pd.isna(m_vi["pupils_per_fte"]) and m_vi["rank"] == 1
     assert _cell(c, HARTLEPOOL, "MSI")["rank"] == 1 and _cell(c, MIDDLESBROUGH, "MSI")["rank"] == 2
     assert (h_vi["time_period"], h_vi["region_code"], h_vi["la_name"], h_vi["old_la_code"]) == (
-        202425, "E12000001", "Hartlepool", 805)
+        202425,
+        "E12000001",
+        "Hartlepool",
+        805,
+    )
     assert list(c["need"].unique()) == ["VI", "HI", "MSI"]
 
 
@@ -70,8 +81,10 @@ def test_region_capacity_sums_las(store):
 
 def test_school_level_counts_win_when_loaded(workspace, bundle_writer):
     tables = sensory_tables()
-    tables["school_needs"] = [{"urn": 201, "need": "VI", "year": 202425, "pupils": 6},
-                              {"urn": 202, "need": "HI", "year": 202425, "pupils": 4}]
+    tables["school_needs"] = [
+        {"urn": 201, "need": "VI", "year": 202425, "pupils": 6},
+        {"urn": 202, "need": "HI", "year": 202425, "pupils": 4},
+    ]
     ingest.load(workspace, [(bundle_writer(tables), "auto")], today=LOAD_DAY)
     c = capacity_against_need(workspace, AS_OF)
     assert _cell(c, HARTLEPOOL, "VI")["pupils_per_fte"] == 6.0
@@ -81,8 +94,8 @@ def test_school_level_counts_win_when_loaded(workspace, bundle_writer):
 
 
 @pytest.mark.slow
-def test_real_ehc_file_all_153_las(workspace):
-    ingest.load(workspace, [(EHC_FILE, "auto")])
+def test_real_ehc_file_all_153_las(workspace, public_file):
+    ingest.load(workspace, [(public_file(EHC_FILE), "auto")])
     c = capacity_against_need(workspace, AS_OF, level="la")
     for need, total in REAL_TOTALS.items():
         part = c[c["need"] == need]

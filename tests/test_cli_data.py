@@ -9,8 +9,8 @@ import networkx as nx
 import pandas as pd
 from click.testing import CliRunner
 
-from graphmodel.cli import main
 from graphmodel.docs import data_dictionary
+from sendgraph.cli import main
 from tests.test_load_formats import MINI
 
 
@@ -106,13 +106,14 @@ def test_committed_data_dictionary_matches_the_schema():
 def test_every_command_is_in_the_readme():
     """A command missing from the README is a command users will not find."""
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    missing = [name for name in main.commands if f"sendgraph {name}" not in readme
-               and f"`{name}`" not in readme]
+    missing = [
+        name for name in main.commands if f"sendgraph {name}" not in readme and f"`{name}`" not in readme
+    ]
     assert not missing, f"document these in README.md: {missing}"
 
 
 def test_terminal_table_shortens_long_cells_but_csv_keeps_them():
-    from graphmodel.output import Result, render
+    from sendgraph.output import Result, render
 
     long = "University of Somewhere; " * 10
     result = Result(pd.DataFrame({"providers": [long.strip()]}), "t")
@@ -124,8 +125,18 @@ def test_terminal_table_shortens_long_cells_but_csv_keeps_them():
 def test_an_unwritable_output_file_is_one_clear_error(tmp_path, bundle_writer):
     ws = tmp_path / "ws"
     run("load", str(bundle_writer(MINI)), ws=ws)
-    r = CliRunner().invoke(main, ["-w", str(ws), "info", "--format", "csv", "--output",
-                                  str(tmp_path / "no" / "such" / "dir" / "x.csv")])
+    r = CliRunner().invoke(
+        main,
+        [
+            "-w",
+            str(ws),
+            "info",
+            "--format",
+            "csv",
+            "--output",
+            str(tmp_path / "no" / "such" / "dir" / "x.csv"),
+        ],
+    )
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: ") and "No such file or directory" in r.stderr
     assert "Traceback" not in r.stderr

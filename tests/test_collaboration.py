@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from queries.collaboration import (
+from queries.context import Filters
+from queries.networks.collaboration import (
     articulation_points,
     bridges,
     brokers,
@@ -15,7 +16,6 @@ from queries.collaboration import (
     components,
     isolates,
 )
-from queries.context import Filters
 from tests.participation_fixture import AS_OF, load_world
 
 
@@ -51,7 +51,11 @@ def test_networks_above_the_size_limit_link_nobody(world):
 def test_components_and_isolates(world):
     c = components(world, as_of=AS_OF)
     assert c[["schools", "links", "mainstream", "special_or_ap", "las", "first_urn"]].values.tolist() == [
-        [6, 6, 5, 1, 2, 1001], [3, 2, 2, 1, 1, 1007], [1, 0, 1, 0, 1, 1008], [1, 0, 1, 0, 1, 1009]]
+        [6, 6, 5, 1, 2, 1001],
+        [3, 2, 2, 1, 1, 1007],
+        [1, 0, 1, 0, 1, 1008],
+        [1, 0, 1, 0, 1, 1009],
+    ]
     assert isolates(world, as_of=AS_OF)["urn"].tolist() == [1008, 1009]
     assert isolates(world, Filters(region="North West"), AS_OF)["urn"].tolist() == [1009]
 
@@ -85,8 +89,13 @@ def test_brokers_sampled_above_the_size_limit(world):
 
 def test_bridges_and_articulation_points(world):
     br = bridges(world, as_of=AS_OF)
-    assert br[["urn_a", "urn_b"]].values.tolist() == [[1003, 1004], [1004, 1005], [1005, 1006], [1007, 1010],
-                                                       [1007, 1011]]
+    assert br[["urn_a", "urn_b"]].values.tolist() == [
+        [1003, 1004],
+        [1004, 1005],
+        [1005, 1006],
+        [1007, 1010],
+        [1007, 1011],
+    ]
     assert br["smaller_side"].tolist() == [3, 2, 1, 1, 1]
     assert br.loc[0, "people"] == "P4" and br.loc[1, "kinds"] == "trust"
     ap = articulation_points(world, as_of=AS_OF)
@@ -98,7 +107,8 @@ def test_bridges_and_articulation_points(world):
 def test_cut_pieces_from_the_block_cut_tree():
     import networkx as nx
 
-    from queries.collaboration import cut_pieces
+    from queries.networks.collaboration import cut_pieces
+
     assert cut_pieces(nx.star_graph(3)) == {0: [1, 1, 1]}
     assert cut_pieces(nx.path_graph(5)) == {1: [3, 1], 2: [2, 2], 3: [3, 1]}
     g = nx.complete_graph(4)  # 0..3 biconnected, then a tail 3-4-5

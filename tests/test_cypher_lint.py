@@ -13,8 +13,10 @@ import shutil
 import pytest
 
 from graphmodel.schema import load_schema
-from graphmodel.server import cypher, lint
+from graphmodel.server import cypher
 from graphmodel.server.dialect import DIALECTS
+from queries.native import lint
+from queries.registry import load_native
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
@@ -47,14 +49,22 @@ def test_every_statement_passes_neo4js_parser(report):
     per_dialect = len(statements) // len(DIALECTS)
     assert per_dialect >= 3 * len(schema.tables) + len(schema.nodes)
     assert {s["id"].split(":", 1)[1].split(":")[0] for s in statements} >= {
-        "ddl", "merge", "pull", "count", "ref", "refdel", "loadrun", "wipe"}
+        "ddl",
+        "merge",
+        "pull",
+        "count",
+        "ref",
+        "refdel",
+        "loadrun",
+        "wipe",
+    }
     assert report["checked"] == len(statements) + 3
     problems = [d for d in report["diagnostics"] if not d["id"].startswith("control:")]
     assert problems == []
 
 
 def test_every_native_analysis_query_is_linted():
-    lint.import_native_queries()
+    load_native()
     ids = {s["id"] for s in lint.collect(load_schema())}
     for q in cypher.NATIVE_QUERIES.values():
         for dialect in DIALECTS:

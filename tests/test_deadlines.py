@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
 from graphmodel.errors import SendgraphError
-from queries.deadlines import deadlines
+from loaders import ingest
+from queries.audits.deadlines import deadlines
 from tests.test_senco_audit import senco_tables
 from tests.test_sensory_audit import LOAD_DAY, sensory_tables
 
@@ -18,8 +18,11 @@ AS_OF = dt.date(2026, 6, 1)
 
 @pytest.fixture
 def store(workspace, bundle_writer):
-    ingest.load(workspace, [(bundle_writer(senco_tables()), "auto"),
-                            (bundle_writer(sensory_tables()), "auto")], today=LOAD_DAY)
+    ingest.load(
+        workspace,
+        [(bundle_writer(senco_tables()), "auto"), (bundle_writer(sensory_tables()), "auto")],
+        today=LOAD_DAY,
+    )
     return workspace
 
 
@@ -38,11 +41,14 @@ def test_six_months(store):
     assert dl.loc["H_BOUND", "school_name"] == "Synthetic Primary 202"
 
 
-@pytest.mark.parametrize("within,who", [
-    ("90d", ["H_BOUND", "P_DL"]),
-    ("7m", ["H_BOUND", "P_12M", "P_DL", "P_N01", "V_NEW"]),   # horizon 2027-01-01 inclusive
-    ("1y", ["H_BOUND", "P_12M", "P_DL", "P_N01", "V_NEW"]),   # P_ON / P_AFTER are due 2028
-])
+@pytest.mark.parametrize(
+    "within,who",
+    [
+        ("90d", ["H_BOUND", "P_DL"]),
+        ("7m", ["H_BOUND", "P_12M", "P_DL", "P_N01", "V_NEW"]),  # horizon 2027-01-01 inclusive
+        ("1y", ["H_BOUND", "P_12M", "P_DL", "P_N01", "V_NEW"]),  # P_ON / P_AFTER are due 2028
+    ],
+)
 def test_horizons(store, within, who):
     assert _who(deadlines(store, AS_OF, within)) == who
 
@@ -64,7 +70,8 @@ def test_include_overdue(store):
 def test_by_la(store):
     d = deadlines(store, AS_OF, "6m", by="la")
     assert d[["new_la_code", "due", "senco_award", "sensory_mq", "studying"]].values.tolist() == [
-        ["E06000001", 3, 2, 1, 1]]
+        ["E06000001", 3, 2, 1, 1]
+    ]
     assert d["earliest_deadline"].tolist() == [pd.Timestamp("2026-06-01")]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from graphmodel.demo import DEMO_STEPS, run_demo
+from sendgraph.demo import DEMO_STEPS, run_demo
 
 
 def test_demo_writes_every_file_and_the_numbers_agree(tmp_path):
@@ -19,8 +19,14 @@ def test_demo_writes_every_file_and_the_numbers_agree(tmp_path):
     assert (out / "workspace" / "CURRENT").exists()
     for name in ("senco_audit_by_la", "sensory_audit_by_la", "pd_specialists_by_la", "capacity_against_need"):
         assert (out / "tables" / f"{name}.csv").exists(), name
-    for name in ("region_participation", "region_senco_audit", "audit_senco", "audit_sensory",
-                 "network_wss", "routes"):
+    for name in (
+        "region_participation",
+        "region_senco_audit",
+        "audit_senco",
+        "audit_sensory",
+        "network_wss",
+        "routes",
+    ):
         html = (out / "maps" / f"{name}.html").read_text(encoding="utf-8")
         assert "<canvas" in html or "vis-network" in html, name
     # the SENCO audit table counts every school the survey figures count as mainstream-or-with-a-SENCO

@@ -11,7 +11,7 @@ index; columns, dtypes and values must match exactly. Graphs are compared by sor
 with their attributes.
 
 Data: a hand-built careers bundle (``tests/career_fixture.py``, the progression tests' fixture) and a
-generated LA (``graphmodel.synthetic``) in the default run; a generated region (~245k rows, ~200 s on
+generated LA (``loaders.synthetic``) in the default run; a generated region (~245k rows, ~200 s on
 2 cores) with ``SENDGRAPH_SLOW=1``.
 """
 
@@ -21,7 +21,6 @@ import datetime as dt
 import importlib
 import inspect
 import os
-import pkgutil
 import time
 
 import falkordb_server as fk
@@ -29,8 +28,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-import queries
-from graphmodel import ingest
+from loaders import ingest
 from queries.registry import analyses
 
 pytestmark = pytest.mark.server
@@ -47,10 +45,7 @@ timings: dict[str, float] = {}
 
 
 def _import_all_analyses() -> None:
-    for info in pkgutil.iter_modules(queries.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"queries.{info.name}")
-    importlib.import_module("queries.native")
+    analyses()  # imports every analysis module and the native implementations
 
 
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:
@@ -129,12 +124,17 @@ def test_every_analysis_agrees_on_the_hand_built_careers(workspace, server_store
     compared = run_all(workspace, server_store, dt.date.fromisoformat(AS_OF), person_id="P08")
     assert len(compared) == len(analyses()) >= 20
     native = {n.rsplit(".", 1)[1] for n, impls in analyses().items() if "falkordb" in impls}
-    assert native >= {"senco_audit", "school_participation", "participation_summary", "sensory_audit",
-                      "capacity_against_need"}
+    assert native >= {
+        "senco_audit",
+        "school_participation",
+        "participation_summary",
+        "sensory_audit",
+        "capacity_against_need",
+    }
 
 
 def _generated(tmp_path_factory, scale: str):
-    from graphmodel.synthetic import DEFAULT_AS_OF, generate
+    from loaders.synthetic import DEFAULT_AS_OF, generate
 
     out = tmp_path_factory.mktemp(f"gen_{scale}")
     generate(scale, 11, out)

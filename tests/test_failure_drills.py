@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from graphmodel.cli import main
+from sendgraph.cli import main
 from tests.gias_fixture import gias_row, write_gias
 
 SCHOOL = "urn,name,la_code\n9000001,Elm,E06000001\n"
@@ -40,6 +40,7 @@ def bundle(**files: str | bytes) -> Callable[[Path], Path]:
             data = text if isinstance(text, bytes) else text.encode("utf-8")
             (d / f"{name}.csv").write_bytes(data)
         return d
+
     return write
 
 
@@ -54,6 +55,7 @@ def workbook(build: Callable[[Workbook], None], raw: bytes | None = None) -> Cal
         build(wb)
         wb.save(path)
         return path
+
     return write
 
 
@@ -62,6 +64,7 @@ def sheet(name: str, *rows: list) -> Callable[[Workbook], None]:
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append(r)
+
     return build
 
 
@@ -72,6 +75,7 @@ def gias(rows: list[dict], header: list[str] | None = None, raw: bytes | None = 
             path.write_bytes(raw)
             return path
         return write_gias(path, rows, header=header)
+
     return write
 
 
@@ -80,125 +84,385 @@ def text_file(name: str, text: str | bytes) -> Callable[[Path], Path]:
         path = tmp / name
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8-sig"))
         return path
+
     return write
 
 
-EHCP_HEAD = ("time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
-             "region_name,new_la_code,old_la_code,la_name,breakdown_topic,breakdown,ehc_plans,"
-             + ",".join(f"number_{n}" for n in ["asd", "hi", "mld", "msi", "oth", "pd", "pmld", "semh",
-                                                  "slcn", "sld", "spld", "vi"]) + "\n")
-EHCP_ROW = ("202425,Academic year,Local authority,E92000001,England,E12000001,North East,E06000001,"
-            "805,Hartlepool,All EHC plans,All EHC plans,966,{asd},10,143,1,1,85,15,201,141,31,16,10\n")
+EHCP_HEAD = (
+    "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+    "region_name,new_la_code,old_la_code,la_name,breakdown_topic,breakdown,ehc_plans,"
+    + ",".join(
+        f"number_{n}"
+        for n in ["asd", "hi", "mld", "msi", "oth", "pd", "pmld", "semh", "slcn", "sld", "spld", "vi"]
+    )
+    + "\n"
+)
+EHCP_ROW = (
+    "202425,Academic year,Local authority,E92000001,England,E12000001,North East,E06000001,"
+    "805,Hartlepool,All EHC plans,All EHC plans,966,{asd},10,143,1,1,85,15,201,141,31,16,10\n"
+)
 LINKS_HEAD = '"URN","LinkURN","LinkName","LinkType","LinkEstablishedDate"\n'
 
 DRILLS = [
     # ---- CSV bundle
-    Drill("missing required column", bundle(schools="urn,name\n1,Elm\n"), "schools.csv", None, "la_code",
-          "required column is missing"),
-    Drill("renamed column", bundle(schools="URN_number,name,la_code\n1,Elm,E06000001\n"), "schools.csv",
-          None, "URN_number", "unknown column"),
-    Drill("text in an integer column", bundle(schools="urn,name,la_code\nabc,Elm,E06000001\n"),
-          "schools.csv", 2, "urn", "not a whole number"),
-    Drill("fraction in an integer column", bundle(schools="urn,name,la_code\n12.5,Elm,E06000001\n"),
-          "schools.csv", 2, "urn", "not a whole number"),
-    Drill("text in a number column", bundle(schools=SCHOOL, people="person_id\nP1\n",
-                                            posts="person_id,urn,role,start_date,fte\n"
-                                                  "P1,9000001,TA,2020-01-01,half\n"),
-          "posts.csv", 2, "fte", "not a number"),
-    Drill("bad boolean", bundle(schools="urn,name,la_code,synthetic\n1,Elm,E06000001,perhaps\n"),
-          "schools.csv", 2, "synthetic", "true or false"),
-    Drill("unreadable date", bundle(schools="urn,name,la_code,open_date\n1,Elm,E06000001,next week\n"),
-          "schools.csv", 2, "open_date", "not a date"),
-    Drill("impossible date", bundle(schools="urn,name,la_code,open_date\n1,Elm,E06000001,2021-02-30\n"),
-          "schools.csv", 2, "open_date", "not a date"),
-    Drill("end before start", bundle(schools=SCHOOL, people="person_id\nP1\n",
-                                     posts="person_id,urn,role,start_date,end_date\n"
-                                           "P1,9000001,TA,2020-01-01,2019-12-31\n"),
-          "posts.csv", 2, "end_date", "before start_date"),
-    Drill("award in the future", bundle(people="person_id\nP1\n",
-                                        person_qualifications="person_id,qualification,awarded_date\n"
-                                                              "P1,QTS,2099-07-01\n"),
-          "person_qualifications.csv", 2, "awarded_date", "in the future"),
-    Drill("date out of range", bundle(schools="urn,name,la_code,open_date\n1,Elm,E06000001,2999-09-01\n"),
-          "schools.csv", 2, "open_date", "not a date from 1800 to 2200"),
-    Drill("duplicate key", bundle(schools=SCHOOL + "9000001,Elm again,E06000001\n"), "schools.csv", 3,
-          "urn", "duplicate key"),
-    Drill("post at an unknown URN", bundle(schools=SCHOOL, people="person_id\nP1\n",
-                                           posts="person_id,urn,role,start_date\nP1,42,TA,2020-01-01\n"),
-          "posts.csv", 2, "urn", "dangling reference"),
-    Drill("unknown person", bundle(schools=SCHOOL, posts="person_id,urn,role,start_date\n"
-                                                         "P404,9000001,TA,2020-01-01\n"),
-          "posts.csv", 2, "person_id", "dangling reference"),
-    Drill("unknown role code", bundle(schools=SCHOOL, people="person_id\nP1\n",
-                                      posts="person_id,urn,role,start_date\nP1,9000001,WIZARD,2020-01-01\n"),
-          "posts.csv", 2, "role", "dangling reference"),
-    Drill("unknown LA", bundle(schools="urn,name,la_code\n1,Elm,W06000010\n"), "schools.csv", 2, "la_code",
-          "dangling reference"),
-    Drill("unknown participation tier", bundle(schools=SCHOOL, networks="network_id,name\nN1,WSS\n",
-                                               school_memberships="urn,network_id,tier\n9000001,N1,fan\n"),
-          "school_memberships.csv", 2, "tier", "unknown code 'fan'"),
-    Drill("below minimum", bundle(schools="urn,name,la_code,pupils\n1,Elm,E06000001,-5\n"), "schools.csv", 2,
-          "pupils", "below the minimum"),
-    Drill("above maximum", bundle(schools=SCHOOL, people="person_id\nP1\n",
-                                  posts="person_id,urn,role,start_date,fte\nP1,9000001,TA,2020-01-01,1.5\n"),
-          "posts.csv", 2, "fte", "above the maximum"),
-    Drill("blank required value", bundle(schools="urn,name,la_code\n1,,E06000001\n"), "schools.csv", 2,
-          "name", "a value is required"),
+    Drill(
+        "missing required column",
+        bundle(schools="urn,name\n1,Elm\n"),
+        "schools.csv",
+        None,
+        "la_code",
+        "required column is missing",
+    ),
+    Drill(
+        "renamed column",
+        bundle(schools="URN_number,name,la_code\n1,Elm,E06000001\n"),
+        "schools.csv",
+        None,
+        "URN_number",
+        "unknown column",
+    ),
+    Drill(
+        "text in an integer column",
+        bundle(schools="urn,name,la_code\nabc,Elm,E06000001\n"),
+        "schools.csv",
+        2,
+        "urn",
+        "not a whole number",
+    ),
+    Drill(
+        "fraction in an integer column",
+        bundle(schools="urn,name,la_code\n12.5,Elm,E06000001\n"),
+        "schools.csv",
+        2,
+        "urn",
+        "not a whole number",
+    ),
+    Drill(
+        "text in a number column",
+        bundle(
+            schools=SCHOOL,
+            people="person_id\nP1\n",
+            posts="person_id,urn,role,start_date,fte\nP1,9000001,TA,2020-01-01,half\n",
+        ),
+        "posts.csv",
+        2,
+        "fte",
+        "not a number",
+    ),
+    Drill(
+        "bad boolean",
+        bundle(schools="urn,name,la_code,synthetic\n1,Elm,E06000001,perhaps\n"),
+        "schools.csv",
+        2,
+        "synthetic",
+        "true or false",
+    ),
+    Drill(
+        "unreadable date",
+        bundle(schools="urn,name,la_code,open_date\n1,Elm,E06000001,next week\n"),
+        "schools.csv",
+        2,
+        "open_date",
+        "not a date",
+    ),
+    Drill(
+        "impossible date",
+        bundle(schools="urn,name,la_code,open_date\n1,Elm,E06000001,2021-02-30\n"),
+        "schools.csv",
+        2,
+        "open_date",
+        "not a date",
+    ),
+    Drill(
+        "end before start",
+        bundle(
+            schools=SCHOOL,
+            people="person_id\nP1\n",
+            posts="person_id,urn,role,start_date,end_date\nP1,9000001,TA,2020-01-01,2019-12-31\n",
+        ),
+        "posts.csv",
+        2,
+        "end_date",
+        "before start_date",
+    ),
+    Drill(
+        "award in the future",
+        bundle(
+            people="person_id\nP1\n",
+            person_qualifications="person_id,qualification,awarded_date\nP1,QTS,2099-07-01\n",
+        ),
+        "person_qualifications.csv",
+        2,
+        "awarded_date",
+        "in the future",
+    ),
+    Drill(
+        "date out of range",
+        bundle(schools="urn,name,la_code,open_date\n1,Elm,E06000001,2999-09-01\n"),
+        "schools.csv",
+        2,
+        "open_date",
+        "not a date from 1800 to 2200",
+    ),
+    Drill(
+        "duplicate key",
+        bundle(schools=SCHOOL + "9000001,Elm again,E06000001\n"),
+        "schools.csv",
+        3,
+        "urn",
+        "duplicate key",
+    ),
+    Drill(
+        "post at an unknown URN",
+        bundle(
+            schools=SCHOOL,
+            people="person_id\nP1\n",
+            posts="person_id,urn,role,start_date\nP1,42,TA,2020-01-01\n",
+        ),
+        "posts.csv",
+        2,
+        "urn",
+        "dangling reference",
+    ),
+    Drill(
+        "unknown person",
+        bundle(schools=SCHOOL, posts="person_id,urn,role,start_date\nP404,9000001,TA,2020-01-01\n"),
+        "posts.csv",
+        2,
+        "person_id",
+        "dangling reference",
+    ),
+    Drill(
+        "unknown role code",
+        bundle(
+            schools=SCHOOL,
+            people="person_id\nP1\n",
+            posts="person_id,urn,role,start_date\nP1,9000001,WIZARD,2020-01-01\n",
+        ),
+        "posts.csv",
+        2,
+        "role",
+        "dangling reference",
+    ),
+    Drill(
+        "unknown LA",
+        bundle(schools="urn,name,la_code\n1,Elm,W06000010\n"),
+        "schools.csv",
+        2,
+        "la_code",
+        "dangling reference",
+    ),
+    Drill(
+        "unknown participation tier",
+        bundle(
+            schools=SCHOOL,
+            networks="network_id,name\nN1,WSS\n",
+            school_memberships="urn,network_id,tier\n9000001,N1,fan\n",
+        ),
+        "school_memberships.csv",
+        2,
+        "tier",
+        "unknown code 'fan'",
+    ),
+    Drill(
+        "below minimum",
+        bundle(schools="urn,name,la_code,pupils\n1,Elm,E06000001,-5\n"),
+        "schools.csv",
+        2,
+        "pupils",
+        "below the minimum",
+    ),
+    Drill(
+        "above maximum",
+        bundle(
+            schools=SCHOOL,
+            people="person_id\nP1\n",
+            posts="person_id,urn,role,start_date,fte\nP1,9000001,TA,2020-01-01,1.5\n",
+        ),
+        "posts.csv",
+        2,
+        "fte",
+        "above the maximum",
+    ),
+    Drill(
+        "blank required value",
+        bundle(schools="urn,name,la_code\n1,,E06000001\n"),
+        "schools.csv",
+        2,
+        "name",
+        "a value is required",
+    ),
     Drill("empty file", bundle(schools=b""), "schools.csv", None, None, "file is empty"),
     Drill("whitespace-only file", bundle(schools="\n\n  \n"), "schools.csv", None, None, "file is empty"),
-    Drill("ragged row", bundle(schools=SCHOOL + "9000002,Ash,E06000001,extra\n"), "schools.csv", 3, None,
-          "malformed CSV"),
-    Drill("wrong encoding", bundle(schools="urn,name,la_code\n1,Caf\u00e9,E06000001\n".encode("cp1252")),
-          "schools.csv", 2, None, "not valid utf-8"),
+    Drill(
+        "ragged row",
+        bundle(schools=SCHOOL + "9000002,Ash,E06000001,extra\n"),
+        "schools.csv",
+        3,
+        None,
+        "malformed CSV",
+    ),
+    Drill(
+        "wrong encoding",
+        bundle(schools="urn,name,la_code\n1,Caf\u00e9,E06000001\n".encode("cp1252")),
+        "schools.csv",
+        2,
+        None,
+        "not valid utf-8",
+    ),
     Drill("unknown table file", bundle(staff="id\n1\n"), "staff.csv", None, None, "unknown table"),
-    Drill("duplicate header", bundle(schools="urn,name,name,la_code\n1,a,b,E06000001\n"), "schools.csv", 1,
-          None, "column appears twice"),
-    Drill("blank header name", bundle(schools="urn,,la_code\n1,a,E06000001\n"), "schools.csv", 1, None,
-          "blank column name"),
-    Drill("same key in two inputs", None, "schools.csv", None, "urn",  # type: ignore[arg-type]
-          "more than one input"),
+    Drill(
+        "duplicate header",
+        bundle(schools="urn,name,name,la_code\n1,a,b,E06000001\n"),
+        "schools.csv",
+        1,
+        None,
+        "column appears twice",
+    ),
+    Drill(
+        "blank header name",
+        bundle(schools="urn,,la_code\n1,a,E06000001\n"),
+        "schools.csv",
+        1,
+        None,
+        "blank column name",
+    ),
+    Drill(
+        "same key in two inputs",
+        None,
+        "schools.csv",
+        None,
+        "urn",  # type: ignore[arg-type]
+        "more than one input",
+    ),
     # ---- xlsx bundle
-    Drill("not a workbook", workbook(lambda wb: None, raw=b"this is not a zip"), "bundle.xlsx", None, None,
-          "cannot open as an Excel workbook"),
-    Drill("unknown sheet", workbook(sheet("Sheet1", ["a"], [1])), "[sheet Sheet1]", None, None,
-          "unknown table"),
+    Drill(
+        "not a workbook",
+        workbook(lambda wb: None, raw=b"this is not a zip"),
+        "bundle.xlsx",
+        None,
+        None,
+        "cannot open as an Excel workbook",
+    ),
+    Drill(
+        "unknown sheet", workbook(sheet("Sheet1", ["a"], [1])), "[sheet Sheet1]", None, None, "unknown table"
+    ),
     Drill("empty sheet", workbook(sheet("schools")), "[sheet schools]", None, None, "sheet is empty"),
-    Drill("bad value in a sheet", workbook(sheet("schools", ["urn", "name", "la_code"],
-                                                 [9000001, "Elm", "E06000001"], ["x", "Ash", "E06000001"])),
-          "[sheet schools]", 3, "urn", "not a whole number"),
-    Drill("repeated column in a sheet", workbook(sheet("schools", ["urn", "name", "name", "la_code"],
-                                                       [9000001, "Elm", "Ash", "E06000001"])),
-          "[sheet schools]", 1, "name", "column appears twice"),
+    Drill(
+        "bad value in a sheet",
+        workbook(
+            sheet(
+                "schools",
+                ["urn", "name", "la_code"],
+                [9000001, "Elm", "E06000001"],
+                ["x", "Ash", "E06000001"],
+            )
+        ),
+        "[sheet schools]",
+        3,
+        "urn",
+        "not a whole number",
+    ),
+    Drill(
+        "repeated column in a sheet",
+        workbook(sheet("schools", ["urn", "name", "name", "la_code"], [9000001, "Elm", "Ash", "E06000001"])),
+        "[sheet schools]",
+        1,
+        "name",
+        "column appears twice",
+    ),
     # ---- GIAS establishment extract
-    Drill("GIAS without URN", gias([{"EstablishmentName": "Elm"}], header=["EstablishmentName", "LA (code)"]),
-          "edubasealldata20250422.csv", None, None, "not a format"),
-    Drill("GIAS bad date", gias([gias_row(100001, "Elm", OpenDate="31-13-2020")]),
-          "edubasealldata20250422.csv", 2, "open_date", "not a date"),
-    Drill("GIAS bad URN", gias([gias_row(100001, "Elm"), {**gias_row(100002, "Ash"), "URN": "1000O2"}]),
-          "edubasealldata20250422.csv", 3, "urn", "not a whole number"),
-    Drill("GIAS not cp1252", gias([], raw=b"URN,EstablishmentName\n1,\x81bad\n"),
-          "edubasealldata20250422.csv", 2, None, "not valid cp1252"),
+    Drill(
+        "GIAS without URN",
+        gias([{"EstablishmentName": "Elm"}], header=["EstablishmentName", "LA (code)"]),
+        "edubasealldata20250422.csv",
+        None,
+        None,
+        "not a format",
+    ),
+    Drill(
+        "GIAS bad date",
+        gias([gias_row(100001, "Elm", OpenDate="31-13-2020")]),
+        "edubasealldata20250422.csv",
+        2,
+        "open_date",
+        "not a date",
+    ),
+    Drill(
+        "GIAS bad URN",
+        gias([gias_row(100001, "Elm"), {**gias_row(100002, "Ash"), "URN": "1000O2"}]),
+        "edubasealldata20250422.csv",
+        3,
+        "urn",
+        "not a whole number",
+    ),
+    Drill(
+        "GIAS not cp1252",
+        gias([], raw=b"URN,EstablishmentName\n1,\x81bad\n"),
+        "edubasealldata20250422.csv",
+        2,
+        None,
+        "not valid cp1252",
+    ),
     # ---- DfE EHC plans
-    Drill("EHCP count not a number", text_file("ehcp.csv", EHCP_HEAD + EHCP_ROW.format(asd="lots")),
-          "ehcp.csv", 2, "pupils", "not a whole number"),
-    Drill("EHCP missing need column", text_file("ehcp.csv", EHCP_HEAD.replace(",number_vi", "") +
-                                                EHCP_ROW.format(asd=1).rsplit(",", 1)[0] + "\n"),
-          "ehcp.csv", None, None, "not a format"),
-    Drill("EHCP without All EHC plans rows", text_file("ehcp.csv", EHCP_HEAD + EHCP_ROW.format(asd=1)
-                                                       .replace("All EHC plans,All EHC plans", "Sex,Boys")),
-          "ehcp.csv", None, "breakdown_topic", "no 'All EHC plans' rows"),
-    Drill("EHCP regional rows without region_code",
-          text_file("ehcp.csv",
-                    (EHCP_HEAD + EHCP_ROW.format(asd=1).replace("Local authority", "Regional"))
-                    .replace("region_code,", "")
-                    .replace("E92000001,England,E12000001,", "E92000001,England,")),
-          "ehcp.csv", 1, "region_code", "required column is missing"),
+    Drill(
+        "EHCP count not a number",
+        text_file("ehcp.csv", EHCP_HEAD + EHCP_ROW.format(asd="lots")),
+        "ehcp.csv",
+        2,
+        "pupils",
+        "not a whole number",
+    ),
+    Drill(
+        "EHCP missing need column",
+        text_file(
+            "ehcp.csv", EHCP_HEAD.replace(",number_vi", "") + EHCP_ROW.format(asd=1).rsplit(",", 1)[0] + "\n"
+        ),
+        "ehcp.csv",
+        None,
+        None,
+        "not a format",
+    ),
+    Drill(
+        "EHCP without All EHC plans rows",
+        text_file(
+            "ehcp.csv", EHCP_HEAD + EHCP_ROW.format(asd=1).replace("All EHC plans,All EHC plans", "Sex,Boys")
+        ),
+        "ehcp.csv",
+        None,
+        "breakdown_topic",
+        "no 'All EHC plans' rows",
+    ),
+    Drill(
+        "EHCP regional rows without region_code",
+        text_file(
+            "ehcp.csv",
+            (EHCP_HEAD + EHCP_ROW.format(asd=1).replace("Local authority", "Regional"))
+            .replace("region_code,", "")
+            .replace("E92000001,England,E12000001,", "E92000001,England,"),
+        ),
+        "ehcp.csv",
+        1,
+        "region_code",
+        "required column is missing",
+    ),
     # ---- GIAS links
-    Drill("links bad URN", text_file("links.csv", LINKS_HEAD + '"abc","100021","B","Successor",""\n'),
-          "links.csv", 2, "urn", "not a whole number"),
-    Drill("links bad date",
-          text_file("links.csv", LINKS_HEAD + '"100012","100021","B","Successor","99-99-2021"\n'),
-          "links.csv", 2, "date", "not a date"),
+    Drill(
+        "links bad URN",
+        text_file("links.csv", LINKS_HEAD + '"abc","100021","B","Successor",""\n'),
+        "links.csv",
+        2,
+        "urn",
+        "not a whole number",
+    ),
+    Drill(
+        "links bad date",
+        text_file("links.csv", LINKS_HEAD + '"100012","100021","B","Successor","99-99-2021"\n'),
+        "links.csv",
+        2,
+        "date",
+        "not a date",
+    ),
 ]
 
 

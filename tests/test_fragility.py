@@ -12,7 +12,13 @@ import pytest
 
 from graphmodel.errors import SendgraphError
 from queries.context import Filters
-from queries.fragility import edge_lost, fragile_links, single_carriers, what_if_lost_links, what_if_remove
+from queries.networks.fragility import (
+    edge_lost,
+    fragile_links,
+    single_carriers,
+    what_if_lost_links,
+    what_if_remove,
+)
 from tests.participation_fixture import AS_OF, load_world
 
 
@@ -34,8 +40,12 @@ def test_single_carriers_and_loss_rules():
 def test_fragile_links(world):
     f = fragile_links(world, as_of=AS_OF)
     assert f[["urn_a", "urn_b", "person_id", "bridge"]].values.tolist() == [
-        [1001, 1002, "P2", False], [1001, 1003, "P3", False], [1002, 1003, "P2;P3", False],
-        [1003, 1004, "P4", True], [1005, 1006, "P5", True]]
+        [1001, 1002, "P2", False],
+        [1001, 1003, "P3", False],
+        [1002, 1003, "P2;P3", False],
+        [1003, 1004, "P4", True],
+        [1005, 1006, "P5", True],
+    ]
     assert f.attrs["links_in_scope"] == 8
     # Scope: only Middlesbrough schools, so just the review link (1005-1006) remains inside it.
     assert fragile_links(world, Filters(la="E06000002"), AS_OF)["person_id"].tolist() == ["P5"]
@@ -47,14 +57,24 @@ def _table(frame):
 
 def test_removing_the_shared_senco_splits_the_big_component(world):
     t = _table(what_if_remove(world, ["P4"], as_of=AS_OF))
-    assert t == {"links": (8, 7), "linked_schools": (9, 9), "isolated_schools": (2, 2),
-                 "components_of_2_or_more": (2, 3), "largest_component": (6, 3)}
+    assert t == {
+        "links": (8, 7),
+        "linked_schools": (9, 9),
+        "isolated_schools": (2, 2),
+        "components_of_2_or_more": (2, 3),
+        "largest_component": (6, 3),
+    }
 
 
 def test_removing_both_forum_members_isolates_two_schools(world):
     frame = what_if_remove(world, ["P2", "P3"], as_of=AS_OF)
-    assert _table(frame) == {"links": (8, 5), "linked_schools": (9, 7), "isolated_schools": (2, 4),
-                             "components_of_2_or_more": (2, 2), "largest_component": (6, 4)}
+    assert _table(frame) == {
+        "links": (8, 5),
+        "linked_schools": (9, 7),
+        "isolated_schools": (2, 4),
+        "components_of_2_or_more": (2, 2),
+        "largest_component": (6, 4),
+    }
     assert frame["change"].tolist() == [-3, -2, 2, 0, -2]
     assert frame.attrs["people_removed"] == 2 and frame.attrs["people_removed_carrying_links"] == 2
 
@@ -65,7 +85,10 @@ def test_retirement_from_birth_year(world):
     assert _table(now)["links"] == (8, 6)  # 1001-1002 and 1002-1003 both hang on P2
     five = what_if_lost_links(world, retiring_within_years=5, as_of=AS_OF)  # P2 and P4 (62 by 2030)
     assert five[["urn_a", "urn_b", "person_id", "a_isolated", "b_isolated"]].values.tolist() == [
-        [1001, 1002, "P2", False, True], [1002, 1003, "P2", True, False], [1003, 1004, "P4", False, False]]
+        [1001, 1002, "P2", False, True],
+        [1002, 1003, "P2", True, False],
+        [1003, 1004, "P4", False, False],
+    ]
     older = what_if_remove(world, retiring_within_years=0, as_of=AS_OF, retirement_age=66)
     assert older.attrs["people_removed"] == 0 and older["change"].tolist() == [0, 0, 0, 0, 0]
 

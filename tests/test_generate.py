@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
 from graphmodel.errors import SendgraphError
-from graphmodel.synthetic import generate
-from graphmodel.synthetic.dates import exact_labels, largest_remainder
-from graphmodel.synthetic.geography import resolve_scope
-from graphmodel.synthetic.params import NATIONAL_SCHOOLS
-from graphmodel.synthetic.schools import KINDS, allocate
+from loaders import ingest
+from loaders.synthetic import generate
+from loaders.synthetic.dates import exact_labels, largest_remainder
+from loaders.synthetic.geography import resolve_scope
+from loaders.synthetic.params import NATIONAL_SCHOOLS
+from loaders.synthetic.schools import KINDS, allocate
 from queries.context import school_kind
 
 
@@ -141,7 +141,7 @@ def test_consecutive_posts_do_not_overlap(la_bundle):
 
 
 def test_a_post_that_would_end_before_it_starts_is_refused():
-    from graphmodel.synthetic.records import posts_rows
+    from loaders.synthetic.records import posts_rows
 
     rows = posts_rows()
     start = np.array(["2020-09-01", "2021-09-01"], dtype="datetime64[D]")

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
-from graphmodel.synthetic import generate
 from graphmodel.workspace import Workspace
+from loaders import ingest
+from loaders.synthetic import generate
 
 KILLS = int(os.environ.get("SENDGRAPH_KILL_DRILLS", "6"))
 
@@ -34,7 +34,7 @@ def same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> bool:
 
 
 def load_cmd(ws: Path, bundle: Path) -> list[str]:
-    return [sys.executable, "-m", "graphmodel.cli", "-w", str(ws), "load", str(bundle)]
+    return [sys.executable, "-m", "sendgraph.cli", "-w", str(ws), "load", str(bundle)]
 
 
 @pytest.mark.slow
@@ -58,8 +58,9 @@ def test_sigkill_at_random_moments_leaves_old_or_new_never_a_mix(tmp_path):
     for i in range(KILLS):
         ws = tmp_path / f"ws{i}"
         shutil.copytree(base, ws)
-        proc = subprocess.Popen(load_cmd(ws, new_bundle), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            load_cmd(ws, new_bundle), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0, duration * 1.1))
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
@@ -70,8 +71,9 @@ def test_sigkill_at_random_moments_leaves_old_or_new_never_a_mix(tmp_path):
             assert same(now, new), f"kill {i}: the workspace is neither the old nor the new graph"
             seen["new"] += 1
         # the next command works, and re-running the load finishes it
-        info = subprocess.run([sys.executable, "-m", "graphmodel.cli", "-w", str(ws), "info"],
-                              capture_output=True, text=True)
+        info = subprocess.run(
+            [sys.executable, "-m", "sendgraph.cli", "-w", str(ws), "info"], capture_output=True, text=True
+        )
         assert info.returncode == 0, info.stderr
         subprocess.run(load_cmd(ws, new_bundle), check=True, capture_output=True)
         assert same(snapshot(ws), new)

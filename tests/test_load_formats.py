@@ -8,28 +8,42 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from graphmodel import ingest
 from graphmodel.errors import ValidationFailed
-from loaders import gias
-from tests.conftest import SHARED_DATA
+from loaders import gias, ingest
 from tests.gias_fixture import gias_row, write_gias
 
 MINI = {
     "schools": [
-        {"urn": 9000001, "name": "Elm Primary", "la_code": "E06000001", "phase": "Primary",
-         "type": "Community school", "type_group": "Local authority maintained schools"},
-        {"urn": 9000002, "name": "Ash Secondary", "la_code": "E06000002", "phase": "Secondary",
-         "type": "Academy converter", "type_group": "Academies", "trust_id": "T1"},
+        {
+            "urn": 9000001,
+            "name": "Elm Primary",
+            "la_code": "E06000001",
+            "phase": "Primary",
+            "type": "Community school",
+            "type_group": "Local authority maintained schools",
+        },
+        {
+            "urn": 9000002,
+            "name": "Ash Secondary",
+            "la_code": "E06000002",
+            "phase": "Secondary",
+            "type": "Academy converter",
+            "type_group": "Academies",
+            "trust_id": "T1",
+        },
     ],
     "trusts": [{"trust_id": "T1", "name": "Oak Learning Trust"}],
-    "people": [{"person_id": "P1", "name": "A. Person", "birth_year": 1970},
-               {"person_id": "P2"}],
+    "people": [{"person_id": "P1", "name": "A. Person", "birth_year": 1970}, {"person_id": "P2"}],
     "posts": [
         {"person_id": "P1", "urn": 9000001, "role": "SENCO", "start_date": "2015-09-01", "slt": "true"},
-        {"person_id": "P1", "urn": 9000001, "role": "CLASS_TEACHER", "start_date": "2010-09-01",
-         "fte": 0.5},
-        {"person_id": "P2", "urn": 9000002, "role": "TA", "start_date": "01/09/2019",
-         "end_date": "31-08-2022"},
+        {"person_id": "P1", "urn": 9000001, "role": "CLASS_TEACHER", "start_date": "2010-09-01", "fte": 0.5},
+        {
+            "person_id": "P2",
+            "urn": 9000002,
+            "role": "TA",
+            "start_date": "01/09/2019",
+            "end_date": "31-08-2022",
+        },
     ],
     "person_qualifications": [{"person_id": "P1", "qualification": "QTS", "awarded_date": "2010-07-01"}],
 }
@@ -88,19 +102,35 @@ def test_xlsx_errors_name_sheet_and_spreadsheet_row(workspace, tmp_path):
 
 def test_gias_extract_reads_by_header_name_and_keeps_open_english_schools(workspace, tmp_path):
     rows = [
-        gias_row(100001, "St Mary's C of E Primary", **{
-            "SEN1 (name)": "Not Applicable", "SEN3 (name)": "VI - Visual Impairment",
-            "SEN7 (name)": "HI - Hearing Impairment", "Trusts (code)": "5001",
-            "Trusts (name)": "Coast Academies Trust",
-            "TrustSchoolFlag (name)": "Supported by a multi-academy trust",
-            "TypeOfEstablishment (name)": "Academy converter", "EstablishmentTypeGroup (name)": "Academies",
-            "OpenDate": "01-09-2012", "Federations (code)": "F1"}),
-        gias_row(100002, "Ysgol Gymraeg Bro Dinefwr",
-                 **{"LA (code)": "669", "GSSLACode (name)": "W06000010"}),
-        gias_row(100003, "Closed Infant School", **{"EstablishmentStatus (name)": "Closed",
-                                                    "CloseDate": "31-08-2020"}),
-        gias_row(100004, "Caf\u00e9 Lane Primary", **{"GSSLACode (name)": "", "LA (code)": "806",
-                                                     "Federations (code)": "F1"}),
+        gias_row(
+            100001,
+            "St Mary's C of E Primary",
+            **{
+                "SEN1 (name)": "Not Applicable",
+                "SEN3 (name)": "VI - Visual Impairment",
+                "SEN7 (name)": "HI - Hearing Impairment",
+                "Trusts (code)": "5001",
+                "Trusts (name)": "Coast Academies Trust",
+                "TrustSchoolFlag (name)": "Supported by a multi-academy trust",
+                "TypeOfEstablishment (name)": "Academy converter",
+                "EstablishmentTypeGroup (name)": "Academies",
+                "OpenDate": "01-09-2012",
+                "Federations (code)": "F1",
+            },
+        ),
+        gias_row(
+            100002, "Ysgol Gymraeg Bro Dinefwr", **{"LA (code)": "669", "GSSLACode (name)": "W06000010"}
+        ),
+        gias_row(
+            100003,
+            "Closed Infant School",
+            **{"EstablishmentStatus (name)": "Closed", "CloseDate": "31-08-2020"},
+        ),
+        gias_row(
+            100004,
+            "Caf\u00e9 Lane Primary",
+            **{"GSSLACode (name)": "", "LA (code)": "806", "Federations (code)": "F1"},
+        ),
     ]
     path = write_gias(tmp_path / "edubasealldata20250422.csv", rows)
     report, notes = ingest.load(workspace, [(path, "auto")])
@@ -123,25 +153,39 @@ def test_gias_extract_reads_by_header_name_and_keeps_open_english_schools(worksp
 
 def test_gias_extract_with_columns_missing_from_an_older_release(workspace, tmp_path):
     header = ["URN", "EstablishmentName", "GSSLACode (name)", "OfstedRating (name)"]
-    path = write_gias(tmp_path / "edubasealldata20190101.csv",
-                      [{"URN": "100001", "EstablishmentName": "Elm", "GSSLACode (name)": "E06000001",
-                        "OfstedRating (name)": "Good"}], header=header)
+    path = write_gias(
+        tmp_path / "edubasealldata20190101.csv",
+        [
+            {
+                "URN": "100001",
+                "EstablishmentName": "Elm",
+                "GSSLACode (name)": "E06000001",
+                "OfstedRating (name)": "Good",
+            }
+        ],
+        header=header,
+    )
     ingest.load(workspace, [(path, "gias")])
     assert workspace.table("schools")["name"].tolist() == ["Elm"]
 
 
-def test_real_school_register_loads_through_the_gias_reader(workspace, tmp_path):
+def test_real_school_register_loads_through_the_gias_reader(workspace, tmp_path, public_file):
     """49,514 real schools (apostrophes, accents, closed schools) load without a problem."""
-    reg = pd.read_csv(SHARED_DATA / "dfe_register_trainee_teachers_schools_20220706.csv", dtype=str,
-                      keep_default_na=False)
+    reg = pd.read_csv(
+        public_file("dfe_register_trainee_teachers_schools_20220706.csv"), dtype=str, keep_default_na=False
+    )
     las = pd.read_csv("graphmodel/data/catalogue/local_authorities.csv", dtype=str)
     codes = las["code"].tolist()
-    rows = pd.DataFrame({
-        "URN": reg["urn"], "EstablishmentName": reg["name"],
-        "GSSLACode (name)": [codes[i % len(codes)] for i in range(len(reg))],
-        "EstablishmentStatus (name)": reg["close_date"].map(lambda d: "Closed" if d else "Open"),
-        "OpenDate": reg["open_date"], "CloseDate": reg["close_date"],
-    })
+    rows = pd.DataFrame(
+        {
+            "URN": reg["urn"],
+            "EstablishmentName": reg["name"],
+            "GSSLACode (name)": [codes[i % len(codes)] for i in range(len(reg))],
+            "EstablishmentStatus (name)": reg["close_date"].map(lambda d: "Closed" if d else "Open"),
+            "OpenDate": reg["open_date"],
+            "CloseDate": reg["close_date"],
+        }
+    )
     path = tmp_path / "register.csv"
     rows.to_csv(path, index=False, encoding="cp1252", errors="replace")
     report, notes = ingest.load(workspace, [(path, "gias")], options={"all_establishments": True})
@@ -150,8 +194,8 @@ def test_real_school_register_loads_through_the_gias_reader(workspace, tmp_path)
     assert names.loc[100002] == "St Paul's Cathedral School"
 
 
-def test_real_ehcp_file_loads_national_regional_and_153_la_rows(workspace):
-    ingest.load(workspace, [(SHARED_DATA / "dfe_ehcp_2025_sen_needs_all_plans.csv", "auto")])
+def test_real_ehcp_file_loads_national_regional_and_153_la_rows(workspace, public_file):
+    ingest.load(workspace, [(public_file("dfe_ehcp_2025_sen_needs_all_plans.csv"), "auto")])
     la = workspace.table("la_needs")
     assert la["la_code"].nunique() == 153
     nat = workspace.table("country_needs").set_index("need")["pupils"]
@@ -160,13 +204,18 @@ def test_real_ehcp_file_loads_national_regional_and_153_la_rows(workspace):
     assert workspace.table("region_needs")["region_code"].nunique() == 9
 
 
-def test_real_gias_links_keep_only_links_between_known_schools(workspace, bundle_writer):
+def test_real_gias_links_keep_only_links_between_known_schools(workspace, bundle_writer, public_file):
     # 100012 -> 100021 is a real 'Successor - merged' link in the 2025-04-22 extract
-    bundle = bundle_writer({"schools": [
-        {"urn": 100012, "name": "A", "la_code": "E09000001"},
-        {"urn": 100021, "name": "B", "la_code": "E09000001"}]})
+    bundle = bundle_writer(
+        {
+            "schools": [
+                {"urn": 100012, "name": "A", "la_code": "E09000001"},
+                {"urn": 100021, "name": "B", "la_code": "E09000001"},
+            ]
+        }
+    )
     ingest.load(workspace, [(bundle, "auto")])
-    _, notes = ingest.load(workspace, [(SHARED_DATA / "gias_links_edubasealldata20250422.csv", "auto")])
+    _, notes = ingest.load(workspace, [(public_file("gias_links_edubasealldata20250422.csv"), "auto")])
     links = workspace.table("school_links")
     hit = links[(links["urn"] == 100012) & (links["linked_urn"] == 100021)]
     assert hit["kind"].tolist() == ["successor - merged"]

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from maps_fixture import SENSORY, TABLES, XSS, load_fixture, map_data
 
-from graphmodel.cli import main
 from graphmodel.errors import SendgraphError
+from sendgraph.cli import main
 from visuals import legend
 from visuals.audit_map import audit_html
 from visuals.layout import cluster_layout
@@ -275,7 +275,7 @@ def _edge_kinds(data: dict) -> dict:
 
 
 def test_maps_count_memberships_and_posts_on_their_last_day(workspace, tmp_path):
-    # end_date is the last day (inclusive), as in queries._posts and queries.participation. On
+    # end_date is the last day (inclusive), as in queries.posts and queries.networks.participation. On
     # 2024-01-01, 100002's own mailing-list membership, P1's trained-reviewer membership and P1's
     # SENCO post at 100002 all end that day, so all still count; 100001's membership has no start
     # date, which means open-ended (participation counts it too).
@@ -336,9 +336,15 @@ def test_region_map_leaves_out_schools_not_open_on_the_date(workspace, tmp_path)
 
 
 def test_routes_map_takes_the_role_names_sendgraph_routes_takes(store, tmp_path):
-    # queries.routes.resolve_role: "QTVI" is the short name of QTVI_TEACHER, as in `sendgraph routes`.
-    data = map_data(routes_html(store, to="QTVI", as_of=AS_OF, transitions=pd.DataFrame(
-        {"from_role": [], "to_role": [], "people": []})))
+    # queries.careers.routes.resolve_role: "QTVI" is the short name of QTVI_TEACHER, as in `sendgraph routes`.
+    data = map_data(
+        routes_html(
+            store,
+            to="QTVI",
+            as_of=AS_OF,
+            transitions=pd.DataFrame({"from_role": [], "to_role": [], "people": []}),
+        )
+    )
     ids = {n["id"] for n in data["nodes"]}
     assert "Role:QTVI_TEACHER" in ids and "Qualification:MQ_VI" in ids  # SI 2003/1662: the MQ
     requires = [e for e, c in zip(data["edges"], data["edgeCats"], strict=True) if c == "requires"]
@@ -357,8 +363,11 @@ def test_routes_map_suppresses_small_observed_counts(store):
     # width does not give the number away. CLASS_TEACHER -> SENCO: 10 (shown, width 1 + 9 * 10/10);
     # TA -> SENCO: 2 -> "c", width 1 + 9 * 4/10 = 4.6; ECT -> CLASS_TEACHER: 3 -> "c", also 4.6.
     moves = pd.DataFrame(
-        {"from_role": ["CLASS_TEACHER", "TA", "ECT"], "to_role": ["SENCO", "SENCO", "CLASS_TEACHER"],
-         "people": [10, 2, 3]}
+        {
+            "from_role": ["CLASS_TEACHER", "TA", "ECT"],
+            "to_role": ["SENCO", "SENCO", "CLASS_TEACHER"],
+            "people": [10, 2, 3],
+        }
     )
     page = routes_html(store, to="SENCO", as_of=AS_OF, transitions=moves)
     data = map_data(page)
@@ -374,8 +383,12 @@ def test_routes_map_suppresses_small_observed_counts(store):
     widths = {
         (e["from"], e["to"]): e["width"]
         for e in map_data(routes_html(store, to="SENCO", as_of=AS_OF, transitions=small))["edges"]
-        if (e["from"], e["to"]) in {("Role:CLASS_TEACHER", "Role:SENCO"), ("Role:TA", "Role:SENCO"),
-                                    ("Role:ECT", "Role:CLASS_TEACHER")}
+        if (e["from"], e["to"])
+        in {
+            ("Role:CLASS_TEACHER", "Role:SENCO"),
+            ("Role:TA", "Role:SENCO"),
+            ("Role:ECT", "Role:CLASS_TEACHER"),
+        }
     }
     assert set(widths.values()) == {10.0}
     # Zero identifies nobody, and a threshold of 0 turns suppression off (an analyst's own copy).
@@ -385,10 +398,13 @@ def test_routes_map_suppresses_small_observed_counts(store):
 
 def test_sensory_audit_map_region_filter_on_a_given_frame(store):
     # SENSORY's two posts are both in the North East: a name or code of any case keeps them, London
-    # keeps none, and an unknown region is an error naming the choices (queries.routes.resolve_region).
+    # keeps none, and an unknown region is an error naming the choices
+    # (queries.careers.routes.resolve_region).
     for text in ("north east", "E12000001"):
-        nodes = {n["id"] for n in map_data(audit_html(store, "sensory", region=text, as_of=AS_OF,
-                                                      frame=SENSORY))["nodes"]}
+        nodes = {
+            n["id"]
+            for n in map_data(audit_html(store, "sensory", region=text, as_of=AS_OF, frame=SENSORY))["nodes"]
+        }
         assert {"School:100002", "Service:S1"} <= nodes
     london = map_data(audit_html(store, "sensory", region="London", as_of=AS_OF, frame=SENSORY))
     assert london["nodes"] == []

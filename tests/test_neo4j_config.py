@@ -11,12 +11,12 @@ import io
 import click
 import pytest
 
-from graphmodel import ingest
 from graphmodel.backends import open_store
 from graphmodel.errors import SendgraphError
 from graphmodel.server import cypher
 from graphmodel.server.convert import is_plain
 from graphmodel.server.neo4j_store import Neo4jStore, check_uri, neo4j_password, open_neo4j
+from loaders import ingest
 
 TODAY = dt.date(2025, 1, 1)
 
@@ -48,20 +48,32 @@ class FakeDriver:
         self.closed = True
 
 
-@pytest.mark.parametrize("uri", ["bolt://localhost:7687", "neo4j://db.example.org", "neo4j+s://x.databases.neo4j.io",
-                                 "bolt+ssc://10.0.0.5:7687", "neo4j+ssc://h:1/", "neo4j://h:7687?policy=eu"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "bolt://localhost:7687",
+        "neo4j://db.example.org",
+        "neo4j+s://x.databases.neo4j.io",
+        "bolt+ssc://10.0.0.5:7687",
+        "neo4j+ssc://h:1/",
+        "neo4j://h:7687?policy=eu",
+    ],
+)
 def test_accepted_uris(uri):
     assert check_uri(uri) == uri
 
 
-@pytest.mark.parametrize("uri,message", [
-    ("http://localhost:7474", "must start with one of bolt://"),
-    ("localhost:7687", "must start with one of"),
-    ("neo4j://neo4j:secret@localhost:7687", "must not contain a user or password"),
-    ("bolt://", "no host"),
-    ("bolt://localhost:port", "malformed port"),
-    ("neo4j://localhost:7687/mydb", "NEO4J_DATABASE"),
-])
+@pytest.mark.parametrize(
+    "uri,message",
+    [
+        ("http://localhost:7474", "must start with one of bolt://"),
+        ("localhost:7687", "must start with one of"),
+        ("neo4j://neo4j:secret@localhost:7687", "must not contain a user or password"),
+        ("bolt://", "no host"),
+        ("bolt://localhost:port", "malformed port"),
+        ("neo4j://localhost:7687/mydb", "NEO4J_DATABASE"),
+    ],
+)
 def test_rejected_uris(uri, message):
     with pytest.raises(SendgraphError, match=message):
         check_uri(uri)
@@ -79,7 +91,7 @@ def test_password_comes_from_the_environment_or_a_prompt_never_an_option(monkeyp
     monkeypatch.setattr("getpass.getpass", lambda prompt: "typed")
     assert neo4j_password({}, Tty()) == "typed"
 
-    from graphmodel.cli import main
+    from sendgraph.cli import main
 
     def params(cmd):
         yield from cmd.params
@@ -142,8 +154,11 @@ def test_neo4j_sends_only_linted_statements_with_plain_parameters(bundle_writer)
     assert len(ddl) == len(store.schema.nodes) + 1 and max(ddl) < first_write
     writes = [c for c in driver.calls if c[0].startswith(("UNWIND", "CREATE")) or "DELETE" in c[0]]
     assert len(writes) > len(ddl) and all(c[3] == "w" for c in writes)
-    assert all(c[3] == "r" for c in driver.calls if c[0].startswith("MATCH") and "RETURN" in c[0]
-               and "DELETE" not in c[0])
+    assert all(
+        c[3] == "r"
+        for c in driver.calls
+        if c[0].startswith("MATCH") and "RETURN" in c[0] and "DELETE" not in c[0]
+    )
     # a first load: every row is new, so every data write is a CREATE (no MERGE probe for an existing key)
     assert not any("MERGE" in q for q in sent)
     # batching: 3 posts in batches of 2 -> two statements, grouped by school (2 schools: cheaper than

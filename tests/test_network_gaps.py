@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from queries.context import Filters
-from queries.network_gaps import network_gaps, network_gaps_summary
+from queries.networks.gaps import network_gaps, network_gaps_summary
 from tests.participation_fixture import AS_OF, load_world
 
 
@@ -39,8 +39,12 @@ def test_every_gap_kind(world):
         "no_specialist_link": ["1001", "1002", "1003", "1008", "1009", "1011"],
         "no_trained_reviewer": ["E06000003", "E08000001"],
     }
-    assert gaps["gap"].unique().tolist() == ["outside_every_network", "passive_only", "no_specialist_link",
-                                             "no_trained_reviewer"]
+    assert gaps["gap"].unique().tolist() == [
+        "outside_every_network",
+        "passive_only",
+        "no_specialist_link",
+        "no_trained_reviewer",
+    ]
     area = gaps[gaps["gap"] == "no_trained_reviewer"].set_index("la_code")
     assert area.loc["E06000003", "detail"] == "4 school(s), no trained peer reviewer"
     assert area["urn"].isna().all()
@@ -52,22 +56,38 @@ def test_hops_widen_the_reach(world):
     def missing(hops):
         g = network_gaps(world, hops=hops, as_of=AS_OF)
         return sorted(g.loc[g["gap"] == "no_specialist_link", "urn"].astype(int))
+
     assert missing(1) == [1001, 1002, 1003, 1004, 1008, 1009, 1011]  # 1004 is two hops from 1006
     assert missing(3) == [1001, 1002, 1008, 1009, 1011]  # 1003 is 3 hops from 1006; 4-11 meets 11-19 at 11
 
 
 def test_filters_limit_rows_not_reach(world):
     gaps = network_gaps(world, Filters(la="Redcar and Cleveland"), as_of=AS_OF)
-    assert sorted(zip(gaps["gap"], gaps["urn"].astype(object).where(gaps["urn"].notna(), None),
-                      strict=True), key=str) == sorted([
-        ("outside_every_network", 1008), ("outside_every_network", 1010), ("passive_only", 1011),
-        ("no_specialist_link", 1008), ("no_specialist_link", 1011), ("no_trained_reviewer", None)], key=str)
+    assert sorted(
+        zip(gaps["gap"], gaps["urn"].astype(object).where(gaps["urn"].notna(), None), strict=True), key=str
+    ) == sorted(
+        [
+            ("outside_every_network", 1008),
+            ("outside_every_network", 1010),
+            ("passive_only", 1011),
+            ("no_specialist_link", 1008),
+            ("no_specialist_link", 1011),
+            ("no_trained_reviewer", None),
+        ],
+        key=str,
+    )
 
 
 def test_summary_by_la(world):
     s = network_gaps_summary(world, by="la", as_of=AS_OF).set_index("la_code")
-    cols = ["schools", "outside_every_network", "passive_only", "mainstream", "no_specialist_link",
-            "trained_reviewers"]
+    cols = [
+        "schools",
+        "outside_every_network",
+        "passive_only",
+        "mainstream",
+        "no_specialist_link",
+        "trained_reviewers",
+    ]
     assert s[cols].to_dict("index") == {
         "E06000001": dict(zip(cols, [3, 0, 0, 3, 3, 1], strict=True)),
         "E06000002": dict(zip(cols, [3, 1, 1, 2, 0, 1], strict=True)),

@@ -8,7 +8,7 @@ import pytest
 from career_fixture import load_careers
 
 from graphmodel.errors import SendgraphError
-from queries.next_steps import next_steps
+from queries.careers.next_steps import next_steps
 
 AS_OF = dt.date(2025, 1, 1)
 COLS = ["step", "to_role", "kind", "item", "status", "required_years", "have_years", "missing_years"]

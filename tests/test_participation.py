@@ -7,10 +7,14 @@ import datetime as dt
 
 import pytest
 
-from graphmodel import ingest
 from graphmodel.errors import SendgraphError
+from loaders import ingest
 from queries.context import Filters
-from queries.participation import participation_over_time, participation_summary, school_participation
+from queries.networks.participation import (
+    participation_over_time,
+    participation_summary,
+    school_participation,
+)
 from tests.participation_fixture import AS_OF, load_world, tables
 
 
@@ -24,18 +28,53 @@ def test_each_school_gets_its_highest_rung(world):
     # 1001 own membership (4); 1002 via P2 (5); 1003 via P3 (4) and P4 (2); 1004 own download (3) and P4 (2);
     # 1005 host (6); 1006 none; 1007 strategic partner (7); 1008 membership ended 2020; 1009 mailing list;
     # 1010 only in N4, which is not a SEND network; 1011 wider community.
-    assert per["tier_rank"].to_dict() == {1001: 4, 1002: 5, 1003: 4, 1004: 3, 1005: 6, 1006: 0, 1007: 7,
-                                          1008: 0, 1009: 2, 1010: 0, 1011: 1}
+    assert per["tier_rank"].to_dict() == {
+        1001: 4,
+        1002: 5,
+        1003: 4,
+        1004: 3,
+        1005: 6,
+        1006: 0,
+        1007: 7,
+        1008: 0,
+        1009: 2,
+        1010: 0,
+        1011: 1,
+    }
     assert per.loc[1002, "highest_tier"] == "trained_reviewer"
     assert per["highest_tier"].isna().sum() == 3
     assert sorted(per.index[per["passive_only"]]) == [1004, 1009, 1011]
     # P4 is in post at both 1003 and 1004, so counts at each.
-    assert per["staff_participants"].to_dict() == {1001: 0, 1002: 1, 1003: 2, 1004: 1, 1005: 1, 1006: 0,
-                                                   1007: 0, 1008: 0, 1009: 0, 1010: 0, 1011: 0}
+    assert per["staff_participants"].to_dict() == {
+        1001: 0,
+        1002: 1,
+        1003: 2,
+        1004: 1,
+        1005: 1,
+        1006: 0,
+        1007: 0,
+        1008: 0,
+        1009: 0,
+        1010: 0,
+        1011: 0,
+    }
     assert per.loc[1003, "networks"] == 2 and per.loc[1004, "networks"] == 1
     assert list(per.reset_index().columns) == [
-        "urn", "school_name", "la_code", "la_name", "region_code", "region_name", "phase", "type", "kind",
-        "highest_tier", "tier_rank", "networks", "staff_participants", "passive_only"]
+        "urn",
+        "school_name",
+        "la_code",
+        "la_name",
+        "region_code",
+        "region_name",
+        "phase",
+        "type",
+        "kind",
+        "highest_tier",
+        "tier_rank",
+        "networks",
+        "staff_participants",
+        "passive_only",
+    ]
 
 
 def test_dates_decide_who_takes_part(world):

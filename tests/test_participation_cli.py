@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from graphmodel.cli import main
+from sendgraph.cli import main
 from tests.participation_fixture import NAMES, load_world
 
 DAY = "2025-01-01"
@@ -45,12 +45,14 @@ def test_participation_ladder_is_suppressed_unless_asked(ws):
 
 
 def test_participation_by_region_per_school_and_over_time(ws):
-    rows = data(run(ws, "participation", "--as-of", DAY, "--by", "region", "--format", "json",
-                    "--no-suppress"))
+    rows = data(
+        run(ws, "participation", "--as-of", DAY, "--by", "region", "--format", "json", "--no-suppress")
+    )
     ne = [d for d in rows if d["region_name"] == "North East"]
     assert ne[1]["diff_from_national_pp"] == -2.7
-    schools = data(run(ws, "participation", "--as-of", DAY, "--schools", "--network", "N1",
-                       "--format", "json"))
+    schools = data(
+        run(ws, "participation", "--as-of", DAY, "--schools", "--network", "N1", "--format", "json")
+    )
     assert {d["urn"]: d["tier_rank"] for d in schools if d["tier_rank"]} == {1001: 4, 1002: 5, 1003: 4}
     r = run(ws, "participation", "--over-time", "2019,2024", "--format", "csv", "--no-suppress")
     lines = r.stdout.splitlines()
@@ -72,11 +74,13 @@ def test_structure_views(ws):
     comm = run(ws, "gaps", "structure", "--show", "communities", "--as-of", DAY, "--format", "json")
     body = json.loads(comm.stdout)
     assert body["metadata"]["modularity"] == 0.5234 and body["metadata"]["communities"] == 3
-    b = data(run(ws, "gaps", "structure", "--show", "brokers", "--as-of", DAY, "--top", "1",
-                 "--format", "json"))
+    b = data(
+        run(ws, "gaps", "structure", "--show", "brokers", "--as-of", DAY, "--top", "1", "--format", "json")
+    )
     assert [(d["urn"], d["betweenness"]) for d in b] == [(1003, round(6 / 45, 6))]
-    ap = data(run(ws, "gaps", "structure", "--show", "articulation-points", "--as-of", DAY,
-                  "--format", "json"))
+    ap = data(
+        run(ws, "gaps", "structure", "--show", "articulation-points", "--as-of", DAY, "--format", "json")
+    )
     assert [d["urn"] for d in ap] == [1003, 1004, 1005, 1007]
     iso = run(ws, "gaps", "structure", "--show", "isolates", "--as-of", DAY, "--region", "North West")
     assert "1009" in iso.stdout and "Iota Primary" in iso.stdout
@@ -85,13 +89,30 @@ def test_structure_views(ws):
 def test_fragile_and_what_if(ws):
     f = data(run(ws, "gaps", "fragile", "--as-of", DAY, "--format", "json"))
     assert [(d["urn_a"], d["urn_b"], d["person_id"]) for d in f] == [
-        (1001, 1002, "P2"), (1001, 1003, "P3"), (1002, 1003, "P2;P3"), (1003, 1004, "P4"), (1005, 1006, "P5")]
+        (1001, 1002, "P2"),
+        (1001, 1003, "P3"),
+        (1002, 1003, "P2;P3"),
+        (1003, 1004, "P4"),
+        (1005, 1006, "P5"),
+    ]
     w = run(ws, "gaps", "what-if", "--person", "P4", "--as-of", DAY, "--format", "json")
     body = json.loads(w.stdout)
     assert {d["measure"]: d["after"] for d in body["data"]}["largest_component"] == 3
     assert body["metadata"]["people_removed"] == "c"
-    lost = data(run(ws, "gaps", "what-if", "--retiring-within", "5", "--lost-links", "--as-of", DAY,
-                    "--format", "json"))
+    lost = data(
+        run(
+            ws,
+            "gaps",
+            "what-if",
+            "--retiring-within",
+            "5",
+            "--lost-links",
+            "--as-of",
+            DAY,
+            "--format",
+            "json",
+        )
+    )
     assert [(d["urn_a"], d["urn_b"]) for d in lost] == [(1001, 1002), (1002, 1003), (1003, 1004)]
 
 

@@ -8,13 +8,26 @@ import pytest
 from career_fixture import load_careers
 
 from graphmodel.errors import SendgraphError
-from queries.pipeline import pipeline
+from queries.careers.pipeline import pipeline
 
 AS_OF = dt.date(2025, 1, 1)
-COUNTS = ["teachers_not_senco", "senco_ready", "senco_in_training", "sensory_ready", "mainstream_schools",
-          "schools_no_senco", "schools_overdue_senco"]
-CAPACITY = ["vi_pupils", "vi_qualified_fte", "hi_pupils", "hi_qualified_fte", "msi_pupils",
-            "msi_qualified_fte"]
+COUNTS = [
+    "teachers_not_senco",
+    "senco_ready",
+    "senco_in_training",
+    "sensory_ready",
+    "mainstream_schools",
+    "schools_no_senco",
+    "schools_overdue_senco",
+]
+CAPACITY = [
+    "vi_pupils",
+    "vi_qualified_fte",
+    "hi_pupils",
+    "hi_qualified_fte",
+    "msi_pupils",
+    "msi_qualified_fte",
+]
 
 # Hartlepool (E06000001) on 1 Jan 2025:
 #   teachers not SENCO: P04 (ADVISORY_VI, SV1), P06 (HEAD), P09 (ADVISORY_HI, SV1), P10 (CT + ASENCO),
@@ -63,7 +76,10 @@ def test_pipeline_depends_on_the_date(store):
     # P02 is not yet SENCO (2021), so S3 has none; P12 has not started.
     frame = pipeline(store, dt.date(2020, 9, 1), "la").set_index("la_code")
     assert frame.loc["E08000003", ["senco_ready", "schools_no_senco", "schools_overdue_senco"]].tolist() == [
-        0, 1, 0]
+        0,
+        1,
+        0,
+    ]
     assert frame.loc["E06000001", "teachers_not_senco"] == 6  # P12 not yet in post
 
 

@@ -13,8 +13,8 @@ import pytest
 from career_fixture import load_careers
 
 from graphmodel.errors import SendgraphError
-from queries.bottlenecks import bottlenecks, route_set
-from queries.routes import reference_graph, resolve_role, routes
+from queries.careers.bottlenecks import bottlenecks, route_set
+from queries.careers.routes import reference_graph, resolve_role, routes
 
 MQ_VI_NATIONAL = "Universities offering the MQ (vision)"
 
@@ -36,9 +36,18 @@ def test_reference_graph_nodes_edges_and_requirements(store):
     assert reference_graph(store, dt.date(2020, 1, 1)).nodes["SENCO"]["requires"] == ["NASENCO", "QTS"]
 
 
-@pytest.mark.parametrize("text, code", [("ITT", "ITT_TRAINEE"), ("qtvi", "QTVI_TEACHER"), ("SENCO", "SENCO"),
-                                        ("ta", "TA"), ("Class teacher", "CLASS_TEACHER"),
-                                        ("advisory_hi", "ADVISORY_HI"), ("NQT", "ECT")])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("ITT", "ITT_TRAINEE"),
+        ("qtvi", "QTVI_TEACHER"),
+        ("SENCO", "SENCO"),
+        ("ta", "TA"),
+        ("Class teacher", "CLASS_TEACHER"),
+        ("advisory_hi", "ADVISORY_HI"),
+        ("NQT", "ECT"),
+    ],
+)
 def test_resolve_role_accepts_codes_names_and_short_names(store, text, code):
     assert resolve_role(store, text) == code
 
@@ -57,8 +66,11 @@ def test_routes_itt_to_qtvi_ranked_by_typical_years(store):
     #   ITT -1-> ECT -2-> CT -3-> ASSISTANT_SENCO -1.5-> SENCO -5-> QTVI = 12.5 (5 steps)
     # ties are ordered by fewer steps.
     frame = routes(store, "ITT", "QTVI", as_of=dt.date(2025, 1, 1))
-    paths = frame.groupby("route").apply(lambda g: (g["total_years"].iloc[0], list(g["to_role"])),
-                                         include_groups=False).tolist()
+    paths = (
+        frame.groupby("route")
+        .apply(lambda g: (g["total_years"].iloc[0], list(g["to_role"])), include_groups=False)
+        .tolist()
+    )
     assert paths == [
         (7.5, ["ECT", "CLASS_TEACHER", "QTVI_TEACHER"]),
         (12.5, ["ECT", "CLASS_TEACHER", "SENCO", "QTVI_TEACHER"]),
@@ -85,9 +97,11 @@ def test_routes_to_senco_before_2024_name_nasenco_and_its_providers(store):
     # as of 2020 the SENCO award is the NASENCO; in the North West the seed-named MMU offers it
     frame = routes(store, "CT", "SENCO", region="North West", limit=1, as_of=dt.date(2020, 1, 1))
     assert frame[["from_role", "to_role", "years", "qualification"]].values.tolist() == [
-        ["CLASS_TEACHER", "SENCO", 4.5, "NASENCO"]]
-    assert frame["providers"].iloc[0] == ("NASENCO: NASENCO Providers Partnership; "
-                                          "Manchester Metropolitan University")
+        ["CLASS_TEACHER", "SENCO", 4.5, "NASENCO"]
+    ]
+    assert frame["providers"].iloc[0] == (
+        "NASENCO: NASENCO Providers Partnership; Manchester Metropolitan University"
+    )
     # from 1 Sep 2024 the same step is via the NPQ for SENCOs
     now = routes(store, "CT", "SENCO", region="North West", limit=1, as_of=dt.date(2025, 1, 1))
     assert now["qualification"].tolist() == ["NPQ_SENCO"]

@@ -11,8 +11,8 @@ import pytest
 from career_fixture import load_careers
 from click.testing import CliRunner
 
-from graphmodel.cli import main
 from graphmodel.workspace import Workspace
+from sendgraph.cli import main
 
 
 @pytest.fixture
@@ -31,13 +31,29 @@ def _csv(text: str) -> pd.DataFrame:
 
 
 def test_routes_command(ws):
-    res = run(ws, "routes", "--from", "ITT", "--to", "QTVI", "--region", "North East", "--limit", "1",
-              "--as-of", "2025-01-01", "--format", "csv")
+    res = run(
+        ws,
+        "routes",
+        "--from",
+        "ITT",
+        "--to",
+        "QTVI",
+        "--region",
+        "North East",
+        "--limit",
+        "1",
+        "--as-of",
+        "2025-01-01",
+        "--format",
+        "csv",
+    )
     assert res.exit_code == 0, res.output
     frame = _csv(res.stdout)
     assert frame[["step", "from_role", "to_role", "years", "qualification"]].values.tolist() == [
-        ["1", "ITT_TRAINEE", "ECT", "1.0", "QTS"], ["2", "ECT", "CLASS_TEACHER", "2.0", ""],
-        ["3", "CLASS_TEACHER", "QTVI_TEACHER", "4.5", "MQ_VI"]]
+        ["1", "ITT_TRAINEE", "ECT", "1.0", "QTS"],
+        ["2", "ECT", "CLASS_TEACHER", "2.0", ""],
+        ["3", "CLASS_TEACHER", "QTVI_TEACHER", "4.5", "MQ_VI"],
+    ]
     assert frame["providers"].iloc[2] == "MQ_VI: Universities offering the MQ (vision); North East MQ centre"
 
 
@@ -63,17 +79,30 @@ def test_transitions_views_unsuppressed(ws):
     data = json.loads(res.stdout)
     assert data["metadata"]["suppression"].startswith("NONE")
     last = data["data"][-1]
-    assert (last["specialist_role"], last["specialists"], last["with_history"], last["direct"],
-            last["direct_share"]) == ("all", 9, 8, 2, 0.25)
+    assert (
+        last["specialist_role"],
+        last["specialists"],
+        last["with_history"],
+        last["direct"],
+        last["direct_share"],
+    ) == ("all", 9, 8, 2, 0.25)
     res = run(ws, "transitions", "--view", "dead-ends", "--no-suppress", "--format", "csv")
-    assert _csv(res.stdout)["role"].tolist() == ["ADVISORY_HI", "ADVISORY_VI", "ASSISTANT_SENCO", "HEAD",
-                                                  "PD_SPECIALIST", "TA"]
+    assert _csv(res.stdout)["role"].tolist() == [
+        "ADVISORY_HI",
+        "ADVISORY_VI",
+        "ASSISTANT_SENCO",
+        "HEAD",
+        "PD_SPECIALIST",
+        "TA",
+    ]
     res = run(ws, "transitions", "--view", "compare", "--threshold", "0", "--format", "csv")
     frame = _csv(res.stdout)
     assert (frame["status"] == "observed_only").sum() == 5
     res = run(ws, "transitions", "--la", "Manchester", "--no-suppress", "--format", "csv")
     assert _csv(res.stdout)[["from_role", "to_role", "people"]].values.tolist() == [
-        ["CLASS_TEACHER", "SENCO", "1"], ["ECT", "CLASS_TEACHER", "1"]]
+        ["CLASS_TEACHER", "SENCO", "1"],
+        ["ECT", "CLASS_TEACHER", "1"],
+    ]
 
 
 def test_pipeline_command(ws):
@@ -83,22 +112,30 @@ def test_pipeline_command(ws):
     # every count here is small: suppressed, except 7 teachers in Hartlepool and zeros
     cols = ["la_code", "teachers_not_senco", "senco_ready", "sensory_ready", "vi_pupils"]
     assert frame[cols].values.tolist() == [
-        ["E06000001", "7", "0", "c", "10"], ["E08000003", "c", "c", "0", "40"]]
-    res = run(ws, "pipeline", "--as-of", "2025-01-01", "--level", "region", "--no-suppress",
-              "--format", "csv")
+        ["E06000001", "7", "0", "c", "10"],
+        ["E08000003", "c", "c", "0", "40"],
+    ]
+    res = run(
+        ws, "pipeline", "--as-of", "2025-01-01", "--level", "region", "--no-suppress", "--format", "csv"
+    )
     frame = _csv(res.stdout)
     assert frame[["region_name", "senco_ready", "schools_overdue_senco"]].values.tolist() == [
-        ["North East", "0", "0"], ["North West", "1", "1"]]
+        ["North East", "0", "0"],
+        ["North West", "1", "1"],
+    ]
 
 
 def test_next_steps_command(ws):
-    res = run(ws, "next-steps", "--person", "P08", "--target", "QTVI", "--as-of", "2025-01-01",
-              "--format", "json")
+    res = run(
+        ws, "next-steps", "--person", "P08", "--target", "QTVI", "--as-of", "2025-01-01", "--format", "json"
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["metadata"]["route"] == "CLASS_TEACHER -> QTVI_TEACHER"
     assert [(r["kind"], r["item"], r["status"]) for r in data["data"]] == [
-        ("experience", "CLASS_TEACHER", "met"), ("qualification", "MQ_VI", "missing")]
+        ("experience", "CLASS_TEACHER", "met"),
+        ("qualification", "MQ_VI", "missing"),
+    ]
     res = run(ws, "next-steps", "--person", "nobody", "--target", "QTVI")
     assert res.exit_code == 1 and "no person with id 'nobody'" in res.stderr
 

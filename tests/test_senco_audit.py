@@ -11,9 +11,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
+from loaders import ingest
+from queries.audits.senco import senco_audit, senco_summary
 from queries.context import Filters
-from queries.senco_audit import senco_audit, senco_summary
 
 LOAD_DAY = dt.date(2030, 1, 1)  # awards up to 2028 are "in the past" for the loader's checks
 AS_OF = dt.date(2026, 6, 1)
@@ -25,18 +25,41 @@ INDEPENDENT = {"type": "Other independent school", "type_group": "Independent sc
 
 # urn -> (person, what the school's SENCO illustrates)
 SCHOOLS = {
-    101: ("P_A31", MAINTAINED), 102: ("P_S01", MAINTAINED), 103: ("P_12M", MAINTAINED),
-    104: ("P_12M1", MAINTAINED), 105: ("P_N31", ACADEMY), 106: ("P_N01", ACADEMY),
-    107: ("P_ON", ACADEMY), 108: ("P_AFTER", ACADEMY), 109: ("P_DL", MAINTAINED),
-    110: ("P_FED", MAINTAINED), 111: ("P_FED", MAINTAINED), 112: ("P_HEAD", MAINTAINED),
-    113: ("P_NOQTS", MAINTAINED), 114: (None, MAINTAINED), 115: ("P_SP", SPECIAL),
-    116: (None, INDEPENDENT), 117: ("P_EARLY", MAINTAINED), 118: ("P_OLD", MAINTAINED),
+    101: ("P_A31", MAINTAINED),
+    102: ("P_S01", MAINTAINED),
+    103: ("P_12M", MAINTAINED),
+    104: ("P_12M1", MAINTAINED),
+    105: ("P_N31", ACADEMY),
+    106: ("P_N01", ACADEMY),
+    107: ("P_ON", ACADEMY),
+    108: ("P_AFTER", ACADEMY),
+    109: ("P_DL", MAINTAINED),
+    110: ("P_FED", MAINTAINED),
+    111: ("P_FED", MAINTAINED),
+    112: ("P_HEAD", MAINTAINED),
+    113: ("P_NOQTS", MAINTAINED),
+    114: (None, MAINTAINED),
+    115: ("P_SP", SPECIAL),
+    116: (None, INDEPENDENT),
+    117: ("P_EARLY", MAINTAINED),
+    118: ("P_OLD", MAINTAINED),
 }
 APPOINTED = {
-    "P_A31": "2009-08-31", "P_S01": "2009-09-01", "P_12M": "2024-01-01", "P_12M1": "2024-01-01",
-    "P_N31": "2023-09-01", "P_N01": "2023-09-01", "P_ON": "2025-01-01", "P_AFTER": "2025-01-01",
-    "P_DL": "2023-06-01", "P_FED": "2020-01-01", "P_HEAD": "2021-01-01", "P_NOQTS": "2022-01-01",
-    "P_SP": "2022-01-01", "P_EARLY": "2022-01-01", "P_OLD": "2012-05-01",
+    "P_A31": "2009-08-31",
+    "P_S01": "2009-09-01",
+    "P_12M": "2024-01-01",
+    "P_12M1": "2024-01-01",
+    "P_N31": "2023-09-01",
+    "P_N01": "2023-09-01",
+    "P_ON": "2025-01-01",
+    "P_AFTER": "2025-01-01",
+    "P_DL": "2023-06-01",
+    "P_FED": "2020-01-01",
+    "P_HEAD": "2021-01-01",
+    "P_NOQTS": "2022-01-01",
+    "P_SP": "2022-01-01",
+    "P_EARLY": "2022-01-01",
+    "P_OLD": "2012-05-01",
 }
 
 
@@ -46,33 +69,78 @@ def senco_tables() -> dict[str, list[dict]]:
     for urn, (_, kind) in SCHOOLS.items():
         la = MIDDLESBROUGH if urn >= 113 else HARTLEPOOL
         phase = "Secondary" if urn in (105, 106, 107, 108) else "Primary"
-        schools.append({"urn": urn, "name": f"Synthetic School {urn}", "la_code": la, "phase": phase,
-                        "status": "Open", **kind})
-    posts = [{"person_id": p, "urn": urn, "role": "SENCO", "start_date": APPOINTED[p], "fte": 1.0}
-             for urn, (p, _) in SCHOOLS.items() if p]
+        schools.append(
+            {
+                "urn": urn,
+                "name": f"Synthetic School {urn}",
+                "la_code": la,
+                "phase": phase,
+                "status": "Open",
+                **kind,
+            }
+        )
+    posts = [
+        {"person_id": p, "urn": urn, "role": "SENCO", "start_date": APPOINTED[p], "fte": 1.0}
+        for urn, (p, _) in SCHOOLS.items()
+        if p
+    ]
     posts += [
         # exactly 12 months of earlier SENCO service (1 Sep 2018 - 31 Aug 2019 inclusive) at 114
-        {"person_id": "P_12M", "urn": 114, "role": "SENCO", "start_date": "2018-09-01",
-         "end_date": "2019-08-31"},
+        {
+            "person_id": "P_12M",
+            "urn": 114,
+            "role": "SENCO",
+            "start_date": "2018-09-01",
+            "end_date": "2019-08-31",
+        },
         # 12 months and a day (1 Sep 2018 - 1 Sep 2019), split over two overlapping spells
-        {"person_id": "P_12M1", "urn": 114, "role": "SENCO", "start_date": "2018-09-01",
-         "end_date": "2019-03-31"},
-        {"person_id": "P_12M1", "urn": 101, "role": "SENCO", "start_date": "2019-03-01",
-         "end_date": "2019-09-01"},
+        {
+            "person_id": "P_12M1",
+            "urn": 114,
+            "role": "SENCO",
+            "start_date": "2018-09-01",
+            "end_date": "2019-03-31",
+        },
+        {
+            "person_id": "P_12M1",
+            "urn": 101,
+            "role": "SENCO",
+            "start_date": "2019-03-01",
+            "end_date": "2019-09-01",
+        },
         {"person_id": "P_HEAD", "urn": 112, "role": "HEAD", "start_date": "2019-01-01"},
         {"person_id": "P_NOQTS", "urn": 114, "role": "HEAD", "start_date": "2019-01-01"},  # head elsewhere
     ]
-    quals = [{"person_id": p, "qualification": "QTS", "awarded_date": "2005-07-01"}
-             for p in APPOINTED if p not in ("P_HEAD", "P_NOQTS")]
+    quals = [
+        {"person_id": p, "qualification": "QTS", "awarded_date": "2005-07-01"}
+        for p in APPOINTED
+        if p not in ("P_HEAD", "P_NOQTS")
+    ]
     quals += [
-        {"person_id": "P_N31", "qualification": "NASENCO", "started_date": "2024-08-31",
-         "awarded_date": "2025-06-01"},
-        {"person_id": "P_N01", "qualification": "NASENCO", "started_date": "2024-09-01",
-         "awarded_date": "2025-06-01"},
-        {"person_id": "P_ON", "qualification": "NASENCO", "started_date": "2023-01-01",
-         "awarded_date": "2027-09-01"},
-        {"person_id": "P_AFTER", "qualification": "NASENCO", "started_date": "2023-01-01",
-         "awarded_date": "2027-09-02"},
+        {
+            "person_id": "P_N31",
+            "qualification": "NASENCO",
+            "started_date": "2024-08-31",
+            "awarded_date": "2025-06-01",
+        },
+        {
+            "person_id": "P_N01",
+            "qualification": "NASENCO",
+            "started_date": "2024-09-01",
+            "awarded_date": "2025-06-01",
+        },
+        {
+            "person_id": "P_ON",
+            "qualification": "NASENCO",
+            "started_date": "2023-01-01",
+            "awarded_date": "2027-09-01",
+        },
+        {
+            "person_id": "P_AFTER",
+            "qualification": "NASENCO",
+            "started_date": "2023-01-01",
+            "awarded_date": "2027-09-02",
+        },
         {"person_id": "P_FED", "qualification": "NPQ_SENCO", "awarded_date": "2022-01-01"},
         {"person_id": "P_HEAD", "qualification": "NPQ_SENCO", "awarded_date": "2023-07-01"},
         {"person_id": "P_OLD", "qualification": "NASENCO", "awarded_date": "2015-07-01"},  # no start date
@@ -84,9 +152,15 @@ def senco_tables() -> dict[str, list[dict]]:
         {"person_id": "P_EARLY", "qualification": "NASENCO", "start_date": "2024-03-01"},
     ]
     people = [{"person_id": p} for p in APPOINTED]
-    return {"trusts": [{"trust_id": "T1", "name": "Synthetic Trust"}], "schools": schools,
-            "people": people, "posts": posts, "person_qualifications": quals, "person_studying": study,
-            "school_links": [{"urn": 110, "linked_urn": 111, "kind": "federation"}]}
+    return {
+        "trusts": [{"trust_id": "T1", "name": "Synthetic Trust"}],
+        "schools": schools,
+        "people": people,
+        "posts": posts,
+        "person_qualifications": quals,
+        "person_studying": study,
+        "school_links": [{"urn": 110, "linked_urn": 111, "kind": "federation"}],
+    }
 
 
 @pytest.fixture
@@ -108,22 +182,23 @@ def _row(frame: pd.DataFrame, urn: int) -> pd.Series:
 def test_every_boundary_classified_as_of_1_june_2026(store):
     d = senco_audit(store, AS_OF)
     assert _by_urn(d) == {
-        101: "exempt",          # appointed 31 Aug 2009: before 1 Sep 2009
-        102: "overdue",         # appointed 1 Sep 2009: in the regime, deadline 1 Sep 2012 long past
-        103: "within_window",   # exactly 12 months' earlier service is not "more than": deadline 2027-01-01
-        104: "exempt",          # 12 months + 1 day (overlapping spells counted once)
-        105: "compliant",       # NASENCO started 31 Aug 2024: counts
-        106: "within_window",   # NASENCO started 1 Sep 2024: does not count; deadline 2026-09-01
-        107: "within_window",   # NASENCO not yet awarded (2027), deadline 2028-01-01
+        101: "exempt",  # appointed 31 Aug 2009: before 1 Sep 2009
+        102: "overdue",  # appointed 1 Sep 2009: in the regime, deadline 1 Sep 2012 long past
+        103: "within_window",  # exactly 12 months' earlier service is not "more than": deadline 2027-01-01
+        104: "exempt",  # 12 months + 1 day (overlapping spells counted once)
+        105: "compliant",  # NASENCO started 31 Aug 2024: counts
+        106: "within_window",  # NASENCO started 1 Sep 2024: does not count; deadline 2026-09-01
+        107: "within_window",  # NASENCO not yet awarded (2027), deadline 2028-01-01
         108: "within_window",
-        109: "within_window",   # deadline 1 Jun 2026 == as_of: still inside the window
-        110: "compliant", 111: "compliant",  # federation SENCO counts at both schools
-        112: "compliant",       # head teacher as SENCO, no QTS, holds the NPQ
-        113: "not_eligible",    # no QTS, head of a different school
-        114: "no_senco",        # mainstream, earlier SENCOs all left
-        115: "exempt",          # special school: reg. 49 does not apply
-        117: "overdue",         # deadline 1 Jan 2025 passed, though still studying NASENCO
-        118: "compliant",       # NASENCO awarded 2015, no start date recorded: started before 2024
+        109: "within_window",  # deadline 1 Jun 2026 == as_of: still inside the window
+        110: "compliant",
+        111: "compliant",  # federation SENCO counts at both schools
+        112: "compliant",  # head teacher as SENCO, no QTS, holds the NPQ
+        113: "not_eligible",  # no QTS, head of a different school
+        114: "no_senco",  # mainstream, earlier SENCOs all left
+        115: "exempt",  # special school: reg. 49 does not apply
+        117: "overdue",  # deadline 1 Jan 2025 passed, though still studying NASENCO
+        118: "compliant",  # NASENCO awarded 2015, no start date recorded: started before 2024
     }
     assert 116 not in set(d["urn"])  # independent school without a SENCO is out of scope
 
@@ -145,11 +220,14 @@ def test_regime_columns_and_deadlines(store):
     assert _row(d, 105)["trust_id"] == "T1" and _row(d, 105)["region_name"] == "North East"
 
 
-@pytest.mark.parametrize("as_of,status,studying", [
-    (dt.date(2026, 5, 31), "within_window", True),
-    (dt.date(2026, 6, 1), "within_window", True),
-    (dt.date(2026, 6, 2), "overdue", True),
-])
+@pytest.mark.parametrize(
+    "as_of,status,studying",
+    [
+        (dt.date(2026, 5, 31), "within_window", True),
+        (dt.date(2026, 6, 1), "within_window", True),
+        (dt.date(2026, 6, 2), "overdue", True),
+    ],
+)
 def test_as_of_around_deadline(store, as_of, status, studying):
     r = _row(senco_audit(store, as_of), 109)
     assert r["deadline"] == pd.Timestamp("2026-06-01")
@@ -172,8 +250,8 @@ def test_nasenco_started_before_2024_still_studying(store):
 
 def test_nasenco_completed_on_and_after_1_sep_2027(store):
     d = senco_audit(store, dt.date(2027, 9, 2))
-    assert _row(d, 107)["status"] == "compliant"      # awarded on 1 Sep 2027: counts
-    late = _row(d, 108)                                # awarded 2 Sep 2027: does not count
+    assert _row(d, 107)["status"] == "compliant"  # awarded on 1 Sep 2027: counts
+    late = _row(d, 108)  # awarded 2 Sep 2027: does not count
     assert late["status"] == "within_window" and not late["studying"]  # NASENCO no longer counts
     assert "does not count" in late["reason"]
     assert _row(senco_audit(store, dt.date(2028, 1, 2)), 108)["status"] == "overdue"
@@ -211,6 +289,7 @@ def test_filters_and_summary(store):
 
 def test_unknown_filter_is_a_user_error(store):
     from graphmodel.errors import SendgraphError
+
     with pytest.raises(SendgraphError, match="no schools match"):
         senco_audit(store, AS_OF, Filters(region="Atlantis"))
 
@@ -222,10 +301,10 @@ def test_reproduces_domain_figures_on_a_generated_region(tmp_path):
     1.96 * sqrt(p(1-p)/n) (national-scale figures are in docs/audits.md)."""
     import math
 
-    from graphmodel.synthetic import generate
     from graphmodel.workspace import Workspace
-    from queries.pd_audit import pd_audit
-    from queries.sensory_audit import sensory_audit
+    from loaders.synthetic import generate
+    from queries.audits.pd import pd_audit
+    from queries.audits.sensory import sensory_audit
 
     generate("region", 7, tmp_path / "bundle")
     ws = Workspace(tmp_path / "ws")
@@ -240,10 +319,10 @@ def test_reproduces_domain_figures_on_a_generated_region(tmp_path):
     people = d[d["person_id"].notna()].drop_duplicates("person_id")
     n = len(people)
     assert n > 800
-    assert close((people["holds_award"] | people["studying"]).mean(), 365 / 685, n)   # 53%
+    assert close((people["holds_award"] | people["studying"]).mean(), 365 / 685, n)  # 53%
     neither = ~people["holds_award"] & ~people["studying"] & (people["status"] != "exempt")
-    assert close(neither.mean(), 93 / 685, n)                                            # 13.6%
+    assert close(neither.mean(), 93 / 685, n)  # 13.6%
     s = sensory_audit(ws, as_of)
-    assert close((s["status"] != "qualified").mean(), 14 / 78, len(s))                   # 18%
+    assert close((s["status"] != "qualified").mean(), 14 / 78, len(s))  # 18%
     p = pd_audit(ws, as_of)
     assert close((p["status"] == "no relevant qualification").mean(), 17 / 70, len(p))  # 24%

@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
+from loaders import ingest
+from queries.audits.pd import pd_audit, pd_summary
+from queries.audits.sensory import sensory_audit, sensory_summary
 from queries.context import Filters
-from queries.pd_audit import pd_audit, pd_summary
-from queries.sensory_audit import sensory_audit, sensory_summary
 
 LOAD_DAY = dt.date(2030, 1, 1)
 AS_OF = dt.date(2026, 6, 1)
@@ -20,22 +20,45 @@ HARTLEPOOL, MIDDLESBROUGH = "E06000001", "E06000002"
 def sensory_tables() -> dict[str, list[dict]]:
     """Two schools and a sensory service in Hartlepool, a service in Middlesbrough."""
     schools = [
-        {"urn": 201, "name": "Synthetic Special 201", "la_code": HARTLEPOOL, "phase": "Not applicable",
-         "type": "Community special school", "type_group": "Special schools"},
-        {"urn": 202, "name": "Synthetic Primary 202", "la_code": HARTLEPOOL, "phase": "Primary",
-         "type": "Community school", "type_group": "Local authority maintained schools"},
+        {
+            "urn": 201,
+            "name": "Synthetic Special 201",
+            "la_code": HARTLEPOOL,
+            "phase": "Not applicable",
+            "type": "Community special school",
+            "type_group": "Special schools",
+        },
+        {
+            "urn": 202,
+            "name": "Synthetic Primary 202",
+            "la_code": HARTLEPOOL,
+            "phase": "Primary",
+            "type": "Community school",
+            "type_group": "Local authority maintained schools",
+        },
     ]
-    services = [{"service_id": "SV1", "name": "Hartlepool sensory service", "la_code": HARTLEPOOL,
-                 "kind": "sensory"},
-                {"service_id": "SV2", "name": "Middlesbrough sensory service", "la_code": MIDDLESBROUGH,
-                 "kind": "sensory"}]
+    services = [
+        {"service_id": "SV1", "name": "Hartlepool sensory service", "la_code": HARTLEPOOL, "kind": "sensory"},
+        {
+            "service_id": "SV2",
+            "name": "Middlesbrough sensory service",
+            "la_code": MIDDLESBROUGH,
+            "kind": "sensory",
+        },
+    ]
 
     def post(p, urn, role, start, end=None, fte=1.0):
         return {"person_id": p, "urn": urn, "role": role, "start_date": start, "end_date": end, "fte": fte}
 
     def spost(p, sid, role, start, end=None, fte=1.0):
-        return {"person_id": p, "service_id": sid, "role": role, "start_date": start, "end_date": end,
-                "fte": fte}
+        return {
+            "person_id": p,
+            "service_id": sid,
+            "role": role,
+            "start_date": start,
+            "end_date": end,
+            "fte": fte,
+        }
 
     posts = [
         post("V_Q", 201, "QTVI_TEACHER", "2015-01-01"),
@@ -69,9 +92,15 @@ def sensory_tables() -> dict[str, list[dict]]:
         {"person_id": "P4", "qualification": "PGCERT_SEN", "awarded_date": "2026-07-01"},
     ]
     study = [{"person_id": "V_NEW", "qualification": "MQ_VI", "start_date": "2025-09-01"}]
-    return {"schools": schools, "services": services, "people": [{"person_id": p} for p in people],
-            "posts": posts, "service_posts": service_posts, "person_qualifications": quals,
-            "person_studying": study}
+    return {
+        "schools": schools,
+        "services": services,
+        "people": [{"person_id": p} for p in people],
+        "posts": posts,
+        "service_posts": service_posts,
+        "person_qualifications": quals,
+        "person_studying": study,
+    }
 
 
 @pytest.fixture
@@ -88,13 +117,13 @@ def test_sensory_classes_as_of_1_june_2026(store):
     d = sensory_audit(store, AS_OF)
     assert _status(d) == {
         ("V_Q", "QTVI_TEACHER"): "qualified",
-        ("V_NEW", "QTVI_TEACHER"): "within_allowance",   # appointed 2024-01-01, allowance to 2027-01-01
-        ("V_OLD", "ADVISORY_VI"): "unqualified",          # first VI post 2020-01-01: allowance ended 2023
+        ("V_NEW", "QTVI_TEACHER"): "within_allowance",  # appointed 2024-01-01, allowance to 2027-01-01
+        ("V_OLD", "ADVISORY_VI"): "unqualified",  # first VI post 2020-01-01: allowance ended 2023
         ("H_BOUND", "QTHI_TEACHER"): "within_allowance",  # allowance ends today
-        ("H_WRONG", "ADVISORY_HI"): "unqualified",        # holds the VI MQ, not the HI one
+        ("H_WRONG", "ADVISORY_HI"): "unqualified",  # holds the VI MQ, not the HI one
         ("H_Q", "ADVISORY_HI"): "qualified",
         ("M_Q", "ADVISORY_MSI"): "qualified",
-        ("M_LATE", "ADVISORY_MSI"): "within_allowance",   # MQ awarded after as_of
+        ("M_LATE", "ADVISORY_MSI"): "within_allowance",  # MQ awarded after as_of
     }
     row = d[d["person_id"] == "V_NEW"].iloc[0]
     assert row["allowance_end"] == pd.Timestamp("2027-01-01") and row["required"] == "MQ_VI"
@@ -105,9 +134,14 @@ def test_sensory_classes_as_of_1_june_2026(store):
     assert "name" not in d.columns
 
 
-@pytest.mark.parametrize("as_of,status", [
-    (dt.date(2026, 5, 31), "within_allowance"), (dt.date(2026, 6, 1), "within_allowance"),
-    (dt.date(2026, 6, 2), "unqualified")])
+@pytest.mark.parametrize(
+    "as_of,status",
+    [
+        (dt.date(2026, 5, 31), "within_allowance"),
+        (dt.date(2026, 6, 1), "within_allowance"),
+        (dt.date(2026, 6, 2), "unqualified"),
+    ],
+)
 def test_allowance_boundary(store, as_of, status):
     d = sensory_audit(store, as_of)
     assert d.loc[d["person_id"] == "H_BOUND", "status"].tolist() == [status]
@@ -128,12 +162,16 @@ def test_sensory_filters_and_summary(store):
 def test_pd_relevant_qualification_is_a_gap_not_compliance(store):
     d = pd_audit(store, AS_OF)
     assert dict(zip(d["person_id"], d["status"], strict=True)) == {
-        "P1": "relevant qualification", "P2": "no relevant qualification",
-        "P3": "relevant qualification", "P4": "no relevant qualification"}  # PGCert only later
+        "P1": "relevant qualification",
+        "P2": "no relevant qualification",
+        "P3": "relevant qualification",
+        "P4": "no relevant qualification",
+    }  # PGCert only later
     assert d.loc[d["person_id"] == "P1", "qualifications"].tolist() == ["PD_CERT"]
     assert not d["status"].str.contains("compliant").any()
     s = pd_summary(d, None)
     assert s[["posts", "no_relevant_qualification", "pct_no_relevant_qualification"]].values.tolist() == [
-        [4, 2, 50.0]]
+        [4, 2, 50.0]
+    ]
     later = pd_audit(store, dt.date(2026, 7, 1))
     assert later.loc[later["person_id"] == "P4", "qualifications"].tolist() == ["PGCERT_SEN"]

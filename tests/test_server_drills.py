@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from graphmodel import ingest
 from graphmodel.server.falkordb_store import FalkorStore
 from graphmodel.workspace import Workspace
+from loaders import ingest
 from tests.falkordb_server import free_port, start_falkordb
 from tests.test_server_load import assert_same_tables
 
@@ -23,8 +23,13 @@ pytestmark = pytest.mark.server
 
 
 def sendgraph(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "graphmodel.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "SENDGRAPH_BACKEND": "falkordb", **env}, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "sendgraph.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SENDGRAPH_BACKEND": "falkordb", **env},
+        timeout=timeout,
+    )
 
 
 def assert_clear_error(proc: subprocess.CompletedProcess, says: str) -> None:
@@ -36,7 +41,7 @@ def assert_clear_error(proc: subprocess.CompletedProcess, says: str) -> None:
 
 @pytest.fixture(scope="module")
 def region_bundle(tmp_path_factory) -> Path:
-    from graphmodel.synthetic import generate
+    from loaders.synthetic import generate
 
     out = tmp_path_factory.mktemp("la") / "bundle"
     generate("la", 5, out, la="Darlington")
@@ -65,9 +70,13 @@ def test_server_stopped_in_the_middle_of_a_load(region_bundle):
     server = start_falkordb()
     try:
         env = {"FALKORDB_URL": server.url, "FALKORDB_GRAPH": "drill", "SENDGRAPH_BATCH_SIZE": "200"}
-        load = subprocess.Popen([sys.executable, "-m", "graphmodel.cli", "load", str(region_bundle)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env={**os.environ, "SENDGRAPH_BACKEND": "falkordb", **env})
+        load = subprocess.Popen(
+            [sys.executable, "-m", "sendgraph.cli", "load", str(region_bundle)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "SENDGRAPH_BACKEND": "falkordb", **env},
+        )
         _wait_for_nodes(server.url, "drill", load)
         server.stop()
         out, err = load.communicate(timeout=120)
@@ -81,9 +90,12 @@ def test_load_killed_half_way_then_rerun_completes_with_nothing_duplicated(regio
     server = start_falkordb()
     try:
         env = {"FALKORDB_URL": server.url, "FALKORDB_GRAPH": "killed", "SENDGRAPH_BATCH_SIZE": "200"}
-        load = subprocess.Popen([sys.executable, "-m", "graphmodel.cli", "load", str(region_bundle)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env={**os.environ, "SENDGRAPH_BACKEND": "falkordb", **env})
+        load = subprocess.Popen(
+            [sys.executable, "-m", "sendgraph.cli", "load", str(region_bundle)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "SENDGRAPH_BACKEND": "falkordb", **env},
+        )
         _wait_for_nodes(server.url, "killed", load)
         load.send_signal(signal.SIGKILL)
         load.wait(30)
@@ -95,7 +107,8 @@ def test_load_killed_half_way_then_rerun_completes_with_nothing_duplicated(regio
         assert_same_tables(store, workspace)
         dupes = store.query_frame(
             "MATCH (a)-[r]->(b) WITH a, b, type(r) AS t, properties(r) AS p, count(*) AS c WHERE c > 1 "
-            "RETURN count(*) AS n")
+            "RETURN count(*) AS n"
+        )
         assert dupes["n"].iloc[0] == 0
     finally:
         server.stop()

@@ -13,44 +13,74 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
 from graphmodel.errors import SendgraphError, ValidationFailed
 from graphmodel.schema import load_schema, parse_schema
 from graphmodel.server import cypher
-from graphmodel.server.admin import replace_load
 from graphmodel.server.falkordb_store import FalkorStore, open_falkordb, redact
 from graphmodel.validate import Checked, conform
+from loaders import ingest
+from loaders.replace import replace_load
 
 pytestmark = pytest.mark.server
 falkordb_server = fk.falkordb_server  # fixtures: one server per session, a fresh graph per test
 falkor_store = fk.falkor_store
 TODAY = dt.date(2025, 1, 1)
-HOSTILE = ["O'Brien \"Quoted\" `tick` $param {brace} }) MATCH (n) DETACH DELETE n //",
-           "line one\nline two\r\n\ttab", "Ysgol Gymraeg Ŵ Ŷ – Łódź 学校 مدرسة", "\\backslash\\ 'single'"]
+HOSTILE = [
+    'O\'Brien "Quoted" `tick` $param {brace} }) MATCH (n) DETACH DELETE n //',
+    "line one\nline two\r\n\ttab",
+    "Ysgol Gymraeg Ŵ Ŷ – Łódź 学校 مدرسة",
+    "\\backslash\\ 'single'",
+]
 
 BUNDLE = {
     "schools": [
-        {"urn": 100001, "name": HOSTILE[0], "la_code": "E06000001", "phase": "Primary",
-         "open_date": "1999-09-01", "pupils": 210, "synthetic": "true", "trust_id": "T1"},
+        {
+            "urn": 100001,
+            "name": HOSTILE[0],
+            "la_code": "E06000001",
+            "phase": "Primary",
+            "open_date": "1999-09-01",
+            "pupils": 210,
+            "synthetic": "true",
+            "trust_id": "T1",
+        },
         {"urn": 100002, "name": HOSTILE[1], "la_code": "E06000001", "phase": "Secondary"},
         {"urn": 100003, "name": HOSTILE[2], "la_code": "E08000003", "pupils": 0, "synthetic": "false"},
     ],
     "trusts": [{"trust_id": "T1", "name": HOSTILE[3], "kind": "multi-academy trust"}],
     "people": [{"person_id": "P1", "name": HOSTILE[2], "birth_year": 1970}, {"person_id": "P2"}],
     "posts": [
-        {"person_id": "P1", "urn": 100001, "role": "SENCO", "start_date": "2019-09-01", "fte": 0.6,
-         "slt": "true"},
+        {
+            "person_id": "P1",
+            "urn": 100001,
+            "role": "SENCO",
+            "start_date": "2019-09-01",
+            "fte": 0.6,
+            "slt": "true",
+        },
         {"person_id": "P1", "urn": 100001, "role": "CLASS_TEACHER", "start_date": "2019-09-01", "fte": 0.4},
-        {"person_id": "P2", "urn": 100002, "role": "TA", "start_date": "2020-01-06",
-         "end_date": "2023-07-21"},
+        {
+            "person_id": "P2",
+            "urn": 100002,
+            "role": "TA",
+            "start_date": "2020-01-06",
+            "end_date": "2023-07-21",
+        },
     ],
     "networks": [{"network_id": "N1", "name": HOSTILE[1], "kind": "community_of_practice", "send": "true"}],
-    "school_memberships": [{"urn": 100001, "network_id": "N1", "tier": "mailing_list"},
-                           {"urn": 100001, "network_id": "N1", "tier": "attended_training",
-                            "start_date": "2022-01-10"}],
+    "school_memberships": [
+        {"urn": 100001, "network_id": "N1", "tier": "mailing_list"},
+        {"urn": 100001, "network_id": "N1", "tier": "attended_training", "start_date": "2022-01-10"},
+    ],
     "person_memberships": [{"person_id": "P1", "network_id": "N1", "tier": "trained_reviewer"}],
-    "person_qualifications": [{"person_id": "P1", "qualification": "NASENCO", "awarded_date": "2021-07-01",
-                               "started_date": "2019-09-01"}],
+    "person_qualifications": [
+        {
+            "person_id": "P1",
+            "qualification": "NASENCO",
+            "awarded_date": "2021-07-01",
+            "started_date": "2019-09-01",
+        }
+    ],
     "la_needs": [{"la_code": "E06000001", "need": "VI", "year": 202425, "pupils": 12}],
     "school_needs": [{"urn": 100001, "need": "VI", "year": 202425, "pupils": 2}],
 }
@@ -81,8 +111,12 @@ def test_every_table_round_trips_identically(workspace, falkor_store, bundle_wri
     assert falkor_store.counts() == workspace.counts()
     # hand counts: 3 schools, 3 posts, 2 MEMBER_OF from schools and 1 from a person, told apart by label
     counts = falkor_store.counts()
-    assert (counts["schools"], counts["posts"], counts["school_memberships"], counts["person_memberships"]) \
-        == (3, 3, 2, 1)
+    assert (
+        counts["schools"],
+        counts["posts"],
+        counts["school_memberships"],
+        counts["person_memberships"],
+    ) == (3, 3, 2, 1)
     assert (counts["la_needs"], counts["school_needs"], counts["region_needs"]) == (1, 1, 0)
 
 
@@ -117,17 +151,22 @@ def test_rerun_changes_nothing_and_a_change_moves_the_reference_link(falkor_stor
     assert falkor_store.query_frame("MATCH (n) RETURN count(n) AS n")["n"].iloc[0] == nodes
     assert len(falkor_store.load_runs()) == 1  # an unchanged re-run writes nothing, not even a record
 
-    moved = {"schools": [{**BUNDLE["schools"][0], "la_code": "E08000003", "pupils": 215, "open_date": "",
-                           "trust_id": ""}]}
+    moved = {
+        "schools": [
+            {**BUNDLE["schools"][0], "la_code": "E08000003", "pupils": 215, "open_date": "", "trust_id": ""}
+        ]
+    }
     report, _ = ingest.load(falkor_store, [(bundle_writer(moved), "auto")], today=TODAY)
     assert (report.added["schools"], report.changed["schools"]) == (0, 1)
     row = falkor_store.table("schools").set_index("urn").loc[100001]
     assert (row["la_code"], row["pupils"]) == ("E08000003", 215) and pd.isna(row["open_date"])
     links = falkor_store.query_frame(
-        "MATCH (s:School {urn: $urn})-[:IN_LA]->(l:LocalAuthority) RETURN l.code AS code", {"urn": 100001})
+        "MATCH (s:School {urn: $urn})-[:IN_LA]->(l:LocalAuthority) RETURN l.code AS code", {"urn": 100001}
+    )
     assert links["code"].tolist() == ["E08000003"]  # the old IN_LA link was removed, not kept beside
     trust = falkor_store.query_frame(
-        "MATCH (s:School {urn: $urn})-[:IN_TRUST]->(t:Trust) RETURN t.trust_id AS t", {"urn": 100001})
+        "MATCH (s:School {urn: $urn})-[:IN_TRUST]->(t:Trust) RETURN t.trust_id AS t", {"urn": 100001}
+    )
     assert trust["t"].tolist() == []  # trust_id now blank: its link goes too
     runs = falkor_store.load_runs()
     assert runs["status"].tolist() == ["complete", "complete"]
@@ -151,8 +190,9 @@ def load_both_store_only(store, bundle_writer):
     return path, report
 
 
-def test_a_failed_load_is_recorded_and_a_rerun_completes_it(workspace, falkor_store, bundle_writer,
-                                                            monkeypatch):
+def test_a_failed_load_is_recorded_and_a_rerun_completes_it(
+    workspace, falkor_store, bundle_writer, monkeypatch
+):
     path = bundle_writer(BUNDLE)
     falkor_store.batch_size = 2
     original = falkor_store._write
@@ -177,7 +217,8 @@ def test_a_failed_load_is_recorded_and_a_rerun_completes_it(workspace, falkor_st
     assert falkor_store.load_runs()["status"].tolist() == ["complete", "failed"]
     dupes = falkor_store.query_frame(
         "MATCH (a)-[r]->(b) WITH a, b, type(r) AS t, properties(r) AS p, count(*) AS c WHERE c > 1 "
-        "RETURN count(*) AS n")
+        "RETURN count(*) AS n"
+    )
     assert dupes["n"].iloc[0] == 0
 
 
@@ -239,15 +280,20 @@ b = { type = "str", required = true }
     assert cypher.needs_marker(schema, schema.relationships["likes"])
     store = FalkorStore(falkordb_server.url, "marker_test", schema=schema)
     try:
+
         def checked(table, rows):
             frame = pd.DataFrame(rows)
             if "since" in frame:
                 frame["since"] = pd.to_datetime(frame["since"])
             return Checked(table, "t", conform(schema.table(table), frame), np.arange(len(rows)))
 
-        store.load([checked("things", [{"id": "x"}, {"id": "y"}]),
-                    checked("likes", [{"a": "x", "b": "y", "since": "2020-01-01"}]),
-                    checked("hates", [{"a": "x", "b": "y"}, {"a": "y", "b": "x"}])])
+        store.load(
+            [
+                checked("things", [{"id": "x"}, {"id": "y"}]),
+                checked("likes", [{"a": "x", "b": "y", "since": "2020-01-01"}]),
+                checked("hates", [{"a": "x", "b": "y"}, {"a": "y", "b": "x"}]),
+            ]
+        )
         assert store.counts() == {"things": 2, "likes": 1, "hates": 2}
         assert store.table("likes")["since"].tolist() == [pd.Timestamp("2020-01-01")]
         assert store.table("hates")[["a", "b"]].values.tolist() == [["x", "y"], ["y", "x"]]
@@ -279,7 +325,7 @@ def test_configuration_errors_are_clear(monkeypatch, falkordb_server):
 def test_cli_replace_needs_confirmation(monkeypatch, falkordb_server, bundle_writer):
     from click.testing import CliRunner
 
-    from graphmodel.cli import main
+    from sendgraph.cli import main
 
     monkeypatch.setenv("FALKORDB_URL", falkordb_server.url)
     monkeypatch.setenv("FALKORDB_GRAPH", "cli_test")
@@ -291,8 +337,9 @@ def test_cli_replace_needs_confirmation(monkeypatch, falkordb_server, bundle_wri
         res = runner.invoke(main, ["--backend", "falkordb", "server", "load", "--replace", path], input="n\n")
         assert res.exit_code != 0  # declined: nothing deleted
         assert open_falkordb().counts()["schools"] == 3
-        res = runner.invoke(main, ["--backend", "falkordb", "server", "load", "--replace", "--yes",
-                                   "--batch-size", "7", path])
+        res = runner.invoke(
+            main, ["--backend", "falkordb", "server", "load", "--replace", "--yes", "--batch-size", "7", path]
+        )
         assert res.exit_code == 0, res.output
         res = runner.invoke(main, ["--backend", "falkordb", "server", "runs", "--format", "csv"])
         assert res.output.count("complete") == 1  # the replace wiped the first run's record
@@ -318,10 +365,16 @@ def spy_writes(store, monkeypatch) -> list[tuple[str, dict]]:
 def test_new_keys_are_created_existing_keys_merged(falkor_store, bundle_writer, monkeypatch):
     ingest.load(falkor_store, [(bundle_writer(BUNDLE), "auto")], today=TODAY)
     sent = spy_writes(falkor_store, monkeypatch)
-    second = {"schools": [{**BUNDLE["schools"][0], "pupils": 215},  # changed
-                          {"urn": 100004, "name": "New", "la_code": "E08000003"}],  # new
-              "posts": [BUNDLE["posts"][0], {"person_id": "P2", "urn": 100004, "role": "TA",
-                                             "start_date": "2024-09-02"}]}
+    second = {
+        "schools": [
+            {**BUNDLE["schools"][0], "pupils": 215},  # changed
+            {"urn": 100004, "name": "New", "la_code": "E08000003"},
+        ],  # new
+        "posts": [
+            BUNDLE["posts"][0],
+            {"person_id": "P2", "urn": 100004, "role": "TA", "start_date": "2024-09-02"},
+        ],
+    }
     report, _ = ingest.load(falkor_store, [(bundle_writer(second), "auto")], today=TODAY)
     assert (report.added["schools"], report.changed["schools"], report.added["posts"]) == (1, 1, 1)
     schema = falkor_store.schema
@@ -335,22 +388,32 @@ def test_new_keys_are_created_existing_keys_merged(falkor_store, bundle_writer, 
     assert keys(cypher.node_merge(school)) == [100001]
     assert keys(cypher.ref_create(schema, school, la)) == [100004]  # a new node has no stale link
     assert keys(cypher.ref_delete(schema, school, la)) == [100001]
-    created = [g for q, p in sent if q in (cypher.rel_create(schema, posts, "end"),
-                                           cypher.rel_create(schema, posts, "start")) for g in p["rows"]]
+    created = [
+        g
+        for q, p in sent
+        if q in (cypher.rel_create(schema, posts, "end"), cypher.rel_create(schema, posts, "start"))
+        for g in p["rows"]
+    ]
     assert [(g[0], [r[:3] for r in g[1]]) for g in created] in (
-        [(100004, [["P2", 100004, "TA"]])], [("P2", [["P2", 100004, "TA"]])])
+        [(100004, [["P2", 100004, "TA"]])],
+        [("P2", [["P2", 100004, "TA"]])],
+    )
     assert not any("MERGE" in q and "WORKS_AT" in q for q, _p in sent)  # the unchanged post is not sent
     counts = falkor_store.counts()
     assert (counts["schools"], counts["posts"]) == (4, 4)
-    links = falkor_store.query_frame("MATCH (s:School)-[:IN_LA]->(l:LocalAuthority) "
-                                     "RETURN s.urn AS urn, l.code AS code ORDER BY urn")
-    assert links.values.tolist() == [[100001, "E06000001"], [100002, "E06000001"], [100003, "E08000003"],
-                                     [100004, "E08000003"]]
+    links = falkor_store.query_frame(
+        "MATCH (s:School)-[:IN_LA]->(l:LocalAuthority) RETURN s.urn AS urn, l.code AS code ORDER BY urn"
+    )
+    assert links.values.tolist() == [
+        [100001, "E06000001"],
+        [100002, "E06000001"],
+        [100003, "E08000003"],
+        [100004, "E08000003"],
+    ]
     assert ingest.load(falkor_store, [(bundle_writer(second), "auto")], today=TODAY)[0].unchanged
 
 
-def test_a_repair_merges_the_links_of_nodes_the_failed_load_created(falkor_store, bundle_writer,
-                                                                    monkeypatch):
+def test_a_repair_merges_the_links_of_nodes_the_failed_load_created(falkor_store, bundle_writer, monkeypatch):
     schema = falkor_store.schema
     school = schema.nodes["School"]
     link = cypher.ref_create(schema, school, school.properties["la_code"])
@@ -379,12 +442,16 @@ def test_a_repair_merges_the_links_of_nodes_the_failed_load_created(falkor_store
 def test_grouped_batches_keep_every_row_once_and_respect_the_size():
     rows = [["P1", 7, "a"], ["P2", 5, "b"], ["P3", 7, "c"], ["P4", 7, "d"], ["P5", 5, "e"]]
     by_end = list(cypher.grouped_batches(rows, "end", 2))
-    assert by_end == [[[5, [["P2", 5, "b"], ["P5", 5, "e"]]]],
-                      [[7, [["P1", 7, "a"], ["P3", 7, "c"]]]],
-                      [[7, [["P4", 7, "d"]]]]]
+    assert by_end == [
+        [[5, [["P2", 5, "b"], ["P5", 5, "e"]]]],
+        [[7, [["P1", 7, "a"], ["P3", 7, "c"]]]],
+        [[7, [["P4", 7, "d"]]]],
+    ]
     by_start = list(cypher.grouped_batches(rows, "start", 3))
-    assert by_start == [[["P1", [rows[0]]], ["P2", [rows[1]]], ["P3", [rows[2]]]],
-                        [["P4", [rows[3]]], ["P5", [rows[4]]]]]
+    assert by_start == [
+        [["P1", [rows[0]]], ["P2", [rows[1]]], ["P3", [rows[2]]]],
+        [["P4", [rows[3]]], ["P5", [rows[4]]]],
+    ]
     assert list(cypher.grouped_batches([], "end", 5)) == []
 
 
@@ -397,24 +464,45 @@ def test_group_side_looks_up_the_cheaper_end_once_per_group():
     # 6 rows, 2 schools x 3 needs: by need 3*1 + 6*6 = 39, by school 2*6 + 6*1 = 18 -> start
     frame = pd.DataFrame({"urn": [1, 1, 1, 2, 2, 2], "need": ["VI", "HI", "MSI"] * 2})
     assert cypher.group_side(schema, links, frame) == "start"
-    assert "MATCH (a:School {urn: g[0]}) UNWIND g[1] AS row MATCH (b:NeedArea {code: row[1]})" in \
-        cypher.rel_create(schema, links, "start")
+    assert (
+        "MATCH (a:School {urn: g[0]}) UNWIND g[1] AS row MATCH (b:NeedArea {code: row[1]})"
+        in cypher.rel_create(schema, links, "start")
+    )
 
 
 def test_the_params_header_is_falkordbs_own_literal_syntax():
     from graphmodel.server.falkordb_store import params_header
 
-    assert params_header({"rows": [[1, 'a"b\\c', None, True, 1.5, "Łódź\n"]], "table": "x"}) == \
-        'CYPHER rows=[[1,"a\\"b\\\\c",null,true,1.5,"Łódź\\n"]] table="x" '
+    assert (
+        params_header({"rows": [[1, 'a"b\\c', None, True, 1.5, "Łódź\n"]], "table": "x"})
+        == 'CYPHER rows=[[1,"a\\"b\\\\c",null,true,1.5,"Łódź\\n"]] table="x" '
+    )
     # cases JSON cannot express as FalkorDB literals: the client's own encoder takes them
-    for params in ({"rows": [["a\x01b"]]}, {"rows": [["C:\\users"]]}, {"rows": [[float("inf")]]},
-                   {"m": {"a": 1}}, {"rows": [[{"a": 1}]]}, {"bad name": 1}):
+    for params in (
+        {"rows": [["a\x01b"]]},
+        {"rows": [["C:\\users"]]},
+        {"rows": [[float("inf")]]},
+        {"m": {"a": 1}},
+        {"rows": [[{"a": 1}]]},
+        {"bad name": 1},
+    ):
         assert params_header(params) is None
 
 
 def test_hostile_values_round_trip_through_both_encoders(falkor_store, monkeypatch):
-    texts = [*HOSTILE, "a\x01b\x1fc", "C:\\users\\u0041", "\\u00e9", "Ωμέγα 日本 😀", "", "\\", '"', "\u2028",
-             "tab\there", "bell\b form\f"]
+    texts = [
+        *HOSTILE,
+        "a\x01b\x1fc",
+        "C:\\users\\u0041",
+        "\\u00e9",
+        "Ωμέγα 日本 😀",
+        "",
+        "\\",
+        '"',
+        "\u2028",
+        "tab\there",
+        "bell\b form\f",
+    ]
     values = [*texts, 0, -7, 2**53, 0.1, -1e-300, True, False, None]
     seen = []
     query = falkor_store._graph.query
@@ -439,7 +527,16 @@ def test_a_lost_connection_is_one_clear_line():
     server.stop()
     lost = r"^lost the connection to FalkorDB at redis://127\.0\.0\.1:\d+: "
     with pytest.raises(SendgraphError, match=lost):
-        store.run_write(cypher.LOADRUN_START, {"run_id": "x", "tool": "t", "status": "running",
-                                               "started": "x", "sources": [], "schema_version": 1})
+        store.run_write(
+            cypher.LOADRUN_START,
+            {
+                "run_id": "x",
+                "tool": "t",
+                "status": "running",
+                "started": "x",
+                "sources": [],
+                "schema_version": 1,
+            },
+        )
     with pytest.raises(SendgraphError, match="lost the connection to FalkorDB"):
         store.counts()

@@ -9,15 +9,15 @@ from __future__ import annotations
 import pytest
 from career_fixture import load_careers
 
-from graphmodel import ingest
-from queries.context import Filters
-from queries.transitions import (
+from loaders import ingest
+from queries.careers.transitions import (
     compare_with_reference,
     dead_ends,
     direct_to_specialist,
     moves,
     observed_transitions,
 )
+from queries.context import Filters
 
 
 @pytest.fixture
@@ -59,12 +59,17 @@ def test_spell_rules_same_role_other_school_concurrent_and_return(store):
     mv = moves(store)
     # P02 moved school as a class teacher in 2017: not a move; CT years count from 2015-09-01
     assert _rows(mv[mv["person_id"] == "P02"], ["from_role", "to_role"]) == [
-        ("ITT_TRAINEE", "ECT"), ("ECT", "CLASS_TEACHER"), ("CLASS_TEACHER", "SENCO")]
+        ("ITT_TRAINEE", "ECT"),
+        ("ECT", "CLASS_TEACHER"),
+        ("CLASS_TEACHER", "SENCO"),
+    ]
     # P01 became SENCO while still teaching: a move from CT (concurrent new role)
     assert ("CLASS_TEACHER", "SENCO") in _rows(mv[mv["person_id"] == "P01"], ["from_role", "to_role"])
     # P11: a 31-day gap between CT posts is one spell; back to CT two years after it ended is a new one
     assert _rows(mv[mv["person_id"] == "P11"], ["from_role", "to_role"]) == [
-        ("CLASS_TEACHER", "SENCO"), ("SENCO", "CLASS_TEACHER")]
+        ("CLASS_TEACHER", "SENCO"),
+        ("SENCO", "CLASS_TEACHER"),
+    ]
     # P05 (TA only), P07 (PD only), P12, P13 (one role) make no move
     assert not mv["person_id"].isin(["P05", "P07", "P12", "P13"]).any()
     # P01 3 + P02 3 + P03 1 + P04 2 + P06 2 + P08 1 + P09 1 + P10 2 + P11 2 = 17 moves
@@ -76,14 +81,20 @@ def test_filters_place_a_move_where_its_destination_is(store):
     # continuation, not a move), and P08's ECT -> CT
     frame = observed_transitions(store, Filters(region="North West"))
     assert _rows(frame, ["from_role", "to_role", "people", "leavers", "median_years"]) == [
-        ("CLASS_TEACHER", "SENCO", 1, 1, 6.0), ("ECT", "CLASS_TEACHER", 1, 1, 1.0)]
+        ("CLASS_TEACHER", "SENCO", 1, 1, 6.0),
+        ("ECT", "CLASS_TEACHER", 1, 1, 1.0),
+    ]
     # moves into S2 (secondary): P02 ITT -> ECT and ECT -> CT, P04 CT -> QTVI, P06 CT -> SENCO -> HEAD,
     # P11 CT -> SENCO -> CT; a phase filter leaves services out, so P04's and P09's moves into SV1 go
     secondary = observed_transitions(store, Filters(phase="Secondary"))
     assert _rows(secondary, ["from_role", "to_role", "people", "leavers"]) == [
-        ("CLASS_TEACHER", "SENCO", 2, 3), ("CLASS_TEACHER", "QTVI_TEACHER", 1, 3),
-        ("ECT", "CLASS_TEACHER", 1, 1), ("ITT_TRAINEE", "ECT", 1, 1),
-        ("SENCO", "CLASS_TEACHER", 1, 2), ("SENCO", "HEAD", 1, 2)]
+        ("CLASS_TEACHER", "SENCO", 2, 3),
+        ("CLASS_TEACHER", "QTVI_TEACHER", 1, 3),
+        ("ECT", "CLASS_TEACHER", 1, 1),
+        ("ITT_TRAINEE", "ECT", 1, 1),
+        ("SENCO", "CLASS_TEACHER", 1, 2),
+        ("SENCO", "HEAD", 1, 2),
+    ]
 
 
 def test_direct_from_itt_or_ect_into_a_specialism(store):
@@ -92,8 +103,13 @@ def test_direct_from_itt_or_ect_into_a_specialism(store):
     # PD_SPECIALIST P07 (no earlier role recorded: cannot be judged)
     frame = direct_to_specialist(store)
     assert _rows(frame, ["specialist_role", "specialists", "with_history", "direct"]) == [
-        ("ADVISORY_HI", 1, 1, 0), ("ASSISTANT_SENCO", 1, 1, 1), ("PD_SPECIALIST", 1, 0, 0),
-        ("QTVI_TEACHER", 1, 1, 0), ("SENCO", 5, 5, 1), ("all", 9, 8, 2)]
+        ("ADVISORY_HI", 1, 1, 0),
+        ("ASSISTANT_SENCO", 1, 1, 1),
+        ("PD_SPECIALIST", 1, 0, 0),
+        ("QTVI_TEACHER", 1, 1, 0),
+        ("SENCO", 5, 5, 1),
+        ("all", 9, 8, 2),
+    ]
     shares = dict(zip(frame["specialist_role"], frame["direct_share"], strict=True))
     assert shares["SENCO"] == 0.2 and shares["all"] == 0.25
     assert shares["PD_SPECIALIST"] != shares["PD_SPECIALIST"]  # NaN: 0 with history
@@ -103,20 +119,34 @@ def test_dead_ends_are_roles_nobody_moves_on_from(store):
     frame = dead_ends(store)
     # held by one person each, no onward move observed; TA and ASSISTANT_SENCO have a reference step
     assert _rows(frame, ["role", "people", "leavers", "reference_onward"]) == [
-        ("ADVISORY_HI", 1, 0, 0), ("ADVISORY_VI", 1, 0, 0), ("ASSISTANT_SENCO", 1, 0, 1),
-        ("HEAD", 1, 0, 0), ("PD_SPECIALIST", 1, 0, 0), ("TA", 1, 0, 1)]
+        ("ADVISORY_HI", 1, 0, 0),
+        ("ADVISORY_VI", 1, 0, 0),
+        ("ASSISTANT_SENCO", 1, 0, 1),
+        ("HEAD", 1, 0, 0),
+        ("PD_SPECIALIST", 1, 0, 0),
+        ("TA", 1, 0, 1),
+    ]
 
 
 def test_compare_with_reference(store):
     frame = compare_with_reference(store)
     by = {s: set(zip(g["from_role"], g["to_role"], strict=True)) for s, g in frame.groupby("status")}
     # moves people make that the catalogue's role_progressions lacks
-    assert by["observed_only"] == {("CLASS_TEACHER", "ADVISORY_HI"), ("ITT_TRAINEE", "ASSISTANT_SENCO"),
-                                   ("ITT_TRAINEE", "CLASS_TEACHER"), ("ITT_TRAINEE", "SENCO"),
-                                   ("SENCO", "CLASS_TEACHER")}
-    assert by["both"] == {("ITT_TRAINEE", "ECT"), ("ECT", "CLASS_TEACHER"), ("CLASS_TEACHER", "SENCO"),
-                          ("CLASS_TEACHER", "QTVI_TEACHER"), ("QTVI_TEACHER", "ADVISORY_VI"),
-                          ("SENCO", "HEAD")}
+    assert by["observed_only"] == {
+        ("CLASS_TEACHER", "ADVISORY_HI"),
+        ("ITT_TRAINEE", "ASSISTANT_SENCO"),
+        ("ITT_TRAINEE", "CLASS_TEACHER"),
+        ("ITT_TRAINEE", "SENCO"),
+        ("SENCO", "CLASS_TEACHER"),
+    }
+    assert by["both"] == {
+        ("ITT_TRAINEE", "ECT"),
+        ("ECT", "CLASS_TEACHER"),
+        ("CLASS_TEACHER", "SENCO"),
+        ("CLASS_TEACHER", "QTVI_TEACHER"),
+        ("QTVI_TEACHER", "ADVISORY_VI"),
+        ("SENCO", "HEAD"),
+    }
     # the catalogue has 23 steps: 6 taken, 17 on paper only (e.g. TA -> HLTA, SENCO -> QTVI_TEACHER)
     assert len(by["reference_only"]) == 17
     assert {("TA", "HLTA"), ("SENCO", "QTVI_TEACHER")} <= by["reference_only"]

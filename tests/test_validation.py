@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from graphmodel import ingest
 from graphmodel.errors import ValidationFailed
+from loaders import ingest
 
 SCHOOL = {"urn": 9000001, "name": "Elm Primary", "la_code": "E06000001"}
 
@@ -26,18 +26,25 @@ def only(problems, column=None):
     return hits[0]
 
 
-@pytest.mark.parametrize("rows, column, row, text", [
-    ([{**SCHOOL, "urn": "12a"}], "urn", 2, "not a whole number"),
-    ([{**SCHOOL, "pupils": "2.5"}], "pupils", 2, "not a whole number"),
-    ([{**SCHOOL, "pupils": "-3"}], "pupils", 2, "below the minimum"),
-    ([{**SCHOOL, "open_date": "31/02/2020"}], "open_date", 2, "not a date"),
-    ([{**SCHOOL, "synthetic": "maybe"}], "synthetic", 2, "true or false"),
-    ([{**SCHOOL, "name": ""}], "name", 2, "required"),
-    ([SCHOOL, {**SCHOOL, "name": "Again"}], "urn", 3, "duplicate key"),
-    ([{**SCHOOL, "la_code": "E99999999"}], "la_code", 2, "dangling reference"),
-    ([{**SCHOOL, "open_date": "2020-09-01", "close_date": "2019-08-31"}], "close_date", 2,
-     "before open_date"),
-])
+@pytest.mark.parametrize(
+    "rows, column, row, text",
+    [
+        ([{**SCHOOL, "urn": "12a"}], "urn", 2, "not a whole number"),
+        ([{**SCHOOL, "pupils": "2.5"}], "pupils", 2, "not a whole number"),
+        ([{**SCHOOL, "pupils": "-3"}], "pupils", 2, "below the minimum"),
+        ([{**SCHOOL, "open_date": "31/02/2020"}], "open_date", 2, "not a date"),
+        ([{**SCHOOL, "synthetic": "maybe"}], "synthetic", 2, "true or false"),
+        ([{**SCHOOL, "name": ""}], "name", 2, "required"),
+        ([SCHOOL, {**SCHOOL, "name": "Again"}], "urn", 3, "duplicate key"),
+        ([{**SCHOOL, "la_code": "E99999999"}], "la_code", 2, "dangling reference"),
+        (
+            [{**SCHOOL, "open_date": "2020-09-01", "close_date": "2019-08-31"}],
+            "close_date",
+            2,
+            "before open_date",
+        ),
+    ],
+)
 def test_school_problems_name_file_row_and_column(workspace, bundle_writer, rows, column, row, text):
     bundle = bundle_writer({"schools": rows})
     p = only(problems_for(workspace, bundle), column)
@@ -45,16 +52,21 @@ def test_school_problems_name_file_row_and_column(workspace, bundle_writer, rows
 
 
 def test_unknown_code_and_future_dates_and_post_at_unknown_urn(workspace, bundle_writer):
-    bundle = bundle_writer({
-        "schools": [SCHOOL],
-        "people": [{"person_id": "P1"}],
-        "posts": [{"person_id": "P1", "urn": 9000001, "role": "WIZARD", "start_date": "2020-01-01"},
-                  {"person_id": "P1", "urn": 9999999, "role": "SENCO", "start_date": "2020-01-01"}],
-        "person_qualifications": [{"person_id": "P1", "qualification": "QTS",
-                                   "awarded_date": "2030-07-01"}],
-        "school_memberships": [{"urn": 9000001, "network_id": "N1", "tier": "lurker"}],
-        "networks": [{"network_id": "N1", "name": "WSS"}],
-    })
+    bundle = bundle_writer(
+        {
+            "schools": [SCHOOL],
+            "people": [{"person_id": "P1"}],
+            "posts": [
+                {"person_id": "P1", "urn": 9000001, "role": "WIZARD", "start_date": "2020-01-01"},
+                {"person_id": "P1", "urn": 9999999, "role": "SENCO", "start_date": "2020-01-01"},
+            ],
+            "person_qualifications": [
+                {"person_id": "P1", "qualification": "QTS", "awarded_date": "2030-07-01"}
+            ],
+            "school_memberships": [{"urn": 9000001, "network_id": "N1", "tier": "lurker"}],
+            "networks": [{"network_id": "N1", "name": "WSS"}],
+        }
+    )
     probs = problems_for(workspace, bundle)
     msgs = {(p.file.rsplit("/", 1)[-1], p.row, p.column): p.message for p in probs}
     assert "WIZARD" in msgs[("posts.csv", 2, "role")] and "dangling" in msgs[("posts.csv", 2, "role")]
@@ -64,8 +76,9 @@ def test_unknown_code_and_future_dates_and_post_at_unknown_urn(workspace, bundle
 
 
 def test_missing_required_column_unknown_column_and_unknown_table(workspace, bundle_writer):
-    bundle = bundle_writer({"schools": [{"urn": 1, "name": "x", "la_cod": "E06000001"}],
-                            "staff": [{"id": 1}]})
+    bundle = bundle_writer(
+        {"schools": [{"urn": 1, "name": "x", "la_cod": "E06000001"}], "staff": [{"id": 1}]}
+    )
     probs = problems_for(workspace, bundle)
     assert any(p.column == "la_code" and "required column is missing" in p.message for p in probs)
     assert any(p.column == "la_cod" and "unknown column" in p.message for p in probs)
@@ -102,7 +115,7 @@ def test_error_message_is_capped_but_counts_everything(workspace, bundle_writer)
 
 
 def test_hostile_text_is_data_not_code(workspace, bundle_writer):
-    name = "<img src=x onerror=alert(1)> O'Brien \"{$x}\" `ticks`\nnewline \u0645\u062f\u0631\u0633\u0629"
+    name = '<img src=x onerror=alert(1)> O\'Brien "{$x}" `ticks`\nnewline \u0645\u062f\u0631\u0633\u0629'
     bundle = bundle_writer({"schools": [{**SCHOOL, "name": name}]})
     ingest.load(workspace, [(bundle, "auto")])
     assert workspace.table("schools")["name"].iloc[0] == name.strip()

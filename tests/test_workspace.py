@@ -10,9 +10,9 @@ import textwrap
 import pandas as pd
 import pytest
 
-from graphmodel import ingest
 from graphmodel.errors import ValidationFailed
 from graphmodel.workspace import Workspace
+from loaders import ingest
 from tests.test_load_formats import MINI
 
 
@@ -40,13 +40,16 @@ def test_reloading_the_same_bundle_changes_nothing(workspace, bundle_writer):
 
 def test_a_second_load_upserts_by_key(workspace, bundle_writer):
     ingest.load(workspace, [(bundle_writer(MINI), "auto")])
-    update = {"schools": [{**MINI["schools"][0], "name": "Elm Primary (renamed)"},
-                          {"urn": 9000003, "name": "Birch", "la_code": "E06000003"}]}
+    update = {
+        "schools": [
+            {**MINI["schools"][0], "name": "Elm Primary (renamed)"},
+            {"urn": 9000003, "name": "Birch", "la_code": "E06000003"},
+        ]
+    }
     report, _ = ingest.load(workspace, [(bundle_writer(update), "auto")])
     assert (report.added["schools"], report.changed["schools"]) == (1, 1)
     names = workspace.table("schools").set_index("urn")["name"]
-    assert names.to_dict() == {9000001: "Elm Primary (renamed)", 9000002: "Ash Secondary",
-                               9000003: "Birch"}
+    assert names.to_dict() == {9000001: "Elm Primary (renamed)", 9000002: "Ash Secondary", 9000003: "Birch"}
 
 
 def test_a_partial_load_reads_and_rewrites_only_its_own_tables(workspace, bundle_writer):
@@ -65,8 +68,9 @@ def test_a_partial_load_reads_and_rewrites_only_its_own_tables(workspace, bundle
     fresh.commit(tables, report)
     after = snapshot(workspace)
     assert after["trusts"]["name"].tolist() == ["Oak Learning Trust (renamed)"]
-    assert_same({n: f for n, f in before.items() if n != "trusts"},
-                {n: f for n, f in after.items() if n != "trusts"})
+    assert_same(
+        {n: f for n, f in before.items() if n != "trusts"}, {n: f for n, f in after.items() if n != "trusts"}
+    )
     assert Workspace(workspace.path).counts() == counts  # untouched tables' counts carried over
     new_people = workspace.path / (workspace.path / "CURRENT").read_text() / "people.parquet"
     assert new_people != people and new_people.stat().st_ino == people_inode  # linked, not rewritten
@@ -87,9 +91,12 @@ def test_failed_load_leaves_the_workspace_exactly_as_it_was(workspace, bundle_wr
     ingest.load(workspace, [(bundle_writer(MINI), "auto")])
     files_before = sorted(p.relative_to(workspace.path) for p in workspace.path.rglob("*"))
     before = snapshot(workspace)
-    bad = bundle_writer({"schools": [{"urn": 9000009, "name": "New", "la_code": "E06000001"}],
-                         "posts": [{"person_id": "NOBODY", "urn": 9000009, "role": "SENCO",
-                                    "start_date": "2020-01-01"}]})
+    bad = bundle_writer(
+        {
+            "schools": [{"urn": 9000009, "name": "New", "la_code": "E06000001"}],
+            "posts": [{"person_id": "NOBODY", "urn": 9000009, "role": "SENCO", "start_date": "2020-01-01"}],
+        }
+    )
     with pytest.raises(ValidationFailed):
         ingest.load(workspace, [(bad, "auto")])
     assert sorted(p.relative_to(workspace.path) for p in workspace.path.rglob("*")) == files_before
@@ -99,7 +106,7 @@ def test_failed_load_leaves_the_workspace_exactly_as_it_was(workspace, bundle_wr
 CRASH = textwrap.dedent("""
     import os, sys
     import pandas as pd
-    from graphmodel import ingest
+    from loaders import ingest
     from graphmodel.workspace import Workspace
     point = sys.argv[3]
     calls = {"n": 0}
@@ -123,13 +130,21 @@ CRASH = textwrap.dedent("""
 def test_crash_mid_write_leaves_the_old_workspace_intact(workspace, bundle_writer, tmp_path, die_at):
     ingest.load(workspace, [(bundle_writer(MINI), "auto")])
     before = snapshot(workspace)
-    update = bundle_writer({"schools": [{"urn": 9000005, "name": "Late", "la_code": "E06000001"}],
-                            "people": [{"person_id": "P9"}]})
+    update = bundle_writer(
+        {
+            "schools": [{"urn": 9000005, "name": "Late", "la_code": "E06000001"}],
+            "people": [{"person_id": "P9"}],
+        }
+    )
     script = tmp_path / "crash.py"
     script.write_text(CRASH)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    proc = subprocess.run([sys.executable, str(script), str(workspace.path), str(update),
-                           die_at], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(workspace.path), str(update), die_at],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 9, proc.stderr
     assert_same(before, snapshot(workspace))
     # and the next load works and cleans up the half-written version
@@ -153,8 +168,12 @@ def test_first_load_killed_before_the_switch_does_not_block_the_next(tmp_path, b
     script = tmp_path / "crash.py"
     script.write_text(CRASH)
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    proc = subprocess.run([sys.executable, str(script), str(ws.path), str(bundle), "switch"],
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(ws.path), str(bundle), "switch"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 9, proc.stderr
     assert not Workspace(ws.path).exists  # no CURRENT: still the empty workspace
     ingest.load(ws, [(bundle, "auto")])
@@ -168,8 +187,9 @@ def test_a_workspace_in_a_busy_folder_never_deletes_other_folders(tmp_path, bund
         (tmp_path / name / "keep.txt").write_text("mine")
     ws = Workspace(tmp_path)
     ingest.load(ws, [(bundle_writer(MINI), "auto")])
-    ingest.load(ws, [(bundle_writer({"schools": [{"urn": 9000009, "name": "New", "la_code": "E06000001"}]}),
-                      "auto")])
+    ingest.load(
+        ws, [(bundle_writer({"schools": [{"urn": 9000009, "name": "New", "la_code": "E06000001"}]}), "auto")]
+    )
     for name in ("venv", "visuals", "vendor", "v1", ".tmp-venv"):
         assert (tmp_path / name / "keep.txt").read_text() == "mine", name
     assert Workspace(tmp_path).counts()["schools"] == 3

@@ -17,8 +17,8 @@ import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
+from queries.careers.routes import resolve_region
 from queries.context import Filters, schools_frame
-from queries.routes import resolve_region
 from visuals import aggregate, legend
 from visuals.facts import count_text, fmt, node_size, school_tooltip, sen_pupils, sensory_frame, worst_sensory
 from visuals.region_map import _status_colour, add_schools, la_level, select_schools

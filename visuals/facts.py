@@ -1,7 +1,7 @@
 """The facts maps show about schools: SEN pupils, participation rung, SENCO status, tooltips.
 
-Statuses come from the analyses (``queries.participation``, ``queries.senco_audit``,
-``queries.sensory_audit``), imported inside functions so a map module imports even where an analysis
+Statuses come from the analyses (``queries.networks.participation``, ``queries.audits.senco``,
+``queries.audits.sensory``), imported inside functions so a map module imports even where an analysis
 is not installed, and so tests can hand a map a frame worked out by hand.
 """
 
@@ -38,7 +38,7 @@ def school_tiers(
 ) -> pd.Series:
     """urn -> highest participation rung (``none`` if outside every network), per the analysis."""
     if frame is None:
-        from queries.participation import school_participation
+        from queries.networks.participation import school_participation
 
         frame = school_participation(store, filters, as_of)
     tiers = frame.set_index("urn")["highest_tier"].astype("string").fillna(NO_TIER)
@@ -51,7 +51,7 @@ def senco_statuses(
     """(urn -> the school's SENCO status, the per-SENCO audit rows) from the SENCO audit."""
     if frame is None:
         try:
-            from queries.senco_audit import senco_audit
+            from queries.audits.senco import senco_audit
         except ImportError as exc:  # pragma: no cover - the analysis ships with the package
             raise SendgraphError("the SENCO audit is not available in this installation") from exc
         frame = senco_audit(store, as_of, filters)
@@ -66,7 +66,7 @@ def sensory_frame(
 ) -> pd.DataFrame:
     if frame is None:
         try:
-            from queries.sensory_audit import sensory_audit
+            from queries.audits.sensory import sensory_audit
         except ImportError as exc:  # pragma: no cover
             raise SendgraphError("the sensory audit is not available in this installation") from exc
         frame = sensory_audit(store, as_of, filters)

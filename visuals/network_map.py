@@ -16,8 +16,8 @@ import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
-from queries._posts import current_mask, current_posts
 from queries.context import schools_frame
+from queries.posts import current_mask, current_posts
 from visuals import legend
 from visuals.facts import fmt, node_size, school_tooltip, sen_pupils
 from visuals.region_map import school_id
@@ -56,7 +56,7 @@ def network_html(
         f"{fmt(net.get('kind'))}\nSEND network: {fmt(net.get('send'))}",
     )
     # End dates are the last day (inclusive) and a blank membership start is open, as in
-    # queries.participation, so this map and the participation colouring agree on every day.
+    # queries.networks.participation, so this map and the participation colouring agree on every day.
     sm = store.table("school_memberships")
     sm = sm[current_mask(sm, as_of, open_start=True)]
     sm = sm[sm["network_id"].astype(str) == network_id]

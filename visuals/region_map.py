@@ -16,8 +16,8 @@ import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
-from queries._posts import current_mask, in_operation
 from queries.context import Filters, apply_filters, schools_frame
+from queries.posts import current_mask, in_operation
 from visuals import aggregate, legend
 from visuals.facts import fmt, node_size, school_tiers, school_tooltip, sen_pupils, senco_statuses
 from visuals.render import MapGraph, Page, render_page, write_page
@@ -31,7 +31,7 @@ def school_id(urn: object) -> str:
 
 
 def _memberships(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
-    """School memberships current on ``as_of``, as ``queries.participation`` counts them: the end
+    """School memberships current on ``as_of``, as ``queries.networks.participation`` counts them: the end
     date is the last day of membership (inclusive) and a blank start date is open (start is
     optional in schema.toml), so the map and the participation colouring agree on the same day."""
     members = store.table("school_memberships")
@@ -288,7 +288,7 @@ def la_level(
 def select_schools(store: GraphStore, region: str, as_of: dt.date) -> tuple[pd.DataFrame, Filters, str]:
     """(schools of ``region`` open on ``as_of``, their filters, the place name for the title).
 
-    Only schools in operation on ``as_of`` (``queries._posts.in_operation``, the rule the
+    Only schools in operation on ``as_of`` (``queries.posts.in_operation``, the rule the
     participation analysis uses): a closed or not-yet-open school has no row in the analysis, so
     drawing it would show it as "outside every network" when it is simply not there.
     """

@@ -3,7 +3,7 @@
 DOMAIN.md: "no common route exists: that is the finding to make visible" (UCL 2019: 71 of 685
 SENCOs went straight from ITT into a SEND specialism). The reference steps and the qualifications
 each role requires come from the catalogue tables ``role_progressions`` and ``role_requirements``;
-when career histories (``posts``) are loaded, observed moves (``queries.transitions``) set the edge
+when career histories (``posts``) are loaded, observed moves (``queries.careers.transitions``) set the edge
 widths, and moves the reference does not know are drawn in grey.
 """
 
@@ -16,9 +16,9 @@ import networkx as nx
 import pandas as pd
 
 from graphmodel.store import GraphStore
+from queries.careers.routes import current_requirements, resolve_role
 from queries.context import Filters
 from queries.publish import DEFAULT_THRESHOLD, SYMBOL
-from queries.routes import current_requirements, resolve_role
 from visuals import legend
 from visuals.facts import fmt
 from visuals.render import MapGraph, Page, render_page, write_page
@@ -30,7 +30,7 @@ def _observed(store: GraphStore, frame: pd.DataFrame | None) -> pd.DataFrame | N
     if not len(store.table("posts")):
         return None
     try:
-        from queries.transitions import observed_transitions
+        from queries.careers.transitions import observed_transitions
     except ImportError:  # pragma: no cover - the analysis ships with the package
         return None
     return observed_transitions(store, Filters())
@@ -78,7 +78,7 @@ def _set_levels(graph: MapGraph, steps: pd.DataFrame) -> None:
         kind, code = node_id.split(":", 1)
         if kind == "Role":
             node["level"] = level.get(code, 0)
-    for (a, b, kind) in graph.edges:
+    for a, b, kind in graph.edges:
         if kind == "requires":
             q = graph.nodes[b]
             q["level"] = min(q.get("level", 10**6), graph.nodes[a]["level"] + 1)

@@ -52,7 +52,7 @@ WIPE_BATCH = 10000
 
 def _batches(rows: list, size: int) -> Iterator[list]:
     for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+        yield rows[i : i + size]
 
 
 class ServerStore:
@@ -67,7 +67,6 @@ class ServerStore:
             raise ValueError("batch size must be at least 1")
         self.batch_size = batch_size
         self._cache: dict[str, pd.DataFrame] = {}
-        import queries.native  # noqa: F401  (registers the native analyses for this backend)
 
     # ---------------------------------------------------------------- what a subclass provides
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:
@@ -96,8 +95,9 @@ class ServerStore:
         assert is_plain(params)
         return self._write(query, params)
 
-    def query_frame(self, query: str, params: dict | None = None, columns: list[str] | None = None
-                    ) -> pd.DataFrame:
+    def query_frame(
+        self, query: str, params: dict | None = None, columns: list[str] | None = None
+    ) -> pd.DataFrame:
         """A read query's result as a DataFrame (untyped: callers give columns their dtypes).
 
         ``columns`` names the result columns for the case where the server returns no header (an
@@ -126,8 +126,9 @@ class ServerStore:
             frame = empty_frame(spec)
         else:
             data = list(zip(*rows, strict=True))
-            frame = pd.DataFrame({c: typed_column(list(data[i]), spec.properties[c].type)
-                                  for i, c in enumerate(columns)})
+            frame = pd.DataFrame(
+                {c: typed_column(list(data[i]), spec.properties[c].type) for i, c in enumerate(columns)}
+            )
             frame = conform(spec, frame).sort_values(list(spec.key), kind="stable", ignore_index=True)
         return frame
 
@@ -185,9 +186,17 @@ class ServerStore:
             return report
         self.ensure_schema()
         run_id = uuid.uuid4().hex
-        self.run_write(cypher.LOADRUN_START, {
-            "run_id": run_id, "tool": "sendgraph", "status": "running", "started": _now(),
-            "sources": report.sources, "schema_version": self.schema.version})
+        self.run_write(
+            cypher.LOADRUN_START,
+            {
+                "run_id": run_id,
+                "tool": "sendgraph",
+                "status": "running",
+                "started": _now(),
+                "sources": report.sources,
+                "schema_version": self.schema.version,
+            },
+        )
         try:
             self._write_tables(todo, progress)
         except BaseException as exc:
@@ -202,10 +211,17 @@ class ServerStore:
     def _finish(self, run_id: str, status: str, report: LoadReport, error: str | None) -> None:
         counts = {"incoming": report.incoming, "added": report.added, "changed": report.changed}
         try:
-            self.run_write(cypher.LOADRUN_FINISH, {
-                "run_id": run_id, "status": status, "finished": _now(),
-                "rows": sum(report.incoming.values()), "counts": json.dumps(counts, sort_keys=True),
-                "error": error})
+            self.run_write(
+                cypher.LOADRUN_FINISH,
+                {
+                    "run_id": run_id,
+                    "status": status,
+                    "finished": _now(),
+                    "rows": sum(report.incoming.values()),
+                    "counts": json.dumps(counts, sort_keys=True),
+                    "error": error,
+                },
+            )
         except Exception:
             if status == "complete":
                 raise  # a failed load's own error matters more than its bookkeeping
@@ -220,8 +236,9 @@ class ServerStore:
             if progress:
                 progress(step, len(batch))
 
-    def _send_batches(self, query: str, batches: Iterator[list[list]], extra: dict, step: str,
-                      progress: Progress | None) -> None:
+    def _send_batches(
+        self, query: str, batches: Iterator[list[list]], extra: dict, step: str, progress: Progress | None
+    ) -> None:
         """Like :meth:`_send` for grouped batches (``[[key, rows], ...]``, see ``cypher.grouped_batches``)."""
         extra = plain(extra)
         for batch in batches:
@@ -229,8 +246,9 @@ class ServerStore:
             if progress:
                 progress(step, sum(len(g[1]) for g in batch))
 
-    def _write_tables(self, todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
-                      progress: Progress | None) -> None:
+    def _write_tables(
+        self, todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]], progress: Progress | None
+    ) -> None:
         """Nodes of every table first, then reference relationships, then relationship tables.
 
         ``todo[table] = (new, upsert)``: ``new`` rows have keys the graph does not hold (diffed against
@@ -253,20 +271,31 @@ class ServerStore:
             for prop in node.references:
                 step = f"links {name}.{prop.name}"
                 rows = cypher.ref_rows(node, prop, new)
-                self._send(cypher.ref_create(schema, node, prop), [r for r in rows if r[1] is not None], {},
-                           step, progress)
+                self._send(
+                    cypher.ref_create(schema, node, prop),
+                    [r for r in rows if r[1] is not None],
+                    {},
+                    step,
+                    progress,
+                )
                 rows = cypher.ref_rows(node, prop, upsert)
                 self._send(cypher.ref_delete(schema, node, prop), rows, {}, step, None)
-                self._send(cypher.ref_merge(schema, node, prop), [r for r in rows if r[1] is not None], {},
-                           step, progress)
+                self._send(
+                    cypher.ref_merge(schema, node, prop),
+                    [r for r in rows if r[1] is not None],
+                    {},
+                    step,
+                    progress,
+                )
         for name, (new, upsert) in todo.items():
             if name in schema.relationships:
                 rel, extra = schema.relationships[name], cypher.table_params(schema, name)
                 for frame, statement in ((new, cypher.rel_create), (upsert, cypher.rel_merge)):
                     outer = cypher.group_side(schema, rel, frame)
                     batches = cypher.grouped_batches(cypher.rel_rows(rel, frame), outer, self.batch_size)
-                    self._send_batches(statement(schema, rel, outer), batches, extra, f"relationships {name}",
-                                       progress)
+                    self._send_batches(
+                        statement(schema, rel, outer), batches, extra, f"relationships {name}", progress
+                    )
 
     def wipe(self) -> dict[str, int]:
         """Delete what this tool wrote (nodes with schema labels, and LoadRun records), nothing else."""

@@ -30,13 +30,19 @@ def column_values(series: pd.Series, type_: PropType) -> list:
         out = series.astype("Float64").to_numpy(dtype=object, na_value=None).tolist()
         return [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in out]
     if type_ == "int":
-        return [None if v is None else int(v)
-                for v in series.astype("Int64").to_numpy(dtype=object, na_value=None).tolist()]
+        return [
+            None if v is None else int(v)
+            for v in series.astype("Int64").to_numpy(dtype=object, na_value=None).tolist()
+        ]
     if type_ == "bool":
-        return [None if v is None else bool(v)
-                for v in series.astype("boolean").to_numpy(dtype=object, na_value=None).tolist()]
-    return [None if v is None else str(v)
-            for v in series.astype("string").to_numpy(dtype=object, na_value=None).tolist()]
+        return [
+            None if v is None else bool(v)
+            for v in series.astype("boolean").to_numpy(dtype=object, na_value=None).tolist()
+        ]
+    return [
+        None if v is None else str(v)
+        for v in series.astype("string").to_numpy(dtype=object, na_value=None).tolist()
+    ]
 
 
 def plain(value: Any) -> Any:

@@ -120,16 +120,20 @@ def node_rows(node: NodeKind, frame: pd.DataFrame) -> list[list]:
 
 def _ref_ends(schema: Schema, node: NodeKind, prop: Property) -> str:
     target = schema.nodes[prop.ref]
-    return (f"MATCH (a:{safe_name(node.label)} {{{safe_name(node.key_column)}: row[0]}}) "
-            f"MATCH (b:{safe_name(target.label)} {{{safe_name(target.key_column)}: row[1]}})")
+    return (
+        f"MATCH (a:{safe_name(node.label)} {{{safe_name(node.key_column)}: row[0]}}) "
+        f"MATCH (b:{safe_name(target.label)} {{{safe_name(target.key_column)}: row[1]}})"
+    )
 
 
 def ref_delete(schema: Schema, node: NodeKind, prop: Property) -> str:
     """Delete the reference relationship where the column now names another node (or none)."""
     target = schema.nodes[prop.ref]
-    return (f"UNWIND $rows AS row MATCH (a:{safe_name(node.label)} {{{safe_name(node.key_column)}: row[0]}})"
-            f"-[old:{safe_name(prop.rel)}]->(x:{safe_name(target.label)}) "
-            f"WHERE row[1] IS NULL OR x.{safe_name(target.key_column)} <> row[1] DELETE old")
+    return (
+        f"UNWIND $rows AS row MATCH (a:{safe_name(node.label)} {{{safe_name(node.key_column)}: row[0]}})"
+        f"-[old:{safe_name(prop.rel)}]->(x:{safe_name(target.label)}) "
+        f"WHERE row[1] IS NULL OR x.{safe_name(target.key_column)} <> row[1] DELETE old"
+    )
 
 
 def ref_merge(schema: Schema, node: NodeKind, prop: Property) -> str:
@@ -160,8 +164,9 @@ def _rel_rest(rel: RelTable) -> list[Property]:
     return [rel.properties[c] for c in rel.property_columns if c not in keyed]
 
 
-def rel_pattern(schema: Schema, rel: RelTable, var: str = "r", *, write: str | None = None,
-                outer: str = "end") -> str:
+def rel_pattern(
+    schema: Schema, rel: RelTable, var: str = "r", *, write: str | None = None, outer: str = "end"
+) -> str:
     """``(a:Start)-[r:TYPE]->(b:End)``; with ``write`` (MERGE or CREATE), the write of a batch of groups.
 
     The batch is ``[[outer key, [row, ...]], ...]``: the ``outer`` end ("end" or "start") is looked up
@@ -172,7 +177,7 @@ def rel_pattern(schema: Schema, rel: RelTable, var: str = "r", *, write: str | N
     """
     start, end = schema.nodes[rel.start.kind], schema.nodes[rel.end.kind]
     if write is None:
-        return (f"(a:{safe_name(start.label)})-[{var}:{safe_name(rel.type)}]->(b:{safe_name(end.label)})")
+        return f"(a:{safe_name(start.label)})-[{var}:{safe_name(rel.type)}]->(b:{safe_name(end.label)})"
     assert write in ("MERGE", "CREATE") and outer in GROUP_SIDES
     keys = [f"{safe_name(p.name)}: {_value(p, i)}" for i, p in enumerate(_rel_key_props(rel), 2)]
     if needs_marker(schema, rel):
@@ -215,6 +220,7 @@ def group_side(schema: Schema, rel: RelTable, frame: pd.DataFrame) -> str:
 
     Lookups = groups on the outer end + one per row on the other; an integer key counts 6 (measured
     on FalkorDB 4.16: a range-index probe on School.urn ~16 us, on a string key ~3 us)."""
+
     def cost(kind: str) -> int:
         node = schema.nodes[kind]
         return 6 if node.properties[node.key_column].type == "int" else 1
@@ -231,7 +237,7 @@ def grouped_batches(rows: list[list], outer: str, size: int) -> Iterator[list[li
     col = 1 if outer == "end" else 0
     ordered = sorted(rows, key=itemgetter(col))
     for i in range(0, len(ordered), size):
-        yield [[k, list(g)] for k, g in groupby(ordered[i:i + size], key=itemgetter(col))]
+        yield [[k, list(g)] for k, g in groupby(ordered[i : i + size], key=itemgetter(col))]
 
 
 # ------------------------------------------------------------------------------------ pulls and counts
@@ -250,8 +256,13 @@ def pull(schema: Schema, table: str, where: str | None = None) -> str:
         start, end = schema.nodes[rel.start.kind], schema.nodes[rel.end.kind]
         cols = []
         for c in rel.properties:
-            src = (f"a.{safe_name(start.key_column)}" if c == rel.start.column else
-                   f"b.{safe_name(end.key_column)}" if c == rel.end.column else f"r.{safe_name(c)}")
+            src = (
+                f"a.{safe_name(start.key_column)}"
+                if c == rel.start.column
+                else f"b.{safe_name(end.key_column)}"
+                if c == rel.end.column
+                else f"r.{safe_name(c)}"
+            )
             cols.append(f"{src} AS {safe_name(c)}")
         cond = " AND ".join(c for c in (_where_marker(schema, rel)[7:], where) if c)
         cond = f" WHERE {cond}" if cond else ""
@@ -276,14 +287,20 @@ def table_params(schema: Schema, table: str) -> dict:
 
 
 # ------------------------------------------------------------------------------ load runs and wiping
-LOADRUN_START = (f"CREATE (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id, tool: $tool, status: $status, "
-                 "started: $started, sources: $sources, schema_version: $schema_version})")
-LOADRUN_FINISH = (f"MATCH (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id}}) SET r.status = $status, "
-                  "r.finished = $finished, r.rows = $rows, r.counts = $counts, r.error = $error")
+LOADRUN_START = (
+    f"CREATE (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id, tool: $tool, status: $status, "
+    "started: $started, sources: $sources, schema_version: $schema_version})"
+)
+LOADRUN_FINISH = (
+    f"MATCH (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id}}) SET r.status = $status, "
+    "r.finished = $finished, r.rows = $rows, r.counts = $counts, r.error = $error"
+)
 LOADRUN_COLUMNS = ["run_id", "status", "started", "finished", "sources", "rows", "counts", "error"]
-LOADRUN_LIST = (f"MATCH (r:{LOADRUN_LABEL}) RETURN r.{LOADRUN_KEY} AS run_id, r.status AS status, "
-                "r.started AS started, r.finished AS finished, r.sources AS sources, r.rows AS rows, "
-                "r.counts AS counts, r.error AS error ORDER BY started DESC")
+LOADRUN_LIST = (
+    f"MATCH (r:{LOADRUN_LABEL}) RETURN r.{LOADRUN_KEY} AS run_id, r.status AS status, "
+    "r.started AS started, r.finished AS finished, r.sources AS sources, r.rows AS rows, "
+    "r.counts AS counts, r.error AS error ORDER BY started DESC"
+)
 
 
 def wipe(label: str) -> str:
@@ -350,11 +367,27 @@ def all_statements(schema: Schema, dialect: str) -> list[Statement]:
     for name in schema.tables:
         out.append(Statement(f"pull:{name}", pull(schema, name), table_params(schema, name)))
         out.append(Statement(f"count:{name}", count(schema, name), table_params(schema, name)))
-    out.append(Statement("loadrun:start", LOADRUN_START,
-                         {"run_id": "x", "tool": "sendgraph", "status": "running", "started": "x",
-                          "sources": ["x"], "schema_version": 1}))
-    out.append(Statement("loadrun:finish", LOADRUN_FINISH, {
-        "run_id": "x", "status": "complete", "finished": "x", "rows": 1, "counts": "{}", "error": None}))
+    out.append(
+        Statement(
+            "loadrun:start",
+            LOADRUN_START,
+            {
+                "run_id": "x",
+                "tool": "sendgraph",
+                "status": "running",
+                "started": "x",
+                "sources": ["x"],
+                "schema_version": 1,
+            },
+        )
+    )
+    out.append(
+        Statement(
+            "loadrun:finish",
+            LOADRUN_FINISH,
+            {"run_id": "x", "status": "complete", "finished": "x", "rows": 1, "counts": "{}", "error": None},
+        )
+    )
     out.append(Statement("loadrun:list", LOADRUN_LIST))
     for label in wipe_labels(schema):
         out.append(Statement(f"wipe:{label}", wipe(label), {"limit": 10000}))

@@ -45,8 +45,11 @@ class Dialect:
         ``safe_name``), so they are safe to interpolate.
         """
         if self.name == "neo4j":
-            return [f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
-                    f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE" for label, key in self.keyed_labels(schema)]
+            return [
+                f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
+                f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+                for label, key in self.keyed_labels(schema)
+            ]
         return [f"CREATE INDEX FOR (n:{label}) ON (n.{key})" for label, key in self.keyed_labels(schema)]
 
     def unique_constraints(self, schema: Schema) -> list[tuple[str, str]]:

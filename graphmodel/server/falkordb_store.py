@@ -74,8 +74,10 @@ def check_url(url: str) -> str:
     """Validate a FalkorDB URL; return it as given (credentials are only hidden when displayed)."""
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
-        raise SendgraphError(f"FALKORDB_URL must start with one of {', '.join(s + '://' for s in SCHEMES)} "
-                             f"(got '{parts.scheme or url[:20]}')")
+        raise SendgraphError(
+            f"FALKORDB_URL must start with one of {', '.join(s + '://' for s in SCHEMES)} "
+            f"(got '{parts.scheme or url[:20]}')"
+        )
     if parts.scheme != "unix" and not parts.hostname:
         raise SendgraphError("FALKORDB_URL has no host, e.g. redis://127.0.0.1:6379")
     try:
@@ -100,8 +102,13 @@ class FalkorStore(ServerStore):
     backend = "falkordb"
     dialect = FALKORDB
 
-    def __init__(self, url: str, graph: str = DEFAULT_GRAPH, schema: Schema | None = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(
+        self,
+        url: str,
+        graph: str = DEFAULT_GRAPH,
+        schema: Schema | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ):
         super().__init__(schema, batch_size)
         self.url = check_url(url)
         if not _GRAPH_NAME.match(graph):
@@ -110,8 +117,9 @@ class FalkorStore(ServerStore):
         try:
             from falkordb import FalkorDB
         except ImportError:
-            raise SendgraphError("the falkordb backend needs the falkordb client: "
-                                 "pip install 'sendgraph[falkordb]'") from None
+            raise SendgraphError(
+                "the falkordb backend needs the falkordb client: pip install 'sendgraph[falkordb]'"
+            ) from None
         try:
             self._db = FalkorDB.from_url(url)
             self._graph = self._db.select_graph(graph)
@@ -157,13 +165,18 @@ class FalkorStore(ServerStore):
                 raise
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            status = [c["status"] for c in self._graph.list_constraints()
-                      if c["label"] == label and list(c["properties"]) == [key] and c["type"] == "UNIQUE"]
+            status = [
+                c["status"]
+                for c in self._graph.list_constraints()
+                if c["label"] == label and list(c["properties"]) == [key] and c["type"] == "UNIQUE"
+            ]
             if status and status[0] == "OPERATIONAL":
                 return
             if status and status[0] == "FAILED":
-                raise SendgraphError(f"FalkorDB could not make {label}.{key} unique: the graph already "
-                                     f"holds duplicate {label} nodes (not written by sendgraph?)")
+                raise SendgraphError(
+                    f"FalkorDB could not make {label}.{key} unique: the graph already "
+                    f"holds duplicate {label} nodes (not written by sendgraph?)"
+                )
             time.sleep(0.01)
         raise SendgraphError(f"FalkorDB did not finish building the {label}.{key} constraint in 30 s")
 
@@ -173,6 +186,6 @@ def open_falkordb(workspace: str | None = None) -> FalkorStore:
     url = os.environ.get("FALKORDB_URL")
     if not url:
         raise SendgraphError("set FALKORDB_URL (e.g. redis://127.0.0.1:6379) to use the falkordb backend")
-    return FalkorStore(url, os.environ.get("FALKORDB_GRAPH") or DEFAULT_GRAPH,
-                       batch_size=batch_size_from_env())
-
+    return FalkorStore(
+        url, os.environ.get("FALKORDB_GRAPH") or DEFAULT_GRAPH, batch_size=batch_size_from_env()
+    )

@@ -29,11 +29,14 @@ def check_uri(uri: str) -> str:
     """Validate a Neo4j URI: a known scheme, a host, a numeric port, no credentials inside it."""
     parts = urlsplit(uri)
     if parts.scheme not in SCHEMES:
-        raise SendgraphError(f"NEO4J_URI must start with one of {', '.join(s + '://' for s in SCHEMES)} "
-                             f"(got '{parts.scheme or uri[:20]}')")
+        raise SendgraphError(
+            f"NEO4J_URI must start with one of {', '.join(s + '://' for s in SCHEMES)} "
+            f"(got '{parts.scheme or uri[:20]}')"
+        )
     if parts.username or parts.password or "@" in parts.netloc:
-        raise SendgraphError("NEO4J_URI must not contain a user or password; "
-                             "use NEO4J_USERNAME and NEO4J_PASSWORD")
+        raise SendgraphError(
+            "NEO4J_URI must not contain a user or password; use NEO4J_USERNAME and NEO4J_PASSWORD"
+        )
     if not parts.hostname:
         raise SendgraphError("NEO4J_URI has no host, e.g. neo4j://localhost:7687")
     try:
@@ -51,8 +54,17 @@ class Neo4jStore(ServerStore):
     backend = "neo4j"
     dialect = NEO4J
 
-    def __init__(self, uri: str, username: str, password: str | None, database: str | None = None, *,
-                 schema: Schema | None = None, batch_size: int = DEFAULT_BATCH_SIZE, driver=None):
+    def __init__(
+        self,
+        uri: str,
+        username: str,
+        password: str | None,
+        database: str | None = None,
+        *,
+        schema: Schema | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        driver=None,
+    ):
         """``password=None`` reads it with :func:`neo4j_password`, after the URI is checked, so a
         mistyped NEO4J_URI is reported before anyone is asked for a password."""
         super().__init__(schema, batch_size)
@@ -60,6 +72,7 @@ class Neo4jStore(ServerStore):
         self.database = database or None
         if driver is None:
             from neo4j import GraphDatabase
+
             if password is None:
                 password = neo4j_password()
             driver = GraphDatabase.driver(uri, auth=(username, password))
@@ -74,11 +87,13 @@ class Neo4jStore(ServerStore):
         from neo4j.exceptions import AuthError, ServiceUnavailable
 
         try:
-            result = self._driver.execute_query(query, parameters_=params, database_=self.database,
-                                                routing_=routing)
+            result = self._driver.execute_query(
+                query, parameters_=params, database_=self.database, routing_=routing
+            )
         except AuthError:
-            raise SendgraphError(f"Neo4j at {self.describe()} refused the credentials "
-                                 f"(check NEO4J_USERNAME / NEO4J_PASSWORD)") from None
+            raise SendgraphError(
+                f"Neo4j at {self.describe()} refused the credentials (check NEO4J_USERNAME / NEO4J_PASSWORD)"
+            ) from None
         except ServiceUnavailable as exc:
             raise SendgraphError(f"cannot reach {self.describe()}: {exc}") from None
         records, _summary, keys = result
@@ -109,5 +124,10 @@ def open_neo4j(workspace: str | None = None) -> Neo4jStore:
     uri = os.environ.get("NEO4J_URI")
     if not uri:
         raise SendgraphError("set NEO4J_URI (e.g. neo4j://localhost:7687) to use the neo4j backend")
-    return Neo4jStore(uri, os.environ.get("NEO4J_USERNAME") or "neo4j", None,
-                      os.environ.get("NEO4J_DATABASE") or None, batch_size=batch_size_from_env())
+    return Neo4jStore(
+        uri,
+        os.environ.get("NEO4J_USERNAME") or "neo4j",
+        None,
+        os.environ.get("NEO4J_DATABASE") or None,
+        batch_size=batch_size_from_env(),
+    )

@@ -5,7 +5,8 @@ analysis that gathers its data server-side with parameterised Cypher (written on
 Neo4j 5 and FalkorDB share; see ``graphmodel/server/dialect.py``) and returns exactly the DataFrame
 the embedded implementation returns: the differential tests (``tests/test_differential.py``) run both.
 Query texts are registered with :func:`graphmodel.server.cypher.native_query`, so the Neo4j linter
-checks exactly what runs. Importing ``queries.native`` registers them all.
+checks exactly what runs. Importing ``queries.native`` registers them all;
+:func:`queries.registry.load_native` does that the first time a server store runs an analysis.
 """
 
 from __future__ import annotations
@@ -14,4 +15,5 @@ import importlib
 import pkgutil
 
 for _info in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_info.name}")
+    if _info.name != "lint":  # the linter collects statements; it registers no analysis
+        importlib.import_module(f"{__name__}.{_info.name}")

@@ -33,8 +33,9 @@ class NarrowedStore:
             return self._store.table(name)
         if name not in self._cache:
             query, params = self._narrowed[name]
-            self._cache[name] = self._store.typed_query(name, query.for_dialect(self._store.dialect.name),
-                                                        params)
+            self._cache[name] = self._store.typed_query(
+                name, query.for_dialect(self._store.dialect.name), params
+            )
         return self._cache[name]
 
     def describe(self) -> str:

@@ -1,7 +1,7 @@
 """Sensory-specialist audit and capacity against need on a graph server: only posts in roles that
 serve a need (QTVI, QTHI, QTMSI, advisory and PD roles: catalogue ``roles.need``) are fetched, at
 schools and in LA services; the mandatory-qualification rules (SI 2003/1662 regs 6-9) and the
-capacity arithmetic run unchanged from ``queries.sensory_audit`` and ``queries.capacity``."""
+capacity arithmetic run unchanged from ``queries.audits.sensory`` and ``queries.audits.capacity``."""
 
 from __future__ import annotations
 
@@ -11,33 +11,36 @@ import pandas as pd
 
 from graphmodel.schema import load_schema
 from graphmodel.server.cypher import native_query, pull
-from queries.capacity import capacity_against_need
+from queries.audits.capacity import capacity_against_need
+from queries.audits.sensory import sensory_audit
 from queries.context import Filters
 from queries.native._view import NarrowedStore
 from queries.registry import implementation
-from queries.sensory_audit import sensory_audit
 
 _S = load_schema()
 POSTS = native_query("sensory.posts", pull(_S, "posts", "r.role IN $roles"), {"roles": ["QTVI_TEACHER"]})
-SERVICE_POSTS = native_query("sensory.service_posts", pull(_S, "service_posts", "r.role IN $roles"),
-                             {"roles": ["ADVISORY_VI"]})
+SERVICE_POSTS = native_query(
+    "sensory.service_posts", pull(_S, "service_posts", "r.role IN $roles"), {"roles": ["ADVISORY_VI"]}
+)
 
 
 def _view(store) -> NarrowedStore:
     roles = store.table("roles")
     codes = roles.loc[roles["need"].notna().to_numpy(dtype=bool), "code"].tolist()
-    return NarrowedStore(store, {"posts": (POSTS, {"roles": codes}),
-                                 "service_posts": (SERVICE_POSTS, {"roles": codes})})
+    return NarrowedStore(
+        store, {"posts": (POSTS, {"roles": codes}), "service_posts": (SERVICE_POSTS, {"roles": codes})}
+    )
 
 
 @implementation(sensory_audit, "falkordb", "neo4j")
 def sensory_audit_native(store, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
-    """:func:`queries.sensory_audit.sensory_audit` with specialist posts fetched server-side."""
+    """:func:`queries.audits.sensory.sensory_audit` with specialist posts fetched server-side."""
     return sensory_audit.embedded(_view(store), as_of, filters)
 
 
 @implementation(capacity_against_need, "falkordb", "neo4j")
-def capacity_against_need_native(store, as_of: dt.date, level: str = "la", source: str = "auto",
-                                 year: int | None = None) -> pd.DataFrame:
-    """:func:`queries.capacity.capacity_against_need` with specialist posts fetched server-side."""
+def capacity_against_need_native(
+    store, as_of: dt.date, level: str = "la", source: str = "auto", year: int | None = None
+) -> pd.DataFrame:
+    """:func:`queries.audits.capacity.capacity_against_need` with specialist posts fetched server-side."""
     return capacity_against_need.embedded(_view(store), as_of, level, source, year)

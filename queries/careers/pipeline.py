@@ -1,0 +1,225 @@
+"""The specialist pipeline: people one step from a specialist role, set against the gaps.
+
+UCL 2019 KF5 / §3: teachers spend about 4–5 years before starting the NASENCO or an MQ, with
+little systematic progression preparation; G1/G2 find the gaps (schools whose SENCO lacks the
+award, sensory staff without the MQ). A regional lead asks: where are the people who could fill
+the gaps soon? Per LA (or region), as of a date:
+
+* ``senco_ready`` — people in a current teaching post (a role with ``teacher`` true, other than
+  SENCO) with at least :data:`READY_YEARS` years since their first teaching post, who attended
+  SEND CPD (an activity that addresses a need area, attended on or before ``as_of``), hold neither
+  NASENCO nor the NPQ for SENCOs and are not studying for them, and are not currently a SENCO;
+* ``senco_in_training`` — people in such a post (not a SENCO) studying NASENCO / NPQ for SENCOs;
+* ``sensory_ready`` — teachers in a sensory service (service kind ``sensory``) or in a sensory /
+  advisory role without the matching MQ (SI 2003/1662: they may teach up to 3 years while
+  obtaining it); a role with no need (e.g. a class teacher in the service) lacks any sensory MQ;
+
+set against (with ``teachers_not_senco``, people in a current teaching post who are not a SENCO, as
+the denominator):
+
+* ``schools_no_senco`` / ``schools_overdue_senco`` — mainstream schools with no current SENCO, or
+  with a SENCO whose award is overdue (:func:`queries.audits.senco.senco_audit`);
+* ``{vi,hi,msi}_pupils`` and ``{vi,hi,msi}_qualified_fte`` — pupils with an EHC plan for the need
+  and the FTE of current holders of the matching MQ in roles serving it
+  (:func:`queries.audits.capacity.capacity_against_need`).
+
+A person is counted once per area, in every area where they hold a qualifying post.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from graphmodel.errors import SendgraphError
+from graphmodel.store import GraphStore
+from queries.audits.capacity import capacity_against_need
+from queries.audits.senco import AWARDS, senco_audit
+from queries.audits.sensory import SENSES, matching_mq
+from queries.context import schools_frame
+from queries.posts import current_posts, current_service_posts, held, services_frame, studying, ts
+from queries.registry import analysis
+
+READY_YEARS = 4
+"""UCL 2019 §3.1: about 4–5 years of teaching before starting the NASENCO or an MQ."""
+LEVELS = {
+    "la": ["region_code", "region_name", "la_code", "la_name"],
+    "region": ["region_code", "region_name"],
+}
+COUNT_COLUMNS = [
+    "teachers_not_senco",
+    "senco_ready",
+    "senco_in_training",
+    "sensory_ready",
+    "mainstream_schools",
+    "schools_no_senco",
+    "schools_overdue_senco",
+]
+
+
+def _located_posts(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """Current school and service posts with role attributes and location: person_id, role, fte,
+    teacher, category, need, service_kind, la_code, la_name, region_code, region_name."""
+    geo = ["la_code", "la_name", "region_code", "region_name"]
+    schools = schools_frame(store)[["urn", *geo]]
+    services = services_frame(store)[["service_id", "kind", *geo]].rename(columns={"kind": "service_kind"})
+    a = current_posts(store, as_of)[["person_id", "urn", "role", "fte"]].merge(schools, on="urn", how="left")
+    b = current_service_posts(store, as_of)[["person_id", "service_id", "role", "fte"]].merge(
+        services, on="service_id", how="left"
+    )
+    posts = pd.concat([a.drop(columns="urn"), b.drop(columns="service_id")], ignore_index=True)
+    roles = store.table("roles")[["code", "teacher", "category", "need"]].rename(columns={"code": "role"})
+    posts = posts.merge(roles, on="role", how="left")
+    posts["teacher"] = posts["teacher"].fillna(False).astype(bool)
+    return posts
+
+
+def _first_teaching_start(store: GraphStore, as_of: dt.date) -> pd.Series:
+    """Each person's first start in a teaching role (school or service), on or before as_of."""
+    roles = store.table("roles")
+    teaching = roles.loc[roles["teacher"].fillna(False).astype(bool), "code"]
+    parts = [store.table(t)[["person_id", "role", "start_date"]] for t in ("posts", "service_posts")]
+    posts = pd.concat(parts, ignore_index=True)
+    posts = posts[posts["role"].isin(teaching).astype(bool) & (posts["start_date"] <= ts(as_of)).astype(bool)]
+    return posts.groupby("person_id")["start_date"].min()
+
+
+def _send_cpd_people(store: GraphStore, as_of: dt.date) -> pd.Index:
+    """People who attended an activity addressing a need area, on or before as_of (attendance date,
+    else the activity's date; undated attendance counts)."""
+    att = store.table("attendance")[["person_id", "activity_id", "date"]]
+    needs = store.table("activity_needs")["activity_id"].unique()
+    acts = store.table("cpd_activities")[["activity_id", "date"]].rename(columns={"date": "activity_date"})
+    att = att[att["activity_id"].isin(needs).astype(bool)].merge(acts, on="activity_id", how="left")
+    when = att["date"].fillna(att["activity_date"])
+    return pd.Index(att.loc[(when.isna() | (when <= ts(as_of))).astype(bool), "person_id"].unique())
+
+
+def _capacity(store: GraphStore, as_of: dt.date, level: str) -> pd.DataFrame:
+    """Per LA (``la_code``) or region (``region_code``): {need}_pupils, {need}_qualified_fte."""
+    key = "la_code" if level == "la" else "region_code"
+    cap = capacity_against_need(store, as_of, level)
+    cap = cap.rename(columns={"new_la_code": "la_code"})
+    long = cap.loc[cap["need"].isin(SENSES).astype(bool), [key, "need", "pupils", "qualified_fte"]]
+    long = long.astype({"pupils": "float64", "qualified_fte": "float64"})
+    wide = long.pivot_table(index=key, columns="need", values=["pupils", "qualified_fte"], aggfunc="sum")
+    out = pd.DataFrame(index=wide.index)
+    for need in SENSES:
+        low = need.lower()
+        for measure, col in (("pupils", f"{low}_pupils"), ("qualified_fte", f"{low}_qualified_fte")):
+            out[col] = wide[(measure, need)] if (measure, need) in wide.columns else float("nan")
+    return out.reset_index()
+
+
+class _PersonCodes:
+    """Person ids as integer codes into the people table (code len(people) = unknown)."""
+
+    def __init__(self, store: GraphStore):
+        self.index = pd.Index(store.table("people")["person_id"].astype(object))
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def codes(self, ids: pd.Series) -> np.ndarray:
+        got = self.index.get_indexer(ids.astype(object))
+        return np.where(got < 0, len(self.index), got)
+
+    def mask_from_codes(self, codes: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.index) + 1, dtype=bool)
+        out[codes] = True
+        out[len(self.index)] = False
+        return out
+
+    def mask(self, ids: pd.Series) -> np.ndarray:
+        """A boolean array over codes: True for the people in ``ids``."""
+        return self.mask_from_codes(self.codes(ids))
+
+
+@analysis
+def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFrame:
+    """People one step from a specialist role against the gaps, per LA or region (module docstring).
+
+    Rows: every LA (or region) with a school or service in the graph. Counts are of people or
+    schools (publish through :func:`queries.publish.suppress`); pupils and FTE are not suppressed.
+    """
+    if level not in LEVELS:
+        raise SendgraphError(f"level must be one of: {', '.join(LEVELS)}")
+    keys = LEVELS[level]
+    geo = LEVELS["la"]
+    posts = _located_posts(store, as_of)
+    # person ids as integer codes: membership tests on a million Arrow strings are slow, on codes fast
+    ids = _PersonCodes(store)
+    pc = ids.codes(posts["person_id"])
+    awards = ids.mask(held(store, as_of, AWARDS)["person_id"])
+    training = ids.mask(studying(store, as_of, AWARDS)["person_id"]) & ~awards
+    is_senco = (posts["role"] == "SENCO").fillna(False).to_numpy(dtype=bool)
+    sencos = ids.mask_from_codes(pc[is_senco])
+    first = _first_teaching_start(store, as_of)
+    first_day = np.full(len(ids) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    first_day[ids.codes(pd.Series(first.index))] = first.to_numpy("datetime64[D]").astype(np.int64)
+    day = (ts(as_of) - pd.Timestamp("1970-01-01")).days
+    years = (day - first_day[pc]) / 365.25  # negative (never ready) for people with no teaching start
+
+    t_mask = posts["teacher"].to_numpy(dtype=bool) & ~is_senco & ~sencos[pc]
+    teaching = posts[t_mask]
+    tc = pc[t_mask]
+    cpd = ids.mask(pd.Series(_send_cpd_people(store, as_of)))
+    ready = teaching[(years[t_mask] >= READY_YEARS) & cpd[tc] & ~awards[tc] & ~training[tc]]
+    in_training = teaching[training[tc]]
+
+    mq_for_need = dict(matching_mq(store).itertuples(index=False, name=None))
+    mq = held(store, as_of, mq_for_need.values())[["person_id", "qualification"]]
+    s_mask = posts["teacher"].to_numpy(dtype=bool) & (
+        posts["category"].isin(["sensory", "advisory"]).fillna(False).to_numpy(dtype=bool)
+        | (posts["service_kind"] == "sensory").fillna(False).to_numpy(dtype=bool)
+    )
+    sensory = posts[s_mask]
+    sc = pc[s_mask]
+    want = sensory["need"].map(mq_for_need).to_numpy(dtype=object)
+    has_match = np.zeros(len(sensory), dtype=bool)
+    for qual in mq_for_need.values():
+        holders = ids.mask(
+            mq.loc[(mq["qualification"] == qual).fillna(False).to_numpy(dtype=bool), "person_id"]
+        )
+        rows = want == qual
+        has_match[rows] = holders[sc[rows]]
+    has_any = ids.mask(mq["person_id"])[sc]
+    no_need = pd.isna(want)
+    lacking = sensory[(~no_need & ~has_match) | (no_need & ~has_any)]
+
+    def people(frame: pd.DataFrame, name: str) -> pd.Series:
+        return frame.drop_duplicates(["person_id", *keys]).groupby(keys, dropna=False).size().rename(name)
+
+    all_places = pd.concat([schools_frame(store)[geo], services_frame(store)[geo]]).drop_duplicates()
+    areas = all_places.dropna(subset=["la_code"])[keys].drop_duplicates()
+
+    audit = senco_audit(store, as_of)
+    main = audit[(audit["kind"] == "mainstream").fillna(False).astype(bool)]
+    schools_main = main.drop_duplicates("urn").groupby(keys).size().rename("mainstream_schools")
+    no_senco = main[main["status"] == "no_senco"].drop_duplicates("urn").groupby(keys).size()
+    overdue = main[main["status"] == "overdue"].drop_duplicates("urn").groupby(keys).size()
+
+    out = areas.set_index(keys)
+    for series in (
+        people(teaching, "teachers_not_senco"),
+        people(ready, "senco_ready"),
+        people(in_training, "senco_in_training"),
+        people(lacking, "sensory_ready"),
+        schools_main,
+        no_senco.rename("schools_no_senco"),
+        overdue.rename("schools_overdue_senco"),
+    ):
+        out = out.join(series, how="left")
+    out = out.reset_index()
+    for c in COUNT_COLUMNS:
+        out[c] = out[c].fillna(0).astype("int64")
+
+    key = "la_code" if level == "la" else "region_code"
+    out = out.merge(_capacity(store, as_of, level), on=key, how="left")
+    for need in SENSES:
+        low = need.lower()
+        out[f"{low}_pupils"] = out[f"{low}_pupils"].fillna(0).astype("int64")
+        out[f"{low}_qualified_fte"] = out[f"{low}_qualified_fte"].fillna(0.0).astype("float64").round(2)
+    return out.sort_values(keys, kind="stable").reset_index(drop=True)

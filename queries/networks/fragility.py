@@ -1,0 +1,225 @@
+"""Fragile links: school-to-school ties that hang on one person, and what is lost if people leave.
+
+UCL 2019 G11: many links between schools are "informal and personal, with little succession
+planning"; the digest asks for a tie-holder analysis and a simulation of removing staff nearing
+retirement or moving school. UCL G9 notes the report has no age data, so retirement uses the
+optional ``people.birth_year`` where a bundle supplies it.
+
+A link instance (see :mod:`queries.networks.collaboration`) is lost when every carrier at either end has
+gone; an edge is lost when all its instances are. An edge is **fragile** when one person's leaving
+would lose it: every instance has that person as the only carrier of one of its ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import networkx as nx
+import pandas as pd
+
+from graphmodel.errors import SendgraphError
+from graphmodel.frames import isin
+from graphmodel.store import GraphStore
+from queries.context import Filters
+from queries.networks.collaboration import DEFAULT_MAX_NETWORK_SIZE, scope
+from queries.registry import analysis
+
+DEFAULT_RETIREMENT_AGE = 60
+FRAGILE_COLUMNS = [
+    "urn_a",
+    "school_a",
+    "la_code_a",
+    "urn_b",
+    "school_b",
+    "la_code_b",
+    "kinds",
+    "person_id",
+    "bridge",
+]
+
+
+def single_carriers(support: list[tuple]) -> set[str]:
+    """The people each of whose leaving alone would lose the edge with this ``support``."""
+    found: set[str] | None = None
+    for _kind, ca, cb in support:
+        sole = {c[0] for c in (ca, cb) if c is not None and len(c) == 1}
+        found = sole if found is None else found & sole
+        if not found:
+            return set()
+    return found or set()
+
+
+def edge_lost(support: list[tuple], removed: set[str]) -> bool:
+    """Whether every instance of an edge loses all carriers at one end once ``removed`` leave."""
+    return all(
+        (ca is not None and set(ca) <= removed) or (cb is not None and set(cb) <= removed)
+        for _kind, ca, cb in support
+    )
+
+
+@analysis
+def fragile_links(
+    store: GraphStore,
+    filters: Filters = Filters(),
+    as_of: dt.date | None = None,
+    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+) -> pd.DataFrame:
+    """School–school links in scope that one person's leaving would break, with that person.
+
+    ``person_id`` lists the single carriers (';'-separated when either of two people would break it,
+    e.g. each school's only member of a shared cluster). ``bridge`` marks links that are also bridges
+    of the graph in scope: losing them splits a component. A detail table for planning succession:
+    person_ids, never names.
+    """
+    _, sub = scope(store, filters, as_of, max_network_size)
+    bridge_set = {(min(a, b), max(a, b)) for a, b in nx.bridges(sub)}
+    rows = []
+    for a, b, d in sub.edges(data=True):
+        a, b = min(a, b), max(a, b)
+        who = single_carriers(d["support"])
+        if who:
+            na, nb = sub.nodes[a], sub.nodes[b]
+            rows.append(
+                {
+                    "urn_a": a,
+                    "school_a": na.get("name"),
+                    "la_code_a": na.get("la_code"),
+                    "urn_b": b,
+                    "school_b": nb.get("name"),
+                    "la_code_b": nb.get("la_code"),
+                    "kinds": ";".join(d["kinds"]),
+                    "person_id": ";".join(sorted(who)),
+                    "bridge": (a, b) in bridge_set,
+                }
+            )
+    out = pd.DataFrame(rows, columns=FRAGILE_COLUMNS)
+    out = out.sort_values(["urn_a", "urn_b"]).reset_index(drop=True)
+    out.attrs["links_in_scope"] = sub.number_of_edges()
+    return out
+
+
+def people_to_remove(
+    store: GraphStore,
+    person_ids: Iterable[str] | None,
+    retiring_within_years: int | None,
+    as_of: dt.date,
+    retirement_age: int = DEFAULT_RETIREMENT_AGE,
+) -> set[str]:
+    """The named people plus those reaching ``retirement_age`` within the given years (birth_year)."""
+    people = store.table("people")
+    named = {p.strip() for p in (person_ids or []) if p and p.strip()}
+    # check only the named ids (a set of every person id costs seconds nationally)
+    known = set(people.loc[isin(people["person_id"], sorted(named)), "person_id"]) if named else set()
+    unknown = sorted(named - known)
+    if unknown:
+        raise SendgraphError(f"unknown person_id(s): {', '.join(unknown[:5])}")
+    removed = set(named)
+    if retiring_within_years is not None:
+        if retiring_within_years < 0:
+            raise SendgraphError("--retiring-within must be 0 or more years")
+        latest_birth = as_of.year + retiring_within_years - retirement_age
+        old = people[(people["birth_year"] <= latest_birth).fillna(False).astype(bool)]
+        removed |= set(old["person_id"])
+    return removed
+
+
+def _remove(g: nx.Graph, removed: set[str]) -> tuple[nx.Graph, list[tuple[int, int]]]:
+    lost = [
+        (min(a, b), max(a, b))
+        for a, b, d in g.edges(data=True)
+        if d["people"] and removed & set(d["people"]) and edge_lost(d["support"], removed)
+    ]
+    after = g.copy()
+    after.remove_edges_from(lost)
+    return after, sorted(lost)
+
+
+def _measures(g: nx.Graph) -> dict[str, int]:
+    comps = [c for c in nx.connected_components(g) if len(c) > 1]
+    return {
+        "links": g.number_of_edges(),
+        "linked_schools": sum(1 for v in g if g.degree(v) > 0),
+        "isolated_schools": sum(1 for v in g if g.degree(v) == 0),
+        "components_of_2_or_more": len(comps),
+        "largest_component": max((len(c) for c in comps), default=0),
+    }
+
+
+@analysis
+def what_if_remove(
+    store: GraphStore,
+    person_ids: Iterable[str] | None = None,
+    retiring_within_years: int | None = None,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    retirement_age: int = DEFAULT_RETIREMENT_AGE,
+    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+) -> pd.DataFrame:
+    """Connectivity before and after removing people (named, or reaching retirement age).
+
+    One row per measure (links, linked and isolated schools, components of two or more schools,
+    the largest component) with ``before``, ``after`` and ``change``. ``attrs`` records how many
+    people were removed and how many of them carried a link. "Near retirement" = aged at least
+    ``retirement_age`` (60) within ``retiring_within_years`` of ``as_of``, from ``birth_year``.
+    """
+    as_of = as_of or dt.date.today()
+    if not person_ids and retiring_within_years is None:
+        raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
+    removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
+    _, sub = scope(store, filters, as_of, max_network_size)
+    after, _lost = _remove(sub, removed)
+    before_m, after_m = _measures(sub), _measures(after)
+    out = pd.DataFrame(
+        {
+            "measure": list(before_m),
+            "before": list(before_m.values()),
+            "after": [after_m[k] for k in before_m],
+        }
+    )
+    out["change"] = out["after"] - out["before"]
+    carrying = {p for _, _, d in sub.edges(data=True) for p in d["people"]} & removed
+    out.attrs.update(
+        {
+            "as_of": as_of.isoformat(),
+            "people_removed": len(removed),
+            "people_removed_carrying_links": len(carrying),
+        }
+    )
+    return out
+
+
+@analysis
+def what_if_lost_links(
+    store: GraphStore,
+    person_ids: Iterable[str] | None = None,
+    retiring_within_years: int | None = None,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    retirement_age: int = DEFAULT_RETIREMENT_AGE,
+    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+) -> pd.DataFrame:
+    """The links :func:`what_if_remove` loses, and whether each end is left isolated."""
+    as_of = as_of or dt.date.today()
+    if not person_ids and retiring_within_years is None:
+        raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
+    removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
+    _, sub = scope(store, filters, as_of, max_network_size)
+    after, lost = _remove(sub, removed)
+    rows = [
+        {
+            "urn_a": a,
+            "school_a": sub.nodes[a].get("name"),
+            "urn_b": b,
+            "school_b": sub.nodes[b].get("name"),
+            "kinds": ";".join(sub.edges[a, b]["kinds"]),
+            "person_id": ";".join(sorted(removed & set(sub.edges[a, b]["people"]))),
+            "a_isolated": after.degree(a) == 0,
+            "b_isolated": after.degree(b) == 0,
+        }
+        for a, b in lost
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=["urn_a", "school_a", "urn_b", "school_b", "kinds", "person_id", "a_isolated", "b_isolated"],
+    )

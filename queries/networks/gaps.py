@@ -1,0 +1,280 @@
+"""Network gaps: who is outside the community of practice, and where it fails to reach.
+
+The regional lead's questions (DOMAIN.md "Who uses it") and the seeds' findings:
+
+- ``outside_every_network``: schools in no SEND network at any rung (UCL G10: 19%, 156/817, of
+  schools "do not network with others").
+- ``passive_only``: schools whose only participation is passive: mailing list, downloaded a tool,
+  wider community (WSS §1.6; WSS G13: few schools climb the ladder).
+- ``no_specialist_link``: mainstream schools with no special school, PRU or AP setting within
+  ``hops`` links in the collaboration graph whose pupil age range overlaps their own (UCL G12:
+  staff want exposure to special schools, PRUs and AP, "match on pupil age range, not phase";
+  WSS G10: SERFs and the PRU share little with mainstream schools). A school with no recorded age
+  range is treated as overlapping every range, so a gap is only reported where it is evident.
+- ``no_trained_reviewer``: local authorities with no trained peer reviewer (WSS G1: "LAs with zero
+  trained reviewers"). A trained reviewer is a person in post in the LA on the as-of date who is a
+  member of a SEND network at the ``trained_reviewer`` rung or who carried a peer review, or a
+  school in the LA that is itself a member at that rung.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import networkx as nx
+import pandas as pd
+
+from graphmodel.frames import isin
+from graphmodel.store import GraphStore
+from queries.context import Filters, apply_filters, by_columns, schools_frame
+from queries.networks.collaboration import DEFAULT_MAX_NETWORK_SIZE, shared_graph
+from queries.networks.participation import (
+    active_on,
+    active_posts,
+    school_participation,
+    send_networks,
+)
+from queries.posts import in_operation
+from queries.registry import analysis
+
+GAP_KINDS = ("outside_every_network", "passive_only", "no_specialist_link", "no_trained_reviewer")
+REVIEWER_TIER = "trained_reviewer"
+SPECIALIST_KINDS = ("special", "ap")
+GAP_COLUMNS = [
+    "gap",
+    "urn",
+    "school_name",
+    "la_code",
+    "la_name",
+    "region_code",
+    "region_name",
+    "phase",
+    "kind",
+    "detail",
+]
+
+SUMMARY_COUNTS = [
+    "schools",
+    "outside_every_network",
+    "passive_only",
+    "mainstream",
+    "no_specialist_link",
+    "trained_reviewers",
+]
+SUMMARY_RATES = {
+    "pct_outside_every_network": ["outside_every_network", "schools"],
+    "pct_passive_only": ["passive_only", "schools"],
+    "pct_no_specialist_link": ["no_specialist_link", "mainstream"],
+    "reviewers_per_100_schools": ["trained_reviewers", "schools"],
+}
+
+
+def _ages(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Low and high ages with unknowns widened to 0..99, so an unknown range overlaps any range."""
+    return (
+        frame["low_age"].astype("Float64").fillna(0).astype("float64"),
+        frame["high_age"].astype("Float64").fillna(99).astype("float64"),
+    )
+
+
+def specialist_reach(g: nx.Graph, schools: pd.DataFrame, hops: int) -> pd.DataFrame:
+    """For each mainstream school, the nearest special / AP setting with an overlapping age range.
+
+    Breadth-first from each specialist setting to ``hops`` (there are far fewer of those than
+    mainstream schools), then one vectorised age-overlap test on the pairs found. Returns urn,
+    nearest_hops (NA when none within ``hops``).
+    """
+    kind = schools.set_index("urn")["kind"]
+    specialists = [u for u in kind.index[kind.isin(SPECIALIST_KINDS)] if u in g]
+    pairs = [
+        (s, m, d)
+        for s in specialists
+        for m, d in nx.single_source_shortest_path_length(g, s, cutoff=hops).items()
+        if d > 0
+    ]
+    reach = pd.DataFrame(pairs, columns=["specialist", "urn", "hops"], dtype="int64")
+    low, high = _ages(schools)
+    ages = pd.DataFrame(
+        {"urn": schools["urn"].astype("int64"), "low": low.to_numpy(), "high": high.to_numpy()}
+    )
+    reach = reach.merge(ages, on="urn").merge(
+        ages.rename(columns={"urn": "specialist", "low": "s_low", "high": "s_high"}), on="specialist"
+    )
+    overlap = (reach["low"] <= reach["s_high"]) & (reach["s_low"] <= reach["high"])
+    nearest = reach[overlap].groupby("urn")["hops"].min()
+    mainstream = schools.loc[schools["kind"] == "mainstream", ["urn"]].astype("int64")
+    mainstream["nearest_hops"] = mainstream["urn"].map(nearest).astype("Int64")
+    return mainstream.reset_index(drop=True)
+
+
+def trained_reviewers(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """(la_code, reviewer) pairs: people (person_id) or schools (``urn:<n>``) counting as reviewers."""
+    nets = send_networks(store)["network_id"]
+    schools = store.table("schools")[["urn", "la_code"]]
+    pm = store.table("person_memberships")
+    pm = pm[active_on(pm, as_of) & pm["network_id"].isin(nets) & pm["tier"].eq(REVIEWER_TIER).fillna(False)]
+    rv = store.table("peer_reviews")
+    rv = rv[(rv["date"] <= pd.Timestamp(as_of)).fillna(False).astype(bool)]
+    rv = rv.dropna(subset=["reviewer_person_id"])
+    people = pd.concat([pm["person_id"], rv["reviewer_person_id"]]).drop_duplicates()
+    posts = active_posts(store, as_of, people)
+    located = posts.merge(schools, on="urn")[["la_code", "person_id"]]
+    # A reviewer who has left every post still counts where they reviewed from.
+    unposted = rv[~isin(rv["reviewer_person_id"], posts["person_id"])]
+    located_rv = unposted.merge(schools, left_on="reviewer_urn", right_on="urn")[
+        ["la_code", "reviewer_person_id"]
+    ].rename(columns={"reviewer_person_id": "person_id"})
+    sm = store.table("school_memberships")
+    sm = sm[active_on(sm, as_of) & sm["network_id"].isin(nets) & sm["tier"].eq(REVIEWER_TIER).fillna(False)]
+    school_level = sm.merge(schools, on="urn")
+    school_level = pd.DataFrame(
+        {"la_code": school_level["la_code"], "person_id": "urn:" + school_level["urn"].astype("string")}
+    )
+    out = pd.concat([located, located_rv, school_level], ignore_index=True).drop_duplicates()
+    return out.rename(columns={"person_id": "reviewer"}).reset_index(drop=True)
+
+
+def _frame(gap: str, rows: pd.DataFrame, detail: pd.Series | str) -> pd.DataFrame:
+    out = rows.rename(columns={"name": "school_name"}).copy()
+    out["gap"] = gap
+    out["detail"] = detail
+    return out.reindex(columns=GAP_COLUMNS)
+
+
+def _gaps(
+    store: GraphStore, filters: Filters, hops: int, as_of: dt.date, max_network_size: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The gap rows (:func:`network_gaps`), the schools in scope and the trained reviewers: what
+    both :func:`network_gaps` and :func:`network_gaps_summary` need, computed once."""
+    per = school_participation(store, filters, as_of)
+    schools = schools_frame(store)
+    scope = in_operation(apply_filters(schools, filters), as_of)  # = schools_in_scope, one frame
+    parts = []
+    none = per[per["tier_rank"] == 0]
+    parts.append(_frame("outside_every_network", none, "in no SEND network at any rung"))
+    passive = per[per["passive_only"]]
+    parts.append(_frame("passive_only", passive, "highest rung: " + passive["highest_tier"].astype(str)))
+
+    g = shared_graph(store, as_of, max_network_size)
+    reach = specialist_reach(g, schools[schools["urn"].isin(list(g.nodes))], hops)
+    missing = reach[reach["nearest_hops"].isna() & reach["urn"].isin(scope["urn"])]
+    rows = per[per["urn"].isin(missing["urn"])]
+    ages = scope.set_index("urn").loc[rows["urn"], ["low_age", "high_age"]]
+    span = ages["low_age"].astype("string").fillna("?") + "-" + ages["high_age"].astype("string").fillna("?")
+    parts.append(
+        _frame(
+            "no_specialist_link",
+            rows,
+            ("no special school, PRU or AP setting for ages " + span + f" within {hops} link(s)").to_numpy(),
+        )
+    )
+
+    reviewers = trained_reviewers(store, as_of)
+    las = (
+        scope.groupby(["la_code", "la_name", "region_code", "region_name"], dropna=False)
+        .size()
+        .rename("schools")
+        .reset_index()
+    )
+    las = las[~las["la_code"].isin(reviewers["la_code"])]
+    parts.append(
+        _frame(
+            "no_trained_reviewer",
+            las.drop(columns="schools"),
+            las["schools"].astype(str) + " school(s), no trained peer reviewer",
+        )
+    )
+    out = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=GAP_COLUMNS)
+    )
+    out["urn"] = out["urn"].astype("Int64")
+    out["_order"] = out["gap"].map({g: i for i, g in enumerate(GAP_KINDS)})
+    out = out.sort_values(["_order", "la_code", "urn"], na_position="first").drop(columns="_order")
+    return out.reset_index(drop=True), scope, reviewers
+
+
+@analysis
+def network_gaps(
+    store: GraphStore,
+    filters: Filters = Filters(),
+    hops: int = 2,
+    as_of: dt.date | None = None,
+    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+) -> pd.DataFrame:
+    """Every network gap in scope, one row per (gap, school) or (gap, LA); see the module docstring.
+
+    Area rows (``no_trained_reviewer``) have a blank urn. Sorted by gap (in ``GAP_KINDS`` order),
+    then LA and URN.
+    """
+    as_of = as_of or dt.date.today()
+    out = _gaps(store, filters, hops, as_of, max_network_size)[0]
+    out.attrs.update({"as_of": as_of.isoformat(), "hops": hops})
+    return out
+
+
+@analysis
+def network_gaps_summary(
+    store: GraphStore,
+    filters: Filters = Filters(),
+    by: str | None = "la",
+    hops: int = 2,
+    as_of: dt.date | None = None,
+    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+) -> pd.DataFrame:
+    """Gap counts and rates per group (region, LA, ...), for publication through ``suppress``.
+
+    ``pct_no_specialist_link`` is a share of mainstream schools only; ``reviewers_per_100_schools``
+    is WSS G1's regional measure of trained reviewers.
+    """
+    as_of = as_of or dt.date.today()
+    group = by_columns(by)
+    gaps, scope, reviewers = _gaps(store, filters, hops, as_of, max_network_size)
+    scope = scope.copy()
+    for gap in GAP_KINDS[:3]:
+        scope[gap] = scope["urn"].isin(gaps.loc[gaps["gap"] == gap, "urn"])
+    scope["mainstream"] = scope["kind"] == "mainstream"
+    key = group or ["_all"]
+    if not group:
+        scope["_all"] = "all"
+    out = (
+        scope.groupby(key, dropna=False)
+        .agg(
+            schools=("urn", "size"),
+            outside_every_network=("outside_every_network", "sum"),
+            passive_only=("passive_only", "sum"),
+            mainstream=("mainstream", "sum"),
+            no_specialist_link=("no_specialist_link", "sum"),
+        )
+        .reset_index()
+    )
+    reviewers = reviewers[~reviewers["reviewer"].str.startswith("urn:")]
+    la_groups = scope[list(dict.fromkeys([*key, "la_code"]))].drop_duplicates()
+    counts = reviewers.merge(la_groups, on="la_code").groupby(key, dropna=False)["reviewer"].nunique()
+    out = out.merge(counts.rename("trained_reviewers"), left_on=key, right_index=True, how="left")
+    out["trained_reviewers"] = out["trained_reviewers"].fillna(0).astype("int64")
+
+    def pct(a: str, b: str) -> pd.Series:
+        return (100 * out[a] / out[b].where(out[b] > 0)).astype("float64").round(1)
+
+    out["pct_outside_every_network"] = pct("outside_every_network", "schools")
+    out["pct_passive_only"] = pct("passive_only", "schools")
+    out["pct_no_specialist_link"] = pct("no_specialist_link", "mainstream")
+    out["reviewers_per_100_schools"] = pct("trained_reviewers", "schools")
+    columns = [
+        *group,
+        "schools",
+        "outside_every_network",
+        "pct_outside_every_network",
+        "passive_only",
+        "pct_passive_only",
+        "mainstream",
+        "no_specialist_link",
+        "pct_no_specialist_link",
+        "trained_reviewers",
+        "reviewers_per_100_schools",
+    ]
+    out = out[columns].reset_index(drop=True)
+    out.attrs.update({"as_of": as_of.isoformat(), "hops": hops})
+    return out

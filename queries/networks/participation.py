@@ -1,0 +1,330 @@
+"""Participation in SEND communities of practice, as a ladder rather than a flag.
+
+The WSS evaluation (WSS digest §1.6, Table 1) describes participation as a continuum, least to most
+active: wider community → mailing list → downloaded a review tool → attended training or a summit →
+trained reviewer → host or deliverer → strategic partner. The rungs are declared once in
+``schema.toml`` (``meta.participation_tiers``); a school's rung is the highest it reaches in any SEND
+network, either as an institution (``school_memberships``) or through a member of its staff
+(``person_memberships`` of a person holding a post there on the as-of date). The seeds find that
+19% of schools do not network at all (UCL 2019 G10) and that few schools climb the ladder (WSS G13:
+"no data on the rate of progression across this continuum"), so the summary reports the share at
+each rung and the funnel between rungs, by region against the national figure (UCL G21).
+
+Which networks count: a network whose ``send`` flag is false is left out; a blank flag counts as a
+SEND network, because a bundle that lists networks for this tool lists SEND networks unless it says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from graphmodel.errors import SendgraphError
+from graphmodel.frames import isin
+from graphmodel.store import GraphStore
+from queries.context import Filters, apply_filters, by_columns, schools_frame
+from queries.posts import current_mask, in_operation
+from queries.registry import analysis
+
+PASSIVE_TIERS = ("wider_community", "mailing_list", "downloaded_tool")
+"""Rungs that involve no contact with other schools (WSS §1.6 rungs 1–3)."""
+ACTIVE_FROM = "attended_training"
+"""The first rung at which staff meet staff from other schools (training, summits)."""
+
+SCHOOL_COLUMNS = [
+    "urn",
+    "school_name",
+    "la_code",
+    "la_name",
+    "region_code",
+    "region_name",
+    "phase",
+    "type",
+    "kind",
+]
+PARTICIPATION_COLUMNS = [
+    *SCHOOL_COLUMNS,
+    "highest_tier",
+    "tier_rank",
+    "networks",
+    "staff_participants",
+    "passive_only",
+]
+
+SUMMARY_COUNTS = [
+    "schools",
+    "schools_at_rung",
+    "schools_at_or_above",
+    "reached_rung_below",
+    "staff_participants",
+]
+SUMMARY_RATES = {
+    "pct_at_rung": ["schools_at_rung", "schools"],
+    "pct_at_or_above": ["schools_at_or_above", "schools"],
+    "funnel_pct": ["schools_at_or_above", "reached_rung_below"],
+    "diff_from_national_pp": ["schools_at_or_above", "schools"],
+    "staff_per_school": ["staff_participants", "schools_at_rung"],
+}
+"""Columns :func:`queries.publish.suppress` treats as counts and as rates built from them."""
+
+OVER_TIME_COUNTS = ["schools", "participating", "active", "passive_only", "staff_participants"]
+OVER_TIME_RATES = {
+    "pct_participating": ["participating", "schools"],
+    "pct_active": ["active", "schools"],
+    "pct_passive_only": ["passive_only", "schools"],
+    "staff_per_school": ["staff_participants", "schools"],
+}
+
+
+def tier_ranks(store: GraphStore) -> dict[str, int]:
+    """Rung number of each tier: 1 (wider community) .. 7 (strategic partner); 0 means none."""
+    return {t: i + 1 for i, t in enumerate(store.schema.participation_tiers)}
+
+
+def active_on(
+    frame: pd.DataFrame, as_of: dt.date, start: str = "start_date", end: str = "end_date"
+) -> pd.Series:
+    """Rows whose [start, end] interval contains ``as_of`` (blank start or end = open-ended):
+    :func:`queries.posts.current_mask` with ``open_start``."""
+    return current_mask(frame, as_of, start, end, open_start=True)
+
+
+def send_networks(store: GraphStore, network: str | None = None) -> pd.DataFrame:
+    """The SEND networks (``send`` not false), optionally only the one named by id or name."""
+    nets = store.table("networks")
+    nets = nets[~nets["send"].eq(False).fillna(False).astype(bool)]
+    if network:
+        want = network.strip().casefold()
+        hit = nets["network_id"].str.casefold().eq(want) | nets["name"].str.casefold().eq(want)
+        nets = nets[hit.fillna(False).astype(bool)]
+        if nets.empty:
+            raise SendgraphError(f"no SEND network matches '{network}'")
+    return nets
+
+
+def active_posts(store: GraphStore, as_of: dt.date, people: object = None) -> pd.DataFrame:
+    """(person_id, urn) of every post held on ``as_of``, one row per pair; only ``people`` if given
+    (filtering first keeps a national posts table of millions of rows cheap)."""
+    posts = store.table("posts")[["person_id", "urn", "start_date", "end_date"]]
+    if people is not None:
+        posts = posts[isin(posts["person_id"], people)]
+    posts = posts[active_on(posts, as_of).to_numpy()]
+    return posts[["person_id", "urn"]].drop_duplicates().reset_index(drop=True)
+
+
+def school_network_memberships(store: GraphStore, as_of: dt.date, network: str | None = None) -> pd.DataFrame:
+    """Every way a school takes part in a SEND network on ``as_of``.
+
+    One row per (urn, network_id, tier, person_id): ``person_id`` is blank for the school's own
+    membership and names the member of staff for a membership carried by a person in post at the
+    school. ``rank`` is the rung number.
+    """
+    ranks = tier_ranks(store)
+    nets = send_networks(store, network)["network_id"]
+    sm = store.table("school_memberships")
+    sm = sm[active_on(sm, as_of) & sm["network_id"].isin(nets)]
+    school_level = sm[["urn", "network_id", "tier"]].assign(person_id=pd.NA)
+    pm = store.table("person_memberships")
+    pm = pm[active_on(pm, as_of) & pm["network_id"].isin(nets)][["person_id", "network_id", "tier"]]
+    staff_level = pm.merge(active_posts(store, as_of, pm["person_id"]), on="person_id")[
+        ["urn", "network_id", "tier", "person_id"]
+    ]
+    out = pd.concat([school_level, staff_level], ignore_index=True)
+    out["person_id"] = out["person_id"].astype("string")
+    out["urn"] = out["urn"].astype("Int64")
+    out["rank"] = out["tier"].map(ranks).astype("Int64")
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def schools_in_scope(store: GraphStore, filters: Filters, as_of: dt.date) -> pd.DataFrame:
+    """Schools matching ``filters`` and open on ``as_of`` (blank open / close dates = open)."""
+    return in_operation(apply_filters(schools_frame(store), filters), as_of)
+
+
+@analysis
+def school_participation(
+    store: GraphStore, filters: Filters = Filters(), as_of: dt.date | None = None, network: str | None = None
+) -> pd.DataFrame:
+    """One row per school in scope with its highest rung on the participation ladder.
+
+    ``tier_rank`` is 0 for a school outside every SEND network (UCL G10's "does not network") and
+    1..7 up the ladder; ``passive_only`` marks schools whose every membership is on a passive rung
+    (mailing list, downloads, wider community: WSS §1.6), which take part without meeting anyone.
+    ``staff_participants`` counts people in post at the school who are members of a SEND network.
+    """
+    as_of = as_of or dt.date.today()
+    schools = schools_in_scope(store, filters, as_of)
+    m = school_network_memberships(store, as_of, network)
+    m = m[m["urn"].isin(schools["urn"])]
+    per = m.groupby("urn").agg(
+        tier_rank=("rank", "max"),
+        networks=("network_id", "nunique"),
+        staff_participants=("person_id", "nunique"),
+    )
+    out = schools.rename(columns={"name": "school_name"})[SCHOOL_COLUMNS].merge(
+        per, left_on="urn", right_index=True, how="left"
+    )
+    tiers = dict(enumerate(store.schema.participation_tiers, start=1))
+    out["tier_rank"] = out["tier_rank"].fillna(0).astype("int64")
+    out["highest_tier"] = out["tier_rank"].map(tiers).astype("string")
+    out["networks"] = out["networks"].fillna(0).astype("int64")
+    out["staff_participants"] = out["staff_participants"].fillna(0).astype("int64")
+    out["passive_only"] = (out["tier_rank"] >= 1) & (out["tier_rank"] <= len(PASSIVE_TIERS))
+    out = out[PARTICIPATION_COLUMNS].sort_values("urn").reset_index(drop=True)
+    out.attrs["as_of"] = as_of.isoformat()
+    return out
+
+
+def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
+    num = num.astype("float64")
+    den = den.astype("float64")
+    return (100 * num / den.where(den > 0)).round(1)
+
+
+def _ladder(per_school: pd.DataFrame, group: list[str], tiers: tuple[str, ...]) -> pd.DataFrame:
+    """Long table: one row per group and rung 0..7 with counts, shares and the funnel."""
+    key = group or ["_all"]
+    frame = per_school.assign(_all="all") if not group else per_school
+    rungs = pd.DataFrame({"rung": range(len(tiers) + 1)})
+    groups = frame[key].drop_duplicates()
+    grid = groups.merge(rungs, how="cross")
+    counts = (
+        frame.groupby([*key, "tier_rank"], dropna=False)
+        .agg(schools_at_rung=("urn", "size"), staff_participants=("staff_participants", "sum"))
+        .reset_index()
+    )
+    counts = counts.rename(columns={"tier_rank": "rung"})
+    out = grid.merge(counts, on=[*key, "rung"], how="left")
+    out[["schools_at_rung", "staff_participants"]] = (
+        out[["schools_at_rung", "staff_participants"]].fillna(0).astype("int64")
+    )
+    out = out.sort_values([*key, "rung"]).reset_index(drop=True)
+    g = out.groupby(key, dropna=False, sort=False)
+    out["schools"] = g["schools_at_rung"].transform("sum")
+    # at-or-above = the reverse cumulative sum within each group.
+    out["schools_at_or_above"] = out["schools"] - g["schools_at_rung"].cumsum() + out["schools_at_rung"]
+    out["reached_rung_below"] = g["schools_at_or_above"].shift(1)
+    out["reached_rung_below"] = out["reached_rung_below"].astype("Int64")
+    out["tier"] = out["rung"].map({0: "none", **dict(enumerate(tiers, start=1))})
+    out["pct_at_rung"] = _pct(out["schools_at_rung"], out["schools"])
+    out["pct_at_or_above"] = _pct(out["schools_at_or_above"], out["schools"])
+    out["funnel_pct"] = _pct(out["schools_at_or_above"], out["reached_rung_below"].astype("float64"))
+    out["staff_per_school"] = (
+        out["staff_participants"] / out["schools_at_rung"].where(out["schools_at_rung"] > 0)
+    ).round(2)
+    return out.drop(columns=["_all"], errors="ignore")
+
+
+@analysis
+def participation_summary(
+    store: GraphStore,
+    filters: Filters = Filters(),
+    by: str | None = None,
+    as_of: dt.date | None = None,
+    network: str | None = None,
+) -> pd.DataFrame:
+    """The participation ladder for the schools in scope, one row per (group, rung).
+
+    For each rung 0 (none) .. 7: schools whose highest rung it is (``schools_at_rung``,
+    ``pct_at_rung``), schools at it or above (``pct_at_or_above``), the funnel
+    (``funnel_pct``: of the schools that reached the rung below, the share that reached this one;
+    WSS G13), staff taking part at those schools and per school, and the national share at or
+    above the rung (same phase / type / network, every region) with the difference in percentage
+    points (UCL G21: each region against the national figure). Counts are raw: publish them through
+    :func:`queries.publish.suppress` with ``SUMMARY_COUNTS`` / ``SUMMARY_RATES``.
+    """
+    as_of = as_of or dt.date.today()
+    group = by_columns(by)
+    tiers = store.schema.participation_tiers
+    per = school_participation(store, filters, as_of, network)
+    national_filters = Filters(phase=filters.phase, type=filters.type)
+    # with no place filter the national schools are the schools in scope: compute them once
+    national_per = (
+        per if national_filters == filters else school_participation(store, national_filters, as_of, network)
+    )
+    missing = [c for c in group if c not in per.columns]
+    if missing:
+        per = per.merge(schools_frame(store)[["urn", *missing]], on="urn", how="left")
+    out = _ladder(per, group, tiers)
+    national = _ladder(national_per, [], tiers)
+    out = out.merge(
+        national[["rung", "pct_at_or_above"]].rename(columns={"pct_at_or_above": "national_pct_at_or_above"}),
+        on="rung",
+        how="left",
+    )
+    out["diff_from_national_pp"] = (out["pct_at_or_above"] - out["national_pct_at_or_above"]).round(1)
+    columns = [
+        *group,
+        "rung",
+        "tier",
+        "schools",
+        "schools_at_rung",
+        "pct_at_rung",
+        "schools_at_or_above",
+        "pct_at_or_above",
+        "reached_rung_below",
+        "funnel_pct",
+        "national_pct_at_or_above",
+        "diff_from_national_pp",
+        "staff_participants",
+        "staff_per_school",
+    ]
+    out = out[columns].reset_index(drop=True)
+    out.attrs.update({"as_of": as_of.isoformat(), "rungs": ", ".join(tiers)})
+    return out
+
+
+@analysis
+def participation_over_time(
+    store: GraphStore, years: list[int], filters: Filters = Filters(), network: str | None = None
+) -> pd.DataFrame:
+    """Participation at 31 August of each year (the end of the school year), from membership dates.
+
+    WSS G12/G13 ask whether reach is still growing and whether schools climb the ladder; this needs
+    dated memberships, so it refuses to run when no membership has a start date (every year would
+    show today's picture). ``active`` = schools at "attended training" or above.
+    """
+    sm, pm = store.table("school_memberships"), store.table("person_memberships")
+    if not (sm["start_date"].notna().any() or pm["start_date"].notna().any()):
+        raise SendgraphError("no membership has a start_date, so change over time cannot be shown")
+    active_rank = tier_ranks(store)[ACTIVE_FROM]
+    rows = []
+    for year in sorted(set(years)):
+        as_of = dt.date(year, 8, 31)
+        per = school_participation(store, filters, as_of, network)
+        rows.append(
+            {
+                "year": year,
+                "as_of": pd.Timestamp(as_of),
+                "schools": len(per),
+                "participating": int((per["tier_rank"] >= 1).sum()),
+                "active": int((per["tier_rank"] >= active_rank).sum()),
+                "passive_only": int(per["passive_only"].sum()),
+                "staff_participants": int(per["staff_participants"].sum()),
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=["year", "as_of", "schools", "participating", "active", "passive_only", "staff_participants"],
+    )
+    out["pct_participating"] = _pct(out["participating"], out["schools"])
+    out["pct_active"] = _pct(out["active"], out["schools"])
+    out["pct_passive_only"] = _pct(out["passive_only"], out["schools"])
+    out["staff_per_school"] = (out["staff_participants"] / out["schools"].where(out["schools"] > 0)).round(2)
+    return out[
+        [
+            "year",
+            "as_of",
+            "schools",
+            "participating",
+            "pct_participating",
+            "active",
+            "pct_active",
+            "passive_only",
+            "pct_passive_only",
+            "staff_participants",
+            "staff_per_school",
+        ]
+    ]

@@ -1,0 +1,177 @@
+"""Progression commands: routes, transitions, pipeline, next-steps, bottlenecks (UCL 2019 KF5 / G7).
+
+Thin: parse options, call one function in ``queries/``, suppress small numbers in published
+aggregates, emit.
+"""
+
+from __future__ import annotations
+
+import click
+
+from queries.careers.bottlenecks import bottlenecks
+from queries.careers.next_steps import next_steps
+from queries.careers.pipeline import COUNT_COLUMNS, LEVELS, pipeline
+from queries.careers.routes import resolve_region, resolve_role, routes
+from queries.careers.transitions import (
+    compare_with_reference,
+    dead_ends,
+    direct_to_specialist,
+    observed_transitions,
+)
+from queries.publish import publication_metadata, suppress
+from sendgraph.cli._common import (
+    as_of_option,
+    emit,
+    filter_options,
+    get_store,
+    output_options,
+    publish_options,
+)
+from sendgraph.output import Result
+
+
+@click.command("routes")
+@click.option("--from", "source", required=True, help="Start role: code, name or short name (ITT, TA...).")
+@click.option("--to", "target", required=True, help="Target role (QTVI, SENCO, ADVISORY_HI...).")
+@click.option("--region", default=None, help="List providers national and in this region (code or name).")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Routes to list.")
+@as_of_option("Date the role requirements apply (default today).")
+@output_options
+@click.pass_context
+def routes_cmd(ctx, source, target, region, limit, as_of, fmt, output) -> None:
+    """Reference routes from one role to another, ranked by total typical years.
+
+    One row per step, with the qualification it needs and the providers that offer it.
+    """
+    store = get_store(ctx)
+    day = as_of
+    frame = routes(store, source, target, region=region, limit=limit, as_of=day)
+    src, dst = resolve_role(store, source), resolve_role(store, target)
+    meta = {
+        "source": store.describe(),
+        "as_of": day.isoformat(),
+        "region": resolve_region(store, region),
+        "routes": int(frame["route"].nunique()) if len(frame) else 0,
+        "note": "reference routes from the catalogue (role_progressions, provider_offers): editable data",
+    }
+    emit(Result(frame, f"Routes from {src} to {dst}", meta), fmt, output)
+
+
+VIEWS = {
+    "moves": (
+        observed_transitions,
+        ["people", "leavers"],
+        {"rate": ["people", "leavers"], "median_years": ["people"]},
+        "Observed transitions between roles",
+    ),
+    "direct": (
+        direct_to_specialist,
+        ["specialists", "with_history", "direct"],
+        {"direct_share": ["direct", "with_history"]},
+        "Specialists who went straight from ITT or ECT into a SEND specialism",
+    ),
+    "dead-ends": (dead_ends, ["people"], {}, "Roles with no observed onward move"),
+    "compare": (
+        compare_with_reference,
+        ["people"],
+        {"rate": ["people"], "median_years": ["people"]},
+        "Reference progression steps against observed moves",
+    ),
+}
+
+
+@click.command("transitions")
+@click.option(
+    "--view",
+    type=click.Choice(list(VIEWS)),
+    default="moves",
+    show_default=True,
+    help="moves: counts, rates, median years; direct: straight from ITT/ECT into a specialism; "
+    "dead-ends: roles nobody moves on from; compare: against the reference routes.",
+)
+@filter_options
+@output_options
+@publish_options
+@click.pass_context
+def transitions_cmd(ctx, view, filters, fmt, output, no_suppress, threshold) -> None:
+    """Observed career moves from dated posts (same role at another school is not a move)."""
+    store = get_store(ctx)
+    func, counts, rates, title = VIEWS[view]
+    frame = func(store, filters)
+    if not no_suppress:
+        frame = suppress(frame, counts, rates, threshold)
+    meta = {
+        "source": store.describe(),
+        **filters.describe(),
+        **publication_metadata(not no_suppress, threshold),
+    }
+    emit(Result(frame, title, meta), fmt, output)
+
+
+@click.command("pipeline")
+@as_of_option("Date of the snapshot (default today).")
+@click.option("--level", type=click.Choice(list(LEVELS)), default="la", show_default=True)
+@output_options
+@publish_options
+@click.pass_context
+def pipeline_cmd(ctx, as_of, level, fmt, output, no_suppress, threshold) -> None:
+    """People one step from a specialist role, per LA or region, against the SENCO and MQ gaps."""
+    store = get_store(ctx)
+    day = as_of
+    frame = pipeline(store, day, level)
+    if not no_suppress:
+        frame = suppress(frame, COUNT_COLUMNS, {}, threshold)
+    meta = {
+        "source": store.describe(),
+        "as_of": day.isoformat(),
+        "level": level,
+        **publication_metadata(not no_suppress, threshold),
+    }
+    emit(Result(frame, "Specialist pipeline against gaps", meta), fmt, output)
+
+
+@click.command("next-steps")
+@click.option("--person", "person_id", required=True, help="Pseudonymous person id.")
+@click.option("--target", required=True, help="Target role: code, name or short name (QTVI, SENCO...).")
+@as_of_option("Date to judge by (default today).")
+@output_options
+@click.pass_context
+def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
+    """What one person is missing for a target role, and who offers it."""
+    store = get_store(ctx)
+    day = as_of
+    frame = next_steps(store, person_id, target, day)
+    route = frame.attrs.get("route") or []
+    meta = {
+        "source": store.describe(),
+        "as_of": day.isoformat(),
+        "person_id": person_id,
+        "current_roles": ", ".join(frame.attrs.get("current_roles") or []) or "none",
+        "route": " -> ".join(route) if route else "no reference route; target requirements only",
+    }
+    emit(Result(frame, f"Next steps to {resolve_role(store, target)}", meta), fmt, output)
+
+
+@click.command("bottlenecks")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="Ranked routes per entry/specialist pair.",
+)
+@output_options
+@click.pass_context
+def bottlenecks_cmd(ctx, limit, fmt, output) -> None:
+    """Roles and qualifications most routes to specialist roles pass through, with provider capacity."""
+    store = get_store(ctx)
+    frame = bottlenecks(store, limit)
+    meta = {
+        "source": store.describe(),
+        "routes_per_pair": limit,
+        "note": "places_per_year blank = no provider reports places (unknown, not zero)",
+    }
+    emit(Result(frame, "Bottlenecks on routes to specialist roles", meta), fmt, output)
+
+
+commands = [routes_cmd, transitions_cmd, pipeline_cmd, next_steps_cmd, bottlenecks_cmd]

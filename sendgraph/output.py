@@ -1,0 +1,98 @@
+"""One renderer for every command's results: terminal table, CSV, JSON or Markdown.
+
+Every analysis returns a :class:`Result` (a DataFrame plus metadata: title, as-of date, filters,
+data source, whether small numbers were suppressed). Users learn the output switches once because
+every command uses this module. CSV goes out as tidy data that joins to DfE files; its metadata is
+written to a ``.meta.json`` sidecar when writing to a file (and to stderr otherwise), as DfE
+publishes metadata beside data rather than inside it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from graphmodel.cells import display, jsonable, neutralise_formulas
+
+FORMATS = ("table", "csv", "json", "markdown")
+TERMINAL_CELL = 60  # longest cell on the terminal; the other formats keep the full text
+
+
+@dataclass
+class Result:
+    """A table with the facts a reader needs to trust it."""
+
+    frame: pd.DataFrame
+    title: str
+    metadata: dict[str, object] = field(default_factory=dict)
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain-Python dicts (numpy scalars, NA and timestamps converted)."""
+    cols = list(frame.columns)
+    return [
+        {str(c): jsonable(v) for c, v in zip(cols, row, strict=False)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def _meta_lines(result: Result) -> list[str]:
+    return [f"{k}: {v}" for k, v in result.metadata.items() if v not in (None, "", [], {})]
+
+
+def render(result: Result, fmt: str = "table") -> str:
+    """The result as text in ``fmt``."""
+    frame = result.frame
+    if fmt == "json":
+        return json.dumps(
+            {
+                "title": result.title,
+                "metadata": {
+                    k: jsonable(v) if not isinstance(v, (list, dict)) else v
+                    for k, v in result.metadata.items()
+                },
+                "data": records(frame),
+            },
+            indent=2,
+            ensure_ascii=False,
+            default=str,
+        )
+    if fmt == "csv":
+        return neutralise_formulas(display(frame)).to_csv(index=False)
+    if fmt == "markdown":
+        lines = [f"## {result.title}", ""] + [f"- {m}" for m in _meta_lines(result)] + [""]
+        shown = display(frame)
+        header = "| " + " | ".join(map(str, shown.columns)) + " |"
+        rule = "| " + " | ".join("---" for _ in shown.columns) + " |"
+        body = [
+            "| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |"
+            for row in shown.itertuples(index=False, name=None)
+        ]
+        return "\n".join(lines + [header, rule] + body) + "\n"
+    if fmt == "table":
+        head = [result.title, *(f"  {m}" for m in _meta_lines(result)), ""]
+        shown = display(frame).map(
+            lambda v: v[: TERMINAL_CELL - 1] + "…" if isinstance(v, str) and len(v) > TERMINAL_CELL else v
+        )
+        body = shown.to_string(index=False) if len(frame) else "(no rows)"
+        return "\n".join(head) + body + "\n"
+    raise ValueError(f"unknown format {fmt}")
+
+
+def write(result: Result, fmt: str, output: str | Path | None, echo) -> None:
+    """Write ``result`` to ``output`` (or print it with ``echo``), with a metadata sidecar for CSV."""
+    text = render(result, fmt)
+    if output is None:
+        echo(text, nl=False)
+        if fmt == "csv":
+            for line in _meta_lines(result):
+                echo(f"# {line}", err=True)
+        return
+    path = Path(output)
+    path.write_text(text, encoding="utf-8")
+    if fmt == "csv":
+        meta = {"title": result.title, **{k: v for k, v in result.metadata.items()}}
+        path.with_suffix(".meta.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
