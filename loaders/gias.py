@@ -44,6 +44,8 @@ SCHOOL_COLUMNS = {
     "resourced_capacity": "ResourcedProvisionCapacity",
     "sen_unit_capacity": "SenUnitCapacity",
     "rsc_region": "RSCRegion (name)",
+    "easting": "Easting",
+    "northing": "Northing",
 }
 REQUIRED = ("URN", "EstablishmentName")
 

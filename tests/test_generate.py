@@ -151,3 +151,17 @@ def test_a_post_that_would_end_before_it_starts_is_refused():
     assert end.iloc[0] == pd.Timestamp("2021-08-31") and pd.isna(end.iloc[1])
     with pytest.raises(ValueError, match="end on or before their start"):
         rows.add(person=np.array([2]), start_date=start[:1], end_date=start[:1])
+
+
+def test_schools_are_placed_inside_their_real_la(la_bundle):
+    """Darlington (E06000005): catalogue position (429039, 517142), 197 km2, so every school lies
+    within 0.8 x sqrt(197 / pi) km = 6.3 km of it; a map then draws the LA where it is."""
+    from graphmodel.catalogue import catalogue_frame
+
+    schools = pd.read_csv(Path(la_bundle) / "schools.csv")
+    la = catalogue_frame("local_authorities").set_index("code").loc["E06000005"]
+    east, north, area = float(la["easting"]), float(la["northing"]), float(la["area_km2"])
+    dist = np.hypot(schools["easting"] - east, schools["northing"] - north)
+    assert schools["easting"].notna().all() and schools["northing"].notna().all()
+    assert dist.max() <= 800 * np.sqrt(area / np.pi) + 1
+    assert dist.std() > 500  # scattered, not stacked on one point

@@ -116,6 +116,8 @@ def test_gias_extract_reads_by_header_name_and_keeps_open_english_schools(worksp
                 "EstablishmentTypeGroup (name)": "Academies",
                 "OpenDate": "01-09-2012",
                 "Federations (code)": "F1",
+                "Easting": "450123",
+                "Northing": "532456",
             },
         ),
         gias_row(
@@ -140,6 +142,8 @@ def test_gias_extract_reads_by_header_name_and_keeps_open_english_schools(worksp
     assert s["name"] == "St Mary's C of E Primary"
     assert s["sen_provision"] == "VI;HI"  # SEN3 and SEN7 read although SEN1 is 'Not Applicable'
     assert s["trust_id"] == "5001" and s["open_date"] == pd.Timestamp("2012-09-01")
+    assert (s["easting"], s["northing"]) == (450123, 532456)  # where the school is, for maps
+    assert pd.isna(schools.loc[100004, "easting"])  # a blank Easting is unknown, not an error
     assert schools.loc[100004, "name"] == "Caf\u00e9 Lane Primary"  # cp1252 decoded
     assert schools.loc[100004, "la_code"] == "E06000002"  # from the old LA number when GSS code is blank
     assert workspace.table("trusts")["name"].tolist() == ["Coast Academies Trust"]

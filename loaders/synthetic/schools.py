@@ -211,9 +211,31 @@ def build_schools(rng: np.random.Generator, scope: Scope, as_of: np.datetime64) 
             "synthetic": True,
         }
     )
+    frame["easting"], frame["northing"] = place_in_la(rng, scope, la_pos)
     trusts = _trusts(rng, frame, state_academy, la_pos, scope)
     fed_lead, links = _federations(rng, frame, kind, la_pos, as_of)
     return Schools(frame, kind, la_pos, fed_lead, trusts, links)
+
+
+def place_in_la(rng: np.random.Generator, scope: Scope, la_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OSGB36 (easting, northing) for each school, uniform over a disc around its real LA's position.
+
+    The disc's radius is 0.8 x sqrt(area_km2 / pi) (the LA's equivalent circle, shrunk so schools
+    stay inside LAs that are not round); positions come from the shipped catalogue (its README gives
+    the provenance). Drawn from ``rng.bit_generator.jumped()``, a separate stream, so adding places left
+    every other generated value - and so the calibration - exactly as it was for the same seed.
+    """
+    geo = np.random.Generator(rng.bit_generator.jumped())
+    las = scope.las
+    east = pd.to_numeric(las["easting"]).to_numpy(dtype=float)[la_pos]
+    north = pd.to_numeric(las["northing"]).to_numpy(dtype=float)[la_pos]
+    radius = 800.0 * np.sqrt(pd.to_numeric(las["area_km2"]).to_numpy(dtype=float) / np.pi)[la_pos]
+    dist = radius * np.sqrt(geo.random(len(la_pos)))
+    angle = geo.uniform(0.0, 2 * np.pi, len(la_pos))
+    return (
+        np.round(east + dist * np.cos(angle)).astype(np.int64),
+        np.round(north + dist * np.sin(angle)).astype(np.int64),
+    )
 
 
 def _region_names(scope: Scope) -> np.ndarray:
