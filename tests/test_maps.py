@@ -128,7 +128,10 @@ def test_region_map_nodes_colours_sizes_and_edges(store):
     assert sorted(c for c in data["edgeCats"]) == sorted(
         ["la"] * 4 + ["trust"] * 2 + ["network"] * 2 + ["peer_review", "federation"]
     )
-    assert data["physics"] is True and "x" not in nodes["School:100001"]
+    # geographic layout: the LA sits at its catalogue position (OSGB36 / 40 m per px, north up)
+    assert data["geo"] is True and data["physics"] is False
+    la = nodes["LocalAuthority:E06000001"]
+    assert (la["x"], la["y"]) == (round(448105 / 40, 1), round(-530692 / 40, 1))
 
 
 def test_region_map_senco_colouring_takes_the_best_senco(store):

@@ -111,3 +111,34 @@ def school_tooltip(row: dict, extra: list[str]) -> str:
         f"SEN support: {fmt(row.get('sen_support_pupils'))}"
     )
     return "\n".join(lines + extra)
+
+
+TIE_KINDS_DRAWN = ("peer_review", "shared_staff")
+"""School-to-school tie kinds a region map draws as edges; other GIAS link kinds (federation, ...)
+are drawn too. Network and trust ties are drawn as membership of a network / trust node instead."""
+
+
+def school_ties(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """The collaboration analysis' ties between schools on ``as_of``: urn_a, urn_b, kind, weight.
+
+    The ONE place maps read ties: today ``queries.networks.collaboration.collaboration_links`` (one row
+    per reason two schools are linked; history links such as predecessors, undated-in-future and
+    closed schools already dropped), counted into a weight per (pair, kind). When the weighted tie
+    list of the collaboration analysis lands, only this function changes.
+    """
+    from queries.networks.collaboration import collaboration_links
+
+    links = collaboration_links(store, as_of)
+    if not len(links):
+        return pd.DataFrame({"urn_a": [], "urn_b": [], "kind": [], "weight": []})
+    return links.groupby(["urn_a", "urn_b", "kind"], sort=True).size().reset_index(name="weight")
+
+
+def broker_scores(store: GraphStore, filters: Filters, as_of: dt.date) -> pd.Series:
+    """urn -> normalised betweenness from the collaboration analysis (``brokers``); 0 for the rest."""
+    from queries.networks.collaboration import brokers
+
+    frame = brokers(store, filters, as_of, top=None)
+    if not len(frame):
+        return pd.Series(dtype=float)
+    return frame.set_index("urn")["betweenness"].astype(float)

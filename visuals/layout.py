@@ -75,3 +75,62 @@ def cluster_layout(
     for i, node in enumerate(stray):
         pos[node] = ((i % 40) * SPACING * 1.5, bottom + (i // 40) * SPACING * 1.5)
     return pos
+
+
+METRES_PER_PIXEL = 40.0
+"""Geographic maps draw 1 px per 40 m at zoom 1: a region (~150 km) is ~3,750 px, so schools a few
+hundred metres apart are still apart when zoomed in, and the page fits it all at first view."""
+
+
+def geo_layout(
+    placed: dict[str, tuple[float, float]],
+    edges: list[tuple[str, str]],
+    others: list[str],
+    ring: list[str],
+) -> dict[str, tuple[float, float]]:
+    """Positions for a map whose ``placed`` nodes have OSGB36 (easting, northing) in metres.
+
+    North is up (screen y grows downwards, so y = -northing). ``others`` (trusts, services, networks
+    within one LA) sit at the mean of their placed neighbours; ``ring`` nodes (networks spanning several
+    LAs) go on a ring outside the map's bounding box, in the direction of their members' mean, so a
+    315-member hub does not pull a line from every cluster into the middle.
+    """
+    pos = {n: (e / METRES_PER_PIXEL, -nn / METRES_PER_PIXEL) for n, (e, nn) in placed.items()}
+    if pos:
+        xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+        cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+        radius = max(max(xs) - min(xs), max(ys) - min(ys), 400.0) / 2 * 1.25
+    else:
+        cx = cy = 0.0
+        radius = 400.0
+    neighbours: dict[str, list[str]] = defaultdict(list)
+    for a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    ring_set = set(ring)
+    crowd: dict[tuple[int, int], int] = defaultdict(int)
+    for node in others:
+        known = [pos[n] for n in neighbours.get(node, []) if n in pos]
+        if node in ring_set:
+            continue
+        if not known:
+            ring.append(node)
+            continue
+        mx = sum(p[0] for p in known) / len(known)
+        my = sum(p[1] for p in known) / len(known)
+        k = crowd[(round(mx), round(my))] = crowd[(round(mx), round(my))] + 1
+        angle = k * GOLDEN_ANGLE  # nodes sharing a mean (unplaced schools of one LA) on a spiral
+        pos[node] = (mx + 30 * math.sqrt(k) * math.cos(angle), my + 30 * math.sqrt(k) * math.sin(angle))
+    wanted = []
+    for node in dict.fromkeys(ring):
+        known = [pos[n] for n in neighbours.get(node, []) if n in pos]
+        mx = sum(p[0] for p in known) / len(known) if known else cx
+        my = sum(p[1] for p in known) / len(known) if known else cy
+        wanted.append((math.atan2(my - cy, mx - cx) if (mx, my) != (cx, cy) else 0.0, node))
+    wanted.sort()
+    n = len(wanted)
+    for k, (_angle, node) in enumerate(wanted):
+        # evenly spaced around the ring, in the order of their members' directions
+        a = wanted[0][0] + 2 * math.pi * k / n if n else 0.0
+        pos[node] = (cx + radius * math.cos(a), cy + radius * math.sin(a))
+    return pos

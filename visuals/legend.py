@@ -69,6 +69,7 @@ EDGE_COLOURS = {
     "observed": "#525252",
     "works_at": "#b2df8a",
     "region": "#6a3d9a",
+    "shared_staff": "#ff7f00",
 }
 EDGE_LABELS = {
     "la": "in local authority",
@@ -82,7 +83,13 @@ EDGE_LABELS = {
     "observed": "observed move not in the reference",
     "works_at": "works at",
     "region": "in region",
+    "shared_staff": "staff in post at both schools",
 }
+
+
+def readable(code: str) -> str:
+    """A code as words a person reads: ``trained_reviewer`` -> ``trained reviewer``."""
+    return str(code).replace("_", " ")
 
 
 @dataclass(frozen=True)

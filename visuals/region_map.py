@@ -10,6 +10,7 @@ linked by kind: LA, trust, network membership, peer review, federation and other
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -19,10 +20,21 @@ from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, schools_frame
 from queries.posts import current_mask, in_operation
 from visuals import aggregate, legend
-from visuals.facts import fmt, node_size, school_tiers, school_tooltip, sen_pupils, senco_statuses
+from visuals.facts import (
+    broker_scores,
+    fmt,
+    node_size,
+    school_tiers,
+    school_ties,
+    school_tooltip,
+    sen_pupils,
+    senco_statuses,
+)
 from visuals.render import MapGraph, Page, render_page, write_page
 
 NATIONAL = {"england", "all", "national"}
+NETWORK_TIES = {"trust", "cluster", "hub", "trust_network", "network"}
+"""Tie kinds of the collaboration analysis that a region map draws as a trust or network node."""
 COLOURS = ("tier", "senco")
 
 
@@ -72,29 +84,79 @@ def _status_colour(store: GraphStore, colour: str, status: str | None) -> tuple[
     return legend.SENCO_STATUS_COLOURS[status], f"status:{status}"
 
 
+def la_places(store: GraphStore) -> dict[str, tuple[float, float]]:
+    """LA code -> OSGB36 (easting, northing) from the catalogue (graphmodel/data/catalogue/README.md)."""
+    las = store.table("local_authorities")
+    if "easting" not in las.columns:
+        return {}
+    las = las.dropna(subset=["easting", "northing"])
+    return {
+        str(c): (float(e), float(n))
+        for c, e, n in zip(las["code"], las["easting"], las["northing"], strict=True)
+    }
+
+
+def school_place(row: dict, las: dict[str, tuple[float, float]]) -> tuple[float, float] | None:
+    """A school's own GIAS Easting / Northing; without one, None (it is drawn beside its LA)."""
+    e, n = row.get("easting"), row.get("northing")
+    if e is None or n is None or pd.isna(e) or pd.isna(n):
+        return None
+    return float(e), float(n)
+
+
+def la_summary(schools: pd.DataFrame, gap: pd.Series, status: pd.Series, what: str) -> dict[str, str]:
+    """LA code -> tooltip lines with the LA's gap figures, counted from the analysis' statuses."""
+    las = aggregate.by_la(schools, gap, status)
+    return {
+        str(r["la_code"]): f"{int(r['schools'])} schools on the map · SEN pupils: {int(r['sen'])}\n"
+        f"{what}: {int(r['gaps'])} of {int(r['schools'])} ({r['gap_share']:.0%})\n{r['status_counts']}"
+        for r in las.to_dict("records")
+    }
+
+
 def add_schools(
     store: GraphStore,
     graph: MapGraph,
     schools: pd.DataFrame,
     colours: list[tuple[str, str]],
     lines: list[str],
+    *,
+    statuses: list[str] | None = None,
+    gaps: list[bool] | None = None,
+    summary: dict[str, str] | None = None,
 ) -> None:
-    """School nodes clustered by LA, plus their LA node and LA edge."""
+    """School nodes where they are (GIAS Easting / Northing), their LA node at the LA's position and
+    the LA edge. ``statuses`` (readable rung / status per school) feed the sidebar filter, ``gaps`` the
+    list of gap schools, ``summary`` (LA code -> gap figures) the LA tooltips."""
     kinds = legend.kind_colours(store.schema)
-    for row, (fill, cat), extra in zip(schools.to_dict("records"), colours, lines, strict=True):
-        la = f"LocalAuthority:{row['la_code']}"
+    places = la_places(store)
+    statuses = statuses or [""] * len(schools)
+    gaps = gaps or [False] * len(schools)
+    for row, (fill, cat), extra, st, is_gap in zip(
+        schools.to_dict("records"), colours, lines, statuses, gaps, strict=True
+    ):
+        code = str(row["la_code"])
+        la = f"LocalAuthority:{code}"
+        la_name = fmt(row.get("la_name"))
         graph.add_node(
             la,
-            fmt(row.get("la_name")),
+            la_name,
             colour=kinds["LocalAuthority"],
             shape="diamond",
             size=22,
-            title=f"Local authority {fmt(row.get('la_name'))} ({row['la_code']})",
+            title=f"Local authority {la_name} ({code})"
+            + (f"\n{summary[code]}" if summary and code in summary else ""),
             category="LocalAuthority",
-            centre_of=str(row["la_code"]),
+            centre_of=code,
             always_label=True,
+            place=places.get(code),
+            facets={"la": la_name},
+            search=f"{la_name} {code}",
         )
         sid = school_id(row["urn"])
+        facets = {"la": la_name, "phase": fmt(row.get("phase")), "type": fmt(row.get("type"))}
+        if st:
+            facets["status"] = st
         graph.add_node(
             sid,
             fmt(row.get("name"))[:32],
@@ -102,8 +164,11 @@ def add_schools(
             size=node_size(row["sen"]),
             title=school_tooltip(row, [extra]),
             category=cat,
-            cluster=str(row["la_code"]),
+            cluster=code,
             search=f"{fmt(row.get('name'))} {row['urn']}",
+            place=school_place(row, places),
+            facets=facets,
+            gap={"name": fmt(row.get("name")), "urn": fmt(row.get("urn")), "la": la_name} if is_gap else None,
         )
         graph.add_edge(sid, la, "la")
 
@@ -134,9 +199,12 @@ def school_level(store: GraphStore, graph: MapGraph, schools: pd.DataFrame, as_o
     if len(members):
         nets = store.table("networks").set_index("network_id")
         ranks = {t: i for i, t in enumerate(legend.tier_names(store.schema))}
+        la_of = schools.set_index("urn")["la_code"]
+        spread = members.assign(_la=members["urn"].map(la_of)).groupby("network_id")["_la"].nunique()
         for row in members.to_dict("records"):
             nid = f"Network:{row['network_id']}"
             net = nets.loc[row["network_id"]] if row["network_id"] in nets.index else {}
+            wide = int(spread.get(row["network_id"], 1)) > 1
             graph.add_node(
                 nid,
                 fmt(net.get("name", row["network_id"])),
@@ -145,14 +213,22 @@ def school_level(store: GraphStore, graph: MapGraph, schools: pd.DataFrame, as_o
                 size=24,
                 category="Network",
                 always_label=True,
-                title=f"Network {fmt(net.get('name'))} ({row['network_id']})\nkind: {fmt(net.get('kind'))}",
+                on_ring=wide,
+                search=f"{fmt(net.get('name', row['network_id']))} {row['network_id']}",
+                title=f"Network {fmt(net.get('name'))} ({row['network_id']})\nkind: "
+                f"{legend.readable(fmt(net.get('kind')))}"
+                + (
+                    f"\nmembers in {int(spread[row['network_id']])} LAs: click to show its links"
+                    if wide
+                    else ""
+                ),
             )
             graph.add_edge(
                 school_id(row["urn"]),
                 nid,
                 "network",
                 width=0.5 + ranks.get(row["tier"], 0) / 2,
-                title=f"rung: {str(row['tier']).replace('_', ' ')}",
+                title=f"rung: {legend.readable(str(row['tier']))}",
             )
             used.add("network")
     services = store.table("services")
@@ -170,28 +246,26 @@ def school_level(store: GraphStore, graph: MapGraph, schools: pd.DataFrame, as_o
             always_label=True,
         )
         graph.add_edge(sid, f"LocalAuthority:{row['la_code']}", "la")
-    reviews = store.table("peer_reviews")
-    reviews = reviews[reviews["reviewer_urn"].isin(urns) & reviews["reviewed_urn"].isin(urns)]
-    for row in reviews.to_dict("records"):
+    ties = school_ties(store, as_of)
+    ties = ties[ties["urn_a"].isin(urns) & ties["urn_b"].isin(urns)]
+    for row in ties.to_dict("records"):
+        kind = str(row["kind"])
+        if kind in ("peer_review", "shared_staff"):
+            edge = kind
+        elif "federation" in kind:
+            edge = "federation"
+        elif kind in NETWORK_TIES:
+            continue  # drawn as membership of the network or trust node
+        else:
+            edge = "link"
         graph.add_edge(
-            school_id(row["reviewer_urn"]),
-            school_id(row["reviewed_urn"]),
-            "peer_review",
-            arrows=True,
-            title=f"peer review {fmt(row.get('date'))}: {fmt(row.get('tool'))}",
+            school_id(row["urn_a"]),
+            school_id(row["urn_b"]),
+            edge,
+            width=min(6.0, float(row["weight"])),
+            title=f"{legend.readable(kind)}" + (f" ({int(row['weight'])})" if row["weight"] > 1 else ""),
         )
-        used.add("peer_review")
-    links = store.table("school_links")
-    links = links[links["urn"].isin(urns) & links["linked_urn"].isin(urns)]
-    for row in links.to_dict("records"):
-        kind = "federation" if "federation" in str(row["kind"]).lower() else "link"
-        graph.add_edge(
-            school_id(row["urn"]),
-            school_id(row["linked_urn"]),
-            kind,
-            title=f"{fmt(row['kind'])} {fmt(row.get('date'))}".strip(),
-        )
-        used.add(kind)
+        used.add(edge)
     return used
 
 
@@ -207,6 +281,7 @@ def la_level(
     """LA super-nodes under their regions, with networks and peer reviews aggregated between them."""
     kinds = legend.kind_colours(store.schema)
     las = aggregate.by_la(schools, gap, status)
+    places = la_places(store)
     for row in las.to_dict("records"):
         rid = f"Region:{row['region_code']}"
         graph.add_node(
@@ -230,6 +305,9 @@ def la_level(
             category=legend.gap_category(row["gap_share"]),
             cluster=str(row["region_code"]),
             always_label=True,
+            place=places.get(str(row["la_code"])),
+            facets={"region": fmt(row["region_name"])},
+            gap=None,
             search=f"{fmt(row['la_name'])} {row['la_code']}",
             title=(
                 f"{fmt(row['la_name'])} ({row['la_code']}): {int(row['schools'])} schools "
@@ -256,8 +334,9 @@ def la_level(
                 shape="star",
                 size=24,
                 category="Network",
-                title=f"Network {fmt(name)} ({net_id})",
+                title=f"Network {fmt(name)} ({net_id}): click to show its links",
                 always_label=True,
+                on_ring=True,
             )
             graph.add_edge(
                 nid,
@@ -342,8 +421,19 @@ def region_html(
             f"Map one region for school-level detail. Trusts and services are not drawn.",
         )
     else:
-        add_schools(store, graph, schools, [_status_colour(store, colour, s) for s in status], lines)
+        readable = [legend.readable(fmt(x)) for x in status]
+        add_schools(
+            store,
+            graph,
+            schools,
+            [_status_colour(store, colour, s) for s in status],
+            lines,
+            statuses=readable,
+            gaps=[bool(g) for g in gap],
+            summary=la_summary(schools, gap, status, what),
+        )
         used = school_level(store, graph, schools, as_of)
+        _size_choices(store, graph, schools, filters, as_of)
         items = palette + legend.kind_items(store.schema, ["LocalAuthority", "Trust", "Network", "Service"])
         if colour == "senco":
             items.append(
@@ -351,7 +441,46 @@ def region_html(
             )
     items += legend.edge_items([k for k in legend.EDGE_COLOURS if k in used])
     title = f"SEND map of {place}: " + ("participation in networks" if colour == "tier" else "SENCO award")
-    return render_page(graph, Page(title, store.describe(), as_of, items, notes))
+    page = Page(
+        title,
+        store.describe(),
+        as_of,
+        items,
+        notes,
+        facets={"la": "Local authority", "phase": "Phase", "type": "Type", "status": STATUS_HEADING[colour]},
+        gap_label=what,
+    )
+    return render_page(graph, page)
+
+
+STATUS_HEADING = {"tier": "Highest rung", "senco": "SENCO status"}
+SIZE_BY = ("SEN pupils", "networks (current memberships)", "betweenness (brokers)")
+"""The "size by" choices of a school-level region map; the first is the default."""
+
+
+def _size_choices(
+    store: GraphStore, graph: MapGraph, schools: pd.DataFrame, filters: Filters, as_of: dt.date
+) -> None:
+    """Node sizes for each SIZE_BY choice: SEN pupils (GIAS), current network memberships (as the
+    participation analysis counts them), betweenness from the collaboration analysis' ``brokers``."""
+    ids = [school_id(u) for u in schools["urn"]]
+    members = _memberships(store, as_of).drop_duplicates(["urn", "network_id"])
+    count = members.groupby("urn").size()
+    try:
+        bc = broker_scores(store, filters, as_of)
+    except SendgraphError:
+        bc = pd.Series(dtype=float)
+    top = float(bc.max()) if len(bc) and bc.max() > 0 else 1.0
+    graph.sizes = {
+        SIZE_BY[0]: {i: node_size(s) for i, s in zip(ids, schools["sen"], strict=True)},
+        SIZE_BY[1]: {
+            i: 6 + 6 * math.sqrt(float(count.get(u, 0))) for i, u in zip(ids, schools["urn"], strict=True)
+        },
+        SIZE_BY[2]: {
+            i: 5 + 40 * math.sqrt(float(bc.get(u, 0.0)) / top)
+            for i, u in zip(ids, schools["urn"], strict=True)
+        },
+    }
 
 
 def region_map(
