@@ -164,7 +164,8 @@ def test_network_map_names_only_with_show_names(store):
     hidden = network_html(store, "N1", as_of=AS_OF)
     assert "Alice" not in hidden
     person = {n["id"]: n for n in map_data(hidden)["nodes"]}["Person:P1"]
-    assert person["label"] == "P1" and "Current roles: SENCO" in person["title"]
+    assert person["label"] == "P1"
+    assert "Current roles: Special educational needs co-ordinator (SENCO)" in person["title"]
     shown = network_html(store, "N1", as_of=AS_OF, show_names=True)
     assert {n["id"]: n for n in map_data(shown)["nodes"]}["Person:P1"]["label"] == "Alice Example"
     # Before the memberships started there are no members.
@@ -352,7 +353,11 @@ def test_routes_map_takes_the_role_names_sendgraph_routes_takes(store, tmp_path)
     assert "Role:QTVI_TEACHER" in ids and "Qualification:MQ_VI" in ids  # SI 2003/1662: the MQ
     requires = [e for e, c in zip(data["edges"], data["edgeCats"], strict=True) if c == "requires"]
     mq = next(e for e in requires if e["to"] == "Qualification:MQ_VI")
-    assert mq["title"].startswith("QTVI_TEACHER requires MQ_VI within 3 years")
+    # names, not codes, wherever a person reads them
+    assert mq["title"].startswith(
+        "Teacher of a class of pupils with vision impairment requires Mandatory qualification for "
+        "teachers of pupils with vision impairment (QTVI) within 3 years"
+    )
     out = tmp_path / "qtvi.html"
     args = ["-w", str(store.path), "map", "routes", "--to", "QTVI", "--out", str(out)]
     result = CliRunner().invoke(main, args)
@@ -378,7 +383,11 @@ def test_routes_map_suppresses_small_observed_counts(store):
     teacher = edges[("Role:CLASS_TEACHER", "Role:SENCO", "progression")]
     assert teacher["width"] == 10.0 and "observed: 10 people" in teacher["title"]
     ta = edges[("Role:TA", "Role:SENCO", "observed")]
-    assert ta["title"] == "TA -> SENCO: c people (not a reference step)" and ta["width"] == 4.6
+    assert ta["title"] == (
+        "Teaching assistant -> Special educational needs co-ordinator (SENCO): c people "
+        "(not a reference step)"
+    )
+    assert ta["width"] == 4.6
     ect = edges[("Role:ECT", "Role:CLASS_TEACHER", "progression")]
     assert ect["title"].endswith("\nobserved: c people") and ect["width"] == 4.6
     # All small: every observed edge is equally wide, so nothing can be read off the widths.
@@ -396,7 +405,10 @@ def test_routes_map_suppresses_small_observed_counts(store):
     assert set(widths.values()) == {10.0}
     # Zero identifies nobody, and a threshold of 0 turns suppression off (an analyst's own copy).
     raw = map_data(routes_html(store, to="SENCO", as_of=AS_OF, transitions=moves, threshold=0))
-    assert any("TA -> SENCO: 2 people" in e.get("title", "") for e in raw["edges"])
+    assert any(
+        "Teaching assistant -> Special educational needs co-ordinator (SENCO): 2 people" in e.get("title", "")
+        for e in raw["edges"]
+    )
 
 
 def test_sensory_audit_map_region_filter_on_a_given_frame(store):

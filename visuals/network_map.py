@@ -90,7 +90,9 @@ def network_html(
                 title=f"school member: {tier.replace('_', ' ')}",
             )
     names = store.table("people").set_index("person_id")["name"] if show_names else pd.Series(dtype="string")
-    roles = posts.groupby("person_id")["role"].apply(lambda s: ", ".join(sorted(set(map(str, s)))))
+    role_names = store.table("roles").set_index("code")["name"].astype(str).to_dict()
+    posts = posts.assign(role_name=posts["role"].map(lambda r: role_names.get(r, str(r))))
+    roles = posts.groupby("person_id")["role_name"].apply(lambda s: ", ".join(sorted(set(map(str, s)))))
     for pid, tier in person_tier.items():
         label = fmt(names.get(pid)) if show_names and pid in names.index else str(pid)
         pnode = f"Person:{pid}"
@@ -115,15 +117,17 @@ def network_html(
         )
     for row in posts.to_dict("records"):
         graph.add_edge(
-            f"Person:{row['person_id']}", school_id(row["urn"]), "works_at", title=str(row["role"])
+            f"Person:{row['person_id']}", school_id(row["urn"]), "works_at", title=str(row["role_name"])
         )
     items = (
         legend.tier_items(schema, "member")
         + legend.kind_items(schema, ["Network"])
         + [
-            legend.LegendItem(kinds["School"], "school (circle; fill = rung)", category="-school"),
+            # shape rows: white, since the fill of every member is its rung (the kind colour was a
+            # swatch no node on this map has)
+            legend.LegendItem("#dddddd", "school (circle; fill = rung)", category="-school"),
             legend.LegendItem(
-                kinds["Person"], "person (triangle; fill = rung)", "triangleDown", category="-person"
+                "#dddddd", "person (triangle; fill = rung)", "triangleDown", category="-person"
             ),
         ]
         + legend.edge_items(["network", "works_at"])

@@ -219,8 +219,11 @@ def _geo_positions(graph: MapGraph) -> dict[str, tuple[float, float]]:
 
 def _payload(graph: MapGraph, hierarchical: bool = False) -> tuple[dict, bool]:
     n = len(graph.nodes)
-    geo = bool(graph.places) and not hierarchical
-    physics = n <= PHYSICS_LIMIT and not hierarchical and not geo
+    preset = bool(graph.nodes) and all("x" in v for v in graph.nodes.values())
+    # preset: the map module placed every node itself (routes: fixed columns)
+    hierarchical = hierarchical and not preset
+    geo = bool(graph.places) and not hierarchical and not preset
+    physics = n <= PHYSICS_LIMIT and not hierarchical and not geo and not preset
     # place names last, so they are drawn over the schools around them and can be hovered
     order = sorted(graph.nodes, key=lambda k: k.startswith(LABEL_NODE_KINDS))
     nodes = [dict(graph.nodes[k]) for k in order]
@@ -232,7 +235,7 @@ def _payload(graph: MapGraph, hierarchical: bool = False) -> tuple[dict, bool]:
     pos: dict[str, tuple[float, float]] = {}
     if geo:
         pos = _geo_positions(graph)
-    elif not physics and not hierarchical:
+    elif not physics and not hierarchical and not preset:
         clustered = {m for members in graph.clusters.values() for m in members} | set(graph.centres.values())
         others = [v["id"] for v in nodes if v["id"] not in clustered]
         pos = cluster_layout(graph.clusters, graph.centres, [(a, b) for a, b, _k in graph.edges], others)
@@ -259,6 +262,8 @@ def _payload(graph: MapGraph, hierarchical: bool = False) -> tuple[dict, bool]:
     ring = set(graph.ring)
     edges = [dict(e) for e in graph.edges.values()]
     hub = [1 if (geo and (a in ring or b in ring)) else 0 for a, b, _k in graph.edges]
+    if geo and n > LABEL_LIMIT:  # on a big map, membership fans are drawn when their network is focused
+        hub = [1 if (h or k == "network") else 0 for h, (_a, _b, k) in zip(hub, graph.edges, strict=True)]
     for e, h in zip(edges, hub, strict=True):
         if h:
             e["hidden"] = True
@@ -266,6 +271,9 @@ def _payload(graph: MapGraph, hierarchical: bool = False) -> tuple[dict, bool]:
     options = _options(n, physics)
     if geo:
         options["interaction"]["hover"] = n <= 5000
+    if preset:
+        options["interaction"]["hover"] = True
+        options["edges"]["smooth"] = {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal"}
     if hierarchical:
         options["layout"] = {
             "hierarchical": {

@@ -84,6 +84,44 @@ def _set_levels(graph: MapGraph, steps: pd.DataFrame) -> None:
             q["level"] = min(q.get("level", 10**6), graph.nodes[a]["level"] + 1)
 
 
+COLUMN = 200.0
+"""Canvas units between columns. The full reference graph has 10 columns: ~1,970 units wide, fitted
+into the 1,290 px map of a 1600x1000 window at zoom ~0.65, where FONT is drawn at ~13 px (a person
+reads labels >= 12 px at first view) and a BOX of 175 units wraps a long role name onto 3-4 lines."""
+ROW = 150.0
+FONT = 20
+BOX = 175
+
+
+def _name(table: pd.DataFrame, code: object) -> str:
+    """A role's or qualification's name (what a person reads), its code when the catalogue has none."""
+    if code in table.index and pd.notna(table.loc[code].get("name")):
+        return str(table.loc[code]["name"])
+    return str(code)
+
+
+def _place_columns(graph: MapGraph) -> None:
+    """Fixed positions: one column per reference step depth, each qualification in the column of the
+    first role requiring it, under the roles. vis-network's own hierarchical layout gave every
+    qualification its own column (13 in all), fitted at zoom 0.52 into a thin strip with 8 px labels."""
+    columns: dict[int, list[tuple[int, str, str]]] = {}
+    for node_id, node in graph.nodes.items():
+        level = int(node.get("level", 0))
+        kind = 0 if node_id.startswith("Role:") else 1
+        columns.setdefault(level // 2, []).append((kind, node["label"], node_id))
+    for col, members in columns.items():
+        members.sort()
+        for i, (_k, _label, node_id) in enumerate(members):
+            node = graph.nodes[node_id]
+            node["x"] = round(col * COLUMN, 1)
+            node["y"] = round((i - (len(members) - 1) / 2) * ROW, 1)
+            white = node_id.startswith("Qualification:")  # dark text on the red fill was unreadable
+            node["font"] = {"size": FONT, "face": "sans-serif", "color": "#ffffff" if white else "#111111"}
+            node["widthConstraint"] = {"maximum": BOX}
+            node["shape"] = "box"  # an ellipse around a wrapped name is twice as tall
+            node.pop("level", None)
+
+
 def routes_html(
     store: GraphStore,
     *,
@@ -119,7 +157,7 @@ def routes_html(
         r = roles.loc[code] if code in roles.index else {}
         graph.add_node(
             f"Role:{code}",
-            code,
+            fmt(r.get("name")) if pd.notna(r.get("name")) else code,
             colour=kinds["Role"],
             shape="box",
             category="Role",
@@ -147,8 +185,12 @@ def routes_html(
             "progression",
             arrows=True,
             width=1 + 9 * weight[(a, b)] / top if n else 1.5,
-            title=f"{a} -> {b}: typically {fmt(row.get('typical_years'))} years"
-            + (f" via {row['via_qualification']}" if pd.notna(row.get("via_qualification")) else "")
+            title=f"{_name(roles, a)} -> {_name(roles, b)}: typically {fmt(row.get('typical_years'))} years"
+            + (
+                f" via {_name(quals, row['via_qualification'])}"
+                if pd.notna(row.get("via_qualification"))
+                else ""
+            )
             + (f"\nobserved: {_shown_count(n, threshold)} people" if n is not None else ""),
         )
     for (a, b), n in volume.items():
@@ -160,14 +202,15 @@ def routes_html(
                 arrows=True,
                 width=1 + 9 * weight[(a, b)] / top,
                 dashes=True,
-                title=f"{a} -> {b}: {_shown_count(n, threshold)} people (not a reference step)",
+                title=f"{_name(roles, a)} -> {_name(roles, b)}: {_shown_count(n, threshold)} people "
+                "(not a reference step)",
             )
     used_quals = {q for role in keep for q in required.get(role, [])}
     for code in sorted(used_quals):
         q = quals.loc[code] if code in quals.index else {}
         graph.add_node(
             f"Qualification:{code}",
-            code,
+            fmt(q.get("name")) if pd.notna(q.get("name")) else code,
             colour=kinds["Qualification"],
             shape="ellipse",
             category="Qualification",
@@ -182,10 +225,12 @@ def routes_html(
             "requires",
             dashes=True,
             arrows=True,
-            title=f"{row['role']} requires {row['qualification']} within {fmt(row.get('within_years'))} "
+            title=f"{_name(roles, row['role'])} requires {_name(quals, row['qualification'])} within "
+            f"{fmt(row.get('within_years'))} "
             f"years\n{fmt(row.get('note'))}",
         )
     _set_levels(graph, steps)
+    _place_columns(graph)
     kinds_used = ["progression", "requires"] + (
         ["observed"] if any(k not in reference for k in volume) else []
     )
@@ -199,7 +244,7 @@ def routes_html(
         if volume
         else "No career histories loaded: widths are uniform."
     )
-    title = "Progression routes" + (f" into {to}" if to else "")
+    title = "Progression routes" + (f" into {_name(roles, to)}" if to else "")
     return render_page(graph, Page(title, store.describe(), as_of, items, notes, hierarchical=True))
 
 
