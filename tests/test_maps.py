@@ -425,3 +425,47 @@ def test_sensory_audit_map_region_filter_on_a_given_frame(store):
     assert london["nodes"] == []
     with pytest.raises(SendgraphError, match="unknown region 'Narnia'"):
         audit_html(store, "sensory", region="Narnia", as_of=AS_OF, frame=SENSORY)
+
+
+def test_every_count_the_region_map_shows_is_the_analysis_count(store):
+    """Maps draw facts; analyses compute them: the LA tooltips' gap figures, the gap-school list,
+    the rung filter and the school-to-school ties all equal the analysis tables on this fixture."""
+    from queries.context import Filters
+    from queries.networks.collaboration import collaboration_links
+    from queries.networks.participation import school_participation
+
+    part = school_participation(store, Filters(region="North East"), AS_OF)
+    data = map_data(region_html(store, "North East", as_of=AS_OF))
+    nodes = {n["id"]: (n, f, g) for n, f, g in zip(data["nodes"], data["facets"], data["gaps"], strict=True)}
+    schools = store.table("schools").set_index("urn")["la_code"]
+    gap_urns = set(part.loc[part["highest_tier"].isna() | (part["highest_tier"] == ""), "urn"])
+    for la in ("E06000001", "E06000002"):
+        mine = part[part["urn"].map(schools) == la]
+        gaps = int(mine["urn"].isin(gap_urns).sum())
+        title = nodes[f"LocalAuthority:{la}"][0]["title"]
+        assert f"schools outside every network: {gaps} of {len(mine)}" in title
+    listed = {int(g["urn"]) for _n, _f, g in nodes.values() if g}
+    assert listed == gap_urns == {100003}
+    rungs = {int(k.split(":")[1]): f["status"] for k, (_n, f, _g) in nodes.items() if k.startswith("School:")}
+    want = part.set_index("urn")["highest_tier"].fillna("none").replace("", "none").str.replace("_", " ")
+    assert rungs == want.to_dict()
+    ties = collaboration_links(store, AS_OF)
+    ties = ties[ties["kind"].isin(["peer_review", "federation"])]
+    drawn = {
+        (int(e["from"].split(":")[1]), int(e["to"].split(":")[1]))
+        for e, c in zip(data["edges"], data["edgeCats"], strict=True)
+        if c in ("peer_review", "federation")
+    }
+    assert drawn == set(zip(ties["urn_a"], ties["urn_b"], strict=True))
+
+
+def test_region_map_draws_no_link_the_analysis_drops(workspace, tmp_path):
+    """A GIAS predecessor link is history, not collaboration: the analysis drops it and so does the map
+    (the map drew 'predecessor NaT' before it took its ties from the analysis)."""
+    tables = copy.deepcopy(TABLES)
+    tables["school_links"].append({"urn": 100001, "linked_urn": 100002, "kind": "Predecessor"})
+    store = load_fixture(workspace, tmp_path / "b", tables)
+    data = map_data(region_html(store, "North East", as_of=AS_OF, status_frame=TIERS))
+    pairs = {(e["from"], e["to"]) for e in data["edges"]}
+    assert ("School:100001", "School:100002") not in pairs
+    assert not any("predecessor" in e["title"].lower() for e in data["edges"])

@@ -21,7 +21,7 @@ from queries.careers.routes import resolve_region
 from queries.context import Filters, schools_frame
 from visuals import aggregate, legend
 from visuals.facts import count_text, fmt, node_size, school_tooltip, sen_pupils, sensory_frame, worst_sensory
-from visuals.region_map import _status_colour, add_schools, la_level, select_schools
+from visuals.region_map import _status_colour, add_schools, la_level, la_places, school_place, select_schools
 from visuals.render import MapGraph, Page, render_page, write_page
 
 AUDITS = ("senco", "sensory")
@@ -58,7 +58,15 @@ def _senco(
             f"SENCO status: {fmt(s)} (SENCO rows: {per.get(u, 'none')})"
             for u, s in zip(schools["urn"], status, strict=True)
         ]
-        add_schools(store, graph, schools, [_status_colour(store, "senco", s) for s in status], lines)
+        add_schools(
+            store,
+            graph,
+            schools,
+            [_status_colour(store, "senco", s) for s in status],
+            lines,
+            statuses=[legend.readable(fmt(x)) for x in status],
+            gaps=[bool(g) for g in gap],
+        )
         _la_summaries(graph, schools, gap, what)
         used = {"la"}
         items = legend.status_items(legend.SENCO_STATUS_COLOURS, "school SENCO") + legend.kind_items(
@@ -112,6 +120,7 @@ def _sensory(
     places = places.dropna(subset=["place"])
     if places["place"].nunique() > limit:
         raise SendgraphError(f"more than {limit:,} workplaces: use --region")
+    geo = la_places(store)
     for la in sorted(places["la_code"].dropna().unique()):
         sub = places[places["la_code"] == la]
         graph.add_node(
@@ -123,6 +132,7 @@ def _sensory(
             category="LocalAuthority",
             centre_of=str(la),
             always_label=True,
+            place=geo.get(str(la)),
             title=f"Local authority {fmt(las.get(la, la))} ({la})\nsensory posts: "
             f"{count_text(sub['status'].astype(str))}",
         )
@@ -145,6 +155,7 @@ def _sensory(
                 size=size,
                 category=f"status:{worst}",
                 cluster=str(la),
+                place=school_place(row, geo),
                 search=f"{fmt(row.get('name'))} {urn}",
                 title=school_tooltip(row, ["Sensory posts:", *lines]),
             )
@@ -187,7 +198,12 @@ def audit_html(
         graph, items, notes, title = _senco(store, region, as_of, frame, aggregate_limit)
     else:
         graph, items, notes, title = _sensory(store, region, as_of, frame, show_names, aggregate_limit)
-    return render_page(graph, Page(title, store.describe(), as_of, items, notes))
+    facets = {"la": "Local authority", "phase": "Phase", "type": "Type", "status": "SENCO status"}
+    page = Page(title, store.describe(), as_of, items, notes, facets=facets, gap_label=GAP_LABEL[which])
+    return render_page(graph, page)
+
+
+GAP_LABEL = {"senco": "schools with no SENCO or an overdue award", "sensory": "gaps"}
 
 
 def audit_map(
