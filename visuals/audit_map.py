@@ -21,7 +21,8 @@ from queries.careers.routes import resolve_region
 from queries.context import Filters, schools_frame
 from visuals import aggregate, legend
 from visuals.facts import count_text, fmt, node_size, school_tooltip, sen_pupils, sensory_frame, worst_sensory
-from visuals.region_map import _status_colour, add_schools, la_level, la_places, school_place, select_schools
+from visuals.region_map import _status_colour, add_schools, la_level, la_places, select_schools
+from visuals.region_map import school_place as place_of_school
 from visuals.render import MapGraph, Page, render_page, write_page
 
 AUDITS = ("senco", "sensory")
@@ -155,7 +156,7 @@ def _sensory(
                 size=size,
                 category=f"status:{worst}",
                 cluster=str(la),
-                place=school_place(row, geo),
+                place=place_of_school(row, geo),
                 search=f"{fmt(row.get('name'))} {urn}",
                 title=school_tooltip(row, ["Sensory posts:", *lines]),
             )
