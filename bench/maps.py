@@ -6,7 +6,8 @@ Region: ``sendgraph generate --scale region`` (loaders.synthetic.generate, North
 loaded into a fresh workspace. National: the same generator at national scale (``synthetic``, slow:
 about a million people), or ``quick`` (default): ~24,000 schools over the 153 real LAs with
 network memberships, which is all a national region map reads. Each map is built, written and opened
-in headless Chromium (tests/browser.py) until it reports drawn; the school-level national map
+in headless Chromium (tests/browser.py: Playwright on /usr/bin/chromium, 1600x1000) until it
+reports drawn ("ready" = navigation start to the page's data-ready mark); the school-level national map
 (aggregation off) is measured too, to show why the aggregate limit exists.
 """
 
@@ -25,6 +26,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # this checkout's code, not an installed copy
 
 from browser import Browser, chromium_path  # noqa: E402
 
@@ -58,6 +60,12 @@ def quick_national(out: Path, seed: int) -> Path:
             "synthetic": True,
         }
     )
+    # placed inside their LA as loaders.synthetic does (catalogue position, disc of its area)
+    pos = las.set_index("code").loc[la]
+    r = 800 * np.sqrt(pos["area_km2"].to_numpy() / np.pi) * np.sqrt(rng.random(n))
+    a = rng.uniform(0, 2 * np.pi, n)
+    schools["easting"] = np.round(pos["easting"].to_numpy() + r * np.cos(a)).astype(int)
+    schools["northing"] = np.round(pos["northing"].to_numpy() + r * np.sin(a)).astype(int)
     region_of = dict(zip(las["code"], las["region_code"], strict=True))
     nets = pd.DataFrame(
         {

@@ -401,7 +401,7 @@ SCRIPT = """
     network.getConnectedNodes(id).forEach(function (m) { set[m] = true; });
     return set;
   }
-  function apply() {
+  function apply(initial) {
     var near = focusId !== null ? neighbourSet(focusId) : null;
     var shown = 0, gapRows = [], schools = 0;
     for (var i = 0; i < n; i++) {
@@ -410,6 +410,10 @@ SCRIPT = """
       if (visible[i] && data.gaps[i]) { gapRows.push(data.gaps[i]); }
     }
     var showLabels = labelsOn || shown <= data.labelLimit;
+    if (!initial) { update(near, showLabels); }
+    summarise(shown, schools, gapRows);
+  }
+  function update(near, showLabels) {
     nodes.update(data.nodes.map(function (v, i) {
       var u = {id: v.id, hidden: !visible[i], opacity: near && !near[v.id] ? 0.12 : 1};
       if (!v.label || showLabels !== window.sendgraphMap.labelsShown) {
@@ -427,6 +431,8 @@ SCRIPT = """
       var dim = near && !(e.from === focusId || e.to === focusId);
       return {id: i, hidden: hide, color: {color: e.color.color, opacity: dim ? 0.08 : e.color.opacity}};
     }));
+  }
+  function summarise(shown, schools, gapRows) {
     $("count").textContent = shown + " of " + n + " nodes shown" +
       (schools ? " (" + schools + " with a place in the filters)" : "");
     var list = $("gap-list");
@@ -565,7 +571,7 @@ SCRIPT = """
   window.sendgraphMap = {network: network, nodes: nodes, edges: edges, data: data,
     labelsShown: n <= data.labelLimit,
     setFocus: setFocus, apply: apply, visibleGaps: [], shown: n};
-  apply();
+  apply(true);  // the page opens in its initial state: count and list only, no redraw of every node
 })();
 """
 
