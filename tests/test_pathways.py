@@ -171,3 +171,25 @@ def test_cli_pathways_suppresses_small_counts_and_writes_every_format(store, tmp
     assert target.read_text().startswith("pathway,")
     bad = runner.invoke(main, [*base[:-4], "--from", "ITT", "--to", "ASTRONAUT"])
     assert bad.exit_code != 0 and "unknown role" in bad.output
+
+
+def test_observed_routes_map_draws_pathways_as_flows_with_suppressed_widths(store, tmp_path):
+    out = tmp_path / "flows.html"
+    result = CliRunner().invoke(
+        main,
+        ["-w", str(store.path), "map", "routes", "--observed", "--to", "QTVI", "--as-of", "2025-01-01"]
+        + ["-o", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    data = json.loads(page.split('<script id="map-data" type="application/json">')[1].split("</script>")[0])
+    nodes = {n["id"]: n for n in data["nodes"]}
+    # one node per step prefix, in the column of its step number
+    assert nodes["ITT_TRAINEE"]["level"] == 0
+    assert nodes[BASE + "CLASS_TEACHER > BREAK"]["level"] == 3
+    edges = {(e["from"], e["to"]): e for e in data["edges"]}
+    # ITT -> ECT carries all six people, but each pathway has 1-2 people: suppressed, drawn as 4 each
+    first = edges[("ITT_TRAINEE", "ITT_TRAINEE > ECT")]
+    assert "c people" in first["title"]
+    assert first["width"] > edges[("ITT_TRAINEE > ECT", BASE + "QTVI_TEACHER")]["width"]
+    assert '"A1"' not in json.dumps(data)  # no person ids or names on the map
