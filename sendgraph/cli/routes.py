@@ -127,7 +127,13 @@ def pipeline_cmd(ctx, as_of, level, fmt, output, no_suppress, threshold) -> None
         "level": level,
         **publication_metadata(not no_suppress, threshold),
     }
-    emit(Result(frame, "Specialist pipeline against gaps", meta), fmt, output)
+    if level == "region":
+        meta["note"] = (
+            "region rows: staff and pupils of the LAs in the graph only (las_in_graph of las_in_region)"
+        )
+    emit(
+        Result(frame, "Specialist pipeline: gaps and people likely to move into the roles", meta), fmt, output
+    )
 
 
 @click.command("next-steps")
