@@ -133,7 +133,7 @@ def test_next_steps_command(ws):
     data = json.loads(res.stdout)
     assert data["metadata"]["route"] == "CLASS_TEACHER -> QTVI_TEACHER"
     assert [(r["kind"], r["item"], r["status"]) for r in data["data"]] == [
-        ("experience", "CLASS_TEACHER", "met"),
+        ("experience", "CLASS_TEACHER", "typical reached"),
         ("qualification", "MQ_VI", "missing"),
     ]
     res = run(ws, "next-steps", "--person", "nobody", "--target", "QTVI")
