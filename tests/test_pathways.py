@@ -193,3 +193,26 @@ def test_observed_routes_map_draws_pathways_as_flows_with_suppressed_widths(stor
     assert "c people" in first["title"]
     assert first["width"] > edges[("ITT_TRAINEE > ECT", BASE + "QTVI_TEACHER")]["width"]
     assert '"A1"' not in json.dumps(data)  # no person ids or names on the map
+
+
+def test_observed_bottlenecks_weigh_roles_and_steps_by_people_and_set_places_against_need(store):
+    from queries.careers.bottlenecks import observed_bottlenecks
+
+    frame = observed_bottlenecks(store, as_of=AS_OF)
+    rows = {(k, c): (p, s) for k, c, p, s in _rows(frame, ["kind", "code", "people", "share"])}
+    # 8 people entered their first specialism with an earlier role: A1-A7 (QTVI), A4 and A9 (SENCO
+    # first for A4). ITT: all but A7 = 7; class teaching: A1, A2, A3, A4, A7, A9 = 6
+    assert rows[("role", "ITT_TRAINEE")] == (7, 0.875)
+    assert rows[("role", "CLASS_TEACHER")] == (6, 0.75)
+    assert rows[("step", "CLASS_TEACHER -> QTVI_TEACHER")] == (4, 0.5)  # A1, A2, A3, A7
+    assert rows[("step", "ECT -> QTVI_TEACHER")] == (2, 0.25)  # A5, A6
+    quals = frame[frame["kind"] == "qualification"].set_index("code")
+    # QTVIs in post without MQ_VI: A6 (studying it); SENCOs without an award: A9
+    assert tuple(quals.loc["MQ_VI", ["need", "in_training"]]) == (1, 1)
+    assert quals.loc["NPQ_SENCO", "need"] == 1
+    # no provider publishes places: unknown, not zero
+    assert quals["places_per_year"].isna().all() and quals["places_per_need"].isna().all()
+    res = CliRunner().invoke(
+        main, ["-w", str(store.path), "bottlenecks", "--view", "observed", "--as-of", "2025-01-01"]
+    )
+    assert res.exit_code == 0, res.output

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from queries.careers.bottlenecks import bottlenecks
+from queries.careers.bottlenecks import OBSERVED_PUBLISH, bottlenecks, observed_bottlenecks
 from queries.careers.next_steps import next_steps
 from queries.careers.pipeline import COUNT_COLUMNS, LEVELS, pipeline
 from queries.careers.routes import resolve_region, resolve_role, routes
@@ -160,17 +160,43 @@ def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
 
 @click.command("bottlenecks")
 @click.option(
+    "--view",
+    type=click.Choice(["reference", "observed"]),
+    default="reference",
+    show_default=True,
+    help="reference: routes on paper (catalogue); observed: roles and steps weighed by the people "
+    "observed taking them, and provider places against the need each qualification serves.",
+)
+@click.option(
     "--limit",
     type=click.IntRange(1, 100),
     default=10,
     show_default=True,
-    help="Ranked routes per entry/specialist pair.",
+    help="Ranked routes per entry/specialist pair (reference view).",
 )
+@as_of_option("Date of the posts and requirements (observed view; default today).")
+@filter_options
 @output_options
+@publish_options
 @click.pass_context
-def bottlenecks_cmd(ctx, limit, fmt, output) -> None:
+def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, threshold) -> None:
     """Roles and qualifications most routes to specialist roles pass through, with provider capacity."""
     store = get_store(ctx)
+    if view == "observed":
+        frame = observed_bottlenecks(store, as_of=as_of, filters=filters)
+        if not no_suppress:
+            counts, rates = OBSERVED_PUBLISH
+            frame = suppress(frame, counts, rates, threshold)
+        meta = {
+            "source": store.describe(),
+            "as_of": as_of.isoformat(),
+            **filters.describe(),
+            "note": "places_per_year blank = no provider publishes places (the shipped catalogue has none; "
+            "load provider_offers.places_per_year to set places against need)",
+            **publication_metadata(not no_suppress, threshold),
+        }
+        emit(Result(frame, "Bottlenecks on the observed routes into specialist roles", meta), fmt, output)
+        return
     frame = bottlenecks(store, limit)
     meta = {
         "source": store.describe(),
