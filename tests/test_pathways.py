@@ -216,3 +216,14 @@ def test_observed_bottlenecks_weigh_roles_and_steps_by_people_and_set_places_aga
         main, ["-w", str(store.path), "bottlenecks", "--view", "observed", "--as-of", "2025-01-01"]
     )
     assert res.exit_code == 0, res.output
+
+
+def test_a_graph_with_no_careers_gives_empty_tables(workspace, bundle_writer):
+    from loaders import ingest
+    from queries.careers.bottlenecks import observed_bottlenecks
+
+    ingest.load(workspace, [(bundle_writer({"people": [{"person_id": "X"}]}), "auto")])
+    for func in (pathways, pathway_steps, no_recorded_start, pathway_leavers):
+        assert func(workspace, "ITT", "QTVI").empty
+    assert (course_timing(workspace)["people"] == 0).all()
+    assert observed_bottlenecks(workspace)["kind"].eq("qualification").all()

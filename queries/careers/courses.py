@@ -100,7 +100,12 @@ def course_timing(
         *[(q, first[first["course"] == q], undated[undated["qualification"] == q]) for q in order],
         *[(GROUPS[k], group[group["kind"] == k], undated[undated["kind"] == k]) for k in GROUPS],
     ]:
-        years = (frame["start"] - frame["person_id"].map(qts)).dt.days / DAYS_PER_YEAR
+        if frame.empty:
+            years = pd.Series(dtype="float64")
+        else:
+            qts_day = pd.to_datetime(frame["person_id"].map(qts)).astype("datetime64[ns]")
+            start = pd.to_datetime(frame["start"]).astype("datetime64[ns]")
+            years = (start - qts_day).dt.days / DAYS_PER_YEAR
         timed = years.dropna()
         rows.append(
             {
