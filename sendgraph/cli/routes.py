@@ -115,7 +115,7 @@ def transitions_cmd(ctx, view, filters, fmt, output, no_suppress, threshold) -> 
 @publish_options
 @click.pass_context
 def pipeline_cmd(ctx, as_of, level, fmt, output, no_suppress, threshold) -> None:
-    """People one step from a specialist role, per LA or region, against the SENCO and MQ gaps."""
+    """The gaps (people in post without the qualification) and the people likely to fill them, per area."""
     store = get_store(ctx)
     day = as_of
     frame = pipeline(store, day, level)
