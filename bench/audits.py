@@ -31,8 +31,8 @@ def audits(as_of: dt.date) -> dict:
         "sensory_audit": lambda s: sensory_audit(s, as_of),
         "sensory_summary(la)": lambda s: sensory_summary(sensory_audit(s, as_of), "la"),
         "pd_audit": lambda s: pd_summary(pd_audit(s, as_of), "region"),
-        "capacity(la)": lambda s: capacity_against_need(s, as_of, level="la"),
-        "capacity(region)": lambda s: capacity_against_need(s, as_of, level="region"),
+        "capacity(la)": lambda s: capacity_against_need(s, as_of=as_of, level="la"),
+        "capacity(region)": lambda s: capacity_against_need(s, as_of=as_of, level="region"),
         "deadlines(6m, school)": lambda s: deadlines(s, as_of, "6m"),
         "deadlines(1y, la)": lambda s: deadlines(s, as_of, "1y", by="la"),
     }

@@ -20,6 +20,7 @@ from queries.audits.senco import senco_audit
 from queries.audits.sensory import sensory_audit
 from queries.context import Filters
 from queries.posts import LOCATION_COLUMNS, parse_within, studying, ts
+from queries.publish import Publishes
 from queries.registry import analysis
 
 COLUMNS = [
@@ -143,4 +144,5 @@ def deadlines(
     return agg.sort_values(["earliest_deadline", "new_la_code"]).reset_index(drop=True)
 
 
-LA_COUNTS = ["due", "senco_award", "sensory_mq", "studying"]
+PUBLISHES = Publishes(counts=("due", "senco_award", "sensory_mq", "studying"))
+"""What :func:`deadlines` publishes with ``by="la"`` (``by="school"`` is a detail listing)."""

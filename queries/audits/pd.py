@@ -22,6 +22,7 @@ from graphmodel.store import GraphStore
 from queries.audits.sensory import specialist_posts
 from queries.context import Filters, by_columns
 from queries.posts import LOCATION_COLUMNS, held
+from queries.publish import Publishes
 from queries.registry import analysis
 
 GENERIC_RELEVANT = ("NASENCO", "NPQ_SENCO", "PGCERT_SEN", "MA_SEN", "PHD_SEN")
@@ -76,5 +77,8 @@ def pd_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return out.reset_index()
 
 
-SUMMARY_COUNTS = ["posts", "no_relevant_qualification"]
-SUMMARY_RATES = {"pct_no_relevant_qualification": ["no_relevant_qualification", "posts"]}
+PUBLISHES = Publishes(
+    counts=("posts", "no_relevant_qualification"),
+    rates={"pct_no_relevant_qualification": ("no_relevant_qualification", "posts")},
+)
+"""What :func:`pd_summary` publishes (through :func:`queries.publish.publish`)."""

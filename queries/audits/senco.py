@@ -53,6 +53,7 @@ from queries.posts import (
     ts,
     union_days,
 )
+from queries.publish import Publishes
 from queries.registry import analysis
 
 REGIME_START = pd.Timestamp("2009-09-01")  # SI 2014/1530 reg. 50 (first in force 1 Sep 2009)
@@ -278,6 +279,9 @@ def senco_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return counts.reset_index().astype({s: "int64" for s in [*STATUSES, "total", "schools"]})
 
 
-def summary_rates(frame: pd.DataFrame) -> dict[str, list[str]]:
-    """The rate columns of :func:`senco_summary` and the counts each derives from (for suppress)."""
-    return {f"pct_{s}": [s, "total"] for s in STATUSES if f"pct_{s}" in frame.columns}
+PUBLISHES = Publishes(
+    counts=("schools", "total", *STATUSES),
+    rates={f"pct_{s}": (s, "total") for s in STATUSES},
+    totals={"total": STATUSES},
+)
+"""What :func:`senco_summary` publishes (through :func:`queries.publish.publish`)."""

@@ -38,6 +38,7 @@ from queries.posts import (
     services_frame,
     ts,
 )
+from queries.publish import Publishes
 from queries.registry import analysis
 
 SENSES = ("VI", "HI", "MSI")
@@ -186,5 +187,10 @@ def sensory_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame
     return out.astype({c: "int64" for c in ["posts", *STATUSES, "without_mq"]})
 
 
-SUMMARY_RATES = {"pct_without_mq": ["without_mq", "posts"], "pct_unqualified": ["unqualified", "posts"]}
-SUMMARY_COUNTS = ["posts", *STATUSES, "without_mq"]
+PUBLISHES = Publishes(
+    counts=("posts", *STATUSES, "without_mq"),
+    rates={"pct_without_mq": ("without_mq", "posts"), "pct_unqualified": ("unqualified", "posts")},
+    totals={"posts": STATUSES, "without_mq": ("within_allowance", "unqualified")},
+    categories=("need",),
+)
+"""What :func:`sensory_summary` publishes (through :func:`queries.publish.publish`)."""
