@@ -265,7 +265,13 @@ def fragile_cmd(ctx, filters, as_of, max_network_size, fmt, output) -> None:
     metavar="YEARS",
     help="Also remove everyone reaching the retirement age within YEARS (needs birth_year).",
 )
-@click.option("--retirement-age", type=int, default=fragility.DEFAULT_RETIREMENT_AGE, show_default=True)
+@click.option(
+    "--retirement-age",
+    type=int,
+    default=fragility.DEFAULT_RETIREMENT_AGE,
+    show_default=True,
+    help="Age at which --retiring-within counts someone as leaving.",
+)
 @view_option({"before-after": "connectivity before and after", "lost-links": "the links lost"})
 @filter_options
 @graph_options
