@@ -69,6 +69,10 @@ class Publishes:
     suppressed part would be recoverable as total minus the others).
     ``categories``: columns that cross the geography (e.g. ``need``, ``rung``): rows of the same
     category within the same parent area add up to a total published elsewhere.
+    ``additive``: the rows partition what is counted (each school, post or person in one row of a
+    column), so a column's rows add up to a figure published elsewhere (the coarser table or the
+    national one). False where one person counts in several rows (career moves) or rows are unrelated
+    figures: then only the declared row totals link cells.
     ``detail``: set for a detail listing (one row per school / person): nothing is suppressed and
     the metadata carries this note instead.
     """
@@ -77,6 +81,7 @@ class Publishes:
     rates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     totals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     categories: tuple[str, ...] = ()
+    additive: bool = True
     detail: str | None = None
 
 
@@ -127,6 +132,8 @@ def _equations(frame: pd.DataFrame, spec: Publishes, counts: list[str], groups: 
         cols = [c for c in (total, *parts) if c in idx]
         if len(cols) == len(parts) + 1:
             eqs.extend([(r, idx[c]) for c in cols] for r in range(len(frame)))
+    if not spec.additive:
+        return eqs
     keys = [g for g in groups if g in frame.columns]
     positions = (
         frame.reset_index(drop=True).groupby(keys, dropna=False, sort=False).indices.values()

@@ -247,5 +247,7 @@ def survey_figures(store: GraphStore, *, as_of: dt.date = DEFAULT_AS_OF) -> pd.D
     return pd.DataFrame(rows)
 
 
-PUBLISHES = Publishes(counts=("numerator", "denominator"), rates={"value": ("numerator", "denominator")})
+PUBLISHES = Publishes(
+    counts=("numerator", "denominator"), rates={"value": ("numerator", "denominator")}, additive=False
+)
 """What :func:`survey_figures` publishes (the figures are shares of small bases in a small region)."""

@@ -138,19 +138,19 @@ def _map_region(ctx: DemoContext) -> str:
 def _senco_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     from queries.audits.senco import senco_audit, senco_summary
 
-    return senco_summary(senco_audit(store, as_of), by="la")
+    return senco_summary(senco_audit(store, as_of=as_of), by="la")
 
 
 def _sensory_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     from queries.audits.sensory import sensory_audit, sensory_summary
 
-    return sensory_summary(sensory_audit(store, as_of), by="la")
+    return sensory_summary(sensory_audit(store, as_of=as_of), by="la")
 
 
 def _pd_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     from queries.audits.pd import pd_audit, pd_summary
 
-    return pd_summary(pd_audit(store, as_of), by="la")
+    return pd_summary(pd_audit(store, as_of=as_of), by="la")
 
 
 def _capacity(store: GraphStore, as_of: dt.date) -> pd.DataFrame:

@@ -255,7 +255,7 @@ def test_region_has_sencos_exempt_by_earlier_service_after_2009(north_east):
     n = len(sencos)
     share = len(by_service) / n
     assert abs(share - 0.05) <= 1.96 * math.sqrt(0.05 * 0.95 / n), (len(by_service), n)
-    audit = senco_audit(north_east, AS_OF)
+    audit = senco_audit(north_east, as_of=AS_OF)
     rows = audit[audit["person_id"].isin(list(by_service.index)) & audit["statutory"]]
     # the few who came up the TA route without QTS are not eligible at all (reg. 49 comes first)
     rows = rows[rows["status"] != "not_eligible"]

@@ -139,7 +139,7 @@ def capacity_against_need(
     if filters.trust or filters.phase or filters.type:
         raise SendgraphError("audit capacity counts pupils per LA: --trust, --phase and --type do not apply")
     as_of = as_of or dt.date.today()
-    staff = sensory_audit(store, as_of)
+    staff = sensory_audit(store, as_of=as_of)
     staff = staff[(staff["status"] == "qualified").fillna(False).astype(bool)]
     key = "la_code" if level == "la" else "region_code"
     fte = (

@@ -63,7 +63,7 @@ def deadlines(
     t = ts(as_of)
     horizon = t + parse_within(within)
 
-    s = senco_audit(store, as_of, filters)
+    s = senco_audit(store, as_of=as_of, filters=filters)
     keep = ["within_window", "overdue"] if include_overdue else ["within_window"]
     s = s[s["status"].isin(keep).fillna(False).astype(bool)]
     senco = pd.DataFrame(
@@ -87,7 +87,7 @@ def deadlines(
         senco["nasenco_by"].notna().map({True: "NPQ_SENCO or NASENCO", False: "NPQ_SENCO"})
     )
 
-    m = sensory_audit(store, as_of, filters)
+    m = sensory_audit(store, as_of=as_of, filters=filters)
     keep = ["within_allowance", "unqualified"] if include_overdue else ["within_allowance"]
     m = m[m["status"].isin(keep).fillna(False).astype(bool)]
     names = store.table("schools")[["urn", "name"]].rename(columns={"name": "school_name"})

@@ -49,9 +49,15 @@ def relevant_qualifications(store: GraphStore) -> list[str]:
 
 
 @analysis
-def pd_audit(store: GraphStore, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def pd_audit(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """One row per current PD specialist post on ``as_of``: "relevant qualification" (with the
-    codes held, ';'-separated) or "no relevant qualification" (DOMAIN.md rule 3)."""
+    codes held, ';'-separated) or "no relevant qualification" (DOMAIN.md rule 3).
+
+    >>> pd_audit(store, as_of=dt.date(2025, 9, 1))  # doctest: +SKIP
+    """
+    as_of = as_of or dt.date.today()
     cur = specialist_posts(store, as_of, ["PD"], filters).rename(columns={"start_date": "appointed"})
     q = held(store, as_of, relevant_qualifications(store))[["person_id", "qualification"]]
     q = q[isin(q["person_id"], cur["person_id"])].drop_duplicates()

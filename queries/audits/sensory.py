@@ -139,9 +139,15 @@ def matching_mq(store: GraphStore) -> pd.DataFrame:
 
 
 @analysis
-def sensory_audit(store: GraphStore, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def sensory_audit(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """One row per current post in a VI / HI / MSI role on ``as_of`` (SI 2003/1662 regs 6-9):
-    qualified, within_allowance (3 years from first appointment for that sense) or unqualified."""
+    qualified, within_allowance (3 years from first appointment for that sense) or unqualified.
+
+    >>> sensory_audit(store, as_of=dt.date(2025, 9, 1))  # doctest: +SKIP
+    """
+    as_of = as_of or dt.date.today()
     t = ts(as_of)
     schools, services = schools_frame(store), services_frame(store)
     everything = _located_posts(store, SENSES, schools, services)

@@ -206,7 +206,7 @@ def pipeline(
     all_places = pd.concat([schools_frame(store)[geo], services_frame(store)[geo]]).drop_duplicates()
     areas = all_places.dropna(subset=["la_code"])[keys].drop_duplicates()
 
-    audit = senco_audit(store, as_of)
+    audit = senco_audit(store, as_of=as_of)
     main = audit[(audit["kind"] == "mainstream").fillna(False).astype(bool)]
     schools_main = main.drop_duplicates("urn").groupby(keys).size().rename("mainstream_schools")
     no_senco = main[main["status"] == "no_senco"].drop_duplicates("urn").groupby(keys).size()

@@ -421,7 +421,9 @@ def compare_with_reference(
 
 
 MOVES = Publishes(
-    counts=("people", "leavers"), rates={"rate": ("people", "leavers"), "median_years": ("people",)}
+    counts=("people", "leavers"),
+    rates={"rate": ("people", "leavers"), "median_years": ("people",)},
+    additive=False,  # one person makes several moves: the rows do not add up to a published total
 )
 """What :func:`observed_transitions` publishes."""
 DIRECT = Publishes(
@@ -430,5 +432,7 @@ DIRECT = Publishes(
 """What :func:`direct_to_specialist` publishes."""
 DEAD_ENDS = Publishes(counts=("people",))
 """What :func:`dead_ends` publishes."""
-COMPARE = Publishes(counts=("people",), rates={"rate": ("people",), "median_years": ("people",)})
+COMPARE = Publishes(
+    counts=("people",), rates={"rate": ("people",), "median_years": ("people",)}, additive=False
+)
 """What :func:`compare_with_reference` publishes."""

@@ -59,7 +59,7 @@ def _summary_command(
     @click.pass_context
     def command(ctx, as_of, filters, by, view, fmt, output, no_suppress, threshold):
         store = get_store(ctx)
-        frame = run(store, as_of, filters)
+        frame = run(store, as_of=as_of, filters=filters)
         if view == "detail":
             frame, spec_, heading = frame, DETAIL, f"{title}: detail as of {as_of}"
         else:
