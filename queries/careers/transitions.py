@@ -430,7 +430,7 @@ DIRECT = Publishes(
     counts=("specialists", "with_history", "direct"), rates={"direct_share": ("direct", "with_history")}
 )
 """What :func:`direct_to_specialist` publishes."""
-DEAD_ENDS = Publishes(counts=("people",))
+DEAD_ENDS = Publishes(counts=("people",), additive=False)  # a person holds several roles
 """What :func:`dead_ends` publishes."""
 COMPARE = Publishes(
     counts=("people",), rates={"rate": ("people",), "median_years": ("people",)}, additive=False
