@@ -164,12 +164,13 @@ def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
     show_default=True,
     help="Ranked routes per entry/specialist pair.",
 )
+@as_of_option("Date the role requirements apply (default today).")
 @output_options
 @click.pass_context
-def bottlenecks_cmd(ctx, limit, fmt, output) -> None:
+def bottlenecks_cmd(ctx, limit, as_of, fmt, output) -> None:
     """Roles and qualifications most routes to specialist roles pass through, with provider capacity."""
     store = get_store(ctx)
-    frame = bottlenecks(store, limit)
+    frame = bottlenecks(store, as_of=as_of, limit=limit)
     meta = {
         "source": store.describe(),
         "routes_per_pair": limit,
