@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pathway_fixture import load_pathways
@@ -227,3 +228,28 @@ def test_a_graph_with_no_careers_gives_empty_tables(workspace, bundle_writer):
         assert func(workspace, "ITT", "QTVI").empty
     assert (course_timing(workspace)["people"] == 0).all()
     assert observed_bottlenecks(workspace)["kind"].eq("qualification").all()
+
+
+def test_leavers_publish_hides_a_second_outcome_so_the_first_cannot_be_worked_out():
+    from queries.careers.pathways import PUBLISHES
+    from queries.publish import publish
+
+    row = {"left_after": "ITT_TRAINEE > ECT", "people": 12, "share": 1.0, "moved_off": 6, "moved_to": "HEAD"}
+    frame = pd.DataFrame([{**row, "still_in_post": 5, "record_ended": 1}])
+    out = publish(frame, PUBLISHES["leavers"], title="t", source="s").frame.iloc[0]
+    # record_ended 1 is small; people = moved_off + still_in_post + record_ended would give it back,
+    # so the smallest shown outcome (still_in_post 5) is hidden too
+    assert (out["record_ended"], out["still_in_post"], out["moved_off"], out["people"]) == ("c", "c", 6, 12)
+
+
+def test_course_timing_and_observed_bottlenecks_carry_the_one_metadata_shape(store):
+    runner = CliRunner()
+    base = ["-w", str(store.path)]
+    doc = json.loads(
+        runner.invoke(main, [*base, "course-timing", "--as-of", "2025-01-01", "--format", "json"]).output
+    )
+    assert doc["metadata"]["as_of"] == "2025-01-01" and "ucl_2019" in doc["metadata"]
+    assert list(doc["metadata"])[-1] == "suppression"
+    # the reference view counts routes on paper: a filter there is refused, not silently ignored
+    bad = runner.invoke(main, [*base, "bottlenecks", "--region", "North West"])
+    assert bad.exit_code != 0 and "--view observed" in bad.output

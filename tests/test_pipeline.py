@@ -58,7 +58,7 @@ def store(workspace, bundle_writer):
 
 
 def test_pipeline_per_la(store):
-    frame = pipeline(store, AS_OF, "la")
+    frame = pipeline(store, as_of=AS_OF, level="la")
     assert frame["la_code"].tolist() == ["E06000001", "E08000003"]
     assert frame["la_name"].tolist() == ["Hartlepool", "Manchester"]
     assert frame[COUNTS].values.tolist() == [HARTLEPOOL, MANCHESTER]
@@ -66,7 +66,7 @@ def test_pipeline_per_la(store):
 
 
 def test_pipeline_per_region(store):
-    frame = pipeline(store, AS_OF, "region")
+    frame = pipeline(store, as_of=AS_OF, level="region")
     assert frame["region_name"].tolist() == ["North East", "North West"]
     assert "la_code" not in frame.columns
     assert frame[COUNTS].values.tolist() == [HARTLEPOOL, MANCHESTER]
@@ -83,14 +83,14 @@ def test_region_pupils_are_only_those_of_the_las_in_the_graph(store, workspace, 
         {"region_needs": [{"region_code": "E12000001", "need": "VI", "year": 202425, "pupils": 500}]}
     )
     ingest.load(workspace, [(path, "auto")])
-    frame = pipeline(workspace, AS_OF, "region").set_index("region_name")
+    frame = pipeline(workspace, as_of=AS_OF, level="region").set_index("region_name")
     assert frame.loc["North East", "vi_pupils"] == 10
 
 
 def test_pipeline_depends_on_the_date(store):
     # 1 Sep 2020: P08 has 4.0 years (2016-09-01..2020-09-01, 1461 days) but his SEND CPD is in 2022;
     # P02 is not yet SENCO (2021), so S3 has none; P12 has not started.
-    frame = pipeline(store, dt.date(2020, 9, 1), "la").set_index("la_code")
+    frame = pipeline(store, as_of=dt.date(2020, 9, 1), level="la").set_index("la_code")
     assert frame.loc["E08000003", ["likely_senco", "schools_no_senco", "schools_overdue_senco"]].tolist() == [
         0,
         1,
@@ -101,4 +101,4 @@ def test_pipeline_depends_on_the_date(store):
 
 def test_pipeline_rejects_unknown_level(store):
     with pytest.raises(SendgraphError, match="level"):
-        pipeline(store, AS_OF, "trust")
+        pipeline(store, as_of=AS_OF, level="trust")

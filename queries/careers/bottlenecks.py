@@ -28,6 +28,7 @@ from queries.careers.routes import (
 from queries.careers.spells import OPEN_DAY, career_arrays, move_arrays, spell_arrays
 from queries.context import Filters
 from queries.posts import current_posts, current_service_posts, held, studying
+from queries.publish import Publishes
 from queries.registry import analysis
 
 COLUMNS = [
@@ -63,7 +64,7 @@ def route_set(
 
 
 @analysis
-def bottlenecks(store: GraphStore, limit: int = 10) -> pd.DataFrame:
+def bottlenecks(store: GraphStore, *, as_of: dt.date | None = None, limit: int = 10) -> pd.DataFrame:
     """Roles and qualifications ranked by the number of entry-to-specialist routes through them.
 
     ``routes`` counts the ranked routes (:func:`route_set`) whose intermediate roles include the
@@ -71,9 +72,12 @@ def bottlenecks(store: GraphStore, limit: int = 10) -> pd.DataFrame:
     routes / all routes. ``betweenness`` is the roles' betweenness centrality on the reference graph
     weighted by typical years (blank for qualifications). For qualifications: ``providers`` offering
     it, how many are national, and ``places_per_year`` summed over the ``providers_with_places``
-    that report places (blank when none does: capacity unknown, not zero).
+    that report places (blank when none does: capacity unknown, not zero). With ``as_of``, steps
+    need the qualifications role requirements name on that date.
+
+    >>> bottlenecks(store, limit=5)  # doctest: +SKIP
     """
-    graph = reference_graph(store)
+    graph = reference_graph(store, as_of)
     routes = route_set(store, limit, graph)
     total = len(routes)
     role_count: dict[str, int] = {}
@@ -134,11 +138,12 @@ OBSERVED_COLUMNS = [
     "providers_with_places",
     "places_per_need",
 ]
-OBSERVED_PUBLISH: tuple[list[str], dict[str, list[str]]] = (
-    ["people", "need", "in_training"],
-    {"share": ["people"], "places_per_need": ["need"]},
+OBSERVED = Publishes(
+    counts=("people", "need", "in_training"),
+    rates={"share": ("people",), "places_per_need": ("need",)},
+    additive=False,  # a person held several roles and made several steps on the way
 )
-"""Count columns and the rate -> counts rule of :func:`observed_bottlenecks` (see ``queries.publish``)."""
+"""What :func:`observed_bottlenecks` publishes through :func:`queries.publish.publish`."""
 AWARD_KIND = "statutory"
 """Qualifications of this catalogue kind stand in for each other (NASENCO or the NPQ for SENCOs)."""
 

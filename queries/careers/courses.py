@@ -26,18 +26,20 @@ from graphmodel.store import GraphStore
 from queries.careers.spells import DAYS_PER_YEAR, career_arrays
 from queries.context import Filters
 from queries.posts import ts
+from queries.publish import Publishes
 from queries.registry import analysis
 
-__all__ = ["COLUMNS", "PUBLISH", "UCL_YEARS", "course_timing"]
+__all__ = ["COLUMNS", "PUBLISHES", "UCL_YEARS", "course_timing"]
 
 UCL_YEARS = "4-5"
 """UCL 2019 KF5 / s3.1: about 4-5 years of teaching before starting the NASENCO or an MQ."""
 COLUMNS = ["course", "people", "median_years", "q1_years", "q3_years", "ucl_years", "no_start_date", "no_qts"]
-PUBLISH: tuple[list[str], dict[str, list[str]]] = (
-    ["people", "no_start_date", "no_qts"],
-    {"median_years": ["people"], "q1_years": ["people"], "q3_years": ["people"]},
+PUBLISHES = Publishes(
+    counts=("people", "no_start_date", "no_qts"),
+    rates={c: ("people",) for c in ("median_years", "q1_years", "q3_years")},
+    additive=False,  # a person starts several courses, and the group rows repeat them
 )
-"""Count columns and the rate -> counts rule for suppression (see ``queries.publish``)."""
+"""What :func:`course_timing` publishes through :func:`queries.publish.publish`."""
 GROUPS = {"statutory": "SENCO award (any)", "mandatory": "MQ (any)"}
 
 

@@ -51,6 +51,7 @@ from queries.careers.spells import (
     spell_arrays,
 )
 from queries.context import Filters
+from queries.publish import Publishes
 from queries.registry import analysis
 
 __all__ = [
@@ -58,7 +59,7 @@ __all__ = [
     "LEAVER_COLUMNS",
     "NO_START_COLUMNS",
     "PATHWAY_COLUMNS",
-    "PUBLISH",
+    "PUBLISHES",
     "STEP_COLUMNS",
     "no_recorded_start",
     "pathway_leavers",
@@ -104,40 +105,39 @@ LEAVER_COLUMNS = [
     "record_ended",
 ]
 
-PUBLISH: dict[str, tuple[list[str], dict[str, list[str]]]] = {
-    "pathways": (
-        ["people", "no_send_cpd"],
-        {
-            "share": ["people"],
-            "median_years": ["people"],
-            "q1_years": ["people"],
-            "q3_years": ["people"],
-            "step_median_years": ["people"],
-            "qualifications": ["people"],
-            "no_send_cpd_share": ["people", "no_send_cpd"],
+_PEOPLE_RATES = {c: ("people",) for c in ("median_years", "q1_years", "q3_years")}
+PUBLISHES: dict[str, Publishes] = {
+    # each person who reached the target is on one pathway: the rows partition them
+    "pathways": Publishes(
+        counts=("people", "no_send_cpd"),
+        rates={
+            "share": ("people",),
+            **_PEOPLE_RATES,
+            "step_median_years": ("people",),
+            "qualifications": ("people",),
+            "no_send_cpd_share": ("people", "no_send_cpd"),
         },
     ),
-    "steps": (
-        ["people"],
-        {"median_years": ["people"], "q1_years": ["people"], "q3_years": ["people"]},
-    ),
-    "no-start": (
-        ["people"],
-        {
-            "share": ["people"],
-            "median_years_on_record": ["people"],
-            "q1_years": ["people"],
-            "q3_years": ["people"],
+    # every step of a pathway counts the pathway's people again: rows do not add up
+    "steps": Publishes(counts=("people",), rates=_PEOPLE_RATES, additive=False),
+    "no-start": Publishes(
+        counts=("people",),
+        rates={
+            "share": ("people",),
+            "median_years_on_record": ("people",),
+            "q1_years": ("people",),
+            "q3_years": ("people",),
         },
     ),
-    "leavers": (
-        ["people", "moved_off", "still_in_post", "record_ended"],
-        {"share": ["people"], "moved_to": ["moved_off"]},
+    # each leaver left at one point, and either moved off, is still in post or their record ended
+    "leavers": Publishes(
+        counts=("people", "moved_off", "still_in_post", "record_ended"),
+        rates={"share": ("people",), "moved_to": ("moved_off",)},
+        totals={"people": ("moved_off", "still_in_post", "record_ended")},
     ),
 }
-"""Per view: the count columns, and each rate / median column with the counts it derives from (the
-rate -> counts rule of ``queries.publish.suppress``; kept here as data so a later ``publish()`` can
-take it over mechanically)."""
+"""Per view, what it publishes through :func:`queries.publish.publish` (medians, quartiles, the
+step medians and the qualification shares follow the people counted)."""
 
 
 @dataclass

@@ -14,6 +14,8 @@ so a career break shows; years in the from-role count the time actually spent in
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -32,6 +34,7 @@ from queries.careers.spells import (  # noqa: F401  (re-exported: the career hel
     spells,
 )
 from queries.context import Filters
+from queries.publish import Publishes
 from queries.registry import analysis
 
 ENTRY_ROLES = ("ITT_TRAINEE", "ECT")
@@ -42,7 +45,9 @@ TRANSITION_COLUMNS = ["from_role", "to_role", "people", "leavers", "rate", "medi
 
 
 @analysis
-def observed_transitions(store: GraphStore, filters: Filters = Filters()) -> pd.DataFrame:
+def observed_transitions(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """Observed role-to-role transitions: from_role, to_role, people, leavers, rate, median_years.
 
     ``people`` = distinct people who made the move; ``leavers`` = distinct people who made any move
@@ -51,7 +56,7 @@ def observed_transitions(store: GraphStore, filters: Filters = Filters()) -> pd.
     4–5 years before NASENCO or an MQ). A move is counted where its destination post is, so
     ``filters`` select moves into settings that match. Sorted by from_role, then people descending.
     """
-    sp = spell_arrays(career_arrays(store, filters))
+    sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     mv = move_arrays(sp)
     m = mv.in_scope
     frame = pd.DataFrame({"f": mv.from_role[m], "t": mv.to_role[m], "p": mv.person[m], "y": mv.years[m]})
@@ -85,7 +90,9 @@ DIRECT_COLUMNS = ["specialist_role", "specialists", "with_history", "direct", "d
 
 
 @analysis
-def direct_to_specialist(store: GraphStore, filters: Filters = Filters()) -> pd.DataFrame:
+def direct_to_specialist(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """How many specialists went straight from ITT or ECT into their first SEND specialism.
 
     UCL 2019 KF5 / §2.6: only 71 of 685 SENCOs went directly from ITT to a SEND specialism. For
@@ -96,7 +103,7 @@ def direct_to_specialist(store: GraphStore, filters: Filters = Filters()) -> pd.
     direct / with_history (people with no recorded earlier role cannot be judged). One row per
     specialist role plus an ``all`` row.
     """
-    sp = spell_arrays(career_arrays(store, filters))
+    sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     special = np.isin(sp.roles, list(_specialist_codes(store)))
     entry = np.isin(sp.roles, list(ENTRY_ROLES))
     spells_f = pd.DataFrame({"p": sp.person, "r": sp.role, "s": sp.start, "scope": sp.in_scope})
@@ -140,14 +147,16 @@ DEAD_END_COLUMNS = ["role", "name", "people", "leavers", "reference_onward"]
 
 
 @analysis
-def dead_ends(store: GraphStore, filters: Filters = Filters()) -> pd.DataFrame:
+def dead_ends(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """Roles people hold but nobody is observed to move on from (UCL 2019 G7: e.g. TA, PD specialist).
 
     ``people`` = distinct people with a spell in the role (in scope); ``leavers`` = people observed
     leaving it for another role anywhere (0 here by definition); ``reference_onward`` = the number of
     progression steps out of the role in the reference graph (0 = a dead end on paper too).
     """
-    sp = spell_arrays(career_arrays(store, filters))
+    sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     mv = move_arrays(sp)
     held = pd.DataFrame({"r": sp.role[sp.in_scope], "p": sp.person[sp.in_scope]})
     people = held.drop_duplicates().groupby("r").size()
@@ -181,7 +190,9 @@ COMPARE_COLUMNS = [
 
 
 @analysis
-def compare_with_reference(store: GraphStore, filters: Filters = Filters()) -> pd.DataFrame:
+def compare_with_reference(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """Reference progression steps against observed moves (UCL 2019 KF5: no common pathway).
 
     ``status`` is ``both``, ``reference_only`` (a route on paper nobody was seen to take) or
@@ -189,7 +200,9 @@ def compare_with_reference(store: GraphStore, filters: Filters = Filters()) -> p
     """
     ref = store.table("role_progressions")[["from_role", "to_role", "typical_years", "via_qualification"]]
     ref = ref.astype({"from_role": str, "to_role": str})
-    obs = observed_transitions(store, filters)[["from_role", "to_role", "people", "rate", "median_years"]]
+    obs = observed_transitions(store, as_of=as_of, filters=filters)[
+        ["from_role", "to_role", "people", "rate", "median_years"]
+    ]
     out = ref.merge(obs, on=["from_role", "to_role"], how="outer", indicator=True)
     out["status"] = (
         out["_merge"]
@@ -200,3 +213,21 @@ def compare_with_reference(store: GraphStore, filters: Filters = Filters()) -> p
     order = {"observed_only": 0, "reference_only": 1, "both": 2}
     out = out.assign(_o=out["status"].map(order)).sort_values(["_o", "from_role", "to_role"], kind="stable")
     return out[COMPARE_COLUMNS].reset_index(drop=True)
+
+
+MOVES = Publishes(
+    counts=("people", "leavers"),
+    rates={"rate": ("people", "leavers"), "median_years": ("people",)},
+    additive=False,  # one person makes several moves: the rows do not add up to a published total
+)
+"""What :func:`observed_transitions` publishes."""
+DIRECT = Publishes(
+    counts=("specialists", "with_history", "direct"), rates={"direct_share": ("direct", "with_history")}
+)
+"""What :func:`direct_to_specialist` publishes."""
+DEAD_ENDS = Publishes(counts=("people",), additive=False)  # a person holds several roles
+"""What :func:`dead_ends` publishes."""
+COMPARE = Publishes(
+    counts=("people",), rates={"rate": ("people",), "median_years": ("people",)}, additive=False
+)
+"""What :func:`compare_with_reference` publishes."""
