@@ -45,7 +45,9 @@ __all__ = [
     "match_schools",
     "normalise",
     "reference_from_store",
+    "rematch",
     "settled_rows",
+    "summary",
 ]
 
 STATUSES = ("exact", "confident", "review", "unmatched")
@@ -293,13 +295,13 @@ def detect_columns(columns: list[str], given: dict[str, str | None] | None = Non
     """Which of the file's columns hold the school name, town, postcode, LA and a URN hint.
 
     Headers are compared without case, spaces or underscores; ``given`` (from command-line options)
-    wins. The matcher's own output columns are never read as input.
+    wins.
     """
     given = {k: v for k, v in (given or {}).items() if v}
     for role, col in given.items():
         if col not in columns:
             raise KeyError(f"no column '{col}' for the school {role}; columns are: {', '.join(columns)}")
-    key = {re.sub(r"[\s_]+", " ", c.strip().lower()): c for c in columns if c not in OUTPUT_COLUMNS}
+    key = {re.sub(r"[\s_]+", " ", c.strip().lower()): c for c in columns}
     out = dict(given)
     for role, names in ALIASES.items():
         if role in out:
@@ -440,7 +442,7 @@ def match_schools(
         scored = None
         if found[i]:
             scored = (np.concatenate([f[0] for f in found[i]]), np.concatenate([f[1] for f in found[i]]))
-        results.append(_decide(names[i], q["full"][i], urns[i], scored, reference, accept, margin))
+        results.append(_decide(names[i], q["core"][i], urns[i], scored, reference, accept, margin))
     out = pd.DataFrame(results, columns=OUTPUT_COLUMNS, index=rows.index)
     out["urn"] = out["urn"].astype("Int64")
     out["runner_up_urn"] = out["runner_up_urn"].astype("Int64")
@@ -449,14 +451,14 @@ def match_schools(
 
 def _decide(
     name: str,
-    full: str,
+    core: str,
     urn_hint: str,
     scored: tuple[np.ndarray, np.ndarray] | None,
     reference: Reference,
     accept: float,
     margin: float,
 ) -> dict:
-    urns, names, fulls, closed = (reference.arr[k] for k in ("urn", "name", "_full", "closed"))
+    urns, names, cores, closed = (reference.arr[k] for k in ("urn", "name", "_core", "closed"))
     none = dict.fromkeys(OUTPUT_COLUMNS)
     none["match_status"] = "unmatched"
     hint = re.sub(r"\D", "", urn_hint or "")
@@ -498,9 +500,9 @@ def _decide(
     rivals = [t for t in order[1:] if not (closed[t[1]] and not closed[b])]
     runner = rivals[0] if rivals else None
     gap = best_score - min(runner[0], 100.0) if runner else 100.0
-    same_name = [t for t in rivals if fulls[t[1]] == fulls[b]]
+    same_name = [t for t in rivals if cores[t[1]] == cores[b]]
     note = ""
-    if full == fulls[b] and not same_name and best_score >= accept:
+    if core == cores[b] and not same_name and best_score >= accept:
         status = "exact"
     elif best_score >= accept and gap >= margin:
         status = "confident"
@@ -554,3 +556,57 @@ def settled_rows(previous: pd.DataFrame, fresh: pd.DataFrame) -> pd.Series:
     new = pd.to_numeric(fresh["urn"], errors="coerce")
     edited = (status == "review") & ~((old == new) | (old.isna() & new.isna()))
     return (user | edited).astype(bool)
+
+
+def rematch(
+    frame: pd.DataFrame,
+    reference: Reference,
+    columns: dict[str, str | None] | None = None,
+    *,
+    accept: float = DEFAULT_ACCEPT,
+    margin: float = DEFAULT_MARGIN,
+) -> pd.DataFrame:
+    """A user's table with the matcher's columns filled in: what ``sendgraph match schools`` writes.
+
+    The user's own columns are kept as they are, in order. A ``urn`` column the user typed (partial
+    or whole) is read as a hint and kept as ``urn_given``; on a re-run of a file this function wrote,
+    the rows the user settled (:func:`settled_rows`) keep their values and are marked ``confirmed``
+    (a URN) or ``rejected`` (none).
+    """
+    if reference.schools.empty:
+        raise ValueError("no schools to match against")
+    rerun = "match_status" in frame.columns
+    data = frame.copy()
+    if not rerun and "urn" in data.columns:
+        data = data.rename(columns={"urn": "urn_given"})
+    user_cols = [c for c in data.columns if c not in OUTPUT_COLUMNS]
+    cols = detect_columns(user_cols, columns)
+    fresh = match_schools(data[user_cols], reference, cols, accept=accept, margin=margin)
+    out = data[user_cols].copy()
+    for c in OUTPUT_COLUMNS:
+        out[c] = fresh[c].astype(object).where(fresh[c].notna(), None)
+    if rerun:
+        keep = settled_rows(data, fresh)
+        prev_status = data["match_status"].astype("string").str.strip().str.lower().fillna("")
+        for c in OUTPUT_COLUMNS:
+            if c in data.columns:
+                out.loc[keep, c] = data.loc[keep, c].where(data.loc[keep, c] != "", None)
+        has_urn = pd.to_numeric(data["urn"].astype("string"), errors="coerce").notna()
+        settled_status = np.where(has_urn, "confirmed", "rejected")
+        user_said = prev_status.isin(USER_STATUSES)
+        out.loc[keep & ~user_said, "match_status"] = settled_status[(keep & ~user_said).to_numpy()]
+        out.loc[keep & ~user_said, "match_note"] = "your choice"
+    return out
+
+
+def summary(result: pd.DataFrame) -> pd.DataFrame:
+    """Rows by match status (plus closed schools whose successor was proposed), for the user."""
+    order = [*STATUSES, *USER_STATUSES]
+    status = result["match_status"].astype("string").fillna("unmatched")
+    counts = status.value_counts()
+    rows = [{"match_status": s, "rows": int(counts.get(s, 0))} for s in order if counts.get(s, 0)]
+    succ = result["match_note"].astype("string").str.contains("successor", na=False).sum()
+    if succ:
+        rows.append({"match_status": "(of which successor of a closed school proposed)", "rows": int(succ)})
+    rows.append({"match_status": "total", "rows": len(result)})
+    return pd.DataFrame(rows)
