@@ -47,10 +47,12 @@ def links() -> pd.DataFrame:
     )
 
 
-def accuracy(schools: pd.DataFrame, ref: Reference, sample: int, seed: int) -> dict[str, float]:
+def accuracy(
+    schools: pd.DataFrame, ref: Reference, sample: int, seed: int, typo_rate: float = 0.25
+) -> dict[str, float]:
     """Precision and recall of the auto-accepted matches on ``sample`` typed names."""
     open_schools = schools[schools["close_date"] == ""]
-    rows = perturb(open_schools, sample, seed=seed)
+    rows = perturb(open_schools, sample, seed=seed, typo_rate=typo_rate)
     got = match_schools(rows, ref)
     accepted = got["match_status"].isin(["exact", "confident"])
     right = accepted & (got["urn"] == rows["true_urn"]).fillna(False)
@@ -71,6 +73,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sample", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--typo-rate", type=float, default=0.25, help="share of names with a keyboard slip")
     ap.add_argument("--show-wrong", action="store_true", help="print the wrongly accepted rows")
     args = ap.parse_args()
 
@@ -80,10 +83,11 @@ def main() -> None:
     print(f"reference: {len(schools):,} schools, prepared in {time.perf_counter() - t:.1f}s")
 
     t = time.perf_counter()
-    acc = accuracy(schools, ref, args.sample, args.seed)
+    acc = accuracy(schools, ref, args.sample, args.seed, args.typo_rate)
     secs = time.perf_counter() - t
     print(
-        f"accuracy on {acc['rows']:,} typed names (seed {args.seed}, {secs:.1f}s): "
+        f"accuracy on {acc['rows']:,} typed names "
+        f"(seed {args.seed}, typo rate {args.typo_rate}, {secs:.1f}s): "
         f"accepted {acc['accepted']:,} ({acc['accepted'] / acc['rows']:.1%}), "
         f"precision {acc['precision']:.2%} (target >= 99%), found {acc['found']:.2%} (target >= 90%); "
         f"review {acc['review']:,} (true URN proposed in {acc['true_in_review']:,}), "

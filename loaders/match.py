@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,7 @@ __all__ = [
     "rematch",
     "settled_rows",
     "summary",
+    "table_rows",
 ]
 
 STATUSES = ("exact", "confident", "review", "unmatched")
@@ -107,17 +109,21 @@ WORDS = {
     "gdns": "gardens",
     "rd": "road",
 }
-DROP = {"the", "school", "academy", "trust", "and", "va", "vc", "vaa", "a", "an", "at"}
+# "synthetic": generated schools are named "... (synthetic)"; no real school carries the word
+DROP = {"the", "school", "academy", "trust", "and", "va", "vc", "vaa", "a", "an", "at", "synthetic"}
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "").replace("`", "")
     text = re.sub(r"[^a-z0-9]+", " ", text)
     return f" {text.strip()} "
 
 
+@lru_cache(maxsize=200_000)
 def normalise(name: str) -> tuple[str, str]:
     """A school name as (full, core): ``full`` keeps every word in canonical spelling; ``core``
     drops the words people leave out at will. Both sides of a match are normalised alike.
@@ -135,10 +141,12 @@ def normalise(name: str) -> tuple[str, str]:
     return full, core
 
 
+@lru_cache(maxsize=50_000)
 def _town(text: str) -> str:
     return " ".join(WORDS.get(w, w) for w in _fold(text or "").split())
 
 
+@lru_cache(maxsize=200_000)
 def _postcode(text: str) -> tuple[str, str]:
     """(full postcode, outward code) without spaces, upper case; an outward code alone is allowed."""
     pc = re.sub(r"[^A-Z0-9]", "", (text or "").upper())
@@ -228,13 +236,16 @@ def _successors(links: pd.DataFrame | None) -> dict[int, list[int]]:
     if links is None or links.empty:
         return out
     kind = links["kind"].astype("string").str.lower().fillna("")
-    for a, b, k in zip(links["urn"], links["linked_urn"], kind, strict=True):
-        if pd.isna(a) or pd.isna(b):
-            continue
-        if k.startswith("successor"):
-            out.setdefault(int(a), []).append(int(b))
-        elif k.startswith("predecessor"):
-            out.setdefault(int(b), []).append(int(a))
+    a = pd.to_numeric(links["urn"], errors="coerce")
+    b = pd.to_numeric(links["linked_urn"], errors="coerce")
+    ok = a.notna() & b.notna()
+    succ = ok & kind.str.startswith("successor")
+    pred = ok & kind.str.startswith("predecessor")
+    pairs = pd.concat(
+        [pd.DataFrame({"old": a[succ], "new": b[succ]}), pd.DataFrame({"old": b[pred], "new": a[pred]})]
+    ).astype("int64")
+    for old_urn, new_urn in zip(pairs["old"].tolist(), pairs["new"].tolist(), strict=True):
+        out.setdefault(old_urn, []).append(new_urn)
     return out
 
 
@@ -595,7 +606,13 @@ def rematch(
         settled_status = np.where(has_urn, "confirmed", "rejected")
         user_said = prev_status.isin(USER_STATUSES)
         out.loc[keep & ~user_said, "match_status"] = settled_status[(keep & ~user_said).to_numpy()]
-        out.loc[keep & ~user_said, "match_note"] = "your choice"
+        out.loc[keep, "match_note"] = "your choice"
+        chosen = pd.to_numeric(data["urn"].astype("string"), errors="coerce")
+        names = reference.arr["name"]
+        for i in np.flatnonzero(keep.to_numpy()):  # the name of the school the user chose
+            u = chosen.iat[i]
+            j = reference.by_urn.get(int(u)) if pd.notna(u) else None
+            out.iat[i, out.columns.get_loc("matched_name")] = names[j] if j is not None else None
     return out
 
 
@@ -610,3 +627,32 @@ def summary(result: pd.DataFrame) -> pd.DataFrame:
         rows.append({"match_status": "(of which successor of a closed school proposed)", "rows": int(succ)})
     rows.append({"match_status": "total", "rows": len(result)})
     return pd.DataFrame(rows)
+
+
+ACCEPTED = ("exact", "confident", "confirmed")
+
+
+def table_rows(result: pd.DataFrame, table) -> tuple[pd.DataFrame, int]:
+    """The accepted rows of a matched file as rows of a bundle table (e.g. ``school_memberships``).
+
+    Columns are the table's columns the file has (headers compared without case), with ``urn`` from
+    the match; rows not accepted (review, unmatched, rejected) are left out and counted, so nothing
+    unsure is loaded. Raises ``KeyError`` naming a required column the file lacks.
+    """
+    if "urn" not in table.properties:
+        raise KeyError(f"table '{table.name}' has no urn column to fill from the match")
+    by_lower = {str(c).strip().lower(): c for c in result.columns if c not in OUTPUT_COLUMNS}
+    out = pd.DataFrame(index=result.index)
+    for name in table.columns:
+        if name == "urn":
+            out["urn"] = result["urn"]
+        elif name.lower() in by_lower:
+            out[name] = result[by_lower[name.lower()]]
+    missing = [p.name for p in table.properties.values() if p.required and p.name not in out.columns]
+    if missing:
+        raise KeyError(f"the file has no column '{missing[0]}' needed for table '{table.name}'")
+    status = result["match_status"].astype("string").fillna("")
+    keep = status.isin(ACCEPTED).to_numpy() & pd.to_numeric(result["urn"], errors="coerce").notna().to_numpy()
+    rows = out[keep].copy()
+    rows["urn"] = pd.to_numeric(rows["urn"]).astype("int64")
+    return rows.drop_duplicates().reset_index(drop=True), int((~keep).sum())

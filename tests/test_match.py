@@ -198,3 +198,38 @@ def test_precision_and_recall_on_typed_names_from_the_real_register(register, pu
 def test_the_typed_name_generator_is_seeded(register):
     a = perturb(register, 50, seed=3)
     assert a.equals(perturb(register, 50, seed=3)) and not a.equals(perturb(register, 50, seed=4))
+
+
+def test_accepted_rows_become_a_bundle_table_and_review_rows_wait(tmp_path, bundle_writer):
+    ws = tmp_path / "ws"
+    cols = ["urn", "name", "la_code", "town", "postcode", "status", "close_date"]
+    schools = [{c: s.get(c, "") for c in cols} for s in SCHOOLS]
+    network = [{"network_id": "N1", "name": "Forum", "kind": "senco_forum"}]
+    CliRunner().invoke(
+        main, ["-w", str(ws), "load", str(bundle_writer({"schools": schools, "networks": network}))]
+    )
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "School,Town,network_id,tier\n"
+        "Oaks,Middlesbrough,N1,attended_training\n"
+        "St Marys CE Primary,,N1,mailing_list\n"
+    )
+    args = ["-w", str(ws), "match", "schools", str(members), "--table", "school_memberships"]
+    r = CliRunner().invoke(main, [*args, "--bundle", str(tmp_path / "b")])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(tmp_path / "b" / "school_memberships.csv")
+    assert table.to_dict("records") == [{"urn": 3006, "network_id": "N1", "tier": "attended_training"}]
+    assert "1 not yet accepted" in r.stderr
+
+    saved = pd.read_csv(members, dtype=str, keep_default_na=False)
+    saved.loc[1, "urn"] = "3005" if saved.loc[1, "urn"] == "3004" else "3004"
+    saved.to_csv(members, index=False)
+    r = CliRunner().invoke(main, [*args, "--bundle", str(tmp_path / "b")])
+    again = pd.read_csv(members, dtype=str, keep_default_na=False)
+    assert again.loc[1, "match_status"] == "confirmed" and again.loc[1, "urn"] == saved.loc[1, "urn"]
+    assert again.loc[1, "matched_name"] == "St Mary's Church of England Primary School"
+    assert len(pd.read_csv(tmp_path / "b" / "school_memberships.csv")) == 2
+    r = CliRunner().invoke(main, ["-w", str(ws), "load", str(tmp_path / "b")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, [*args])
+    assert r.exit_code == 1 and "--table and --bundle go together" in r.stderr

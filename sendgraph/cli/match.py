@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from graphmodel.errors import SendgraphError
-from loaders.match import DEFAULT_ACCEPT, reference_from_store, rematch, summary
+from loaders.match import DEFAULT_ACCEPT, reference_from_store, rematch, summary, table_rows
 from loaders.sheets import read_sheet, write_sheet
 from sendgraph.cli._common import emit, get_store
 from sendgraph.output import FORMATS, Result
@@ -34,6 +34,17 @@ def match() -> None:
     show_default=True,
     help="Score from which a clear best match is accepted (status confident); below it: review.",
 )
+@click.option(
+    "--table",
+    default=None,
+    help="Also write the accepted rows as this bundle table (e.g. school_memberships) into --bundle.",
+)
+@click.option(
+    "--bundle",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory for --table's TABLE.csv, ready for `sendgraph load`.",
+)
 @click.option("--sheet", default=None, help="Worksheet of an .xlsx (default: the first).")
 @click.option("--name-column", default=None, help="Column with school names (detected if not given).")
 @click.option("--town-column", default=None, help="Column with the town.")
@@ -56,6 +67,8 @@ def schools(
     la_column,
     urn_column,
     fmt,
+    table,
+    bundle,
 ) -> None:
     """Find the GIAS URN for each row of FILE (CSV or .xlsx) among the schools already loaded.
 
@@ -65,6 +78,12 @@ def schools(
     (or clear it) and run again: rows you changed, or marked `confirmed` / `rejected`, are kept.
     """
     store = get_store(ctx)
+    if (table is None) != (bundle is None):
+        raise SendgraphError(
+            "--table and --bundle go together: which table, and the directory to write it to"
+        )
+    if table is not None and table not in store.schema.tables:
+        raise SendgraphError(f"unknown table '{table}'; tables are: {', '.join(store.schema.tables)}")
     reference = reference_from_store(store)
     if reference.schools.empty:
         raise SendgraphError(
@@ -83,8 +102,22 @@ def schools(
         result = rematch(source.frame, reference, given, accept=accept)
     except KeyError as exc:
         raise SendgraphError(f"{file}: {exc.args[0]}") from None
+    rows = None
+    if table is not None:
+        try:
+            rows, left_out = table_rows(result, store.schema.table(table))
+        except KeyError as exc:
+            raise SendgraphError(f"{file}: {exc.args[0]}") from None
     out = write_sheet(source, result, Path(output or file))
     click.echo(f"wrote {out}", err=True)
+    if rows is not None:
+        Path(bundle).mkdir(parents=True, exist_ok=True)
+        path = Path(bundle) / f"{table}.csv"
+        rows.to_csv(path, index=False)
+        click.echo(
+            f"wrote {path}: {len(rows)} rows; {left_out} not yet accepted (review / unmatched) left out",
+            err=True,
+        )
     emit(
         Result(summary(result), f"Matched {len(result)} rows of {file}", {"source": store.describe()}),
         fmt,
