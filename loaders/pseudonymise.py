@@ -68,6 +68,8 @@ NAME_COLUMNS = (
     "teacher name",
     "senco name",
     "member name",
+    "contact",
+    "contact name",
 )
 """Headers read as a person's name (compared without case, spaces or underscores) unless told."""
 
