@@ -103,10 +103,10 @@ def test_loaded_workspace_and_exports_hold_no_email_or_name(tmp_path):
         bundle / "person_memberships.csv", index=False
     )
     assert run(ws, "load", str(bundle)).exit_code == 0
-    assert run(ws, "export", "--format", "csv", "--show-names", str(tmp_path / "exp")).exit_code == 0
-    assert run(ws, "export", "--format", "json", "--show-names", str(tmp_path / "g.json")).exit_code == 0
+    assert run(ws, "export", "--to", "csv", "--show-names", "-o", str(tmp_path / "exp")).exit_code == 0
+    assert run(ws, "export", "--to", "json", "--show-names", "-o", str(tmp_path / "g.json")).exit_code == 0
     assert (
-        run(ws, "export", "--format", "graphml", "--show-names", str(tmp_path / "g.graphml")).exit_code == 0
+        run(ws, "export", "--to", "graphml", "--show-names", "-o", str(tmp_path / "g.graphml")).exit_code == 0
     )
 
     secrets = [e.lower() for e in EMAILS] + [n.lower() for n in NAMES] + ["bloggs", "@"]
