@@ -461,9 +461,9 @@ class Workspace:
             os.replace(pointer_tmp, self.path / "CURRENT")
             _fsync_dir(self.path)
             self.refresh()  # this object now reads the version it wrote (and lets go of the old one)
-            self._cleanup(keep=new.name)
+            self._cleanup(keep=new.name, upto=live)
 
-    def _cleanup(self, keep: str | None) -> None:
+    def _cleanup(self, keep: str | None, upto: str | None = None) -> None:
         """Remove versions older than the live one and half-written directories; only under the
         write lock, and only once ``keep`` (the live version) is known to exist.
 
@@ -475,7 +475,7 @@ class Workspace:
         """
         if keep is None or not (self.path / keep).is_dir():
             return  # CURRENT is missing or dangling: touch nothing, doctor decides
-        live = int(keep[1:])
+        live = int((upto or keep)[1:]) + (1 if upto else 0)  # after a commit: the base and older only
         for child in self.path.iterdir():
             if not child.is_dir() or child.is_symlink() or child.name == keep:
                 continue
@@ -510,3 +510,113 @@ class Workspace:
             self.commit(tables, report, progress)
         report.seconds = time.perf_counter() - start
         return report
+
+
+# ---------------------------------------------------------------------- doctor
+@dataclass
+class Finding:
+    """One line of ``sendgraph doctor``: what was checked, its state, and what was done about it."""
+
+    item: str
+    state: str
+    detail: str = ""
+    action: str = ""
+
+
+def _check_version(version: Path, schema_version: int) -> tuple[bool, str]:
+    """(complete and sound, why not): manifest readable, every listed table present with its checksum."""
+    try:
+        manifest = read_manifest(version, schema_version)
+    except SendgraphError as exc:
+        return False, str(exc)
+    for name, entry in manifest.get("tables", {}).items():
+        file = version / f"{name}.parquet"
+        if not file.exists():
+            return False, f"{file.name} is missing"
+        if "sha256" in entry:
+            if sha256_file(file) != entry["sha256"]:
+                return False, f"{file.name} does not match its checksum"
+        else:
+            try:
+                pq.read_metadata(file)
+            except Exception:
+                return False, f"{file.name} cannot be read"
+    return True, f"{len(manifest.get('tables', {}))} tables, checksums match"
+
+
+def doctor(path: str | os.PathLike, repair: bool = False, schema: Schema | None = None) -> list[Finding]:
+    """Check a workspace (CURRENT, every version, orphans) and, with ``repair``, fix what is safe.
+
+    Safe repairs, made under the write lock: point a missing or dangling ``CURRENT`` (or one naming
+    a damaged version) at the newest sound version, and remove half-written directories and stray
+    pointer files. Versions are never deleted: a damaged one is reported for a person to look at.
+    """
+    ws = Workspace(path, schema)
+    root = ws.path
+    if not root.is_dir():
+        return [Finding("workspace", "missing", f"{root} does not exist")]
+    findings: list[Finding] = []
+    with ws.writing(refresh=False):
+        versions = sorted(
+            (p for p in root.iterdir() if p.is_dir() and VERSION_NAME.fullmatch(p.name)), reverse=True
+        )
+        sound: dict[str, bool] = {}
+        for v in versions:
+            ok, why = _check_version(v, ws.schema.version)
+            sound[v.name] = ok
+            findings.append(Finding(f"version {v.name}", "ok" if ok else "damaged", why))
+        try:
+            live = ws._pointer()
+        except WorkspaceDamaged as exc:
+            live, pointer_problem = None, str(exc)
+        else:
+            pointer_problem = "" if live is not None else "no CURRENT file"
+        if live is not None and not (root / live).is_dir():
+            pointer_problem = f"CURRENT names {live}, which is missing"
+        elif live is not None and not sound.get(live, False):
+            pointer_problem = f"CURRENT names {live}, which is damaged"
+        best = next((v.name for v in versions if sound[v.name]), None)
+        if not pointer_problem:
+            newer = [v.name for v in versions if sound[v.name] and v.name > live]
+            detail = f"CURRENT names {live}" + (
+                f" (newer sound versions kept: {', '.join(newer)})" if newer else ""
+            )
+            findings.insert(0, Finding("current", "ok", detail))
+        else:
+            action = ""
+            if repair and best is not None:
+                pointer_tmp = root / f".CURRENT.{os.getpid()}"
+                pointer_tmp.write_text(best, encoding="utf-8")
+                with open(pointer_tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(pointer_tmp, root / "CURRENT")
+                _fsync_dir(root)
+                action = f"CURRENT now names {best}, the newest sound version"
+            elif best is not None:
+                action = (
+                    f"run 'sendgraph doctor --repair' to point CURRENT at {best}, the newest sound version"
+                )
+            elif versions:
+                action = "no sound version to recover: restore the workspace from a backup, or load again"
+            findings.insert(
+                0, Finding("current", "repaired" if repair and best else "problem", pointer_problem, action)
+            )
+        for child in sorted(root.iterdir()):
+            if TMP_NAME.fullmatch(child.name) or child.name.startswith(".CURRENT."):
+                done = ""
+                if repair:
+                    if child.is_dir():
+                        shutil.rmtree(child, ignore_errors=True)
+                    else:
+                        child.unlink(missing_ok=True)
+                    done = "removed"
+                findings.append(
+                    Finding(
+                        f"orphan {child.name}",
+                        "removed" if repair else "orphan",
+                        "left by a load that did not finish",
+                        done,
+                    )
+                )
+    ws.refresh()
+    return findings
