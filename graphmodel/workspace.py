@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 from graphmodel.errors import SendgraphError
 from graphmodel.merge import upsert
 from graphmodel.schema import Schema, load_schema
-from graphmodel.store import LoadReport, Progress
+from graphmodel.store import DerivedCache, LoadReport, Progress
 from graphmodel.validate import Checked, conform, empty_frame
 
 DEFAULT_WORKSPACE = "sendgraph-workspace"
@@ -144,7 +144,7 @@ class _Pin:
             self.fd = None
 
 
-class Workspace:
+class Workspace(DerivedCache):
     """A local, file-based graph store (the default backend).
 
     One object is one consistent snapshot: the first read pins the version ``CURRENT`` names, and
@@ -156,7 +156,7 @@ class Workspace:
     def __init__(self, path: str | os.PathLike, schema: Schema | None = None):
         self.path = Path(path)
         self.schema = schema or load_schema()
-        self._cache: dict[str, pd.DataFrame] = {}
+        self._cache: dict = {}  # tables by name, and derived results (DerivedCache)
         self._pin: _Pin | None = None
         self._lock_fh = None
         self._lock_depth = 0

@@ -580,6 +580,15 @@ def _strings_bomb(path: Path) -> Path:
     return path
 
 
+def test_a_workbook_bomb_given_to_match_or_pseudonymise_is_refused_before_opening(tmp_path):
+    """``match schools`` / ``pseudonymise`` read the user's own workbook: the same limit applies."""
+    from graphmodel.errors import SendgraphError
+    from loaders.sheets import read_sheet
+
+    with pytest.raises(SendgraphError, match="decompression bomb"):
+        read_sheet(_strings_bomb(tmp_path / "bomb.xlsx"))
+
+
 def _two_inputs(tmp: Path) -> list[Path]:
     a, b = tmp / "a", tmp / "b"
     for d in (a, b):

@@ -142,9 +142,10 @@ def test_a_reader_sees_one_version_whatever_a_load_does_meanwhile(tmp_path):
                 "-w",
                 str(ws),
                 "export",
-                "--format",
+                "--to",
                 "csv",
                 "--show-names",
+                "-o",
                 str(out),
             ],
             capture_output=True,
@@ -186,7 +187,7 @@ def test_current_naming_a_missing_version_is_an_error_and_a_load_deletes_nothing
 def test_a_truncated_table_is_an_error_naming_it_and_is_never_copied_forward(loaded, tmp_path):
     people = loaded / "v000001" / "people.parquet"
     people.write_bytes(people.read_bytes()[:-40])
-    info = run("-w", str(loaded), "export", "--format", "csv", str(tmp_path / "out"))
+    info = run("-w", str(loaded), "export", "--to", "csv", "-o", str(tmp_path / "out"))
     assert info.exit_code != 0 and "people.parquet is damaged" in info.stderr
     assert "Traceback" not in info.stderr
     # an unrelated load (schools only) must not link the damaged people file into a new version
@@ -262,7 +263,7 @@ def test_graphml_export_of_control_characters_is_well_formed(tmp_path):
     with store.writing(refresh=False):
         store.commit({"schools": schools}, _changed("schools"))
     out = tmp_path / "g.graphml"
-    result = run("-w", str(ws), "export", str(out))
+    result = run("-w", str(ws), "export", "-o", str(out))
     assert result.exit_code == 0, result.stderr
     names = [e.text for e in ET.parse(out).iter() if e.text and "Oak" in e.text]
     assert names == ["El\\x01m\\x1b[31m\\x0bOak\ufffd"]
