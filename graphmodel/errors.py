@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (C0, DEL, C1: ESC, CR, NUL...) as visible ``\\xNN`` escapes, so text from a
+    file can never move the cursor, retitle a terminal or hide what follows it."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class SendgraphError(Exception):
@@ -27,7 +36,7 @@ class Problem:
             where += f", row {self.row}"
         if self.column:
             where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+        return escape_controls(f"{where}: {self.message}")
 
 
 class ValidationFailed(SendgraphError):

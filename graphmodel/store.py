@@ -9,6 +9,7 @@ of analyses (see ``queries/registry.py``), and the differential tests prove both
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, runtime_checkable
 
@@ -84,6 +85,11 @@ class GraphStore(Protocol):
 
     def load(self, checked: list[Checked], progress: Progress | None = None) -> LoadReport:
         """Merge validated tables into the graph: all or nothing, idempotent."""
+        ...
+
+    def writing(self) -> AbstractContextManager:
+        """Hold the store's writer lock (workspace lock / server lease) from reading to committing;
+        raises a :class:`~graphmodel.errors.SendgraphError` at once if another load holds it."""
         ...
 
     def describe(self) -> str:

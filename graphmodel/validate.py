@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from graphmodel.errors import Problem
+from graphmodel.errors import Problem, escape_controls
 from graphmodel.frames import isin, value_set
 from graphmodel.schema import Property, Schema, Table, foreign_keys
 
@@ -104,20 +104,56 @@ def parse_dates(text: pd.Series) -> pd.Series:
     return result
 
 
+INT_MAX = 2**63 - 1
+INT_MIN = -(2**63) + 1  # -2**63 is pandas' own marker for a missing Int64 in some paths: never store it
+_DIGITS = r"^[+-]?\d+$"
+
+
+def _coerce_int(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(typed Int64, not-a-whole-number mask, out-of-64-bit-range mask).
+
+    Whole numbers written as digits are read exactly (through float they would lose precision past
+    2**53 and wrap past 2**63: 1e19 used to be stored as -9223372036854775808); anything else
+    (``1e3``, ``12.0``) through a float, refused if it is not finite and whole or is out of range.
+    """
+    present = text.notna()
+    digits = text.str.fullmatch(_DIGITS).fillna(False).astype(bool)
+    num = pd.to_numeric(text.where(~digits), errors="coerce").astype("Float64")
+    bad = present & ~digits & num.isna()
+    finite = num.notna() & np.isfinite(num.fillna(0).to_numpy(dtype=float))
+    bad |= num.notna() & ~finite
+    num = num.where(finite)
+    frac = num.notna() & (num != np.floor(num.fillna(0)))
+    bad |= frac
+    num = num.where(~frac)
+    out_of_range = (num.notna() & ((num > INT_MAX) | (num < INT_MIN))).fillna(False).astype(bool)
+    num = num.where(~out_of_range)
+    values = pd.Series(pd.NA, index=text.index, dtype="Int64")
+    ok_float = num.notna()
+    values[ok_float] = num[ok_float].round().astype("Int64")
+    if digits.any():
+        exact = text[digits].map(int)
+        big = exact.map(lambda v: v > INT_MAX or v < INT_MIN).astype(bool)
+        out_of_range.loc[big[big].index] = True
+        fits = exact[~big]
+        if len(fits):
+            values.loc[fits.index] = pd.array(fits.tolist(), dtype="Int64")
+    return values, bad & ~out_of_range, out_of_range
+
+
 def _coerce_column(prop: Property, text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Typed column and a mask of values that could not be read as that type."""
     present = text.notna()
     if prop.type == "str":
         return text.astype("string"), pd.Series(False, index=text.index)
-    if prop.type in ("int", "float"):
+    if prop.type == "int":
+        values, bad, out_of_range = _coerce_int(text)
+        return values, bad | out_of_range
+    if prop.type == "float":
         num = pd.to_numeric(text, errors="coerce")
         bad = present & num.isna()
-        if prop.type == "int":
-            frac = num.notna() & (num != np.floor(num.fillna(0)))
-            bad |= frac
-            num = num.where(~frac)
-            return num.astype("Float64").round().astype("Int64"), bad
-        return num.astype("Float64"), bad
+        bad |= num.notna() & ~np.isfinite(num.astype("Float64").fillna(0).to_numpy(dtype=float))
+        return num.astype("Float64").where(~bad), bad
     if prop.type == "bool":
         low = text.str.lower()
         val = pd.Series(pd.NA, index=text.index, dtype="boolean")
@@ -136,6 +172,28 @@ TYPE_HINT = {
     "bool": "true or false",
     "date": "a date from 1800 to 2200 (YYYY-MM-DD or DD-MM-YYYY)",
 }
+
+
+def _type_message(value: str, type_: str) -> str:
+    """Why a cell is not of its column's type; for whole numbers, says when it is only too large."""
+    shown = printable(value)
+    if type_ == "int" and _in_number_form(value):
+        return f"'{shown}' is outside the range of whole numbers sendgraph stores (64-bit: about ±9.2e18)"
+    return f"'{shown}' is not {TYPE_HINT[type_]}"
+
+
+def _in_number_form(value: str) -> bool:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return np.isinf(number) or (number == np.floor(number) and abs(number) >= 2**63 - 1)
+
+
+def printable(value: object, limit: int = 80) -> str:
+    """A value as it may appear in a message: control characters escaped, long text cut short."""
+    text = escape_controls(str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) -> Checked:
@@ -171,9 +229,12 @@ def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) ->
             typed[name] = pd.Series(pd.NA, index=frame.index, dtype=DTYPES[prop.type])
             continue
         col, bad = _coerce_column(prop, text[name])
-        problems += _problems(
-            bad, rows, text, src, name, lambda v, t=prop.type: f"'{v}' is not {TYPE_HINT[t]}"
-        )
+        problems += _problems(bad, rows, text, src, name, lambda v, t=prop.type: _type_message(v, t))
+        if prop.type == "str":
+            nul = text[name].str.contains("\x00", regex=False).fillna(False).astype(bool)
+            problems += _problems(
+                nul, rows, None, src, name, "contains a NUL character (\\x00), which no store can hold"
+            )
         typed[name] = col
         if prop.required:
             problems += _problems(text[name].isna(), rows, None, src, name, "a value is required")

@@ -12,6 +12,12 @@ import pyarrow.csv as pacsv
 
 from graphmodel.errors import Problem
 
+MAX_COLUMNS = 1000
+"""Most columns a header may have (GIAS extracts have about 140; a schema table, under 30)."""
+MAX_CELL_BYTES = 1 << 20
+"""Largest cell, 1 MiB (Excel itself stops at 32,767 characters)."""
+csv.field_size_limit(MAX_CELL_BYTES)
+
 
 def read_text_csv(
     path: Path, encoding: str = "utf-8-sig", label: str | None = None
@@ -43,7 +49,12 @@ def read_text_csv(
         ]
     if not text.strip():
         return None, [Problem(name, None, None, "file is empty (no header row)")]
-    header = [c.strip() for c in next(csv.reader(io.StringIO(text)), [])]
+    try:
+        header = [c.strip() for c in next(csv.reader(io.StringIO(text)), [])]
+    except csv.Error:
+        return None, [
+            Problem(name, 1, None, f"a header cell is longer than the limit of {MAX_CELL_BYTES} bytes")
+        ]
     problems = header_problems(name, header)
     if problems:
         return None, problems
@@ -68,6 +79,10 @@ def read_text_csv(
         except pd.errors.ParserError as exc:
             return None, [Problem(name, _parser_error_line(str(exc)), None, f"malformed CSV: {exc}")]
     frame.columns = header
+    too_long = _longest_cell(frame)
+    if too_long is not None:
+        row, column = too_long
+        return None, [Problem(name, row, column, f"cell is longer than the limit of {MAX_CELL_BYTES} bytes")]
     return frame, []
 
 
@@ -91,12 +106,25 @@ def _arrow_csv(data: bytes, columns: int) -> pd.DataFrame:
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
+def _longest_cell(frame: pd.DataFrame) -> tuple[int, str] | None:
+    """(CSV line, column) of the first cell over :data:`MAX_CELL_BYTES` characters, or None."""
+    for column in frame.columns:
+        lengths = frame[column].astype("string").str.len()
+        over = (lengths > MAX_CELL_BYTES).fillna(False).to_numpy()
+        if over.any():
+            return int(over.argmax()) + 2, str(column)
+    return None
+
+
 def header_problems(name: str, header: list[str]) -> list[Problem]:
     """A header row every reader refuses: a blank column name, or a name twice (which pandas and
     openpyxl would otherwise rename or mangle silently)."""
+    if len(header) > MAX_COLUMNS:
+        return [Problem(name, 1, None, f"header has {len(header)} columns; the limit is {MAX_COLUMNS}")]
     if "" in header:
         return [Problem(name, 1, None, "header has a blank column name")]
-    dups = sorted({c for c in header if header.count(c) > 1})
+    seen: set[str] = set()
+    dups = sorted({c for c in header if c in seen or seen.add(c)})  # linear, not list.count per cell
     if dups:
         return [Problem(name, 1, dups[0], "column appears twice in the header")]
     return []
@@ -115,5 +143,5 @@ def sniff_header(path: Path, encoding: str = "utf-8-sig") -> list[str]:
     try:
         with open(path, encoding=encoding, errors="replace", newline="") as fh:
             return [c.strip() for c in next(csv.reader(fh), [])]
-    except OSError:
+    except (OSError, csv.Error):
         return []

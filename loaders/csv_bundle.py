@@ -18,19 +18,37 @@ from loaders.result import ReadResult
 NAME = "bundle"
 
 
+def csv_files(path: Path) -> list[Path]:
+    """The bundle's CSV files: any case of ``.csv`` (``Schools.CSV`` from Windows counts), skipping
+    hidden files such as macOS's ``._people.csv`` resource forks, which are not tables."""
+    return sorted(
+        p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv" and not p.name.startswith(".")
+    )
+
+
 def sniff(path: Path) -> bool:
-    return path.is_dir() and any(path.glob("*.csv"))
+    return path.is_dir() and bool(csv_files(path))
 
 
 def read(path: Path, schema: Schema, **_: object) -> ReadResult:
     raws: list[RawTable] = []
     problems: list[Problem] = []
-    files = sorted(path.glob("*.csv"))
+    files = csv_files(path)
     if not files:
         return ReadResult([], [Problem(str(path), None, None, "no .csv files in this directory")])
     tables = schema.tables
+    seen: dict[str, Path] = {}
     for file in files:
-        if file.stem not in tables:
+        table = file.stem.lower()
+        if table in seen:
+            problems.append(
+                Problem(
+                    str(file), None, None, f"both {seen[table].name} and {file.name} hold table '{table}'"
+                )
+            )
+            continue
+        seen[table] = file
+        if table not in tables:
             problems.append(
                 Problem(
                     str(file),
@@ -43,5 +61,5 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
         frame, probs = read_text_csv(file)
         problems += probs
         if frame is not None:
-            raws.append(RawTable(file.stem, str(file), frame))
+            raws.append(RawTable(table, str(file), frame))
     return ReadResult(raws, problems)

@@ -7,6 +7,7 @@ a load changes nothing) hold everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,11 +131,23 @@ def load(
     today: dt.date | None = None,
     options: dict | None = None,
 ) -> tuple[LoadReport, list[str]]:
-    """Validate and load; raises :class:`ValidationFailed` (having written nothing) on any problem."""
-    prepared = prepare(store, paths, today=today, options=options)
-    if prepared.problems:
-        raise ValidationFailed(prepared.problems)
-    if progress:
-        progress("validated", sum(len(c.frame) for c in prepared.checked))
-    report = store.load(prepared.checked, progress)
+    """Validate and load; raises :class:`ValidationFailed` (having written nothing) on any problem.
+
+    The whole load runs holding the store's writer lock (the workspace lock, or the server lease), so
+    the graph it validates and merges against is the graph it replaces: two loads at once never lose
+    one another's rows; the second is refused with a clear message instead.
+    """
+    with writing(store):
+        prepared = prepare(store, paths, today=today, options=options)
+        if prepared.problems:
+            raise ValidationFailed(prepared.problems)
+        if progress:
+            progress("validated", sum(len(c.frame) for c in prepared.checked))
+        report = store.load(prepared.checked, progress)
     return report, prepared.notes
+
+
+def writing(store: GraphStore) -> contextlib.AbstractContextManager:
+    """The store's writer lock (``store.writing()``), or nothing for a store without one."""
+    method = getattr(store, "writing", None)
+    return method() if callable(method) else contextlib.nullcontext()

@@ -42,9 +42,10 @@ def replace_load(
     options: dict | None = None,
 ) -> tuple[dict[str, int], LoadReport, list[str]]:
     """Validate ``paths`` as a whole graph, wipe sendgraph's data, load: (deleted, report, notes)."""
-    prepared = ingest.prepare(EmptyView(store.schema), paths, today=today, options=options)  # type: ignore[arg-type]
-    if prepared.problems:
-        raise ValidationFailed(prepared.problems)
-    deleted = store.wipe()
-    report = store.load(prepared.checked, progress)
+    with store.writing():  # the lease: no other load runs between the wipe and this load
+        prepared = ingest.prepare(EmptyView(store.schema), paths, today=today, options=options)  # type: ignore[arg-type]
+        if prepared.problems:
+            raise ValidationFailed(prepared.problems)
+        deleted = store.wipe()
+        report = store.load(prepared.checked, progress)
     return deleted, report, prepared.notes

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from graphmodel.errors import SendgraphError
-from loaders._read import header_problems, read_text_csv
-from loaders.xlsx_bundle import _text
+from loaders._read import MAX_COLUMNS, header_problems, read_text_csv
+from loaders.xlsx_bundle import _expansion_problem, _text
 
 __all__ = ["Sheet", "read_sheet", "write_sheet"]
 
@@ -53,6 +53,9 @@ def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
 def _read_xlsx(path: Path, sheet: str | None) -> Sheet:
     from openpyxl import load_workbook
 
+    bomb = _expansion_problem(path)  # the bundle reader's limits hold for a user's own workbook too
+    if bomb:
+        raise SendgraphError(f"{path}: {bomb}")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
@@ -62,7 +65,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> Sheet:
             raise SendgraphError(f"{path}: no sheet '{sheet}'; sheets are: {', '.join(wb.sheetnames)}")
         ws = wb[sheet] if sheet else wb.worksheets[0]
         it = ws.iter_rows(values_only=True)
-        header = [_text(h).strip() for h in (next(it, None) or [])]
+        header = [_text(h).strip() for h in (next(it, None) or [])[: MAX_COLUMNS + 1]]
         while header and header[-1] == "":
             header.pop()
         if not header:

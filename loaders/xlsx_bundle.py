@@ -16,10 +16,39 @@ from graphmodel.docs import TEMPLATE_SHEETS
 from graphmodel.errors import Problem
 from graphmodel.schema import Schema
 from graphmodel.validate import RawTable
-from loaders._read import header_problems
+from loaders._read import MAX_CELL_BYTES, MAX_COLUMNS, header_problems
 from loaders.result import ReadResult
 
 NAME = "xlsx"
+MAX_EXPANDED_BYTES = 1 << 30
+"""Most bytes a workbook's parts may unpack to, 1 GiB (a full 1,048,576-row sheet is about half that)."""
+MAX_RATIO = 100
+"""Most a part over 10 MB may expand against its compressed size (real sheets: about 5 to 20)."""
+
+
+def _expansion_problem(path: Path) -> str | None:
+    """Why a workbook would unpack to far more than it holds (a zip / shared-strings bomb), or None.
+
+    Checked from the zip directory before openpyxl reads anything: openpyxl keeps every shared string
+    in memory, so a 400 KB workbook could otherwise take gigabytes.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return None  # openpyxl reports a file that is not a workbook
+    total = sum(i.file_size for i in infos)
+    if total > MAX_EXPANDED_BYTES:
+        return f"workbook unpacks to {total:,} bytes; the limit is {MAX_EXPANDED_BYTES:,}"
+    for i in infos:
+        if i.file_size > 10_000_000 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            return (
+                f"workbook part {i.filename} unpacks to {i.file_size:,} bytes from {i.compress_size:,} "
+                f"(more than {MAX_RATIO} times): refused as a decompression bomb"
+            )
+    return None
 
 
 def sniff(path: Path) -> bool:
@@ -61,6 +90,9 @@ def _serial_date(value: object) -> str:
 def read(path: Path, schema: Schema, **_: object) -> ReadResult:
     from openpyxl import load_workbook
 
+    bomb = _expansion_problem(path)
+    if bomb:
+        return ReadResult([], [Problem(str(path), None, None, bomb)])
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # InvalidFileException, zipfile.BadZipFile...: not a workbook at all
@@ -88,7 +120,7 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
             if header is None:
                 problems.append(Problem(where, None, None, "sheet is empty (no header row)"))
                 continue
-            names = [_text(h).strip() for h in header]
+            names = [_text(h).strip() for h in header[: MAX_COLUMNS + 1]]
             while names and names[-1] == "":
                 names.pop()
             bad_header = header_problems(where, names)
@@ -105,6 +137,14 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
                 ]
                 if not any(c.strip() for c in cells):
                     continue
+                long = next((j for j, c in enumerate(cells) if len(c) > MAX_CELL_BYTES), None)
+                if long is not None:
+                    problems.append(
+                        Problem(
+                            where, i, names[long], f"cell is longer than the limit of {MAX_CELL_BYTES} bytes"
+                        )
+                    )
+                    break
                 cells += [""] * (len(names) - len(cells))
                 data.append(cells)
                 numbers.append(i)

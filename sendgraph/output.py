@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from graphmodel.cells import display, jsonable, neutralise_formulas
+from graphmodel.errors import escape_controls
 from queries.publish import Published
 
 Result = Published
@@ -40,7 +41,22 @@ def _shown(value: object) -> object:
 
 
 def _meta_lines(result: Result) -> list[str]:
-    return [f"{k}: {_shown(v)}" for k, v in result.metadata.items() if v not in (None, "", [], {})]
+    shown = [(k, v) for k, v in result.metadata.items() if v not in (None, "", [], {})]
+    return [escape_controls(f"{k}: {_shown(v)}") for k, v in shown]
+
+
+def _md_cell(value: object) -> str:
+    """A Markdown table cell: one line whatever the text (CR, LF, the other controls escaped)."""
+    text = str(value).replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return escape_controls(text).replace("|", "\\|")
+
+
+def _term_cell(value: object) -> object:
+    """A terminal cell: controls escaped (no ESC / OSC sequence reaches the terminal), cut to fit."""
+    if not isinstance(value, str):
+        return value
+    value = escape_controls(value)
+    return value[: TERMINAL_CELL - 1] + "…" if len(value) > TERMINAL_CELL else value
 
 
 def _document(result: Result) -> dict:
@@ -65,20 +81,19 @@ def render(result: Result, fmt: str = "table") -> str:
     if fmt == "csv":
         return neutralise_formulas(display(frame)).to_csv(index=False)
     if fmt == "markdown":
-        lines = [f"## {result.title}", ""] + [f"- {m}" for m in _meta_lines(result)] + [""]
+        lines = [f"## {_md_cell(result.title)}", ""] + [f"- {m}" for m in _meta_lines(result)] + [""]
         shown = display(frame)
-        header = "| " + " | ".join(map(str, shown.columns)) + " |"
+        header = "| " + " | ".join(map(_md_cell, shown.columns)) + " |"
         rule = "| " + " | ".join("---" for _ in shown.columns) + " |"
         body = [
-            "| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |"
+            "| " + " | ".join(_md_cell(v) for v in row) + " |"
             for row in shown.itertuples(index=False, name=None)
         ]
         return "\n".join(lines + [header, rule] + body) + "\n"
     if fmt == "table":
-        head = [result.title, *(f"  {m}" for m in _meta_lines(result)), ""]
-        shown = display(frame).map(
-            lambda v: v[: TERMINAL_CELL - 1] + "…" if isinstance(v, str) and len(v) > TERMINAL_CELL else v
-        )
+        head = [escape_controls(result.title), *(f"  {m}" for m in _meta_lines(result)), ""]
+        shown = display(frame).map(_term_cell)
+        shown.columns = [escape_controls(str(c)) for c in shown.columns]
         body = shown.to_string(index=False) if len(frame) else "(no rows)"
         return "\n".join(head) + body + "\n"
     raise ValueError(f"unknown format {fmt}")

@@ -446,6 +446,98 @@ DRILLS = [
         "region_code",
         "required column is missing",
     ),
+    # ---- hostile sizes and values (issue 13)
+    Drill(
+        "header cell over 128 KiB",
+        bundle(schools="urn,name,la_code," + "x" * 140_000 + "\n1,Elm,E06000001,y\n"),
+        "schools.csv",
+        None,
+        None,
+        "unknown column",
+    ),
+    Drill(
+        "header cell over the 1 MiB cell limit",
+        bundle(schools="urn,name,la_code," + "x" * (1 << 20) + "y\n1,Elm,E06000001,y\n"),
+        "schools.csv",
+        1,
+        None,
+        "longer than the limit",
+    ),
+    Drill(
+        "100,000-column header",
+        bundle(schools=",".join(f"c{i}" for i in range(100_000)) + "\n"),
+        "schools.csv",
+        1,
+        None,
+        "the limit is 1000",
+    ),
+    Drill(
+        "cell over the 1 MiB cell limit",
+        bundle(schools="urn,name,la_code\n1," + "x" * (1 << 20) + "y,E06000001\n"),
+        "schools.csv",
+        2,
+        "name",
+        "longer than the limit",
+    ),
+    Drill(
+        "1e19 in an unbounded integer column",
+        bundle(local_authorities="code,name,old_la_code,region_code\nE06000001,Hartlepool,1e19,E12000001\n"),
+        "local_authorities.csv",
+        2,
+        "old_la_code",
+        "outside the range of whole numbers",
+    ),
+    Drill(
+        "20-digit number in an unbounded integer column",
+        bundle(
+            local_authorities="code,name,old_la_code,region_code\n"
+            "E06000001,Hartlepool,12345678901234567890,E12000001\n"
+        ),
+        "local_authorities.csv",
+        2,
+        "old_la_code",
+        "outside the range of whole numbers",
+    ),
+    Drill(
+        "inf in an integer column",
+        bundle(local_authorities="code,name,old_la_code,region_code\nE06000001,Hartlepool,inf,E12000001\n"),
+        "local_authorities.csv",
+        2,
+        "old_la_code",
+        "outside the range of whole numbers",
+    ),
+    Drill(
+        "1e19 in a bounded integer column",
+        bundle(schools="urn,name,la_code\n1e19,Elm,E06000001\n"),
+        "schools.csv",
+        2,
+        "urn",
+        "outside the range of whole numbers",
+    ),
+    Drill(
+        "NUL in a name",
+        bundle(schools="urn,name,la_code\n9000001,El\x00m,E06000001\n"),
+        "schools.csv",
+        2,
+        "name",
+        "contains a NUL character",
+    ),
+    Drill(
+        "one table in two files differing in case",
+        bundle(schools=SCHOOL, Schools=SCHOOL),
+        "schools",
+        None,
+        None,
+        "hold table 'schools'",
+    ),
+    Drill(
+        "xlsx shared-strings bomb",
+        lambda tmp: _strings_bomb(tmp / "bomb.xlsx"),
+        "bomb.xlsx",
+        None,
+        None,
+        "decompression bomb",
+    ),
     # ---- GIAS links
     Drill(
         "links bad URN",
@@ -466,6 +558,37 @@ DRILLS = [
 ]
 
 
+def _strings_bomb(path: Path) -> Path:
+    """A small .xlsx whose shared-strings part unpacks to 200 MB (one string of repeated letters)."""
+    import zipfile
+
+    wb = Workbook()
+    wb.active.title = "schools"
+    wb.active.append(["urn", "name", "la_code"])
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+        with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh:
+            fh.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>')
+            chunk = b"A" * (1 << 20)
+            for _ in range(200):
+                fh.write(chunk)
+            fh.write(b"</t></si></sst>")
+    return path
+
+
+def test_a_workbook_bomb_given_to_match_or_pseudonymise_is_refused_before_opening(tmp_path):
+    """``match schools`` / ``pseudonymise`` read the user's own workbook: the same limit applies."""
+    from graphmodel.errors import SendgraphError
+    from loaders.sheets import read_sheet
+
+    with pytest.raises(SendgraphError, match="decompression bomb"):
+        read_sheet(_strings_bomb(tmp_path / "bomb.xlsx"))
+
+
 def _two_inputs(tmp: Path) -> list[Path]:
     a, b = tmp / "a", tmp / "b"
     for d in (a, b):
@@ -480,8 +603,8 @@ def state(ws: Path) -> dict[str, bytes]:
     return {str(p.relative_to(ws)): p.read_bytes() for p in sorted(ws.rglob("*")) if p.is_file()}
 
 
-def test_the_corpus_has_at_least_thirty_kinds():
-    assert len({d.name for d in DRILLS}) >= 30
+def test_the_corpus_has_at_least_fifty_kinds():
+    assert len({d.name for d in DRILLS}) >= 54
 
 
 @pytest.mark.parametrize("drill", DRILLS, ids=[d.name for d in DRILLS])

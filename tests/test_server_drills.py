@@ -99,9 +99,14 @@ def test_load_killed_half_way_then_rerun_completes_with_nothing_duplicated(regio
         _wait_for_nodes(server.url, "killed", load)
         load.send_signal(signal.SIGKILL)
         load.wait(30)
-        rerun = sendgraph("load", str(region_bundle), env=env)
+        # its lease outlives it: a plain re-run is refused, naming the way out
+        refused = sendgraph("load", str(region_bundle), env=env)
+        assert_clear_error(refused, "appears to have died")
+        assert "its process is gone" in refused.stderr and "--take-over" in refused.stderr
+        rerun = sendgraph("load", "--take-over", str(region_bundle), env=env)
         assert rerun.returncode == 0, rerun.stderr
         store = FalkorStore(server.url, "killed")
+        assert store.load_runs()["status"].tolist() == ["complete", "abandoned"]
         workspace = Workspace(tmp_path / "ws")
         ingest.load(workspace, [(region_bundle, "auto")])
         assert_same_tables(store, workspace)

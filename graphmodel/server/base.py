@@ -24,13 +24,22 @@ multi-million-row Neo4j transaction would exhaust the server's heap):
 
 So a failed load can leave the graph partly updated, never duplicated, and says so in its LoadRun
 record; running it again makes it whole.
+
+One load at a time per graph: the "running" LoadRun is a lease, taken in one statement that
+creates it only if no other LoadRun is running (:meth:`ServerStore.writing`), before the load reads
+what the graph holds. It carries the host, PID and a heartbeat refreshed as batches go out; a
+second load is refused with a clear message. A lease whose process is gone (same host, PID not
+running) or whose heartbeat is older than ``SENDGRAPH_LEASE_STALE`` seconds (default 300) is stale:
+``--take-over`` marks it "abandoned" and takes the lease, and the load then runs as a repair.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -48,6 +57,32 @@ from graphmodel.validate import Checked, conform, empty_frame
 
 DEFAULT_BATCH_SIZE = 5000
 WIPE_BATCH = 10000
+HEARTBEAT_EVERY = 5.0  # seconds between lease heartbeats while a load writes
+DEFAULT_LEASE_STALE = 300.0
+
+
+class LoadBusy(SendgraphError):
+    """Another load holds the graph's lease."""
+
+    exit_code = 4
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lease_stale_after() -> float:
+    raw = os.environ.get("SENDGRAPH_LEASE_STALE")
+    try:
+        return float(raw) if raw else DEFAULT_LEASE_STALE
+    except ValueError:
+        raise SendgraphError(f"SENDGRAPH_LEASE_STALE must be a number of seconds (got {raw!r})") from None
 
 
 def _batches(rows: list, size: int) -> Iterator[list]:
@@ -67,6 +102,11 @@ class ServerStore(DerivedCache):
             raise ValueError("batch size must be at least 1")
         self.batch_size = batch_size
         self._cache: dict = {}  # tables by name, and derived results (DerivedCache)
+        self.take_over = False  # set by --take-over: a stale lease may be taken
+        self._run_id: str | None = None
+        self._lease_depth = 0
+        self._wrote = False
+        self._beat = 0.0
 
     # ---------------------------------------------------------------- what a subclass provides
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:
@@ -158,11 +198,122 @@ class ServerStore(DerivedCache):
 
     def _last_run_complete(self) -> bool:
         runs = self.load_runs()
+        if self._run_id is not None:
+            runs = runs[runs["run_id"] != self._run_id]
         return runs.empty or runs["status"].iloc[0] == "complete"
 
+    # ---------------------------------------------------------------- the load lease
+    @contextlib.contextmanager
+    def writing(self):
+        """Hold the graph's load lease (a "running" LoadRun) from the first read of a load to its end.
+
+        Re-entrant. Refuses at once (:class:`LoadBusy`) while another load holds it. On leaving, a
+        lease whose load wrote nothing is deleted (a refused or no-op load leaves no record); one
+        whose load wrote but did not finish is marked "failed".
+        """
+        if self._lease_depth:
+            self._lease_depth += 1
+            try:
+                yield self
+            finally:
+                self._lease_depth -= 1
+            return
+        run_id = uuid.uuid4().hex
+        self._take_lease(run_id)
+        self._run_id, self._lease_depth, self._wrote, self._beat = run_id, 1, False, time.monotonic()
+        self._cache.clear()  # read the graph as it is now that no other load can change it
+        try:
+            yield self
+        except BaseException as exc:
+            self._release(run_id, f"{type(exc).__name__}: {exc}"[:500])
+            raise
+        else:
+            self._release(run_id, "the load ended without finishing")
+        finally:
+            self._run_id, self._lease_depth = None, 0
+
+    def _take_lease(self, run_id: str) -> None:
+        params = {
+            "run_id": run_id,
+            "tool": "sendgraph",
+            "started": _now(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "schema_version": self.schema.version,
+        }
+        for _attempt in range(2):
+            _c, rows = self.run_write(cypher.LEASE_TAKE, {**params, **cypher.LEASE_STATES})
+            if rows:
+                return
+            holders = self.query_frame(cypher.LEASE_HOLDERS, cypher.LEASE_STATES)
+            if holders.empty:
+                continue  # it finished between the two statements
+            holder = holders.iloc[0]
+            stale = self._stale_reason(holder)
+            who = (
+                f"run {str(holder['run_id'])[:12]}, pid {holder['pid']} on host {holder['host']}, "
+                f"started {holder['started']}"
+            )
+            if stale is None:
+                raise LoadBusy(
+                    f"{self.describe()} is being loaded by another sendgraph process ({who}); "
+                    f"nothing was loaded: try again when it has finished"
+                )
+            if not self.take_over:
+                raise LoadBusy(
+                    f"{self.describe()} holds the load lease of a load that appears to have died ({who}; "
+                    f"{stale}); nothing was loaded: run the load again with --take-over to take its "
+                    f"lease (the load then repairs whatever it left half-written)"
+                )
+            self.run_write(
+                cypher.LEASE_ABANDON,
+                {
+                    "run_id": holder["run_id"],
+                    "now": _now(),
+                    "error": f"lease taken over by run {run_id}",
+                    **cypher.LEASE_STATES,
+                },
+            )
+        raise LoadBusy(f"{self.describe()}: could not take the load lease; try again")
+
+    @staticmethod
+    def _stale_reason(holder: pd.Series) -> str | None:
+        """Why a running lease is stale (its process is gone, or no heartbeat lately), or None."""
+        host, pid = holder.get("host"), holder.get("pid")
+        if host == socket.gethostname() and pid is not None and not pd.isna(pid) and not _pid_alive(int(pid)):
+            return "its process is gone"
+        beat = holder.get("heartbeat") or holder.get("started")
+        try:
+            age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(str(beat))).total_seconds()
+        except ValueError:
+            return "it has no readable heartbeat"
+        if age > lease_stale_after():
+            return f"no heartbeat for {age:.0f} s"
+        return None
+
+    def _heartbeat(self) -> None:
+        if self._run_id is not None and time.monotonic() - self._beat >= HEARTBEAT_EVERY:
+            self._beat = time.monotonic()
+            self._write(cypher.LEASE_BEAT, {"run_id": self._run_id, "now": _now()})
+
+    def _release(self, run_id: str, error: str) -> None:
+        with contextlib.suppress(Exception):  # the load's own outcome matters more than the bookkeeping
+            if self._wrote:
+                params = {"run_id": run_id, "now": _now(), "error": error, **cypher.LEASE_STATES}
+                self.run_write(cypher.LEASE_ABANDON, params)
+            else:
+                self.run_write(cypher.LEASE_DROP, {"run_id": run_id, **cypher.LEASE_STATES})
+
+    # ---------------------------------------------------------------- loading
     def load(self, checked: list[Checked], progress: Progress | None = None) -> LoadReport:
         """Merge validated tables into the server in batches; see the module docstring for guarantees."""
+        with self.writing():
+            return self._load(checked, progress)
+
+    def _load(self, checked: list[Checked], progress: Progress | None) -> LoadReport:
         start = time.perf_counter()
+        run_id = self._run_id
+        assert run_id is not None
         report = LoadReport(sources=sorted({c.source for c in checked}))
         by_table: dict[str, list[pd.DataFrame]] = {}
         for c in checked:
@@ -185,18 +336,7 @@ class ServerStore(DerivedCache):
         if report.unchanged and not repair:
             return report
         self.ensure_schema()
-        run_id = uuid.uuid4().hex
-        self.run_write(
-            cypher.LOADRUN_START,
-            {
-                "run_id": run_id,
-                "tool": "sendgraph",
-                "status": "running",
-                "started": _now(),
-                "sources": report.sources,
-                "schema_version": self.schema.version,
-            },
-        )
+        self._wrote = True
         try:
             self._write_tables(todo, progress)
         except BaseException as exc:
@@ -220,6 +360,7 @@ class ServerStore(DerivedCache):
                     "rows": sum(report.incoming.values()),
                     "counts": json.dumps(counts, sort_keys=True),
                     "error": error,
+                    "sources": report.sources,
                 },
             )
         except Exception:
@@ -232,6 +373,7 @@ class ServerStore(DerivedCache):
         re-walking every value cost more than the server's own work (tests check every call is plain)."""
         extra = plain(extra)
         for batch in _batches(rows, self.batch_size):
+            self._heartbeat()
             self._write(query, {"rows": batch, **extra})
             if progress:
                 progress(step, len(batch))
@@ -242,6 +384,7 @@ class ServerStore(DerivedCache):
         """Like :meth:`_send` for grouped batches (``[[key, rows], ...]``, see ``cypher.grouped_batches``)."""
         extra = plain(extra)
         for batch in batches:
+            self._heartbeat()
             self._write(query, {"rows": batch, **extra})
             if progress:
                 progress(step, sum(len(g[1]) for g in batch))
@@ -303,7 +446,12 @@ class ServerStore(DerivedCache):
         for label in cypher.wipe_labels(self.schema):
             total = 0
             while True:
-                _c, rows = self.run_write(cypher.wipe(label), {"limit": WIPE_BATCH})
+                params = (
+                    {"limit": WIPE_BATCH, "keep": self._run_id}
+                    if label == cypher.LOADRUN_LABEL
+                    else {"limit": WIPE_BATCH}
+                )
+                _c, rows = self.run_write(cypher.wipe(label), params)
                 n = int(rows[0][0]) if rows else 0
                 total += n
                 if n == 0:

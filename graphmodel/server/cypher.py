@@ -291,9 +291,29 @@ LOADRUN_START = (
     f"CREATE (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id, tool: $tool, status: $status, "
     "started: $started, sources: $sources, schema_version: $schema_version})"
 )
+LEASE_STATES = {"running": "running", "abandoned": "abandoned"}
+"""Parameters every lease statement takes (statements carry no string literals)."""
+LEASE_TAKE = (
+    f"OPTIONAL MATCH (o:{LOADRUN_LABEL} {{status: $running}}) WITH count(o) AS busy WHERE busy = 0 "
+    f"CREATE (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id, tool: $tool, status: $running, "
+    "started: $started, heartbeat: $started, host: $host, pid: $pid, sources: [], "
+    f"schema_version: $schema_version}}) RETURN r.{LOADRUN_KEY} AS run_id"
+)
+"""The load lease, taken in one statement (atomic on FalkorDB, one transaction on Neo4j): a new
+"running" LoadRun is created only if no other LoadRun is running."""
+LEASE_HOLDERS = (
+    f"MATCH (r:{LOADRUN_LABEL} {{status: $running}}) RETURN r.{LOADRUN_KEY} AS run_id, "
+    "r.started AS started, r.heartbeat AS heartbeat, r.host AS host, r.pid AS pid"
+)
+LEASE_BEAT = f"MATCH (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id}}) SET r.heartbeat = $now"
+LEASE_ABANDON = (
+    f"MATCH (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id, status: $running}}) "
+    "SET r.status = $abandoned, r.finished = $now, r.error = $error"
+)
+LEASE_DROP = f"MATCH (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id, status: $running}}) DELETE r"
 LOADRUN_FINISH = (
     f"MATCH (r:{LOADRUN_LABEL} {{{LOADRUN_KEY}: $run_id}}) SET r.status = $status, "
-    "r.finished = $finished, r.rows = $rows, r.counts = $counts, r.error = $error"
+    "r.finished = $finished, r.rows = $rows, r.counts = $counts, r.error = $error, r.sources = $sources"
 )
 LOADRUN_COLUMNS = ["run_id", "status", "started", "finished", "sources", "rows", "counts", "error"]
 LOADRUN_LIST = (
@@ -304,7 +324,14 @@ LOADRUN_LIST = (
 
 
 def wipe(label: str) -> str:
-    """Delete up to $limit nodes of one label (and their relationships); repeat until it returns 0."""
+    """Delete up to $limit nodes of one label (and their relationships); repeat until it returns 0.
+
+    LoadRun records are all deleted except ``$keep``, the lease of the load doing the wipe."""
+    if label == LOADRUN_LABEL:
+        return (
+            f"MATCH (n:{LOADRUN_LABEL}) WHERE $keep IS NULL OR n.{LOADRUN_KEY} <> $keep "
+            "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+        )
     return f"MATCH (n:{safe_name(label)}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 
 
@@ -385,12 +412,28 @@ def all_statements(schema: Schema, dialect: str) -> list[Statement]:
         Statement(
             "loadrun:finish",
             LOADRUN_FINISH,
-            {"run_id": "x", "status": "complete", "finished": "x", "rows": 1, "counts": "{}", "error": None},
+            {
+                "run_id": "x",
+                "status": "complete",
+                "finished": "x",
+                "rows": 1,
+                "counts": "{}",
+                "error": None,
+                "sources": ["x"],
+            },
         )
     )
+    lease = {"run_id": "x", "tool": "sendgraph", "started": "x", "host": "h", "pid": 1, "schema_version": 1}
+    out.append(Statement("lease:take", LEASE_TAKE, {**lease, **LEASE_STATES}))
+    out.append(Statement("lease:holders", LEASE_HOLDERS, LEASE_STATES))
+    out.append(Statement("lease:beat", LEASE_BEAT, {"run_id": "x", "now": "x"}))
+    out.append(
+        Statement("lease:abandon", LEASE_ABANDON, {"run_id": "x", "now": "x", "error": "x", **LEASE_STATES})
+    )
+    out.append(Statement("lease:drop", LEASE_DROP, {"run_id": "x", **LEASE_STATES}))
     out.append(Statement("loadrun:list", LOADRUN_LIST))
     for label in wipe_labels(schema):
-        out.append(Statement(f"wipe:{label}", wipe(label), {"limit": 10000}))
+        out.append(Statement(f"wipe:{label}", wipe(label), {"limit": 10000, "keep": None}))
     for q in NATIVE_QUERIES.values():
         out.append(Statement(f"native:{q.id}", q.for_dialect(dialect), q.parameters))
     return out

@@ -72,7 +72,15 @@ def _has_map(value: list) -> bool:
 
 def check_url(url: str) -> str:
     """Validate a FalkorDB URL; return it as given (credentials are only hidden when displayed)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError as exc:
+        # urlsplit's own message may quote the URL, and a URL may hold a password: never echo it
+        why = "an unclosed '[' in an IPv6 host" if "IPv6" in str(exc) else "a malformed port"
+        raise SendgraphError(
+            f"FALKORDB_URL is not a valid URL ({why}), e.g. redis://127.0.0.1:6379"
+        ) from None
     if parts.scheme not in SCHEMES:
         raise SendgraphError(
             f"FALKORDB_URL must start with one of {', '.join(s + '://' for s in SCHEMES)} "
@@ -89,7 +97,11 @@ def check_url(url: str) -> str:
 
 def redact(url: str) -> str:
     """The URL without user or password, for output metadata."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018
+    except ValueError:
+        return "(malformed FALKORDB_URL)"
     if parts.scheme == "unix":
         return f"unix://{parts.path}"
     host = parts.hostname or ""

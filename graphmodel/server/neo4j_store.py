@@ -14,7 +14,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from graphmodel.errors import SendgraphError
 from graphmodel.schema import Schema
@@ -22,12 +22,21 @@ from graphmodel.server.base import DEFAULT_BATCH_SIZE, ServerStore, batch_size_f
 from graphmodel.server.convert import native_value
 from graphmodel.server.dialect import NEO4J
 
+SECRET_KEYS = {"password", "pass", "pwd", "passwd", "secret", "token", "auth", "credentials"}
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 def check_uri(uri: str) -> str:
-    """Validate a Neo4j URI: a known scheme, a host, a numeric port, no credentials inside it."""
-    parts = urlsplit(uri)
+    """Validate a Neo4j URI: a known scheme, a host, a numeric port, no credentials inside it.
+
+    No message quotes the URI: one typed with a password in it must never be printed.
+    """
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError as exc:
+        why = "an unclosed '[' in an IPv6 host" if "IPv6" in str(exc) else "a malformed port"
+        raise SendgraphError(f"NEO4J_URI is not a valid URI ({why}), e.g. neo4j://localhost:7687") from None
     if parts.scheme not in SCHEMES:
         raise SendgraphError(
             f"NEO4J_URI must start with one of {', '.join(s + '://' for s in SCHEMES)} "
@@ -39,6 +48,12 @@ def check_uri(uri: str) -> str:
         )
     if not parts.hostname:
         raise SendgraphError("NEO4J_URI has no host, e.g. neo4j://localhost:7687")
+    if any(k.lower() in SECRET_KEYS for k, _v in parse_qsl(parts.query, keep_blank_values=True)):
+        raise SendgraphError("NEO4J_URI must not contain a password; use NEO4J_PASSWORD")
+    if parts.query and not parts.scheme.startswith("neo4j"):
+        raise SendgraphError(
+            "NEO4J_URI: only neo4j:// URIs take a query (a routing context); bolt:// takes none"
+        )
     try:
         parts.port  # noqa: B018  (raises on a malformed port)
     except ValueError:
@@ -75,7 +90,12 @@ class Neo4jStore(ServerStore):
 
             if password is None:
                 password = neo4j_password()
-            driver = GraphDatabase.driver(uri, auth=(username, password))
+            try:
+                driver = GraphDatabase.driver(uri, auth=(username, password))
+            except Exception as exc:  # the driver's message may quote the URI: name only the kind
+                raise SendgraphError(
+                    f"the Neo4j driver refused NEO4J_URI ({type(exc).__name__}); check its form"
+                ) from None
         self._driver = driver
 
     def describe(self) -> str:

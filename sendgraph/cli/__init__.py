@@ -9,6 +9,7 @@ click commands.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -23,7 +24,15 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows up here, not at exit
+            return result
+        except BrokenPipeError:
+            # the reader went away (``load ... | head``): what was done is done; say nothing more.
+            # Point stdout at /dev/null so the interpreter's final flush cannot complain either.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except SendgraphError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)

@@ -167,6 +167,13 @@ def input_options(func: Callable) -> Callable:
     return click.argument("paths", nargs=-1, required=True, type=click.Path())(wrapper)
 
 
+take_over_option = click.option(
+    "--take-over",
+    is_flag=True,
+    help="Server backends: take over the load lease of a load whose process died (see docs/reliability.md).",
+)
+
+
 def print_load(store: GraphStore, report: LoadReport, notes: list[str]) -> None:
     """What every load command prints: reader notes (stderr), then the status line and the counts."""
     for note in notes:

@@ -11,20 +11,31 @@ from graphmodel.docs import data_dictionary, write_templates
 from graphmodel.errors import ValidationFailed
 from graphmodel.export import EXPORT_FORMATS, export
 from loaders import ingest
-from sendgraph.cli._common import emit, get_store, input_options, output_options, print_load, progress
+from sendgraph.cli._common import (
+    emit,
+    get_store,
+    input_options,
+    output_options,
+    print_load,
+    progress,
+    take_over_option,
+)
 from sendgraph.output import Result
 
 
 @click.command()
 @input_options
+@take_over_option
 @click.pass_context
-def load(ctx: click.Context, inputs, options) -> None:
+def load(ctx: click.Context, inputs, options, take_over) -> None:
     """Validate PATHS and load them into the graph, all or nothing.
 
     PATHS are bundle directories, .xlsx workbooks, GIAS establishment or links extracts, or DfE EHC
     plan files. Loading the same input again changes nothing.
     """
     store = get_store(ctx)
+    if take_over:  # only a server lease can outlive its process; the workspace lock dies with it
+        store.take_over = True  # type: ignore[attr-defined]
     with progress("loading") as step:
         report, notes = ingest.load(store, inputs, progress=step, options=options)
     print_load(store, report, notes)

@@ -10,7 +10,15 @@ from __future__ import annotations
 import click
 
 from graphmodel.errors import SendgraphError
-from sendgraph.cli._common import emit, get_store, input_options, output_options, print_load, progress
+from sendgraph.cli._common import (
+    emit,
+    get_store,
+    input_options,
+    output_options,
+    print_load,
+    progress,
+    take_over_option,
+)
 from sendgraph.output import Result
 
 
@@ -46,13 +54,15 @@ def server() -> None:
 @click.option("--replace", is_flag=True, help="Wipe what sendgraph wrote before loading (asks first).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--batch-size", type=int, default=None, help="Rows per statement (env SENDGRAPH_BATCH_SIZE).")
+@take_over_option
 @click.pass_context
-def load_cmd(ctx: click.Context, inputs, options, replace, yes, batch_size) -> None:
+def load_cmd(ctx: click.Context, inputs, options, replace, yes, batch_size, take_over) -> None:
     """Validate PATHS and load them into the server; with --replace, they become its whole sendgraph graph."""
     from loaders import ingest
     from loaders.replace import replace_load
 
     store = _server_store(ctx, batch_size)
+    store.take_over = take_over
     if replace:
         _confirm(store, yes)
     with progress("loading") as step:
@@ -71,7 +81,8 @@ def wipe_cmd(ctx: click.Context, yes) -> None:
     """Delete what sendgraph wrote (nodes with schema labels, LoadRun records); nothing else."""
     store = _server_store(ctx)
     _confirm(store, yes)
-    deleted = store.wipe()
+    with store.writing():  # never wipe under a running load
+        deleted = store.wipe()
     click.echo(f"deleted {sum(deleted.values())} nodes from {store.describe()}")
 
 
