@@ -181,7 +181,7 @@ def _audit_steps() -> list[DemoStep]:
             "senco_audit_by_la",
             "SENCO award audit by local authority",
             _senco_by_la,
-            counts=["schools", "total", *senco_audit.STATUSES],
+            counts=senco_audit.SUMMARY_COUNTS,
             rates=senco_audit.summary_rates,
         ),
         table_step(

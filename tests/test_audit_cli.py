@@ -49,9 +49,15 @@ def test_senco_summary_suppressed_by_default(ws):
     out = _json(ws, "senco", "--as-of", AS_OF, "--by", "la")
     rows = {r["la_code"]: r for r in out["data"]}
     hart = rows["E06000001"]  # 13 schools: 101-112 plus 202 (no SENCO)
-    assert (hart["total"], hart["within_window"], hart["compliant"], hart["no_senco"]) == (13, 5, "c", "c")
-    assert hart["pct_within_window"] == 38.5 and hart["pct_compliant"] == "c"
-    assert hart["not_eligible"] == 0 and hart["pct_not_eligible"] == 0.0
+    assert (
+        hart["schools"],
+        hart["schools_within_window"],
+        hart["schools_compliant"],
+        hart["schools_no_senco"],
+    ) == (13, 5, "c", "c")
+    assert hart["pct_schools_within_window"] == 38.5 and hart["pct_schools_compliant"] == "c"
+    assert hart["schools_not_eligible"] == 0 and hart["pct_schools_not_eligible"] == 0.0
+    assert hart["sencos"] == 11 and hart["sencos_compliant"] == "c"  # 3 people: suppressed
     meta = out["metadata"]
     assert meta["as_of"] == AS_OF and "SI 2014/1530" in meta["rule"]
     assert "embedded workspace" in meta["source"]
@@ -61,7 +67,11 @@ def test_senco_summary_suppressed_by_default(ws):
 def test_no_suppress_says_so(ws):
     out = _json(ws, "senco", "--as-of", AS_OF, "--by", "la", "--no-suppress")
     hart = {r["la_code"]: r for r in out["data"]}["E06000001"]
-    assert (hart["compliant"], hart["no_senco"], hart["pct_compliant"]) == (4, 1, 30.8)
+    assert (hart["schools_compliant"], hart["schools_no_senco"], hart["pct_schools_compliant"]) == (
+        4,
+        1,
+        30.8,
+    )
     assert out["metadata"]["suppression"].startswith("NONE")
 
 
@@ -70,7 +80,7 @@ def test_threshold_option(ws):
         r["la_code"]: r
         for r in _json(ws, "senco", "--as-of", AS_OF, "--by", "la", "--threshold", "1")["data"]
     }["E06000001"]
-    assert (hart["compliant"], hart["overdue"]) == (4, "c")
+    assert (hart["schools_compliant"], hart["schools_overdue"]) == (4, "c")
 
 
 def test_detail_has_no_names_and_filters(ws):
@@ -87,13 +97,13 @@ def test_every_format(ws, fmt):
     text = r.stdout
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(text)))
-        assert rows[0]["region_code"] == "E12000001" and rows[0]["total"] == "18"
+        assert rows[0]["region_code"] == "E12000001" and rows[0]["schools"] == "18"
         assert "# as_of: 2026-06-01" in r.stderr
     elif fmt == "json":
         assert json.loads(text)["data"][0]["schools"] == 18
     elif fmt == "markdown":
         assert text.startswith("## SENCO award audit as of 2026-06-01, by region")
-        assert "- as_of: 2026-06-01" in text and "| E12000001 | North East | 18 | 18 |" in text
+        assert "- as_of: 2026-06-01" in text and "| E12000001 | North East | 18 | 5 |" in text
     else:
         assert "as_of: 2026-06-01" in text and "North East" in text
 
@@ -102,7 +112,7 @@ def test_output_file_with_sidecar(ws, tmp_path):
     target = tmp_path / "senco.csv"
     run(ws, "senco", "--as-of", AS_OF, "--format", "csv", "--output", str(target))
     meta = json.loads(target.with_suffix(".meta.json").read_text())
-    assert meta["as_of"] == AS_OF and target.read_text().startswith("area,schools,total")
+    assert meta["as_of"] == AS_OF and target.read_text().startswith("area,schools,schools_compliant")
 
 
 def test_sensory_pd_capacity_deadlines(ws):
