@@ -53,6 +53,8 @@ class GraphStore(Protocol):
 
     backend: str
     schema: Schema
+    cache: dict
+    """A per-store dict where analyses keep derived results (e.g. the tie graph) between calls."""
 
     def table(self, name: str) -> pd.DataFrame:
         """The whole table, typed per the schema (an empty frame with the right columns if none)."""

@@ -59,6 +59,9 @@ class Workspace:
         self.path = Path(path)
         self.schema = schema or load_schema()
         self._cache: dict[str, pd.DataFrame] = {}
+        self.cache: dict = {}
+        """Derived results analyses keep per store (e.g. the tie graph), keyed by the analysis; an
+        entry holds the identities of the tables it was built from, so a new load invalidates it."""
 
     # ------------------------------------------------------------------ reading
     def _current(self) -> Path | None:

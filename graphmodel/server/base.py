@@ -67,6 +67,9 @@ class ServerStore:
             raise ValueError("batch size must be at least 1")
         self.batch_size = batch_size
         self._cache: dict[str, pd.DataFrame] = {}
+        self.cache: dict = {}
+        """Derived results analyses keep per store (e.g. the tie graph), keyed by the analysis; an
+        entry holds the identities of the tables it was built from, so a new load invalidates it."""
 
     # ---------------------------------------------------------------- what a subclass provides
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:

@@ -27,6 +27,9 @@ class NarrowedStore:
         self.schema = store.schema
         self._narrowed = narrowed
         self._cache: dict[str, pd.DataFrame] = {}
+        self.cache: dict = {}
+        """Derived results analyses keep per store (e.g. the tie graph), keyed by the analysis; an
+        entry holds the identities of the tables it was built from, so a new load invalidates it."""
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._narrowed:

@@ -32,13 +32,15 @@ DETAIL = "detail table of schools (public establishments): not suppressed"
 
 
 def graph_options(func):
-    """--as-of and --max-network-size, identical on every command that builds the school graph."""
+    """--as-of and --min-tie-weight, identical on every command that builds the school graph."""
     func = click.option(
-        "--max-network-size",
-        type=int,
-        default=collaboration.DEFAULT_MAX_NETWORK_SIZE,
+        "--min-tie-weight",
+        "min_weight",
+        type=click.FloatRange(min=0),
+        default=collaboration.DEFAULT_MIN_WEIGHT,
         show_default=True,
-        help="Networks with more active member schools than this link no pairs.",
+        help="Ties weaker than this are left out of structure measures (a shared group of n schools "
+        "adds 1/(n-1), a peer review or shared staff 1; 0 keeps every tie). Isolates ignore it.",
     )(func)
     func = as_of_option("Date of the snapshot (default today).")(func)
     return func
@@ -139,7 +141,7 @@ def gaps_group() -> None:
 @publish_options
 @click.pass_context
 def network_cmd(
-    ctx, filters, hops, summary, by, as_of, max_network_size, fmt, output, no_suppress, threshold
+    ctx, filters, hops, summary, by, as_of, min_weight, fmt, output, no_suppress, threshold
 ) -> None:
     """Schools outside every SEND network, passive-only schools, mainstream schools with no special / PRU
     / AP link within HOPS (matched on age range), and LAs with no trained peer reviewer."""
@@ -147,9 +149,9 @@ def network_cmd(
         raise click.BadParameter("must be 1 or more", param_hint="--hops")
     store = get_store(ctx)
     day = as_of
-    meta = _meta(store, day, filters, hops=hops, max_network_size=max_network_size)
+    meta = _meta(store, day, filters, hops=hops, min_weight=min_weight)
     if summary:
-        frame = network_gaps.network_gaps_summary(store, filters, by, hops, day, max_network_size)
+        frame = network_gaps.network_gaps_summary(store, filters, by, hops, day, min_weight)
         if not no_suppress:
             frame = suppress(frame, network_gaps.SUMMARY_COUNTS, network_gaps.SUMMARY_RATES, threshold)
         emit(
@@ -162,7 +164,7 @@ def network_cmd(
             output,
         )
         return
-    frame = network_gaps.network_gaps(store, filters, hops, day, max_network_size)
+    frame = network_gaps.network_gaps(store, filters, hops, day, min_weight)
     counts = frame["gap"].value_counts()
     meta["gaps"] = ", ".join(f"{g} {int(counts.get(g, 0))}" for g in network_gaps.GAP_KINDS)
     emit(Result(frame, "Network gaps", {**meta, "suppression": DETAIL}), fmt, output)
@@ -195,31 +197,31 @@ def network_cmd(
 @graph_options
 @output_options
 @click.pass_context
-def structure_cmd(ctx, show, filters, top, seed, samples, as_of, max_network_size, fmt, output) -> None:
+def structure_cmd(ctx, show, filters, top, seed, samples, as_of, min_weight, fmt, output) -> None:
     """Components, isolates, communities (Louvain), brokers (betweenness), bridges and articulation
     points of the school collaboration graph (UCL G10-G12; WSS §6.2)."""
     store = get_store(ctx)
     day = as_of
     args = (store, filters, day)
     if show == "components":
-        frame = collaboration.components(*args, max_network_size=max_network_size)
+        frame = collaboration.components(*args, min_weight=min_weight)
     elif show == "isolates":
-        frame = collaboration.isolates(*args, max_network_size=max_network_size)
+        frame = collaboration.isolates(*args, min_weight=min_weight)
     elif show == "communities":
-        frame = collaboration.communities(*args, seed=seed, max_network_size=max_network_size)
+        frame = collaboration.communities(*args, seed=seed, min_weight=min_weight)
     elif show == "brokers":
         frame = collaboration.brokers(
-            *args, top=top or None, samples=samples, seed=seed, max_network_size=max_network_size
+            *args, top=top or None, samples=samples, seed=seed, min_weight=min_weight
         )
     elif show == "bridges":
-        frame = collaboration.bridges(*args, max_network_size=max_network_size)
+        frame = collaboration.bridges(*args, min_weight=min_weight)
     else:
-        frame = collaboration.articulation_points(*args, max_network_size=max_network_size)
+        frame = collaboration.articulation_points(*args, min_weight=min_weight)
     meta = _meta(
         store,
         day,
         filters,
-        max_network_size=max_network_size,
+        min_weight=min_weight,
         **{k: v for k, v in frame.attrs.items() if k in ("method", "communities", "modularity")},
     )
     meta["scope"] = "isolates: no link nationally; other views: the graph induced on the schools in scope"
@@ -235,16 +237,16 @@ def structure_cmd(ctx, show, filters, top, seed, samples, as_of, max_network_siz
 @graph_options
 @output_options
 @click.pass_context
-def fragile_cmd(ctx, filters, as_of, max_network_size, fmt, output) -> None:
+def fragile_cmd(ctx, filters, as_of, min_weight, fmt, output) -> None:
     """School-to-school links that one person's leaving would break, and who that person is (UCL G11)."""
     store = get_store(ctx)
     day = as_of
-    frame = fragility.fragile_links(store, filters, day, max_network_size)
+    frame = fragility.fragile_links(store, filters, day, min_weight)
     meta = _meta(
         store,
         day,
         filters,
-        max_network_size=max_network_size,
+        min_weight=min_weight,
         links_in_scope=frame.attrs.get("links_in_scope"),
         fragile_links=len(frame),
     )
@@ -283,7 +285,7 @@ def what_if_cmd(
     lost_links,
     filters,
     as_of,
-    max_network_size,
+    min_weight,
     fmt,
     output,
     no_suppress,
@@ -298,7 +300,7 @@ def what_if_cmd(
         as_of=day,
         filters=filters,
         retirement_age=retirement_age,
-        max_network_size=max_network_size,
+        min_weight=min_weight,
     )
     meta = _meta(
         store,
