@@ -385,7 +385,6 @@ def school_ties(
     return out[TIE_COLUMNS]
 
 
-@analysis
 def tied_schools(
     store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
 ) -> pd.Index:
