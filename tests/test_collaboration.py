@@ -25,7 +25,7 @@ def world(workspace, bundle_writer):
 
 
 def test_graph_edges_kinds_and_people(world):
-    g = collaboration_graph(world, AS_OF)
+    g = collaboration_graph(world, as_of=AS_OF)
     assert sorted(g.nodes) == list(range(1001, 1012))
     assert g.nodes[1006]["kind"] == "special" and g.nodes[1007]["low_age"] == 5
     edges = {(a, b): (d["kinds"], d["people"], d["weight"]) for a, b, d in g.edges(data=True)}
@@ -44,7 +44,7 @@ def test_graph_edges_kinds_and_people(world):
 
 
 def test_threshold_drops_weak_ties_from_structure_but_not_from_isolation(world):
-    g = collaboration_graph(world, AS_OF, min_weight=0.6)  # N1's 0.5 ties fall below
+    g = collaboration_graph(world, as_of=AS_OF, min_weight=0.6)  # N1's 0.5 ties fall below
     assert g.number_of_edges() == 5
     assert not g.has_edge(1001, 1002) and g.has_edge(1003, 1004)
     # 1001 and 1002 have no strong tie, yet they are tied: not isolates
@@ -60,7 +60,7 @@ def test_components_and_isolates(world):
         [1, 0, 1, 0, 1, 1009],
     ]
     assert isolates(world, as_of=AS_OF)["urn"].tolist() == [1008, 1009]
-    assert isolates(world, Filters(region="North West"), AS_OF)["urn"].tolist() == [1009]
+    assert isolates(world, as_of=AS_OF, filters=Filters(region="North West"))["urn"].tolist() == [1009]
 
 
 def test_louvain_on_tie_weights(world):
@@ -81,7 +81,7 @@ def test_brokers_exact_betweenness(world):
     assert b["betweenness"].tolist() == [round(x / 45, 6) for x in (6, 6, 4, 1)]
     assert b.loc[0, "people"] == "P2;P3;P4"
     assert b.attrs["method"].startswith("exact")
-    ne = brokers(world, Filters(region="North East"), AS_OF)  # n = 10: C(9,2) = 36
+    ne = brokers(world, as_of=AS_OF, filters=Filters(region="North East"))  # n = 10: C(9,2) = 36
     assert ne.loc[0, "betweenness"] == round(6 / 36, 6)
 
 

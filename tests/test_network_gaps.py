@@ -65,7 +65,7 @@ def test_hops_widen_the_reach(world):
 
 
 def test_filters_limit_rows_not_reach(world):
-    gaps = network_gaps(world, Filters(la="Redcar and Cleveland"), as_of=AS_OF)
+    gaps = network_gaps(world, as_of=AS_OF, filters=Filters(la="Redcar and Cleveland"))
     assert sorted(
         zip(gaps["gap"], gaps["urn"].astype(object).where(gaps["urn"].notna(), None), strict=True), key=str
     ) == sorted(

@@ -126,7 +126,7 @@ def _by(frame: pd.DataFrame, key: str = "person_id") -> dict:
 
 
 def test_statuses_each_definition(store):
-    d = senco_audit(store, AS_OF)
+    d = senco_audit(store, as_of=AS_OF)
     people = _by(d[d["person_id"].notna()])
     assert {p: r["status"] for p, r in people.items()} == {
         "P_RISK_N": "at_risk",
@@ -145,7 +145,7 @@ def test_statuses_each_definition(store):
 
 
 def test_at_risk_says_what_and_why(store):
-    people = _by(senco_audit(store, AS_OF))
+    people = _by(senco_audit(store, as_of=AS_OF))
     r = people["P_RISK_N"]
     assert r["enrolled_on"] == "NASENCO (started 2024-10-01)" and not r["studying"]
     assert "a NASENCO must have started before 1 Sep 2024" in r["reason"]
@@ -170,7 +170,7 @@ def test_deadlines_list_at_risk_with_enrolment_and_note(store):
 
 
 def test_nasenco_without_start_date_says_unknown_not_from_2024(store):
-    r = _by(senco_audit(store, AS_OF))["P_NOSTART"]
+    r = _by(senco_audit(store, as_of=AS_OF))["P_NOSTART"]
     assert not r["holds_award"]
     assert "course start date unknown" in r["reason"]
     assert "started from 1 Sep 2024" not in r["reason"]
@@ -185,7 +185,7 @@ def test_special_by_type_group_and_unknown_kind():
 
 
 def test_summary_school_rates_use_the_worst_senco_and_name_denominators(store):
-    s = senco_summary(senco_audit(store, AS_OF), None).iloc[0]
+    s = senco_summary(senco_audit(store, as_of=AS_OF), None).iloc[0]
     # 10 schools; 10 SENCOs; 11 rows (209 has two SENCOs; 208 has none)
     assert (s["schools"], s["sencos"], s["rows"]) == (10, 10, 11)
     assert s["schools_overdue"] == 1 and s["schools_compliant"] == 0  # 209: worst of compliant, overdue
@@ -199,8 +199,8 @@ def test_reg_50_twelve_months_is_one_rule_for_audit_and_figures(store):
     # 1 Mar 2019 - 29 Feb 2020 inclusive = 366 days = the 12 calendar months from 1 Mar 2019
     first = pd.Series(pd.to_datetime(["2019-03-01", "2019-03-01", "2018-09-01"]))
     assert more_than_twelve_months(first, pd.Series([366, 367, 366])).tolist() == [False, True, True]
-    assert _by(senco_audit(store, AS_OF))["P_LEAP"]["status"] == "within_window"
-    fig = survey_figures(store, AS_OF).set_index("figure")
+    assert _by(senco_audit(store, as_of=AS_OF))["P_LEAP"]["status"] == "within_window"
+    fig = survey_figures(store, as_of=AS_OF).set_index("figure")
     # neither holds nor studies an award and not exempt (figures count SENCOs in every setting):
     # P_TWO_B, P_SPG and P_LEAP; the old 365-day rule called P_LEAP exempt and found 2
     assert fig.loc["senco_neither_not_exempt", ["numerator", "denominator"]].tolist() == [3, 10]

@@ -26,7 +26,7 @@ import pytest
 
 from loaders import ingest
 from queries.networks.collaboration import isolates
-from queries.networks.ties import school_ties, shared_tie_graph, tie_instances
+from queries.networks.ties import DEFAULT_MIN_WEIGHT, school_ties, shared_tie_graph, tie_instances
 
 AS_OF = dt.date(2025, 1, 1)
 URNS = list(range(301, 309))
@@ -166,4 +166,6 @@ def test_carriers_for_fragility(store):
 def test_graph_is_cached_on_the_store(store):
     g1 = shared_tie_graph(store, AS_OF)
     assert shared_tie_graph(store, AS_OF) is g1
-    assert any(key[0] == "tie_graph" for key in store.cache)
+    # kept with the store's derived results (main's one cache facility), per date and threshold
+    assert store.cache(("tie_graph", AS_OF, float(DEFAULT_MIN_WEIGHT)), lambda: None) is g1
+    assert shared_tie_graph(store, AS_OF, min_weight=0) is not g1

@@ -53,6 +53,7 @@ from queries.posts import (
     ts,
     union_days,
 )
+from queries.publish import Publishes
 from queries.registry import analysis
 
 REGIME_START = pd.Timestamp("2009-09-01")  # SI 2014/1530 reg. 50 (first in force 1 Sep 2009)
@@ -263,14 +264,19 @@ def _courses(st: pd.DataFrame, rows: pd.DataFrame, t: pd.Timestamp) -> pd.DataFr
 
 
 @analysis
-def senco_audit(store: GraphStore, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def senco_audit(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """One row per (school in scope, current SENCO), classified as of ``as_of`` (SI 2014/1530
     regs 49-50 as amended by SI 2024/535). A mainstream school with no current SENCO gets one
     row with status ``no_senco`` and a blank person_id; a SENCO shared by several schools (a
     federation) has a row, and counts, at each. A school whose kind cannot be told (no GIAS type
     and no type group) is reported as ``kind_unknown``, never silently left out. See the module
     docstring for the exact rules.
+
+    >>> senco_audit(store, as_of=dt.date(2025, 9, 1), filters=Filters(la="Darlington"))  # doctest: +SKIP
     """
+    as_of = as_of or dt.date.today()
     t = ts(as_of)
     schools = apply_filters(in_operation(schools_frame(store), as_of), filters)
     schools = schools.rename(columns={"name": "school_name"})
@@ -462,24 +468,27 @@ def senco_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         out[f"pct_sencos_{st}"] = (100 * out[f"sencos_{st}"] / out["sencos"].where(out["sencos"] > 0)).round(
             1
         )
-    return out.reset_index().astype({c: "int64" for c in SUMMARY_COUNTS})
+    return out.reset_index().astype({c: "int64" for c in PUBLISHES.counts})
 
 
-SUMMARY_COUNTS = [
-    "schools",
-    *(f"schools_{st}" for st in STATUSES),
-    "sencos",
-    *(f"sencos_{st}" for st in PERSON_STATUSES),
-    "rows",
-]
-"""The count columns of :func:`senco_summary` (for suppression / ``publish()``)."""
-SUMMARY_RATES = {
-    **{f"pct_schools_{st}": [f"schools_{st}", "schools"] for st in STATUSES},
-    **{f"pct_sencos_{st}": [f"sencos_{st}", "sencos"] for st in PERSON_STATUSES},
-}
-"""Each rate column of :func:`senco_summary` and the counts it derives from."""
-
-
-def summary_rates(frame: pd.DataFrame) -> dict[str, list[str]]:
-    """The rate columns of :func:`senco_summary` present in ``frame`` and the counts each derives from."""
-    return {k: v for k, v in SUMMARY_RATES.items() if k in frame.columns}
+PUBLISHES = Publishes(
+    counts=(
+        "schools",
+        *(f"schools_{st}" for st in STATUSES),
+        "sencos",
+        *(f"sencos_{st}" for st in PERSON_STATUSES),
+        "rows",
+    ),
+    rates={
+        **{f"pct_schools_{st}": (f"schools_{st}", "schools") for st in STATUSES},
+        **{f"pct_sencos_{st}": (f"sencos_{st}", "sencos") for st in PERSON_STATUSES},
+    },
+    # each school takes one (its worst) status and each SENCO one, so the parts sum to the totals
+    totals={
+        "schools": tuple(f"schools_{st}" for st in STATUSES),
+        "sencos": tuple(f"sencos_{st}" for st in PERSON_STATUSES),
+    },
+)
+"""What :func:`senco_summary` publishes (through :func:`queries.publish.publish`): school-level
+counts and rates (a school takes its worst SENCO's status), person-level counts and rates (a SENCO
+shared by several schools counts once per group) and ``rows`` (school–SENCO pairs)."""

@@ -41,7 +41,7 @@ DEFAULT_SEED = 42
 
 
 def collaboration_graph(
-    store: GraphStore, as_of: dt.date | None = None, min_weight: float = DEFAULT_MIN_WEIGHT
+    store: GraphStore, *, as_of: dt.date | None = None, min_weight: float = DEFAULT_MIN_WEIGHT
 ) -> nx.Graph:
     """The national tie graph on ``as_of`` (:func:`queries.networks.ties.tie_graph`), built afresh."""
     return tie_graph(store, as_of=as_of, min_weight=min_weight)
@@ -85,8 +85,9 @@ def _components(g: nx.Graph) -> list[set[int]]:
 @analysis
 def components(
     store: GraphStore,
-    filters: Filters = Filters(),
+    *,
     as_of: dt.date | None = None,
+    filters: Filters = Filters(),
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """One row per connected component of the collaboration graph in scope, largest first.
@@ -124,8 +125,9 @@ def components(
 @analysis
 def isolates(
     store: GraphStore,
-    filters: Filters = Filters(),
+    *,
     as_of: dt.date | None = None,
+    filters: Filters = Filters(),
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """Schools in scope with no tie of any weight to any school nationally (UCL G10, 19%): a school
@@ -139,8 +141,9 @@ def isolates(
 @analysis
 def communities(
     store: GraphStore,
-    filters: Filters = Filters(),
+    *,
     as_of: dt.date | None = None,
+    filters: Filters = Filters(),
     seed: int = DEFAULT_SEED,
     resolution: float = 1.0,
     min_weight: float = DEFAULT_MIN_WEIGHT,
@@ -181,8 +184,9 @@ def communities(
 @analysis
 def brokers(
     store: GraphStore,
-    filters: Filters = Filters(),
+    *,
     as_of: dt.date | None = None,
+    filters: Filters = Filters(),
     top: int | None = 20,
     exact_limit: int = EXACT_BETWEENNESS_LIMIT,
     samples: int = BETWEENNESS_SAMPLES,
@@ -222,8 +226,9 @@ def brokers(
 @analysis
 def bridges(
     store: GraphStore,
-    filters: Filters = Filters(),
+    *,
     as_of: dt.date | None = None,
+    filters: Filters = Filters(),
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """Links whose loss splits a component: the only tie between two groups of schools (UCL G11)."""
@@ -296,8 +301,9 @@ def cut_pieces(g: nx.Graph) -> dict[int, list[int]]:
 @analysis
 def articulation_points(
     store: GraphStore,
-    filters: Filters = Filters(),
+    *,
     as_of: dt.date | None = None,
+    filters: Filters = Filters(),
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """Schools whose loss from the graph would split their component (UCL G11).

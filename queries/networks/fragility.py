@@ -61,8 +61,9 @@ def edge_lost(support: list[tuple], removed: set[str]) -> bool:
 @analysis
 def fragile_links(
     store: GraphStore,
-    filters: Filters = Filters(),
+    *,
     as_of: dt.date | None = None,
+    filters: Filters = Filters(),
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """School–school links in scope that one person's leaving would break, with that person.
@@ -149,10 +150,11 @@ def _measures(g: nx.Graph) -> dict[str, int]:
 @analysis
 def what_if_remove(
     store: GraphStore,
-    person_ids: Iterable[str] | None = None,
-    retiring_within_years: int | None = None,
+    *,
     as_of: dt.date | None = None,
     filters: Filters = Filters(),
+    person_ids: Iterable[str] | None = None,
+    retiring_within_years: int | None = None,
     retirement_age: int = DEFAULT_RETIREMENT_AGE,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
@@ -192,10 +194,11 @@ def what_if_remove(
 @analysis
 def what_if_lost_links(
     store: GraphStore,
-    person_ids: Iterable[str] | None = None,
-    retiring_within_years: int | None = None,
+    *,
     as_of: dt.date | None = None,
     filters: Filters = Filters(),
+    person_ids: Iterable[str] | None = None,
+    retiring_within_years: int | None = None,
     retirement_age: int = DEFAULT_RETIREMENT_AGE,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:

@@ -40,6 +40,7 @@ from queries.networks.participation import (
 )
 from queries.networks.ties import DEFAULT_MIN_WEIGHT, shared_tie_graph
 from queries.posts import in_operation
+from queries.publish import Publishes
 from queries.registry import analysis
 
 GAP_KINDS = ("outside_every_network", "passive_only", "no_specialist_link", "no_trained_reviewer")
@@ -58,20 +59,23 @@ GAP_COLUMNS = [
     "detail",
 ]
 
-SUMMARY_COUNTS = [
-    "schools",
-    "outside_every_network",
-    "passive_only",
-    "mainstream",
-    "no_specialist_link",
-    "trained_reviewers",
-]
-SUMMARY_RATES = {
-    "pct_outside_every_network": ["outside_every_network", "schools"],
-    "pct_passive_only": ["passive_only", "schools"],
-    "pct_no_specialist_link": ["no_specialist_link", "mainstream"],
-    "reviewers_per_100_schools": ["trained_reviewers", "schools"],
-}
+SUMMARY = Publishes(
+    counts=(
+        "schools",
+        "outside_every_network",
+        "passive_only",
+        "mainstream",
+        "no_specialist_link",
+        "trained_reviewers",
+    ),
+    rates={
+        "pct_outside_every_network": ("outside_every_network", "schools"),
+        "pct_passive_only": ("passive_only", "schools"),
+        "pct_no_specialist_link": ("no_specialist_link", "mainstream"),
+        "reviewers_per_100_schools": ("trained_reviewers", "schools"),
+    },
+)
+"""What :func:`network_gaps_summary` publishes."""
 
 
 def _ages(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -210,9 +214,10 @@ def _gaps(
 @analysis
 def network_gaps(
     store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
     filters: Filters = Filters(),
     hops: int = 2,
-    as_of: dt.date | None = None,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """Every network gap in scope, one row per (gap, school) or (gap, LA); see the module docstring.
@@ -229,10 +234,11 @@ def network_gaps(
 @analysis
 def network_gaps_summary(
     store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
     filters: Filters = Filters(),
     by: str | None = "la",
     hops: int = 2,
-    as_of: dt.date | None = None,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """Gap counts and rates per group (region, LA, ...), for publication through ``suppress``.

@@ -26,6 +26,7 @@ from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, by_columns, schools_frame
 from queries.posts import current_mask, in_operation
+from queries.publish import Publishes
 from queries.registry import analysis
 
 PASSIVE_TIERS = ("wider_community", "mailing_list", "downloaded_tool")
@@ -53,29 +54,54 @@ PARTICIPATION_COLUMNS = [
     "passive_only",
 ]
 
-SUMMARY_COUNTS = [
-    "schools",
-    "schools_at_rung",
-    "schools_at_or_above",
-    "reached_rung_below",
-    "staff_participants",
-]
-SUMMARY_RATES = {
-    "pct_at_rung": ["schools_at_rung", "schools"],
-    "pct_at_or_above": ["schools_at_or_above", "schools"],
-    "funnel_pct": ["schools_at_or_above", "reached_rung_below"],
-    "diff_from_national_pp": ["schools_at_or_above", "schools"],
-    "staff_per_school": ["staff_participants", "schools_at_rung"],
-}
-"""Columns :func:`queries.publish.suppress` treats as counts and as rates built from them."""
-
-OVER_TIME_COUNTS = ["schools", "participating", "active", "passive_only", "staff_participants"]
-OVER_TIME_RATES = {
-    "pct_participating": ["participating", "schools"],
-    "pct_active": ["active", "schools"],
-    "pct_passive_only": ["passive_only", "schools"],
-    "staff_per_school": ["staff_participants", "schools"],
-}
+SUMMARY = Publishes(
+    counts=(
+        "schools",
+        "schools_at_rung",
+        "schools_at_or_above",
+        "reached_rung_below",
+        "staff_participants",
+    ),
+    rates={
+        "pct_at_rung": ("schools_at_rung", "schools"),
+        "pct_at_or_above": ("schools_at_or_above", "schools"),
+        "funnel_pct": ("schools_at_or_above", "reached_rung_below"),
+        "diff_from_national_pp": ("schools_at_or_above", "schools"),
+        "staff_per_school": ("staff_participants", "schools_at_rung"),
+    },
+    categories=("rung", "tier"),
+)
+"""What :func:`participation_summary` publishes."""
+_STEPS = (
+    "mailing_list",
+    "downloaded_tool",
+    "attended_training",
+    "trained_reviewer",
+    "host_deliverer",
+    "strategic_partner",
+)
+"""The rungs one can climb to (every rung but the first), for the over-time progression columns."""
+OVER_TIME = Publishes(
+    counts=(
+        "schools",
+        "participating",
+        "active",
+        "passive_only",
+        "staff_participants",
+        *(f"schools_climbed_to_{t}" for t in _STEPS),
+    ),
+    rates={
+        "pct_participating": ("participating", "schools"),
+        "pct_active": ("active", "schools"),
+        "pct_passive_only": ("passive_only", "schools"),
+        "staff_per_school": ("staff_participants", "schools"),
+        # a median time over a suppressed number of climbers is suppressed with it
+        **{f"median_days_to_{t}": (f"schools_climbed_to_{t}",) for t in _STEPS},
+    },
+    totals={"participating": ("active", "passive_only")},
+    categories=("year",),
+)
+"""What :func:`participation_over_time` publishes (one row per year: no column relation)."""
 
 
 def tier_ranks(store: GraphStore) -> dict[str, int]:
@@ -251,10 +277,9 @@ def participation_summary(
     (``funnel_pct``: of the schools that reached the rung below, the share that reached this one;
     WSS G13), staff taking part at those schools and per school, and the national share at or
     above the rung (same phase / type / network, every region) with the difference in percentage
-    points. ``staff_participants`` counts distinct people (a SENCO serving two schools of one rung
-    counts once there);
-    (UCL G21: each region against the national figure). Counts are raw: publish them through
-    :func:`queries.publish.suppress` with ``SUMMARY_COUNTS`` / ``SUMMARY_RATES``.
+    points (UCL G21: each region against the national figure). ``staff_participants`` counts distinct
+    people (a SENCO serving two schools of one rung counts once there). Counts are raw: publish them
+    through :func:`queries.publish.publish` with :data:`SUMMARY`.
     """
     as_of = as_of or dt.date.today()
     group = by_columns(by)
@@ -429,14 +454,3 @@ OVER_TIME_BASE = [
     "staff_participants",
     "staff_per_school",
 ]
-_STEPS = (
-    "mailing_list",
-    "downloaded_tool",
-    "attended_training",
-    "trained_reviewer",
-    "host_deliverer",
-    "strategic_partner",
-)
-OVER_TIME_COUNTS += [f"schools_climbed_to_{t}" for t in _STEPS]
-OVER_TIME_RATES.update({f"median_days_to_{t}": [f"schools_climbed_to_{t}"] for t in _STEPS})
-"""A median time over a suppressed number of climbers is suppressed with it."""

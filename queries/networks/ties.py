@@ -43,6 +43,7 @@ the built graph is kept on the store's ``cache`` (see :func:`shared_tie_graph`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import networkx as nx
 import numpy as np
@@ -457,35 +458,13 @@ def tie_graph(
     return g
 
 
-TABLES = (
-    "schools",
-    "posts",
-    "school_memberships",
-    "person_memberships",
-    "networks",
-    "peer_reviews",
-    "school_links",
-    "groups",
-    "group_memberships",
-    "trusts",
-    "attendance",
-    "cpd_activities",
-)
-
-
 def shared_tie_graph(store: GraphStore, as_of: dt.date, min_weight: float = DEFAULT_MIN_WEIGHT) -> nx.Graph:
-    """:func:`tie_graph` (national, no filters), built once per store and kept on ``store.cache``
-    while the store hands back the same table objects (a new load gives new tables, so a new graph).
-    Read-only: callers copy before changing it. A store with no ``cache`` gets a fresh graph."""
+    """:func:`tie_graph` (national, no filters), built once per store, date and threshold and kept
+    with the store's derived results (``store.cache``, :class:`graphmodel.store.DerivedCache`), which a
+    new load drops, so a new load gives a new graph. Read-only: callers copy before changing it. A
+    minimal store without the cache facility gets a fresh graph."""
+    build = functools.partial(tie_graph, store, as_of=as_of, min_weight=min_weight)
     cache = getattr(store, "cache", None)
-    tables = tuple(store.table(t) for t in TABLES)
-    key = ("tie_graph", as_of, float(min_weight))
-    stamp = tuple(id(t) for t in tables)
-    if cache is not None:
-        hit = cache.get(key)
-        if hit is not None and hit[0] == stamp:
-            return hit[2]
-    g = tie_graph(store, as_of=as_of, min_weight=min_weight)
-    if cache is not None:
-        cache[key] = (stamp, tables, g)  # holding the tables keeps their ids from being reused
-    return g
+    if cache is None:
+        return build()
+    return cache(("tie_graph", as_of, float(min_weight)), build)
