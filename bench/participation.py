@@ -18,7 +18,7 @@ import os
 from _common import national_workspace, parser, time_cold_warm
 
 from graphmodel.workspace import Workspace
-from queries.networks import collaboration, fragility, participation
+from queries.networks import collaboration, fragility, participation, ties
 from queries.networks import gaps as network_gaps
 
 
@@ -29,7 +29,8 @@ def analyses(as_of: dt.date) -> dict:
             s, by="region", as_of=as_of
         ),
         "participation_over_time(3y)": lambda s: participation.participation_over_time(s, [2017, 2021, 2025]),
-        "collaboration_graph": lambda s: collaboration.collaboration_graph(s, as_of),
+        "collaboration_graph": lambda s: collaboration.collaboration_graph(s, as_of=as_of),
+        "school_ties(min_weight=0)": lambda s: ties.school_ties(s, as_of=as_of, min_weight=0),
         "network_gaps(hops=2)": lambda s: network_gaps.network_gaps(s, as_of=as_of),
         "network_gaps_summary(la)": lambda s: network_gaps.network_gaps_summary(s, by="la", as_of=as_of),
         "components": lambda s: collaboration.components(s, as_of=as_of),
@@ -63,10 +64,12 @@ def main() -> None:
             "person_memberships",
             "peer_reviews",
             "school_links",
+            "group_memberships",
+            "attendance",
             "networks",
         )
     )
-    g = collaboration.collaboration_graph(store, as_of)
+    g = collaboration.collaboration_graph(store, as_of=as_of)
     linked = sum(1 for v in g if g.degree(v) > 0)
     members = counts["school_memberships"] + counts["person_memberships"]
     print(

@@ -7,7 +7,6 @@ establishments in English local authorities are loaded; what is left out is coun
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +113,18 @@ def read(
             "(Welsh, offshore or 'Does not apply') were left out"
         )
     keep &= la.isin(english)
+    if len(frame) and not keep.any():
+        where = [c for c in ("GSSLACode (name)", "LA (code)") if c in frame.columns]
+        why = (
+            f"no row has an English local authority in {' or '.join(where)}"
+            if where
+            else "it has neither a 'LA (code)' nor a 'GSSLACode (name)' column, so no school can be placed"
+        )
+        if not all_establishments and "EstablishmentStatus (name)" in frame.columns and where:
+            why += " among its open establishments (try --all-establishments)"
+        return ReadResult(
+            [], [Problem(str(path), None, where[0] if where else "LA (code)", f"{why}; nothing was loaded")]
+        )
 
     sel = frame[keep]
     sel_rows = rows[keep.to_numpy()]
@@ -146,21 +157,34 @@ def read(
         )
 
     if "Federations (code)" in sel.columns:
+        # A federation is stored once, as a group its schools are members of: never as every pair
+        # of schools (a 6,000-row federation would be 18M pair rows).
         code = sel["Federations (code)"].str.strip()
         has_fed = (code != "").to_numpy()
-        fed = pd.DataFrame({"urn": sel["URN"][has_fed], "row": sel_rows[has_fed], "code": code[has_fed]})
-        pairs, link_rows = [], []
-        for _code, group in fed.groupby("code"):
-            # a link is reported at the line of its first school, so a problem names a real line
-            members = sorted(zip(group["urn"], group["row"], strict=True))
-            for (a, row), (b, _row) in itertools.combinations(members, 2):
-                pairs.append((a, b, "federation"))
-                link_rows.append(row)
-        if pairs:
-            links = pd.DataFrame(pairs, columns=["urn", "linked_urn", "kind"])
+        fed_rows = sel_rows[has_fed]
+        members = pd.DataFrame({"urn": sel["URN"][has_fed], "group_id": code[has_fed]})
+        if len(members):
+            names = (
+                sel["Federations (name)"][has_fed].str.strip()
+                if "Federations (name)" in sel.columns
+                else members["group_id"]
+            )
+            groups = pd.DataFrame({"group_id": members["group_id"], "name": names, "kind": "federation"})
+            first = ~groups["group_id"].duplicated()
             raws.append(
                 RawTable(
-                    "school_links", f"{path} (Federations (code))", links, np.array(link_rows, dtype=int)
+                    "groups",
+                    f"{path} (Federations (code))",
+                    groups[first.to_numpy()].reset_index(drop=True),
+                    fed_rows[first.to_numpy()],
+                )
+            )
+            raws.append(
+                RawTable(
+                    "group_memberships",
+                    f"{path} (Federations (code))",
+                    members.reset_index(drop=True),
+                    fed_rows,
                 )
             )
     return ReadResult(raws, problems, notes)

@@ -31,18 +31,23 @@ AP_TYPES = {
 }
 STATE_GROUPS = {"Local authority maintained schools", "Academies", "Free Schools", "Special schools"}
 INDEPENDENT_GROUPS = {"Independent schools"}
+SPECIAL_GROUP = "Special schools"
 
 
 def school_kind(type_: pd.Series, type_group: pd.Series) -> pd.Series:
-    """mainstream / special / ap / independent / other, from GIAS type and type group names.
+    """mainstream / special / ap / independent / other / unknown, from GIAS type and type group names.
 
     "mainstream" means a state-funded mainstream school (maintained, academy or free school): the
-    schools that SEND Regulations 2014 reg. 49 requires to have a qualified SENCO.
+    schools that SEND Regulations 2014 reg. 49 requires to have a qualified SENCO. A school known
+    only by its type group "Special schools" (blank type) is special, not mainstream; one with
+    neither a type nor a type group is "unknown" (an audit reports it, rather than guessing).
     """
-    t = type_.fillna("")
-    g = type_group.fillna("")
+    t = type_.fillna("").astype("string").str.strip()
+    g = type_group.fillna("").astype("string").str.strip()
     kind = pd.Series("other", index=type_.index, dtype="string")
+    kind[(t == "") & (g == "")] = "unknown"
     kind[g.isin(STATE_GROUPS)] = "mainstream"
+    kind[g == SPECIAL_GROUP] = "special"
     kind[g.isin(INDEPENDENT_GROUPS) | t.str.startswith("Other independent")] = "independent"
     kind[t.isin(SPECIAL_TYPES) | t.str.contains("special", case=False) & ~g.isin(INDEPENDENT_GROUPS)] = (
         "special"

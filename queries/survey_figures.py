@@ -20,7 +20,8 @@ Bases (who is counted), following the UCL digest:
   SENCOs, or is studying for either.
 - ``senco_neither_not_exempt`` (target 13.6%, 93/685, UCL s6.3 "29% of the 320"): neither holds nor
   studies the award *and* is not exempt: first appointed SENCO on or after 1 Sep 2009 and with no
-  more than 12 months (365 days) of SENCO service before the main post started (SI 2014/1530 reg. 50).
+  more than 12 months of SENCO service before the main post started (SI 2014/1530 reg. 50), judged by
+  the audit's one rule (:func:`queries.audits.senco.more_than_twelve_months`: 12 calendar months).
   As a share of all current SENCOs, as the digest recomputes it.
 - ``senco_on_slt`` (44.5%, 305/685), ``senco_on_slt_primary`` (54.7%, 233/426),
   ``senco_on_slt_secondary`` (19.1%, 34/178) (UCL s6.2): any current post of the person carries
@@ -37,7 +38,8 @@ Bases (who is counted), following the UCL digest:
 - ``schools_not_networking`` (19%, 156/817, UCL s4.5): schools in operation on ``as_of`` with no
   active tie to another school: no current membership of any network at ``attended_training`` or a
   higher rung of the participation ladder (mailing lists and downloads are not networking), no
-  federation / cluster / collaboration link (``school_links``), and no peer review given or received
+  federation or other group shared with another school (``group_memberships`` current on ``as_of``),
+  no cluster / collaboration link (``school_links``), and no peer review given or received
   on or before ``as_of``. Trust membership alone does not count (the survey asked about networking).
 - ``wss_schools_downloaded_or_trained`` (about one fifth, WSS evaluation Conclusions: ~5,000
   schools): schools with a WSS community-of-practice membership at ``downloaded_tool`` or above,
@@ -53,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from graphmodel.store import GraphStore
-from queries.audits.senco import AWARDS
+from queries.audits.senco import AWARDS, prior_service
 from queries.audits.sensory import SENSES, matching_mq
 from queries.posts import (
     current_mask,
@@ -63,7 +65,6 @@ from queries.posts import (
     in_operation,
     studying,
     ts,
-    union_days,
 )
 from queries.publish import Publishes
 from queries.registry import analysis
@@ -119,20 +120,9 @@ def senco_table(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     phase = main["urn"].map(schools.set_index("urn")["phase"]) if len(main) else pd.Series(dtype="string")
     every = all_posts[(all_posts["role"] == "SENCO") & (all_posts["start_date"] <= t).fillna(False)]
     first = every.groupby("person_id")["start_date"].min()
-    # SENCO service before the main post started (clipped to the day before it), overlaps once
-    earlier = every.merge(
-        main[["start_date"]].rename(columns={"start_date": "main_start"}),
-        left_on="person_id",
-        right_index=True,
-    )
-    earlier = earlier[earlier["start_date"] < earlier["main_start"]]
-    end = (
-        earlier["end_date"]
-        .fillna(earlier["main_start"])
-        .clip(upper=earlier["main_start"] - pd.Timedelta(days=1))
-    )
-    spans = pd.DataFrame({"person_id": earlier["person_id"], "s": earlier["start_date"], "e": end})
-    prior_days = union_days(spans, ["person_id"], "s", "e")
+    # SENCO service before the main post started: the audit's reg. 50 rule, coded once
+    appointments = main[["urn", "start_date"]].rename(columns={"start_date": "appointed"}).reset_index()
+    prior = prior_service(every, appointments).set_index("person_id")
     slt_people = pd.Index(now.loc[now["slt"].fillna(False).astype(bool), "person_id"].unique())
     other_people = pd.Index(now.loc[now["role"] != "SENCO", "person_id"].unique())
     out = pd.DataFrame(
@@ -143,7 +133,8 @@ def senco_table(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
             "first_start": first.reindex(main.index),
         }
     )
-    out["prior_days"] = prior_days.reindex(main.index).fillna(0).astype("int64")
+    out["prior_days"] = prior["prior_days"].reindex(main.index).fillna(0).astype("int64")
+    out["prior_more"] = prior["prior_more"].reindex(main.index).fillna(False).astype(bool)
     out["slt"] = out.index.isin(slt_people)
     out["other_role"] = out.index.isin(other_people)
     return out
@@ -162,7 +153,7 @@ def survey_figures(store: GraphStore, *, as_of: dt.date = DEFAULT_AS_OF) -> pd.D
         ).unique()
     )
     rows.append(_share("senco_award_held_or_studying", people, award))
-    exempt = (sencos["first_start"] < RULE_START) | (sencos["prior_days"] > 365)
+    exempt = (sencos["first_start"] < RULE_START) | sencos["prior_more"]
     neither = ~people.isin(award) & ~exempt.to_numpy()
     rows.append(_row("senco_neither_not_exempt", int(neither.sum()), len(people)))
     rows.append(_row("senco_on_slt", int(sencos["slt"].sum()), len(sencos)))
@@ -221,9 +212,20 @@ def survey_figures(store: GraphStore, *, as_of: dt.date = DEFAULT_AS_OF) -> pd.D
     links = links[networked_link & (links["date"].isna() | (links["date"] <= t)).astype(bool)]
     reviews = store.table("peer_reviews")
     reviews = reviews[(reviews["date"] <= t).fillna(False).astype(bool)]
+    groups = store.table("group_memberships")
+    groups = groups[current_mask(groups, as_of, open_start=True).to_numpy()]
+    sizes = groups.groupby("group_id")["urn"].transform("nunique")
+    grouped = groups.loc[(sizes >= 2).to_numpy(), "urn"]
     tied = pd.Index(
         pd.concat(
-            [live["urn"], links["urn"], links["linked_urn"], reviews["reviewer_urn"], reviews["reviewed_urn"]]
+            [
+                live["urn"],
+                links["urn"],
+                links["linked_urn"],
+                grouped,
+                reviews["reviewer_urn"],
+                reviews["reviewed_urn"],
+            ]
         )
         .dropna()
         .unique()

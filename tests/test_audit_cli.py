@@ -49,11 +49,19 @@ def test_senco_summary_suppressed_by_default(ws):
     out = _json(ws, "senco", "--as-of", AS_OF, "--by", "la")
     rows = {r["new_la_code"]: r for r in out["data"]}
     hart = rows["E06000001"]  # 13 schools: 101-112 plus 202 (no SENCO)
-    assert (hart["total"], hart["within_window"], hart["compliant"], hart["no_senco"]) == (13, 5, "c", "c")
-    assert hart["pct_within_window"] == 38.5 and hart["pct_compliant"] == "c"
-    # secondary suppression: Middlesbrough's not_eligible (1) is hidden, so Hartlepool's 0 in the same
-    # column and region is hidden too (else region total minus 0 gives Middlesbrough's 1 back)
-    assert hart["not_eligible"] == "c" and hart["pct_not_eligible"] == "c"
+    assert (
+        hart["schools"],
+        hart["schools_within_window"],
+        hart["schools_compliant"],
+        hart["schools_no_senco"],
+    ) == (13, 5, "c", "c")
+    assert hart["pct_schools_within_window"] == 38.5 and hart["pct_schools_compliant"] == "c"
+    # secondary suppression: Middlesbrough's not_eligible school (1) is hidden, so Hartlepool's 0 in the
+    # same column and region is hidden too (else region total minus 0 gives Middlesbrough's 1 back)
+    assert hart["schools_not_eligible"] == "c" and hart["pct_schools_not_eligible"] == "c"
+    assert hart["sencos_compliant"] == "c" and hart["sencos_within_window"] == 5  # 3 people: suppressed
+    # Middlesbrough has 4 SENCOs (suppressed), so Hartlepool's 11 is hidden too: the two make the region
+    assert hart["sencos"] == "c" and hart["rows"] == 13
     meta = out["metadata"]
     assert meta["as_of"] == AS_OF and "SI 2014/1530" in meta["rule"]
     assert "embedded workspace" in meta["source"]
@@ -63,7 +71,11 @@ def test_senco_summary_suppressed_by_default(ws):
 def test_no_suppress_says_so(ws):
     out = _json(ws, "senco", "--as-of", AS_OF, "--by", "la", "--no-suppress")
     hart = {r["new_la_code"]: r for r in out["data"]}["E06000001"]
-    assert (hart["compliant"], hart["no_senco"], hart["pct_compliant"]) == (4, 1, 30.8)
+    assert (hart["schools_compliant"], hart["schools_no_senco"], hart["pct_schools_compliant"]) == (
+        4,
+        1,
+        30.8,
+    )
     assert out["metadata"]["suppression"].startswith("NONE")
 
 
@@ -72,9 +84,13 @@ def test_threshold_option(ws):
         r["new_la_code"]: r
         for r in _json(ws, "senco", "--as-of", AS_OF, "--by", "la", "--threshold", "1")["data"]
     }["E06000001"]
-    # 1 is primary-suppressed; Hartlepool's compliant 4 is hidden only because Middlesbrough's
-    # compliant (1) is, and the two make the region total (secondary suppression)
-    assert (hart["compliant"], hart["overdue"], hart["within_window"]) == ("c", "c", 5)
+    # 1 is primary-suppressed; Hartlepool's 4 compliant schools are hidden only because Middlesbrough's
+    # (1) is, and the two make the region total (secondary suppression)
+    assert (hart["schools_compliant"], hart["schools_overdue"], hart["schools_within_window"]) == (
+        "c",
+        "c",
+        5,
+    )
 
 
 def test_detail_has_no_names_and_filters(ws):
@@ -91,13 +107,13 @@ def test_every_format(ws, fmt):
     text = r.stdout
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(text)))
-        assert rows[0]["region_code"] == "E12000001" and rows[0]["total"] == "18"
+        assert rows[0]["region_code"] == "E12000001" and rows[0]["schools"] == "18"
         assert "# as_of: 2026-06-01" in r.stderr
     elif fmt == "json":
         assert json.loads(text)["data"][0]["schools"] == 18
     elif fmt == "markdown":
         assert text.startswith("## SENCO award audit as of 2026-06-01, by region")
-        assert "- as_of: 2026-06-01" in text and "| E12000001 | North East | 18 | 18 |" in text
+        assert "- as_of: 2026-06-01" in text and "| E12000001 | North East | 18 | 5 |" in text
     else:
         assert "as_of: 2026-06-01" in text and "North East" in text
 
@@ -106,7 +122,9 @@ def test_output_file_with_sidecar(ws, tmp_path):
     target = tmp_path / "senco.csv"
     run(ws, "senco", "--as-of", AS_OF, "--format", "csv", "--output", str(target))
     meta = json.loads(target.with_suffix(".meta.json").read_text())
-    assert meta["metadata"]["as_of"] == AS_OF and target.read_text().startswith("area,schools,total")
+    assert meta["metadata"]["as_of"] == AS_OF and target.read_text().startswith(
+        "area,schools,schools_compliant"
+    )
 
 
 def test_sensory_pd_capacity_deadlines(ws):

@@ -25,27 +25,30 @@ def world(workspace, bundle_writer):
 
 
 def test_graph_edges_kinds_and_people(world):
-    g = collaboration_graph(world, AS_OF)
+    g = collaboration_graph(world, as_of=AS_OF)
     assert sorted(g.nodes) == list(range(1001, 1012))
     assert g.nodes[1006]["kind"] == "special" and g.nodes[1007]["low_age"] == 5
-    edges = {(a, b): (d["kinds"], d["people"]) for a, b, d in g.edges(data=True)}
+    edges = {(a, b): (d["kinds"], d["people"], d["weight"]) for a, b, d in g.edges(data=True)}
     edges = {tuple(sorted(k)): v for k, v in edges.items()}
+    # N1 has 3 active member schools: 1/(3-1) = 0.5 a pair (Newman); T1 has 2 schools: 1/(2-1) = 1
     assert edges == {
-        (1001, 1002): (["network"], ["P2"]),
-        (1001, 1003): (["network"], ["P3"]),
-        (1002, 1003): (["network"], ["P2", "P3"]),
-        (1003, 1004): (["shared_staff"], ["P4"]),
-        (1004, 1005): (["trust"], []),
-        (1005, 1006): (["peer_review"], ["P5"]),
-        (1007, 1010): (["federation"], []),
-        (1007, 1011): (["cluster"], []),
+        (1001, 1002): (["network"], ["P2"], 0.5),
+        (1001, 1003): (["network"], ["P3"], 0.5),
+        (1002, 1003): (["network"], ["P2", "P3"], 0.5),
+        (1003, 1004): (["shared_staff"], ["P4"], 1.0),
+        (1004, 1005): (["trust"], [], 1.0),
+        (1005, 1006): (["peer_review"], ["P5"], 1.0),
+        (1007, 1010): (["federation"], [], 1.0),
+        (1007, 1011): (["cluster"], [], 1.0),
     }  # no 1001-1008 edge: a GIAS predecessor link is history, not a tie
 
 
-def test_networks_above_the_size_limit_link_nobody(world):
-    g = collaboration_graph(world, AS_OF, max_network_size=2)  # N1 has 3 active member schools
+def test_threshold_drops_weak_ties_from_structure_but_not_from_isolation(world):
+    g = collaboration_graph(world, as_of=AS_OF, min_weight=0.6)  # N1's 0.5 ties fall below
     assert g.number_of_edges() == 5
     assert not g.has_edge(1001, 1002) and g.has_edge(1003, 1004)
+    # 1001 and 1002 have no strong tie, yet they are tied: not isolates
+    assert isolates(world, as_of=AS_OF, min_weight=0.6)["urn"].tolist() == [1008, 1009]
 
 
 def test_components_and_isolates(world):
@@ -57,15 +60,17 @@ def test_components_and_isolates(world):
         [1, 0, 1, 0, 1, 1009],
     ]
     assert isolates(world, as_of=AS_OF)["urn"].tolist() == [1008, 1009]
-    assert isolates(world, Filters(region="North West"), AS_OF)["urn"].tolist() == [1009]
+    assert isolates(world, as_of=AS_OF, filters=Filters(region="North West"))["urn"].tolist() == [1009]
 
 
-def test_louvain_finds_the_three_local_groups(world):
+def test_louvain_on_tie_weights(world):
     c = communities(world, as_of=AS_OF)
     groups = c.groupby("community")["urn"].apply(list).to_dict()
-    assert groups == {1: [1001, 1002, 1003], 2: [1004, 1005, 1006], 3: [1007, 1010, 1011]}
-    # Q = sum(L_c/m - (d_c/2m)^2), m = 8: 3/8-(7/16)^2 + 2/8-(5/16)^2 + 2/8-(4/16)^2 = 0.5234
-    assert c.attrs["modularity"] == pytest.approx(0.5234, abs=1e-4)
+    # with N1's ties at 0.5, 1004's strong shared-staff tie pulls it to the Hartlepool group
+    assert groups == {1: [1001, 1002, 1003, 1004], 2: [1007, 1010, 1011], 3: [1005, 1006]}
+    # weighted Q = sum(W_c/m - (s_c/2m)^2), m = 3*0.5 + 5*1 = 6.5, strengths s: 6, 4, 3 (2m = 13):
+    # 2.5/6.5-(6/13)^2 + 2/6.5-(4/13)^2 + 1/6.5-(3/13)^2 = 0.4852
+    assert c.attrs["modularity"] == pytest.approx(0.4852, abs=1e-4)
     assert c.attrs["communities"] == 3
 
 
@@ -76,7 +81,7 @@ def test_brokers_exact_betweenness(world):
     assert b["betweenness"].tolist() == [round(x / 45, 6) for x in (6, 6, 4, 1)]
     assert b.loc[0, "people"] == "P2;P3;P4"
     assert b.attrs["method"].startswith("exact")
-    ne = brokers(world, Filters(region="North East"), AS_OF)  # n = 10: C(9,2) = 36
+    ne = brokers(world, as_of=AS_OF, filters=Filters(region="North East"))  # n = 10: C(9,2) = 36
     assert ne.loc[0, "betweenness"] == round(6 / 36, 6)
 
 

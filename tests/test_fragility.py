@@ -48,7 +48,7 @@ def test_fragile_links(world):
     ]
     assert f.attrs["links_in_scope"] == 8
     # Scope: only Middlesbrough schools, so just the review link (1005-1006) remains inside it.
-    assert fragile_links(world, Filters(la="E06000002"), AS_OF)["person_id"].tolist() == ["P5"]
+    assert fragile_links(world, as_of=AS_OF, filters=Filters(la="E06000002"))["person_id"].tolist() == ["P5"]
 
 
 def _table(frame):
@@ -56,7 +56,7 @@ def _table(frame):
 
 
 def test_removing_the_shared_senco_splits_the_big_component(world):
-    t = _table(what_if_remove(world, ["P4"], as_of=AS_OF))
+    t = _table(what_if_remove(world, person_ids=["P4"], as_of=AS_OF))
     assert t == {
         "links": (8, 7),
         "linked_schools": (9, 9),
@@ -67,7 +67,7 @@ def test_removing_the_shared_senco_splits_the_big_component(world):
 
 
 def test_removing_both_forum_members_isolates_two_schools(world):
-    frame = what_if_remove(world, ["P2", "P3"], as_of=AS_OF)
+    frame = what_if_remove(world, person_ids=["P2", "P3"], as_of=AS_OF)
     assert _table(frame) == {
         "links": (8, 5),
         "linked_schools": (9, 7),
@@ -95,6 +95,6 @@ def test_retirement_from_birth_year(world):
 
 def test_what_if_errors(world):
     with pytest.raises(SendgraphError, match="unknown person_id"):
-        what_if_remove(world, ["P99"], as_of=AS_OF)
+        what_if_remove(world, person_ids=["P99"], as_of=AS_OF)
     with pytest.raises(SendgraphError, match="--person"):
         what_if_remove(world, as_of=AS_OF)

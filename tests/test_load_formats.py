@@ -147,12 +147,48 @@ def test_gias_extract_reads_by_header_name_and_keeps_open_english_schools(worksp
     assert schools.loc[100004, "name"] == "Caf\u00e9 Lane Primary"  # cp1252 decoded
     assert schools.loc[100004, "la_code"] == "E06000002"  # from the old LA number when GSS code is blank
     assert workspace.table("trusts")["name"].tolist() == ["Coast Academies Trust"]
-    links = workspace.table("school_links")
-    assert links[["urn", "linked_urn", "kind"]].values.tolist() == [[100001, 100004, "federation"]]
+    # a federation is one group with a membership per school, never a pair of schools
+    assert workspace.table("school_links").empty
+    assert workspace.table("groups")[["group_id", "kind"]].values.tolist() == [["F1", "federation"]]
+    members = workspace.table("group_memberships").sort_values("urn")
+    assert members[["urn", "group_id"]].values.tolist() == [[100001, "F1"], [100004, "F1"]]
     assert any("not open" in n for n in notes) and any("outside England" in n for n in notes)
-    # a federation link is reported at its first school's line (100001 is line 2; the header is line 1)
+    # each membership is reported at its school's line (100001 is line 2; the header is line 1)
     read = gias.read(path, workspace.schema)
-    assert [r.rows.tolist() for r in read.raws if r.table == "school_links"] == [[2]]
+    assert [r.rows.tolist() for r in read.raws if r.table == "group_memberships"] == [[2, 5]]
+
+
+def test_a_6000_school_federation_is_6000_memberships_not_18m_pairs(workspace, tmp_path):
+    """Issue 13 item 7: one Federations (code) shared by 6,000 rows made 18M school_links rows (48 s,
+    4.7 GB). Stored as membership it is 6,000 rows and one group; the load must stay small and quick."""
+    import time
+
+    n = 6000
+    rows = [
+        gias_row(200000 + i, f"School {i}", **{"Federations (code)": "BIG", "Federations (name)": "Big Fed"})
+        for i in range(n)
+    ]
+    path = write_gias(tmp_path / "edubasealldata20250422.csv", rows)
+    started = time.perf_counter()
+    report, _ = ingest.load(workspace, [(path, "gias")])
+    elapsed = time.perf_counter() - started
+    counts = workspace.counts()
+    assert counts["group_memberships"] == n and counts["groups"] == 1
+    assert counts.get("school_links", 0) == 0
+    assert sum(counts.values()) < 3 * n + 1000  # bounded rows: linear in schools, plus the catalogue
+    assert elapsed < 60  # generous: was 48 s and 4.7 GB as pairs; a few seconds as membership
+
+
+def test_gias_extract_with_no_english_rows_is_refused_and_nothing_loads(workspace, tmp_path):
+    """A GIAS extract without an 'LA (code)' (or GSS code) column places no school in England: it is
+    refused with what was missing, instead of loading 0 schools and exiting 0."""
+    path = tmp_path / "edubasealldata20250422.csv"
+    pd.DataFrame({"URN": ["100001"], "EstablishmentName": ["A"]}).to_csv(path, index=False, encoding="cp1252")
+    with pytest.raises(ValidationFailed) as err:
+        ingest.load(workspace, [(path, "gias")])
+    message = str(err.value)
+    assert "LA (code)" in message and "nothing was loaded" in message
+    assert workspace.table("schools").empty
 
 
 def test_gias_extract_with_columns_missing_from_an_older_release(workspace, tmp_path):

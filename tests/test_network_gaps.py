@@ -1,8 +1,10 @@
 """Network gaps on the hand-built bundle in ``participation_fixture`` (as of 2025-01-01).
 
 Specialist settings: 1006 special 11-19 (one hop from 1005, two from 1004), 1007 PRU 5-10 (one hop
-from 1010, ages 3-7, and from 1011, ages 11-16, which does not overlap). Trained reviewers: P2 in
-Hartlepool, P5 in Middlesbrough; none in Redcar or Bolton.
+from 1010, ages 3-7, and from 1011, ages 11-16, which does not overlap). Age ranges overlap only if
+they share a year: 4-11 and 11-19 do not (exclusive boundary). Trained reviewers, at the
+trained_reviewer rung or above: P2 in Hartlepool; P5 and school 1005 (host_deliverer) in
+Middlesbrough; school 1007 (strategic_partner) in Redcar; none in Bolton.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def test_every_gap_kind(world):
         # 1010 (an infant school) is matched to the PRU on age, whatever its phase; 1011 is one hop from
         # the PRU but its pupils (11-16) are older than the PRU's (5-10).
         "no_specialist_link": ["1001", "1002", "1003", "1008", "1009", "1011"],
-        "no_trained_reviewer": ["E06000003", "E08000001"],
+        "no_trained_reviewer": ["E08000001"],  # Redcar has 1007, a strategic partner (rung 7 >= 5)
     }
     assert gaps["gap"].unique().tolist() == [
         "outside_every_network",
@@ -46,7 +48,7 @@ def test_every_gap_kind(world):
         "no_trained_reviewer",
     ]
     area = gaps[gaps["gap"] == "no_trained_reviewer"].set_index("la_code")
-    assert area.loc["E06000003", "detail"] == "4 school(s), no trained peer reviewer"
+    assert area.loc["E08000001", "detail"] == "1 school(s), no trained peer reviewer"
     assert area["urn"].isna().all()
     row = gaps[(gaps["gap"] == "no_specialist_link") & (gaps["urn"] == 1011)].iloc[0]
     assert row["detail"] == "no special school, PRU or AP setting for ages 11-16 within 2 link(s)"
@@ -58,11 +60,12 @@ def test_hops_widen_the_reach(world):
         return sorted(g.loc[g["gap"] == "no_specialist_link", "urn"].astype(int))
 
     assert missing(1) == [1001, 1002, 1003, 1004, 1008, 1009, 1011]  # 1004 is two hops from 1006
-    assert missing(3) == [1001, 1002, 1008, 1009, 1011]  # 1003 is 3 hops from 1006; 4-11 meets 11-19 at 11
+    # 1003 is 3 hops from 1006, but 4-11 and 11-19 share no year of age (exclusive boundary)
+    assert missing(3) == [1001, 1002, 1003, 1008, 1009, 1011]
 
 
 def test_filters_limit_rows_not_reach(world):
-    gaps = network_gaps(world, Filters(la="Redcar and Cleveland"), as_of=AS_OF)
+    gaps = network_gaps(world, as_of=AS_OF, filters=Filters(la="Redcar and Cleveland"))
     assert sorted(
         zip(gaps["gap"], gaps["urn"].astype(object).where(gaps["urn"].notna(), None), strict=True), key=str
     ) == sorted(
@@ -72,7 +75,6 @@ def test_filters_limit_rows_not_reach(world):
             ("passive_only", 1011),
             ("no_specialist_link", 1008),
             ("no_specialist_link", 1011),
-            ("no_trained_reviewer", None),
         ],
         key=str,
     )
@@ -90,8 +92,8 @@ def test_summary_by_la(world):
     ]
     assert s[cols].to_dict("index") == {
         "E06000001": dict(zip(cols, [3, 0, 0, 3, 3, 1], strict=True)),
-        "E06000002": dict(zip(cols, [3, 1, 1, 2, 0, 1], strict=True)),
-        "E06000003": dict(zip(cols, [4, 2, 1, 3, 2, 0], strict=True)),
+        "E06000002": dict(zip(cols, [3, 1, 1, 2, 0, 2], strict=True)),  # P5 and school 1005
+        "E06000003": dict(zip(cols, [4, 2, 1, 3, 2, 1], strict=True)),  # school 1007
         "E08000001": dict(zip(cols, [1, 0, 1, 1, 1, 0], strict=True)),
     }
     assert s.loc["E06000003", "pct_no_specialist_link"] == 66.7  # 2 of 3 mainstream schools

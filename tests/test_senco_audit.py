@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from loaders import ingest
-from queries.audits.senco import senco_audit, senco_summary
+from queries.audits.senco import STATUSES, senco_audit, senco_summary
 from queries.context import Filters
 
 LOAD_DAY = dt.date(2030, 1, 1)  # awards up to 2028 are "in the past" for the loader's checks
@@ -196,7 +196,7 @@ def test_every_boundary_classified_as_of_1_june_2026(store):
         112: "compliant",  # head teacher as SENCO, no QTS, holds the NPQ
         113: "not_eligible",  # no QTS, head of a different school
         114: "no_senco",  # mainstream, earlier SENCOs all left
-        115: "exempt",  # special school: reg. 49 does not apply
+        115: "no_duty",  # special school: reg. 49 does not apply (no duty, not an exemption)
         117: "overdue",  # deadline 1 Jan 2025 passed, though still studying NASENCO
         118: "compliant",  # NASENCO awarded 2015, no start date recorded: started before 2024
     }
@@ -252,8 +252,9 @@ def test_nasenco_completed_on_and_after_1_sep_2027(store):
     d = senco_audit(store, as_of=dt.date(2027, 9, 2))
     assert _row(d, 107)["status"] == "compliant"  # awarded on 1 Sep 2027: counts
     late = _row(d, 108)  # awarded 2 Sep 2027: does not count
-    assert late["status"] == "within_window" and not late["studying"]  # NASENCO no longer counts
-    assert "does not count" in late["reason"]
+    # still enrolled on a NASENCO that can no longer count: at risk, and the reason says why
+    assert late["status"] == "at_risk" and not late["studying"]
+    assert "does not count" in late["reason"] and "NASENCO not awarded by 1 Sep 2027" in late["reason"]
     assert _row(senco_audit(store, as_of=dt.date(2028, 1, 2)), 108)["status"] == "overdue"
     # The day before the award, P_ON is within the window (studying), not yet compliant.
     assert _row(senco_audit(store, as_of=dt.date(2027, 8, 31)), 107)["status"] == "within_window"
@@ -275,16 +276,30 @@ def test_filters_and_summary(store):
     assert sorted(d["urn"].astype(int)) == [113, 114, 115, 117, 118]
     s = senco_summary(senco_audit(store, as_of=AS_OF), "la")
     hart = s[s["la_code"] == HARTLEPOOL].iloc[0]
-    # Hartlepool: 101-112 = 12 schools, 12 rows (federation SENCO once per school)
-    assert (hart["schools"], hart["total"]) == (12, 12)
-    assert (hart["compliant"], hart["within_window"], hart["overdue"], hart["exempt"]) == (4, 5, 1, 2)
-    assert hart["pct_compliant"] == 33.3  # 100 * 4 / 12
+    # Hartlepool: 101-112 = 12 schools; 11 SENCOs (P_FED serves 110 and 111), 12 rows
+    assert (hart["schools"], hart["sencos"], hart["rows"]) == (12, 11, 12)
+    assert (
+        hart["schools_compliant"],
+        hart["schools_within_window"],
+        hart["schools_overdue"],
+        hart["schools_exempt"],
+    ) == (4, 5, 1, 2)
+    assert hart["pct_schools_compliant"] == 33.3  # 100 * 4 schools / 12 schools
+    # people: P_N31, P_FED (once), P_HEAD compliant -> 3 of 11 SENCOs
+    assert hart["sencos_compliant"] == 3 and hart["pct_sencos_compliant"] == 27.3
     mid = s[s["la_code"] == MIDDLESBROUGH].iloc[0]
-    assert (mid["not_eligible"], mid["no_senco"], mid["exempt"], mid["compliant"]) == (1, 1, 1, 1)
+    assert (
+        mid["schools_not_eligible"],
+        mid["schools_no_senco"],
+        mid["schools_no_duty"],
+        mid["schools_compliant"],
+        mid["schools_overdue"],
+    ) == (1, 1, 1, 1, 1)
+    assert (mid["schools"], mid["sencos"], mid["schools_exempt"]) == (5, 4, 0)
     nat = senco_summary(senco_audit(store, as_of=AS_OF), None)
-    assert nat["total"].tolist() == [17] and nat["schools"].tolist() == [17]
+    assert nat[["schools", "sencos", "rows"]].values.tolist() == [[17, 15, 17]]
     by_trust = senco_summary(senco_audit(store, as_of=AS_OF), "trust")
-    assert by_trust.loc[by_trust["trust_id"] == "T1", "total"].tolist() == [4]
+    assert by_trust.loc[by_trust["trust_id"] == "T1", "schools"].tolist() == [4]
 
 
 def test_unknown_filter_is_a_user_error(store):
@@ -315,12 +330,13 @@ def test_reproduces_domain_figures_on_a_generated_region(tmp_path):
         return abs(share - target) <= 1.96 * math.sqrt(target * (1 - target) / n)
 
     d = senco_audit(ws, as_of=as_of)
-    assert set(d["status"]) <= {"compliant", "within_window", "overdue", "exempt", "not_eligible", "no_senco"}
+    assert set(d["status"]) <= set(STATUSES)
     people = d[d["person_id"].notna()].drop_duplicates("person_id")
     n = len(people)
     assert n > 800
     assert close((people["holds_award"] | people["studying"]).mean(), 365 / 685, n)  # 53%
-    neither = ~people["holds_award"] & ~people["studying"] & (people["status"] != "exempt")
+    # "exempt" as the audit used to say it: reg. 50 exemptions and schools with no reg. 49 duty
+    neither = ~people["holds_award"] & ~people["studying"] & ~people["status"].isin(["exempt", "no_duty"])
     assert close(neither.mean(), 93 / 685, n)  # 13.6%
     s = sensory_audit(ws, as_of=as_of)
     assert close((s["status"] != "qualified").mean(), 14 / 78, len(s))  # 18%

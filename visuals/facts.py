@@ -17,7 +17,17 @@ from graphmodel.store import GraphStore
 from queries.context import Filters
 from visuals.legend import NO_TIER
 
-SENCO_PREFERENCE = ["compliant", "exempt", "within_window", "overdue", "no_senco", "not_eligible"]
+SENCO_PREFERENCE = [
+    "compliant",
+    "exempt",
+    "no_duty",
+    "within_window",
+    "at_risk",
+    "overdue",
+    "no_senco",
+    "not_eligible",
+    "kind_unknown",
+]
 """A school's status is its best SENCO's: reg. 49 asks that the school has *a* qualified SENCO."""
 SENSORY_SEVERITY = ["unqualified", "within_allowance", "qualified"]
 """A school or service shows its worst sensory post: one unqualified teacher is the gap to see."""

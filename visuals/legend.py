@@ -33,9 +33,12 @@ TIER_COLOURS = ["#bdbdbd", "#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c"
 SENCO_STATUS_COLOURS = {
     "no_senco": "#000000",
     "overdue": "#d7191c",
+    "at_risk": "#f46d43",
     "within_window": "#fdae61",
     "compliant": "#1a9641",
     "exempt": "#a6d96a",
+    "no_duty": "#d9ef8b",
+    "kind_unknown": "#e0e0e0",
     "not_eligible": "#bababa",
 }
 SENCO_GAPS = ("no_senco", "overdue")

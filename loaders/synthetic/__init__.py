@@ -125,7 +125,8 @@ def generate(
     tables: dict[str, pd.DataFrame] = {
         "schools": schools.frame,
         "trusts": schools.trusts,
-        "school_links": schools.links,
+        "groups": schools.links[0],
+        "group_memberships": schools.links[1],
         "services": services,
         "people": pd.DataFrame(
             {

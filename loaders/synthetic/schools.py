@@ -81,7 +81,7 @@ class Schools:
     la_pos: np.ndarray  # index into scope.las
     fed_lead: np.ndarray  # row index of the federation's lead school, or -1
     trusts: pd.DataFrame
-    links: pd.DataFrame
+    links: tuple[pd.DataFrame, pd.DataFrame]  # federations: (groups, group_memberships)
 
     def provides(self, need: str) -> np.ndarray:
         return self.frame["sen_provision"].fillna("").str.contains(need, regex=False).to_numpy()
@@ -284,8 +284,9 @@ def _trusts(
 
 def _federations(
     rng: np.random.Generator, frame: pd.DataFrame, kind: np.ndarray, la_pos: np.ndarray, as_of: np.datetime64
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Pairs of LA-maintained primaries in one LA under one governing body (GIAS link 'federation')."""
+) -> tuple[np.ndarray, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Pairs of LA-maintained primaries in one LA under one governing body: a federation group each
+    (``groups``) and its two ``group_memberships``."""
     n = len(frame)
     maintained = (kind == "primary") & (
         frame["type_group"].to_numpy() == "Local authority maintained schools"
@@ -305,9 +306,18 @@ def _federations(
     fed_lead[partners] = leads
     urn = frame["urn"].to_numpy()
     dates = years_before(as_of, rng.uniform(1.0, 16.0, len(leads)))
+    group_ids = np.array([f"SYN-FED-{u}" for u in urn[leads]], dtype=object)
+    groups = pd.DataFrame({"group_id": group_ids, "name": None, "kind": "federation"})
+    groups["name"] = "Federation of " + frame["name"].to_numpy()[leads].astype(object)
+    # one group, two memberships: a federation is stored as membership, never as pairs of schools
     links = pd.DataFrame(
-        {"urn": urn[leads], "linked_urn": urn[partners], "kind": "federation", "date": dates}
-    )
+        {
+            "urn": np.r_[urn[leads], urn[partners]],
+            "group_id": np.r_[group_ids, group_ids],
+            "start_date": np.r_[dates, dates],
+        }
+    ).sort_values(["group_id", "urn"], kind="stable")
+    links = (groups, links.reset_index(drop=True))
     return fed_lead, links
 
 

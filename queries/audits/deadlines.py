@@ -6,6 +6,10 @@ route closes earlier, at ``nasenco_by``), a sensory teacher's is the end of the 
 (SI 2003/1662 regs 6-9). A person is listed when they do not yet hold the qualification and their
 deadline falls in ``[as_of, as_of + within]``; with ``include_overdue`` those already past their
 deadline are listed too (status overdue / unqualified), with negative ``days_left``.
+
+A SENCO whose only courses cannot count in time (status ``at_risk``: a NASENCO started from 1 Sep
+2024, or expected after 1 Sep 2027 or after their own deadline; an NPQ expected after the deadline)
+is listed with ``enrolled_on`` (what they study) and ``note`` (why it will not count).
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ COLUMNS = [
     "days_left",
     "nasenco_by",
     "studying",
+    "enrolled_on",
     "status",
+    "note",
 ]
 LA_KEYS = ["region_code", "region_name", "la_code", "la_name"]
 
@@ -64,8 +70,9 @@ def deadlines(
     horizon = t + parse_within(within)
 
     s = senco_audit(store, as_of=as_of, filters=filters)
-    keep = ["within_window", "overdue"] if include_overdue else ["within_window"]
+    keep = ["within_window", "at_risk", "overdue"] if include_overdue else ["within_window", "at_risk"]
     s = s[s["status"].isin(keep).fillna(False).astype(bool)]
+    risk_note = s["reason"].str.extract(r"which will not count: (.*)$", expand=False)
     senco = pd.DataFrame(
         {
             "duty": "SENCO award",
@@ -80,7 +87,9 @@ def deadlines(
             "deadline": s["deadline"],
             "nasenco_by": s["nasenco_by"],
             "studying": s["studying"],
+            "enrolled_on": s["enrolled_on"],
             "status": s["status"],
+            "note": risk_note.where(s["status"] == "at_risk"),
         }
     )
     senco["qualification"] = (
@@ -120,7 +129,15 @@ def deadlines(
     out = out[due.fillna(False).astype(bool)].copy()
     out["days_left"] = (out["deadline"] - t).dt.days.astype("Int64")
     out["studying"] = out["studying"].astype(bool)
-    out = out.astype({"urn": "Int64", "person_id": "string", "service_id": "string"})
+    out = out.astype(
+        {
+            "urn": "Int64",
+            "person_id": "string",
+            "service_id": "string",
+            "enrolled_on": "string",
+            "note": "string",
+        }
+    )
     if by == "school":
         return out.sort_values(
             ["region_code", "la_code", "urn", "service_id", "deadline", "person_id"],
@@ -129,6 +146,7 @@ def deadlines(
         ).reset_index(drop=True)
     grouped = out.assign(
         _one=1,
+        _risk=(out["status"] == "at_risk").astype(int),
         _senco=(out["duty"] == "SENCO award").astype(int),
         _mq=(out["duty"] == "sensory MQ").astype(int),
         _st=out["studying"].astype(int),
@@ -138,11 +156,12 @@ def deadlines(
         senco_award=("_senco", "sum"),
         sensory_mq=("_mq", "sum"),
         studying=("_st", "sum"),
+        at_risk=("_risk", "sum"),
         earliest_deadline=("deadline", "min"),
     )
     agg = agg.reset_index().rename(columns={"la_code": "new_la_code"})
     return agg.sort_values(["earliest_deadline", "new_la_code"]).reset_index(drop=True)
 
 
-PUBLISHES = Publishes(counts=("due", "senco_award", "sensory_mq", "studying"))
+PUBLISHES = Publishes(counts=("due", "senco_award", "sensory_mq", "studying", "at_risk"))
 """What :func:`deadlines` publishes with ``by="la"`` (``by="school"`` is a detail listing)."""

@@ -62,7 +62,31 @@ NASENCO_CUTOFF = pd.Timestamp("2027-09-01")  # ... and be completed on or before
 WINDOW_YEARS = 3
 PRIOR_SERVICE_MONTHS = 12
 AWARDS = ("NASENCO", "NPQ_SENCO")
-STATUSES = ("compliant", "within_window", "overdue", "exempt", "not_eligible", "no_senco")
+STATUSES = (
+    "compliant",
+    "within_window",
+    "at_risk",
+    "overdue",
+    "exempt",
+    "no_duty",
+    "not_eligible",
+    "no_senco",
+    "kind_unknown",
+)
+SEVERITY = (
+    "no_senco",
+    "not_eligible",
+    "overdue",
+    "at_risk",
+    "within_window",
+    "kind_unknown",
+    "exempt",
+    "compliant",
+    "no_duty",
+)
+"""Worst first. A school's status is its worst current SENCO's (two SENCOs, one overdue: the school
+is overdue), so a school-level rate never hides a SENCO who needs action."""
+PERSON_STATUSES = tuple(s for s in STATUSES if s != "no_senco")
 
 SCHOOL_COLUMNS = [
     "urn",
@@ -85,6 +109,7 @@ COLUMNS = [
     "deadline",
     "nasenco_by",
     "studying",
+    "enrolled_on",
     "holds_award",
     "award",
     "award_date",
@@ -95,19 +120,62 @@ COLUMNS = [
 
 def counting_awards(store: GraphStore, as_of: dt.date, awards: pd.DataFrame | None = None) -> pd.DataFrame:
     """SENCO awards held on ``as_of`` with whether each counts (SI 2024/535): person_id,
-    qualification, awarded_date, counts.
+    qualification, awarded_date, counts, why_not (blank when it counts).
 
-    A NASENCO with no recorded course start counts only if awarded before 1 Sep 2024 (its course
-    must then have started before that date); otherwise its start cannot be shown to qualify.
+    A NASENCO with no recorded course start counts when awarded before 1 Sep 2024 (its course must
+    then have started before that date); awarded later, its start is *unknown*, and ``why_not``
+    says so rather than claiming it started from 1 Sep 2024.
     """
     q = held(store, as_of, AWARDS) if awards is None else awards
     q = q[["person_id", "qualification", "awarded_date", "started_date"]]
     started = q["started_date"].fillna(q["awarded_date"].where(q["awarded_date"] < NPQ_SWITCH))
-    nasenco_ok = (started < NPQ_SWITCH).fillna(False) & (q["awarded_date"] <= NASENCO_CUTOFF).fillna(False)
-    counts = (q["qualification"] == "NPQ_SENCO").fillna(False) | (
-        (q["qualification"] == "NASENCO").fillna(False) & nasenco_ok
+    started_ok = (started < NPQ_SWITCH).fillna(False)
+    awarded_ok = (q["awarded_date"] <= NASENCO_CUTOFF).fillna(False)
+    is_npq = (q["qualification"] == "NPQ_SENCO").fillna(False)
+    is_nasenco = (q["qualification"] == "NASENCO").fillna(False)
+    counts = is_npq | (is_nasenco & started_ok & awarded_ok)
+    st, aw = _fmt(q["started_date"]), _fmt(q["awarded_date"])
+    why = np.select(
+        [
+            counts.to_numpy(),
+            (is_nasenco & q["started_date"].isna() & ~started_ok).to_numpy(),
+            (is_nasenco & ~started_ok).to_numpy(),
+            (is_nasenco & ~awarded_ok).to_numpy(),
+        ],
+        [
+            "",
+            "NASENCO awarded " + aw + " with its course start date unknown: it cannot be shown to "
+            "have started before 1 Sep 2024",
+            "NASENCO started " + st + ": a NASENCO must have started before 1 Sep 2024",
+            "NASENCO awarded " + aw + ", after 1 Sep 2027",
+        ],
+        "",
     )
-    return q.assign(counts=counts.astype(bool))
+    return q.assign(counts=counts.astype(bool), why_not=pd.array(why, dtype="string"))
+
+
+def more_than_twelve_months(first_start: pd.Series, days: pd.Series) -> pd.Series:
+    """Reg. 50's "more than 12 months in total", the ONE rule used by the audit and ``figures``.
+
+    ``days`` is the earlier SENCO service counted inclusively (overlaps once) and ``first_start``
+    the first day of that service. "12 months" is the length in days of the 12 calendar months from
+    ``first_start`` (365 or 366 days, by the calendar), so a single spell 1 Sep 2018 - 31 Aug 2019
+    is exactly 12 months (not more) and 1 Sep 2018 - 1 Sep 2019 is more. No earlier service: False.
+    """
+    first = pd.to_datetime(first_start)
+    months = (first + pd.DateOffset(months=PRIOR_SERVICE_MONTHS)).astype("datetime64[ns]")
+    threshold = (months - first).dt.days
+    return (days > threshold).fillna(False).astype(bool)
+
+
+def prior_service(senco_posts: pd.DataFrame, appointments: pd.DataFrame) -> pd.DataFrame:
+    """Per appointment (person_id, urn, appointed): earlier SENCO service and whether it exempts.
+
+    Earlier service is every SENCO post of the same person, at any school, that started before the
+    appointment, clipped to the day before it. Returns person_id, urn, prior_days, prior_more
+    (:func:`more_than_twelve_months`); appointments with no earlier service are left out.
+    """
+    return _prior_service(senco_posts, appointments)
 
 
 def _prior_service(senco_posts: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
@@ -124,16 +192,75 @@ def _prior_service(senco_posts: pd.DataFrame, current: pd.DataFrame) -> pd.DataF
     if iv.empty:
         return pd.DataFrame(columns=["person_id", "urn", "prior_days", "prior_more"])
     days = union_days(iv, ["person_id", "urn"]).rename("prior_days")
-    first = iv.groupby(["person_id", "urn"], sort=False)["start"].min()
-    months = (first + pd.DateOffset(months=PRIOR_SERVICE_MONTHS)).astype("datetime64[ns]")
-    threshold = (months - first).dt.days
-    out = pd.DataFrame({"prior_days": days}).join(threshold.rename("threshold"))
-    out["prior_more"] = out["prior_days"] > out["threshold"]
+    first = iv.groupby(["person_id", "urn"], sort=False)["start"].min().rename("first")
+    out = pd.DataFrame({"prior_days": days}).join(first)
+    out["prior_more"] = more_than_twelve_months(out["first"], out["prior_days"])
     return out.reset_index()[["person_id", "urn", "prior_days", "prior_more"]]
 
 
 def _fmt(dates: pd.Series) -> pd.Series:
     return dates.dt.strftime("%Y-%m-%d").astype("string").fillna("")
+
+
+def _courses(st: pd.DataFrame, rows: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+    """Per audited (person_id, urn): the SENCO courses the person is enrolled on (``enrolled_on``),
+    whether any can still count in time (``can_count``) and, when none can, why (``why_not``).
+
+    A course counts in time when the award it leads to would count (SI 2024/535) by the SENCO's own
+    deadline: the NPQ if expected by ``deadline`` (or no expected date); a NASENCO if it started
+    before 1 Sep 2024, ``as_of`` is not after 1 Sep 2027 and it is expected by ``nasenco_by``
+    (min(deadline, 1 Sep 2027)). ``person_studying.expected_date`` is read; blank = no evidence of
+    lateness. People outside the regime (no deadline) are judged against 1 Sep 2027 only.
+    """
+    cols = ["person_id", "urn", "enrolled_on", "can_count", "course_why"]
+    if st.empty:
+        return pd.DataFrame(columns=cols)
+    c = rows.loc[rows["person_id"].notna(), ["person_id", "urn", "deadline"]].merge(
+        st[["person_id", "qualification", "start_date", "expected_date"]], on="person_id"
+    )
+    if c.empty:
+        return pd.DataFrame(columns=cols)
+    deadline = c["deadline"]
+    nasenco_by = deadline.where(deadline < NASENCO_CUTOFF, NASENCO_CUTOFF).fillna(NASENCO_CUTOFF)
+    npq = (c["qualification"] == "NPQ_SENCO").fillna(False).to_numpy(dtype=bool)
+    nas = (c["qualification"] == "NASENCO").fillna(False).to_numpy(dtype=bool)
+    exp = c["expected_date"]
+    started_ok = (c["start_date"] < NPQ_SWITCH).fillna(False).to_numpy(dtype=bool)
+    npq_late = (exp > deadline).fillna(False).to_numpy(dtype=bool)
+    nas_after_cutoff = (exp > NASENCO_CUTOFF).fillna(False).to_numpy(dtype=bool) | (t > NASENCO_CUTOFF)
+    nas_after_deadline = (exp > nasenco_by).fillna(False).to_numpy(dtype=bool)
+    ok = (npq & ~npq_late) | (nas & started_ok & ~nas_after_cutoff & ~nas_after_deadline)
+    sd, ed, dl, nb = _fmt(c["start_date"]), _fmt(exp), _fmt(deadline), _fmt(nasenco_by)
+    why = np.select(
+        [ok, npq & npq_late, nas & ~started_ok, nas & nas_after_cutoff, nas & nas_after_deadline],
+        [
+            "",
+            "NPQ_SENCO expected " + ed + ", after this SENCO's deadline " + dl,
+            "NASENCO started " + sd + ": a NASENCO must have started before 1 Sep 2024",
+            "NASENCO expected " + ed + ", after 1 Sep 2027",
+            "NASENCO expected " + ed + ", after this SENCO's deadline for it " + nb,
+        ],
+        "",
+    )
+    # a NASENCO judged late only because as_of is already past 1 Sep 2027
+    why = np.where(
+        nas & ~ok & started_ok & (t > NASENCO_CUTOFF) & ~nas_after_deadline & exp.isna().to_numpy(),
+        "NASENCO not awarded by 1 Sep 2027",
+        why,
+    )
+    label = c["qualification"].astype("string") + " (started " + sd
+    label = label + pd.Series(np.where(exp.notna(), ", expected " + ed, ""), index=c.index) + ")"
+    c = c.assign(_label=label, _ok=ok, _why=pd.array(why, dtype="string"))
+    c = c.sort_values(["person_id", "urn", "qualification"])
+    g = c.groupby(["person_id", "urn"], sort=False)
+    out = pd.DataFrame(
+        {
+            "enrolled_on": g["_label"].agg("; ".join),
+            "can_count": g["_ok"].any(),
+            "course_why": g["_why"].agg(lambda x: "; ".join(v for v in x if v)),
+        }
+    )
+    return out.reset_index()[cols]
 
 
 @analysis
@@ -143,7 +270,9 @@ def senco_audit(
     """One row per (school in scope, current SENCO), classified as of ``as_of`` (SI 2014/1530
     regs 49-50 as amended by SI 2024/535). A mainstream school with no current SENCO gets one
     row with status ``no_senco`` and a blank person_id; a SENCO shared by several schools (a
-    federation) has a row, and counts, at each. See the module docstring for the exact rules.
+    federation) has a row, and counts, at each. A school whose kind cannot be told (no GIAS type
+    and no type group) is reported as ``kind_unknown``, never silently left out. See the module
+    docstring for the exact rules.
 
     >>> senco_audit(store, as_of=dt.date(2025, 9, 1), filters=Filters(la="Darlington"))  # doctest: +SKIP
     """
@@ -162,9 +291,10 @@ def senco_audit(
     cur = cur.rename(columns={"start_date": "appointed"}).sort_values("appointed")
     cur = cur.drop_duplicates(["person_id", "urn"], keep="last")
 
-    in_scope = schools[
-        (schools["kind"] == "mainstream").fillna(False).astype(bool) | isin(schools["urn"], cur["urn"])
-    ][SCHOOL_COLUMNS]
+    kind = schools["kind"].fillna("unknown")
+    in_scope = schools[kind.isin(["mainstream", "unknown"]).to_numpy() | isin(schools["urn"], cur["urn"])][
+        SCHOOL_COLUMNS
+    ]
     rows = in_scope.merge(cur, on="urn", how="left")
     has = rows["person_id"].notna()
 
@@ -180,44 +310,65 @@ def senco_audit(
     rows = rows.merge(prior, on=["person_id", "urn"], how="left")
     pre_2009 = (rows["appointed"] < REGIME_START).fillna(False).astype(bool).to_numpy()
     prior_more = rows["prior_more"].fillna(False).astype(bool).to_numpy()
+    unknown_kind = (rows["kind"].fillna("unknown") == "unknown").to_numpy()
     statutory = (rows["kind"] == "mainstream").fillna(False).astype(bool).to_numpy()
 
     # Awards held on as_of: the earliest counting one, else any non-counting one (for the reason).
     awards = counting_awards(store, as_of, quals[(quals["qualification"] != "QTS").fillna(False)])
     awards = awards.sort_values(["counts", "awarded_date"], ascending=[False, True])
-    best = awards.drop_duplicates("person_id")[["person_id", "qualification", "awarded_date", "counts"]]
+    best = awards.drop_duplicates("person_id")[
+        ["person_id", "qualification", "awarded_date", "counts", "why_not"]
+    ]
     rows = rows.merge(
-        best.rename(columns={"qualification": "award", "awarded_date": "award_date"}),
+        best.drop(columns="why_not").rename(columns={"qualification": "award", "awarded_date": "award_date"}),
         on="person_id",
         how="left",
     )
     holds = rows["counts"].fillna(False).astype(bool).to_numpy()
     void_award = (rows["award"].notna() & ~rows["counts"].fillna(False).astype(bool)).to_numpy()
 
-    # Studying something that can still count on as_of.
-    st = studying(store, as_of, AWARDS)
-    can_count = (st["qualification"] == "NPQ_SENCO").fillna(False) | (
-        (st["qualification"] == "NASENCO").fillna(False)
-        & (st["start_date"] < NPQ_SWITCH).fillna(False)
-        & (t <= NASENCO_CUTOFF)
-    )
-    st_ok = st[can_count.astype(bool)]
-    nasenco_studiers = st_ok.loc[st_ok["qualification"] == "NASENCO", "person_id"]
-    rows["studying"] = isin(rows["person_id"], st_ok["person_id"]) & ~holds
-
     deadline = add_years(rows["appointed"], WINDOW_YEARS)
     in_regime = has.to_numpy() & statutory & ~pre_2009 & ~prior_more
-    rows["deadline"] = deadline.where(in_regime)
-    studies_nasenco = isin(rows["person_id"], nasenco_studiers) & ~holds & in_regime
+    rows["deadline"] = deadline.where(in_regime).astype("datetime64[ns]")
+
+    # Courses: enrolled on what, and can any of it still count by this SENCO's deadline?
+    courses = _courses(studying(store, as_of, AWARDS), rows, t)
+    rows = rows.merge(courses, on=["person_id", "urn"], how="left")
+    enrolled = rows["enrolled_on"].notna().to_numpy()
+    can_count = rows["can_count"].fillna(False).astype(bool).to_numpy()
+    rows["studying"] = can_count & ~holds
+    st = studying(store, as_of, ["NASENCO"])
+    nasenco_ok = st[(st["start_date"] < NPQ_SWITCH).fillna(False).astype(bool) & (t <= NASENCO_CUTOFF)]
+    studies_nasenco = isin(rows["person_id"], nasenco_ok["person_id"]) & ~holds & in_regime
     nasenco_by = rows["deadline"].where(rows["deadline"] < NASENCO_CUTOFF, NASENCO_CUTOFF)
     rows["nasenco_by"] = nasenco_by.where(studies_nasenco).astype("datetime64[ns]")
-    rows["deadline"] = rows["deadline"].astype("datetime64[ns]")
     within = (t <= rows["deadline"]).fillna(False).to_numpy()
+    at_risk = within & enrolled & ~can_count
 
     has_a = has.to_numpy()
-    conditions = [~has_a, ~statutory, ~eligible, holds, pre_2009 | prior_more, within]
+    conditions = [
+        unknown_kind,
+        ~has_a,
+        ~statutory,
+        ~eligible,
+        holds,
+        pre_2009 | prior_more,
+        at_risk,
+        within,
+    ]
     status = np.select(
-        conditions, ["no_senco", "exempt", "not_eligible", "compliant", "exempt", "within_window"], "overdue"
+        conditions,
+        [
+            "kind_unknown",
+            "no_senco",
+            "no_duty",
+            "not_eligible",
+            "compliant",
+            "exempt",
+            "at_risk",
+            "within_window",
+        ],
+        "overdue",
     )
     rows["status"] = pd.array(status, dtype="string")
     rows["statutory"] = statutory
@@ -225,18 +376,22 @@ def senco_audit(
 
     dl, ad, ap = _fmt(rows["deadline"]), _fmt(rows["award_date"]), _fmt(rows["appointed"])
     nb = _fmt(rows["nasenco_by"])
+    why_course = rows["course_why"].astype("string").fillna("")
     reason = pd.Series(
         np.select(
-            conditions[:4] + [pre_2009, prior_more, within],
+            conditions[:5] + [pre_2009, prior_more, at_risk, within],
             [
+                "school type and type group not recorded: cannot tell whether reg. 49 applies",
                 "no current SENCO recorded: a mainstream school must have one (reg. 49)",
-                "not a mainstream school: SI 2014/1530 reg. 49 does not apply",
+                "not a mainstream school: no duty under SI 2014/1530 reg. 49",
                 "neither holds QTS nor is the head teacher of this school (reg. 49)",
                 "holds " + rows["award"].fillna("") + " awarded " + ad,
                 "appointed " + ap + ", before 1 Sep 2009",
                 "previously SENCO for more than 12 months ("
                 + rows["prior_days"].astype("Int64").astype("string").fillna("0")
                 + " days)",
+                "award due by " + dl + "; enrolled on " + rows["enrolled_on"].fillna("") + ", which will not "
+                "count: " + why_course,
                 "award due by " + dl,
             ],
             "award was due by " + dl,
@@ -247,46 +402,93 @@ def senco_audit(
     reason = reason.where(
         ~(studies_nasenco & (status == "within_window")), reason + "; NASENCO counts only if awarded by " + nb
     )
+    void_why = best.set_index("person_id")["why_not"]
+    void_text = rows["person_id"].map(void_why).astype("string").fillna("")
     reason = reason.where(
-        ~(void_award & ~holds & has_a),
-        reason
-        + "; holds "
-        + rows["award"].fillna("")
-        + " that does not count (started from 1 Sep 2024 or awarded after 1 Sep 2027)",
+        ~(void_award & ~holds & has_a & ~unknown_kind),
+        reason + "; holds " + rows["award"].fillna("") + " that does not count (" + void_text + ")",
     )
     rows["reason"] = reason
     rows["award"] = rows["award"].where(holds)
     rows["award_date"] = rows["award_date"].where(holds)
     rows["person_id"] = rows["person_id"].astype("string")
+    rows["enrolled_on"] = rows["enrolled_on"].astype("string")
+    rows["kind"] = rows["kind"].astype("string").fillna("unknown")
     out = rows[COLUMNS].sort_values(["region_code", "la_code", "urn", "person_id"], kind="stable")
     return out.reset_index(drop=True)
 
 
-def senco_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Counts of SENCO rows per status (and percentages of all rows) per ``by`` group.
+def school_status(detail: pd.DataFrame) -> pd.DataFrame:
+    """One row per school of an audit: urn and ``status``, the worst of its rows (:data:`SEVERITY`)."""
+    rank = detail["status"].map({st: i for i, st in enumerate(SEVERITY)})
+    worst = detail.assign(_rank=rank).sort_values(["urn", "_rank"], kind="stable").drop_duplicates("urn")
+    return worst[["urn", "status"]].reset_index(drop=True)
 
-    ``total`` counts rows (a federation SENCO counts at each school; a school with no SENCO
-    counts once); ``schools`` counts distinct schools. ``pct_<status>`` = 100 * count / total.
+
+def senco_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """School-level rates beside person-level counts, per ``by`` group, each with its denominator.
+
+    - ``schools``: schools audited; ``schools_<status>``: schools whose status (the worst of their
+      SENCOs', :data:`SEVERITY`) it is; ``pct_schools_<status>`` = 100 * schools_<status> / schools.
+    - ``sencos``: distinct current SENCOs (a federation SENCO counts once per group);
+      ``sencos_<status>`` by each person's worst row; ``pct_sencos_<status>`` = 100 * .../sencos.
+    - ``rows``: audit rows (person-school pairs plus schools with no SENCO), for reconciliation.
     """
     keys = by_columns(by)
-    frame = detail.assign(_one=1)
+    frame = detail.copy()
     if not keys:
         frame = frame.assign(area="England")
         keys = ["area"]
     frame[keys] = frame[keys].astype("string").fillna("(unknown)")
-    counts = frame.pivot_table(index=keys, columns="status", values="_one", aggfunc="sum", fill_value=0)
-    counts = counts.reindex(columns=list(STATUSES), fill_value=0)
-    counts.columns.name = None
-    counts.insert(0, "total", counts.sum(axis=1))
-    counts.insert(0, "schools", frame.groupby(keys)["urn"].nunique())
-    for s in STATUSES:
-        counts[f"pct_{s}"] = (100 * counts[s] / counts["total"]).round(1)
-    return counts.reset_index().astype({s: "int64" for s in [*STATUSES, "total", "schools"]})
+    rank = frame["status"].map({st: i for i, st in enumerate(SEVERITY)})
+    frame = frame.assign(_rank=rank).sort_values("_rank", kind="stable")
+    per_school = frame.drop_duplicates([*keys, "urn"])
+    people = frame[frame["person_id"].notna()].drop_duplicates([*keys, "person_id"])
+
+    def count(part: pd.DataFrame, prefix: str, statuses: tuple[str, ...]) -> pd.DataFrame:
+        c = part.assign(_one=1).pivot_table(
+            index=keys, columns="status", values="_one", aggfunc="sum", fill_value=0
+        )
+        c = c.reindex(columns=list(statuses), fill_value=0)
+        c.columns = [f"{prefix}_{st}" for st in statuses]
+        return c
+
+    groups = frame.groupby(keys)
+    out = pd.DataFrame({"schools": groups["urn"].nunique()})
+    out = out.join(count(per_school, "schools", STATUSES))
+    out.insert(len(out.columns), "sencos", people.groupby(keys)["person_id"].nunique())
+    out = out.join(count(people, "sencos", PERSON_STATUSES))
+    out["rows"] = groups.size()
+    out = out.fillna(0)
+    for st in STATUSES:
+        out[f"pct_schools_{st}"] = (
+            100 * out[f"schools_{st}"] / out["schools"].where(out["schools"] > 0)
+        ).round(1)
+    for st in PERSON_STATUSES:
+        out[f"pct_sencos_{st}"] = (100 * out[f"sencos_{st}"] / out["sencos"].where(out["sencos"] > 0)).round(
+            1
+        )
+    return out.reset_index().astype({c: "int64" for c in PUBLISHES.counts})
 
 
 PUBLISHES = Publishes(
-    counts=("schools", "total", *STATUSES),
-    rates={f"pct_{s}": (s, "total") for s in STATUSES},
-    totals={"total": STATUSES},
+    counts=(
+        "schools",
+        *(f"schools_{st}" for st in STATUSES),
+        "sencos",
+        *(f"sencos_{st}" for st in PERSON_STATUSES),
+        "rows",
+    ),
+    rates={
+        **{f"pct_schools_{st}": (f"schools_{st}", "schools") for st in STATUSES},
+        **{f"pct_sencos_{st}": (f"sencos_{st}", "sencos") for st in PERSON_STATUSES},
+    },
+    # each school takes one (its worst) status and each SENCO one, so the parts sum to the totals
+    totals={
+        "schools": tuple(f"schools_{st}" for st in STATUSES),
+        "sencos": tuple(f"sencos_{st}" for st in PERSON_STATUSES),
+    },
 )
-"""What :func:`senco_summary` publishes (through :func:`queries.publish.publish`)."""
+"""What :func:`senco_summary` publishes (through :func:`queries.publish.publish`): school-level
+counts and rates (a school takes its worst SENCO's status), person-level counts and rates (a SENCO
+shared by several schools counts once per group) and ``rows`` (school–SENCO pairs)."""

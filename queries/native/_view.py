@@ -15,9 +15,10 @@ from __future__ import annotations
 import pandas as pd
 
 from graphmodel.server.cypher import NativeQuery
+from graphmodel.store import DerivedCache
 
 
-class NarrowedStore:
+class NarrowedStore(DerivedCache):
     """Read-only store: ``table(name)`` runs the native query registered for ``name``, if any."""
 
     backend = "native-view"  # dispatch inside the analysis falls back to the embedded implementations
@@ -26,7 +27,7 @@ class NarrowedStore:
         self._store = store
         self.schema = store.schema
         self._narrowed = narrowed
-        self._cache: dict[str, pd.DataFrame] = {}
+        self._cache: dict = {}  # narrowed tables by name, and derived results (DerivedCache)
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._narrowed:

@@ -22,7 +22,7 @@ from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters
-from queries.networks.collaboration import DEFAULT_MAX_NETWORK_SIZE, scope
+from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, scope
 from queries.registry import analysis
 
 DEFAULT_RETIREMENT_AGE = 60
@@ -61,9 +61,10 @@ def edge_lost(support: list[tuple], removed: set[str]) -> bool:
 @analysis
 def fragile_links(
     store: GraphStore,
-    filters: Filters = Filters(),
+    *,
     as_of: dt.date | None = None,
-    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+    filters: Filters = Filters(),
+    min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """School–school links in scope that one person's leaving would break, with that person.
 
@@ -72,7 +73,7 @@ def fragile_links(
     of the graph in scope: losing them splits a component. A detail table for planning succession:
     person_ids, never names.
     """
-    _, sub = scope(store, filters, as_of, max_network_size)
+    _, sub = scope(store, filters, as_of, min_weight)
     bridge_set = {(min(a, b), max(a, b)) for a, b in nx.bridges(sub)}
     rows = []
     for a, b, d in sub.edges(data=True):
@@ -149,12 +150,13 @@ def _measures(g: nx.Graph) -> dict[str, int]:
 @analysis
 def what_if_remove(
     store: GraphStore,
-    person_ids: Iterable[str] | None = None,
-    retiring_within_years: int | None = None,
+    *,
     as_of: dt.date | None = None,
     filters: Filters = Filters(),
+    person_ids: Iterable[str] | None = None,
+    retiring_within_years: int | None = None,
     retirement_age: int = DEFAULT_RETIREMENT_AGE,
-    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+    min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """Connectivity before and after removing people (named, or reaching retirement age).
 
@@ -167,7 +169,7 @@ def what_if_remove(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    _, sub = scope(store, filters, as_of, max_network_size)
+    _, sub = scope(store, filters, as_of, min_weight)
     after, _lost = _remove(sub, removed)
     before_m, after_m = _measures(sub), _measures(after)
     out = pd.DataFrame(
@@ -192,19 +194,20 @@ def what_if_remove(
 @analysis
 def what_if_lost_links(
     store: GraphStore,
-    person_ids: Iterable[str] | None = None,
-    retiring_within_years: int | None = None,
+    *,
     as_of: dt.date | None = None,
     filters: Filters = Filters(),
+    person_ids: Iterable[str] | None = None,
+    retiring_within_years: int | None = None,
     retirement_age: int = DEFAULT_RETIREMENT_AGE,
-    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+    min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """The links :func:`what_if_remove` loses, and whether each end is left isolated."""
     as_of = as_of or dt.date.today()
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    _, sub = scope(store, filters, as_of, max_network_size)
+    _, sub = scope(store, filters, as_of, min_weight)
     after, lost = _remove(sub, removed)
     rows = [
         {

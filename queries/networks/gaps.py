@@ -10,11 +10,16 @@ The regional lead's questions (DOMAIN.md "Who uses it") and the seeds' findings:
   ``hops`` links in the collaboration graph whose pupil age range overlaps their own (UCL G12:
   staff want exposure to special schools, PRUs and AP, "match on pupil age range, not phase";
   WSS G10: SERFs and the PRU share little with mainstream schools). A school with no recorded age
-  range is treated as overlapping every range, so a gap is only reported where it is evident.
+  range is treated as overlapping every range, so a gap is only reported where it is evident. Age
+  ranges overlap only when they share a year of age: the boundary is exclusive (``low < other_high``
+  and ``other_low < high``), so a 4–11 primary does not match an 11–19 special school (GIAS
+  statutory ages: a pupil leaves the primary as the secondary-age school takes them).
 - ``no_trained_reviewer``: local authorities with no trained peer reviewer (WSS G1: "LAs with zero
   trained reviewers"). A trained reviewer is a person in post in the LA on the as-of date who is a
-  member of a SEND network at the ``trained_reviewer`` rung or who carried a peer review, or a
-  school in the LA that is itself a member at that rung.
+  member of a SEND network at the ``trained_reviewer`` rung *or above* (host / deliverer, strategic
+  partner: those rungs are reached through reviewing, WSS §1.6) or who carried a peer review, or a
+  school in the LA that is itself a member at such a rung. The summary's ``trained_reviewers`` counts
+  the same reviewers (people and reviewer schools), so an LA is listed exactly when it has 0.
 """
 
 from __future__ import annotations
@@ -27,13 +32,13 @@ import pandas as pd
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, by_columns, schools_frame
-from queries.networks.collaboration import DEFAULT_MAX_NETWORK_SIZE, shared_graph
 from queries.networks.participation import (
     active_on,
     active_posts,
     school_participation,
     send_networks,
 )
+from queries.networks.ties import DEFAULT_MIN_WEIGHT, shared_tie_graph
 from queries.posts import in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
@@ -104,11 +109,17 @@ def specialist_reach(g: nx.Graph, schools: pd.DataFrame, hops: int) -> pd.DataFr
     reach = reach.merge(ages, on="urn").merge(
         ages.rename(columns={"urn": "specialist", "low": "s_low", "high": "s_high"}), on="specialist"
     )
-    overlap = (reach["low"] <= reach["s_high"]) & (reach["s_low"] <= reach["high"])
+    overlap = (reach["low"] < reach["s_high"]) & (reach["s_low"] < reach["high"])
     nearest = reach[overlap].groupby("urn")["hops"].min()
     mainstream = schools.loc[schools["kind"] == "mainstream", ["urn"]].astype("int64")
     mainstream["nearest_hops"] = mainstream["urn"].map(nearest).astype("Int64")
     return mainstream.reset_index(drop=True)
+
+
+def _at_or_above(store: GraphStore, tier: str) -> list[str]:
+    """The rungs of the participation ladder from ``tier`` up."""
+    ladder = list(store.schema.participation_tiers)
+    return ladder[ladder.index(tier) :]
 
 
 def trained_reviewers(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
@@ -116,7 +127,8 @@ def trained_reviewers(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     nets = send_networks(store)["network_id"]
     schools = store.table("schools")[["urn", "la_code"]]
     pm = store.table("person_memberships")
-    pm = pm[active_on(pm, as_of) & pm["network_id"].isin(nets) & pm["tier"].eq(REVIEWER_TIER).fillna(False)]
+    at_or_above = _at_or_above(store, REVIEWER_TIER)
+    pm = pm[active_on(pm, as_of) & pm["network_id"].isin(nets) & pm["tier"].isin(at_or_above).fillna(False)]
     rv = store.table("peer_reviews")
     rv = rv[(rv["date"] <= pd.Timestamp(as_of)).fillna(False).astype(bool)]
     rv = rv.dropna(subset=["reviewer_person_id"])
@@ -129,7 +141,7 @@ def trained_reviewers(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
         ["la_code", "reviewer_person_id"]
     ].rename(columns={"reviewer_person_id": "person_id"})
     sm = store.table("school_memberships")
-    sm = sm[active_on(sm, as_of) & sm["network_id"].isin(nets) & sm["tier"].eq(REVIEWER_TIER).fillna(False)]
+    sm = sm[active_on(sm, as_of) & sm["network_id"].isin(nets) & sm["tier"].isin(at_or_above).fillna(False)]
     school_level = sm.merge(schools, on="urn")
     school_level = pd.DataFrame(
         {"la_code": school_level["la_code"], "person_id": "urn:" + school_level["urn"].astype("string")}
@@ -146,7 +158,7 @@ def _frame(gap: str, rows: pd.DataFrame, detail: pd.Series | str) -> pd.DataFram
 
 
 def _gaps(
-    store: GraphStore, filters: Filters, hops: int, as_of: dt.date, max_network_size: int
+    store: GraphStore, filters: Filters, hops: int, as_of: dt.date, min_weight: float
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The gap rows (:func:`network_gaps`), the schools in scope and the trained reviewers: what
     both :func:`network_gaps` and :func:`network_gaps_summary` need, computed once."""
@@ -159,7 +171,7 @@ def _gaps(
     passive = per[per["passive_only"]]
     parts.append(_frame("passive_only", passive, "highest rung: " + passive["highest_tier"].astype(str)))
 
-    g = shared_graph(store, as_of, max_network_size)
+    g = shared_tie_graph(store, as_of, min_weight)
     reach = specialist_reach(g, schools[schools["urn"].isin(list(g.nodes))], hops)
     missing = reach[reach["nearest_hops"].isna() & reach["urn"].isin(scope["urn"])]
     rows = per[per["urn"].isin(missing["urn"])]
@@ -202,10 +214,11 @@ def _gaps(
 @analysis
 def network_gaps(
     store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
     filters: Filters = Filters(),
     hops: int = 2,
-    as_of: dt.date | None = None,
-    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+    min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """Every network gap in scope, one row per (gap, school) or (gap, LA); see the module docstring.
 
@@ -213,7 +226,7 @@ def network_gaps(
     then LA and URN.
     """
     as_of = as_of or dt.date.today()
-    out = _gaps(store, filters, hops, as_of, max_network_size)[0]
+    out = _gaps(store, filters, hops, as_of, min_weight)[0]
     out.attrs.update({"as_of": as_of.isoformat(), "hops": hops})
     return out
 
@@ -221,11 +234,12 @@ def network_gaps(
 @analysis
 def network_gaps_summary(
     store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
     filters: Filters = Filters(),
     by: str | None = "la",
     hops: int = 2,
-    as_of: dt.date | None = None,
-    max_network_size: int = DEFAULT_MAX_NETWORK_SIZE,
+    min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
     """Gap counts and rates per group (region, LA, ...), for publication through ``suppress``.
 
@@ -234,7 +248,7 @@ def network_gaps_summary(
     """
     as_of = as_of or dt.date.today()
     group = by_columns(by)
-    gaps, scope, reviewers = _gaps(store, filters, hops, as_of, max_network_size)
+    gaps, scope, reviewers = _gaps(store, filters, hops, as_of, min_weight)
     scope = scope.copy()
     for gap in GAP_KINDS[:3]:
         scope[gap] = scope["urn"].isin(gaps.loc[gaps["gap"] == gap, "urn"])
@@ -253,7 +267,6 @@ def network_gaps_summary(
         )
         .reset_index()
     )
-    reviewers = reviewers[~reviewers["reviewer"].str.startswith("urn:")]
     la_groups = scope[list(dict.fromkeys([*key, "la_code"]))].drop_duplicates()
     counts = reviewers.merge(la_groups, on="la_code").groupby(key, dropna=False)["reviewer"].nunique()
     out = out.merge(counts.rename("trained_reviewers"), left_on=key, right_index=True, how="left")

@@ -72,6 +72,15 @@ SUMMARY = Publishes(
     categories=("rung", "tier"),
 )
 """What :func:`participation_summary` publishes."""
+_STEPS = (
+    "mailing_list",
+    "downloaded_tool",
+    "attended_training",
+    "trained_reviewer",
+    "host_deliverer",
+    "strategic_partner",
+)
+"""The rungs one can climb to (every rung but the first), for the over-time progression columns."""
 OVER_TIME = Publishes(
     counts=(
         "schools",
@@ -79,12 +88,15 @@ OVER_TIME = Publishes(
         "active",
         "passive_only",
         "staff_participants",
+        *(f"schools_climbed_to_{t}" for t in _STEPS),
     ),
     rates={
         "pct_participating": ("participating", "schools"),
         "pct_active": ("active", "schools"),
         "pct_passive_only": ("passive_only", "schools"),
         "staff_per_school": ("staff_participants", "schools"),
+        # a median time over a suppressed number of climbers is suppressed with it
+        **{f"median_days_to_{t}": (f"schools_climbed_to_{t}",) for t in _STEPS},
     },
     totals={"participating": ("active", "passive_only")},
     categories=("year",),
@@ -166,12 +178,17 @@ def school_participation(
     ``tier_rank`` is 0 for a school outside every SEND network (UCL G10's "does not network") and
     1..7 up the ladder; ``passive_only`` marks schools whose every membership is on a passive rung
     (mailing list, downloads, wider community: WSS §1.6), which take part without meeting anyone.
-    ``staff_participants`` counts people in post at the school who are members of a SEND network.
+    ``staff_participants`` counts people in post at the school who are members of a SEND network
+    (per school; the summaries count each person once, see :func:`participation_summary`).
     """
     as_of = as_of or dt.date.today()
     schools = schools_in_scope(store, filters, as_of)
     m = school_network_memberships(store, as_of, network)
     m = m[m["urn"].isin(schools["urn"])]
+    return _per_school(store, schools, m, as_of)
+
+
+def _per_school(store: GraphStore, schools: pd.DataFrame, m: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     per = m.groupby("urn").agg(
         tier_rank=("rank", "max"),
         networks=("network_id", "nunique"),
@@ -197,18 +214,32 @@ def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
     return (100 * num / den.where(den > 0)).round(1)
 
 
-def _ladder(per_school: pd.DataFrame, group: list[str], tiers: tuple[str, ...]) -> pd.DataFrame:
-    """Long table: one row per group and rung 0..7 with counts, shares and the funnel."""
+def _participation_with_staff(
+    store: GraphStore, filters: Filters, as_of: dt.date, network: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`school_participation` and the (urn, person_id) pairs behind ``staff_participants``,
+    so that summaries count people, not person–school pairs (a federation SENCO counts once)."""
+    schools = schools_in_scope(store, filters, as_of)
+    m = school_network_memberships(store, as_of, network)
+    m = m[m["urn"].isin(schools["urn"])]
+    staff = m.dropna(subset=["person_id"])[["urn", "person_id"]].drop_duplicates()
+    return _per_school(store, schools, m, as_of), staff
+
+
+def _ladder(
+    per_school: pd.DataFrame, group: list[str], tiers: tuple[str, ...], staff: pd.DataFrame
+) -> pd.DataFrame:
+    """Long table: one row per group and rung 0..7 with counts, shares and the funnel.
+    ``staff_participants`` counts distinct people in post at the group's schools at that rung."""
     key = group or ["_all"]
     frame = per_school.assign(_all="all") if not group else per_school
     rungs = pd.DataFrame({"rung": range(len(tiers) + 1)})
     groups = frame[key].drop_duplicates()
     grid = groups.merge(rungs, how="cross")
-    counts = (
-        frame.groupby([*key, "tier_rank"], dropna=False)
-        .agg(schools_at_rung=("urn", "size"), staff_participants=("staff_participants", "sum"))
-        .reset_index()
-    )
+    counts = frame.groupby([*key, "tier_rank"], dropna=False).agg(schools_at_rung=("urn", "size"))
+    people = staff.merge(frame[["urn", *key, "tier_rank"]], on="urn")
+    counts["staff_participants"] = people.groupby([*key, "tier_rank"], dropna=False)["person_id"].nunique()
+    counts = counts.reset_index()
     counts = counts.rename(columns={"tier_rank": "rung"})
     out = grid.merge(counts, on=[*key, "rung"], how="left")
     out[["schools_at_rung", "staff_participants"]] = (
@@ -246,23 +277,26 @@ def participation_summary(
     (``funnel_pct``: of the schools that reached the rung below, the share that reached this one;
     WSS G13), staff taking part at those schools and per school, and the national share at or
     above the rung (same phase / type / network, every region) with the difference in percentage
-    points (UCL G21: each region against the national figure). Counts are raw: publish them through
-    :func:`queries.publish.publish` with :data:`SUMMARY`.
+    points (UCL G21: each region against the national figure). ``staff_participants`` counts distinct
+    people (a SENCO serving two schools of one rung counts once there). Counts are raw: publish them
+    through :func:`queries.publish.publish` with :data:`SUMMARY`.
     """
     as_of = as_of or dt.date.today()
     group = by_columns(by)
     tiers = store.schema.participation_tiers
-    per = school_participation(store, filters, as_of, network)
+    per, staff = _participation_with_staff(store, filters, as_of, network)
     national_filters = Filters(phase=filters.phase, type=filters.type)
     # with no place filter the national schools are the schools in scope: compute them once
-    national_per = (
-        per if national_filters == filters else school_participation(store, national_filters, as_of, network)
+    national_per, national_staff = (
+        (per, staff)
+        if national_filters == filters
+        else _participation_with_staff(store, national_filters, as_of, network)
     )
     missing = [c for c in group if c not in per.columns]
     if missing:
         per = per.merge(schools_frame(store)[["urn", *missing]], on="urn", how="left")
-    out = _ladder(per, group, tiers)
-    national = _ladder(national_per, [], tiers)
+    out = _ladder(per, group, tiers, staff)
+    national = _ladder(national_per, [], tiers, national_staff)
     out = out.merge(
         national[["rung", "pct_at_or_above"]].rename(columns={"pct_at_or_above": "national_pct_at_or_above"}),
         on="rung",
@@ -290,6 +324,70 @@ def participation_summary(
     return out
 
 
+PROGRESSION_COLUMNS = [
+    "from_tier",
+    "to_tier",
+    "schools_reached",
+    "schools_climbed",
+    "same_day",
+    "median_days",
+]
+
+
+@analysis
+def ladder_progression(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    network: str | None = None,
+) -> pd.DataFrame:
+    """Median time between rungs of the ladder (WSS G13: "no data on the rate of progression across
+    this continuum"), one row per step from one rung to the next.
+
+    A school first reaches rung r on the earliest start date of any membership at r or above that it
+    holds as an institution, or through a person in post there on ``as_of`` (memberships that have
+    since ended count: they were reached). For each step r → r+1, among schools in scope that reached
+    r+1 by ``as_of`` with dated memberships: ``schools_reached``; ``same_day`` (entered at r+1 or
+    above directly: no time on rung r); ``schools_climbed`` (reached r+1 later than r) and
+    ``median_days`` between the two dates over the climbers. Undated memberships are left out.
+    """
+    as_of = as_of or dt.date.today()
+    t = pd.Timestamp(as_of)
+    ranks = tier_ranks(store)
+    tiers = list(store.schema.participation_tiers)
+    nets = send_networks(store, network)["network_id"]
+    schools = schools_in_scope(store, filters, as_of)
+    sm = store.table("school_memberships")
+    sm = sm[sm["network_id"].isin(nets).fillna(False).astype(bool)][["urn", "tier", "start_date"]]
+    pm = store.table("person_memberships")
+    pm = pm[pm["network_id"].isin(nets).fillna(False).astype(bool)][["person_id", "tier", "start_date"]]
+    pm = pm.merge(active_posts(store, as_of, pm["person_id"]), on="person_id")[["urn", "tier", "start_date"]]
+    m = pd.concat([sm, pm], ignore_index=True)
+    m = m[isin(m["urn"], schools["urn"]) & (m["start_date"] <= t).fillna(False).to_numpy(dtype=bool)]
+    m = m.assign(rank=m["tier"].map(ranks))
+    rows = []
+    for r in range(2, len(tiers) + 1):
+        lower = m[m["rank"] >= r - 1].groupby("urn")["start_date"].min()
+        upper = m[m["rank"] >= r].groupby("urn")["start_date"].min()
+        both = pd.DataFrame({"lower": lower, "upper": upper}).dropna()
+        days = (both["upper"] - both["lower"]).dt.days
+        climbed = days[days > 0]
+        rows.append(
+            {
+                "from_tier": tiers[r - 2],
+                "to_tier": tiers[r - 1],
+                "schools_reached": len(both),
+                "schools_climbed": len(climbed),
+                "same_day": int((days == 0).sum()),
+                "median_days": float(climbed.median()) if len(climbed) else float("nan"),
+            }
+        )
+    out = pd.DataFrame(rows, columns=PROGRESSION_COLUMNS)
+    out.attrs["as_of"] = as_of.isoformat()
+    return out
+
+
 @analysis
 def participation_over_time(
     store: GraphStore, years: list[int], filters: Filters = Filters(), network: str | None = None
@@ -298,16 +396,28 @@ def participation_over_time(
 
     WSS G12/G13 ask whether reach is still growing and whether schools climb the ladder; this needs
     dated memberships, so it refuses to run when no membership has a start date (every year would
-    show today's picture). ``active`` = schools at "attended training" or above.
+    show today's picture). ``active`` = schools at "attended training" or above;
+    ``staff_participants`` = distinct people taking part (not person–school pairs).
+    ``median_days_to_<rung>`` / ``schools_climbed_to_<rung>``: the median time from first reaching
+    the rung below to first reaching that rung, over the schools that had climbed it by that date
+    (:func:`ladder_progression`; WSS G13).
     """
     sm, pm = store.table("school_memberships"), store.table("person_memberships")
     if not (sm["start_date"].notna().any() or pm["start_date"].notna().any()):
         raise SendgraphError("no membership has a start_date, so change over time cannot be shown")
     active_rank = tier_ranks(store)[ACTIVE_FROM]
     rows = []
+    steps = []
     for year in sorted(set(years)):
         as_of = dt.date(year, 8, 31)
-        per = school_participation(store, filters, as_of, network)
+        prog = ladder_progression(store, as_of=as_of, filters=filters, network=network)
+        steps.append(
+            {
+                **{f"schools_climbed_to_{r.to_tier}": r.schools_climbed for r in prog.itertuples()},
+                **{f"median_days_to_{r.to_tier}": r.median_days for r in prog.itertuples()},
+            }
+        )
+        per, staff = _participation_with_staff(store, filters, as_of, network)
         rows.append(
             {
                 "year": year,
@@ -316,7 +426,7 @@ def participation_over_time(
                 "participating": int((per["tier_rank"] >= 1).sum()),
                 "active": int((per["tier_rank"] >= active_rank).sum()),
                 "passive_only": int(per["passive_only"].sum()),
-                "staff_participants": int(per["staff_participants"].sum()),
+                "staff_participants": int(staff["person_id"].nunique()),
             }
         )
     out = pd.DataFrame(
@@ -327,18 +437,20 @@ def participation_over_time(
     out["pct_active"] = _pct(out["active"], out["schools"])
     out["pct_passive_only"] = _pct(out["passive_only"], out["schools"])
     out["staff_per_school"] = (out["staff_participants"] / out["schools"].where(out["schools"] > 0)).round(2)
-    return out[
-        [
-            "year",
-            "as_of",
-            "schools",
-            "participating",
-            "pct_participating",
-            "active",
-            "pct_active",
-            "passive_only",
-            "pct_passive_only",
-            "staff_participants",
-            "staff_per_school",
-        ]
-    ]
+    progression = pd.DataFrame(steps, index=out.index)
+    return pd.concat([out[OVER_TIME_BASE], progression], axis=1)
+
+
+OVER_TIME_BASE = [
+    "year",
+    "as_of",
+    "schools",
+    "participating",
+    "pct_participating",
+    "active",
+    "pct_active",
+    "passive_only",
+    "pct_passive_only",
+    "staff_participants",
+    "staff_per_school",
+]

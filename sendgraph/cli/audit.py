@@ -86,7 +86,8 @@ senco = _summary_command(
 )
 senco.help = (
     "Classify every school's SENCO(s) against the SENCO award rules as of a date: compliant, "
-    "within_window, overdue, exempt, not_eligible, no_senco."
+    "within_window, at_risk, overdue, exempt, no_duty, not_eligible, no_senco, kind_unknown. The summary "
+    "gives school-level rates (a school takes its worst SENCO's status) beside counts of SENCOs."
 )
 sensory = _summary_command(
     "sensory",

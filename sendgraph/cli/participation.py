@@ -38,13 +38,15 @@ PEOPLE = Publishes(detail="detail table: person_ids (pseudonymous), never names"
 
 
 def graph_options(func):
-    """--as-of and --max-network-size, identical on every command that builds the school graph."""
+    """--as-of and --min-tie-weight, identical on every command that builds the school graph."""
     func = click.option(
-        "--max-network-size",
-        type=int,
-        default=collaboration.DEFAULT_MAX_NETWORK_SIZE,
+        "--min-tie-weight",
+        "min_weight",
+        type=click.FloatRange(min=0),
+        default=collaboration.DEFAULT_MIN_WEIGHT,
         show_default=True,
-        help="Networks with more active member schools than this link no pairs.",
+        help="Ties weaker than this are left out of structure measures (a shared group of n schools "
+        "adds 1/(n-1), a peer review or shared staff 1; 0 keeps every tie). Isolates ignore it.",
     )(func)
     func = as_of_option("Date of the snapshot (default today).")(func)
     return func
@@ -141,9 +143,7 @@ def gaps_group() -> None:
 @output_options
 @publish_options
 @click.pass_context
-def network_cmd(
-    ctx, filters, hops, view, by, as_of, max_network_size, fmt, output, no_suppress, threshold
-) -> None:
+def network_cmd(ctx, filters, hops, view, by, as_of, min_weight, fmt, output, no_suppress, threshold) -> None:
     """Schools outside every SEND network, passive-only schools, mainstream schools with no special / PRU
     / AP link within HOPS (matched on age range), and LAs with no trained peer reviewer."""
     if hops < 1:
@@ -151,10 +151,14 @@ def network_cmd(
     store = get_store(ctx)
     common = dict(fmt=fmt, output=output, no_suppress=no_suppress, threshold=threshold)
     if view == "summary":
-        frame = network_gaps.network_gaps_summary(store, filters, by, hops, as_of, max_network_size)
+        frame = network_gaps.network_gaps_summary(
+            store, as_of=as_of, filters=filters, by=by, hops=hops, min_weight=min_weight
+        )
         spec, title, extra = network_gaps.SUMMARY, "Network gaps by " + by, {"by": by}
     else:
-        frame = network_gaps.network_gaps(store, filters, hops, as_of, max_network_size)
+        frame = network_gaps.network_gaps(
+            store, as_of=as_of, filters=filters, hops=hops, min_weight=min_weight
+        )
         counts = frame["gap"].value_counts()
         gaps = ", ".join(f"{g} {int(counts.get(g, 0))}" for g in network_gaps.GAP_KINDS)
         spec, title, extra = SCHOOLS, "Network gaps", {"gaps": gaps}
@@ -166,7 +170,7 @@ def network_cmd(
         as_of,
         filters,
         hops=hops,
-        max_network_size=max_network_size,
+        min_weight=min_weight,
         **extra,
         **common,
     )
@@ -193,26 +197,26 @@ def network_cmd(
 @graph_options
 @output_options
 @click.pass_context
-def structure_cmd(ctx, view, filters, top, seed, samples, as_of, max_network_size, fmt, output) -> None:
+def structure_cmd(ctx, view, filters, top, seed, samples, as_of, min_weight, fmt, output) -> None:
     """Components, isolates, communities (Louvain), brokers (betweenness), bridges and articulation
     points of the school collaboration graph (UCL G10-G12; WSS §6.2)."""
     store = get_store(ctx)
     day = as_of
-    args = (store, filters, day)
+    args = {"as_of": day, "filters": filters}
     if view == "components":
-        frame = collaboration.components(*args, max_network_size=max_network_size)
+        frame = collaboration.components(store, **args, min_weight=min_weight)
     elif view == "isolates":
-        frame = collaboration.isolates(*args, max_network_size=max_network_size)
+        frame = collaboration.isolates(store, **args, min_weight=min_weight)
     elif view == "communities":
-        frame = collaboration.communities(*args, seed=seed, max_network_size=max_network_size)
+        frame = collaboration.communities(store, **args, seed=seed, min_weight=min_weight)
     elif view == "brokers":
         frame = collaboration.brokers(
-            *args, top=top or None, samples=samples, seed=seed, max_network_size=max_network_size
+            store, **args, top=top or None, samples=samples, seed=seed, min_weight=min_weight
         )
     elif view == "bridges":
-        frame = collaboration.bridges(*args, max_network_size=max_network_size)
+        frame = collaboration.bridges(store, **args, min_weight=min_weight)
     else:
-        frame = collaboration.articulation_points(*args, max_network_size=max_network_size)
+        frame = collaboration.articulation_points(store, **args, min_weight=min_weight)
     attrs = {k: v for k, v in frame.attrs.items() if k in ("method", "communities", "modularity")}
     scope = "isolates: no link nationally; other views: the graph induced on the schools in scope"
     title = f"Collaboration graph: {view.replace('-', ' ')}"
@@ -225,7 +229,7 @@ def structure_cmd(ctx, view, filters, top, seed, samples, as_of, max_network_siz
         filters,
         fmt,
         output,
-        max_network_size=max_network_size,
+        min_weight=min_weight,
         **attrs,
         scope=scope,
     )
@@ -236,11 +240,11 @@ def structure_cmd(ctx, view, filters, top, seed, samples, as_of, max_network_siz
 @graph_options
 @output_options
 @click.pass_context
-def fragile_cmd(ctx, filters, as_of, max_network_size, fmt, output) -> None:
+def fragile_cmd(ctx, filters, as_of, min_weight, fmt, output) -> None:
     """School-to-school links that one person's leaving would break, and who that person is (UCL G11)."""
     store = get_store(ctx)
     day = as_of
-    frame = fragility.fragile_links(store, filters, day, max_network_size)
+    frame = fragility.fragile_links(store, as_of=day, filters=filters, min_weight=min_weight)
     _emit(
         ctx,
         frame,
@@ -250,7 +254,7 @@ def fragile_cmd(ctx, filters, as_of, max_network_size, fmt, output) -> None:
         filters,
         fmt,
         output,
-        max_network_size=max_network_size,
+        min_weight=min_weight,
         links_in_scope=frame.attrs.get("links_in_scope"),
         fragile_links=len(frame),
     )
@@ -286,7 +290,7 @@ def what_if_cmd(
     view,
     filters,
     as_of,
-    max_network_size,
+    min_weight,
     fmt,
     output,
     no_suppress,
@@ -301,7 +305,7 @@ def what_if_cmd(
         as_of=day,
         filters=filters,
         retirement_age=retirement_age,
-        max_network_size=max_network_size,
+        min_weight=min_weight,
     )
     extra = dict(
         retiring_within=retiring_within,

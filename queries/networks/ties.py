@@ -1,0 +1,470 @@
+"""Who works with whom: building the school tie graph (measuring it is :mod:`queries.networks.collaboration`).
+
+Two schools are tied (WSS digest §6.1; UCL digest G10–G12) by:
+
+- **shared groups**, projected with Newman's weighting: each group of ``n`` member schools that both
+  belong to adds ``1/(n−1)`` to the pair's tie (M. E. J. Newman, "Scientific collaboration networks.
+  II. Shortest paths, weighted networks, and centrality", Phys. Rev. E 64, 016132 (2001)). So a
+  cluster of 3 adds 0.5 to each pair, a county SENCO forum of 200 adds 0.005, and a school's ties
+  through one group always add up to 1, however large the group. Groups are:
+
+  - ``network``/``cluster``/``hub``/``trust_network``: active membership (rung "attended training" or
+    above) of the same SEND network, named after the network's kind (passive rungs never tie:
+    mailing lists and downloads are not contact);
+  - ``federation`` (or the group's own kind): current membership of the same ``groups`` node;
+  - ``trust``: the same multi-academy trust;
+  - ``cpd_event``: staff of both schools attended the same face-to-face CPD activity (the WSS
+    evaluation's typical weak tie); online, in-school (INSET) and review-tool activities are not
+    meetings and do not tie;
+
+- **pairwise ties**, weight 1 each: ``peer_review`` (reviewer school → reviewed school), a
+  ``school_links`` row (cluster, collaboration, a legacy federation pair; GIAS history links such
+  as predecessor / successor record one school's past, not a tie) and ``shared_staff`` (one person
+  in post at both schools).
+
+**Lifetimes** (:data:`TIE_LIFETIME_YEARS`): a peer review or a CPD event ties for 3 years from its
+date, then lapses (a 2016 review is not a link in 2025). Memberships, school links and posts tie
+while current: from their start (blank = always) to their end date (blank = still in place).
+
+**Weights and the threshold.** A pair's ``weight`` is the sum of all its contributions. The
+structure measures keep ties of at least ``min_weight`` (default :data:`DEFAULT_MIN_WEIGHT`: one
+shared group of up to 51 schools, two of up to 101, any peer review or shared member of staff);
+``min_weight=0`` keeps every tie. Isolation does not depend on the threshold: a school is isolated
+only when it has no tie of any weight (:func:`tied_schools`).
+
+**Who carries a tie.** Each contribution (an *instance*) records, for each end, either ``None`` (the
+school takes part as an institution: trust, group, its own network membership, a review with no
+named reviewer) or the people through whom it takes part. :mod:`queries.networks.fragility` uses this.
+
+Pairs are built with a sparse matrix product (schools × groups), never by looping over pairs, and
+the built graph is kept on the store's ``cache`` (see :func:`shared_tie_graph`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+from graphmodel.frames import isin
+from graphmodel.store import GraphStore
+from queries.context import Filters, apply_filters, schools_frame
+from queries.networks.participation import (
+    ACTIVE_FROM,
+    active_on,
+    school_network_memberships,
+    send_networks,
+    tier_ranks,
+)
+from queries.posts import in_operation
+from queries.registry import analysis
+
+__all__ = [
+    "DEFAULT_MIN_WEIGHT",
+    "TIE_LIFETIME_YEARS",
+    "school_ties",
+    "shared_tie_graph",
+    "tie_graph",
+    "tie_instances",
+    "tied_schools",
+]
+
+DEFAULT_MIN_WEIGHT = 0.02
+TIE_LIFETIME_YEARS = {"peer_review": 3, "cpd_event": 3}
+"""How long a dated, one-off contact ties two schools (years from its date)."""
+HISTORY_LINKS = r"predecessor|successor|merged|amalgamat|split|closure|expansion|result of|change in age"
+NOT_MEETINGS = r"online|inset|in-school|in school|review tool"
+NETWORK_LINK_KIND = {"cluster": "cluster", "teaching_school_hub": "hub", "trust_network": "trust_network"}
+NODE_ATTRIBUTES = [
+    "name",
+    "la_code",
+    "la_name",
+    "region_code",
+    "region_name",
+    "phase",
+    "type",
+    "kind",
+    "trust_id",
+    "low_age",
+    "high_age",
+]
+INSTANCE_COLUMNS = ["urn_a", "urn_b", "kind", "weight", "carriers_a", "carriers_b"]
+END_COLUMNS = ["source", "kind", "urn", "carriers"]
+TIE_COLUMNS = ["urn_a", "urn_b", "weight", "kinds", "people", "instances"]
+
+
+def _carriers(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per ``keys`` with ``carriers``: None when any row has no person (the school takes
+    part as an institution), else the sorted tuple of its person_ids."""
+    institutional = frame["person_id"].isna().groupby([frame[k] for k in keys]).any().rename("inst")
+    people = (
+        frame.dropna(subset=["person_id"])
+        .groupby(keys)["person_id"]
+        .agg(lambda s: tuple(sorted({str(p) for p in s})))
+        .rename("carriers")
+    )
+    out = institutional.to_frame().join(people).reset_index()
+    out["carriers"] = out["carriers"].where(~out["inst"], None)
+    return out.drop(columns="inst")
+
+
+def _network_ends(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    m = school_network_memberships(store, as_of)
+    m = m[(m["rank"] >= tier_ranks(store)[ACTIVE_FROM]).fillna(False).to_numpy(dtype=bool)]
+    if m.empty:
+        return pd.DataFrame(columns=END_COLUMNS)
+    ends = _carriers(m, ["network_id", "urn"]).rename(columns={"network_id": "source"})
+    kinds = send_networks(store).set_index("network_id")["kind"].map(NETWORK_LINK_KIND)
+    ends["kind"] = ends["source"].map(kinds).fillna("network").astype(object)
+    ends["source"] = "network:" + ends["source"].astype(str)
+    return ends[END_COLUMNS]
+
+
+def _group_ends(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    g = store.table("group_memberships")
+    g = g[active_on(g, as_of).to_numpy()]
+    kinds = store.table("groups").set_index("group_id")["kind"].astype("string").str.strip().str.lower()
+    return pd.DataFrame(
+        {
+            "source": "group:" + g["group_id"].astype(str),
+            "kind": g["group_id"].map(kinds).fillna("group").astype(object),
+            "urn": g["urn"],
+            "carriers": None,
+        }
+    ).drop_duplicates(["source", "urn"])
+
+
+def _trust_ends(schools: pd.DataFrame) -> pd.DataFrame:
+    t = schools[["urn", "trust_id"]].dropna()
+    return pd.DataFrame(
+        {"source": "trust:" + t["trust_id"].astype(str), "kind": "trust", "urn": t["urn"], "carriers": None}
+    )
+
+
+def _lapsed(dates: pd.Series, as_of: dt.date, kind: str) -> pd.Series:
+    """True where a dated contact of ``kind`` is not live on ``as_of`` (in the future or expired)."""
+    t = pd.Timestamp(as_of)
+    expires = (dates + pd.DateOffset(years=TIE_LIFETIME_YEARS[kind])).astype("datetime64[ns]")
+    return ~((dates <= t) & (t < expires)).fillna(False).astype(bool)
+
+
+def _cpd_ends(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    att = store.table("attendance")
+    if att.empty:
+        return pd.DataFrame(columns=END_COLUMNS)
+    acts = store.table("cpd_activities")[["activity_id", "format", "date"]]
+    meeting = ~acts["format"].astype("string").str.contains(NOT_MEETINGS, case=False, regex=True).fillna(
+        False
+    )
+    acts = acts[meeting.astype(bool).to_numpy()]
+    att = att.merge(acts.rename(columns={"date": "activity_date"}), on="activity_id")
+    when = att["date"].fillna(att["activity_date"])
+    att = att[~_lapsed(when, as_of, "cpd_event").to_numpy()]
+    posts = store.table("posts")[["person_id", "urn", "start_date", "end_date"]]
+    posts = posts[isin(posts["person_id"], att["person_id"].unique())]
+    posts = posts[active_on(posts, as_of).to_numpy()][["person_id", "urn"]].drop_duplicates()
+    m = att[["activity_id", "person_id"]].merge(posts, on="person_id")
+    if m.empty:
+        return pd.DataFrame(columns=END_COLUMNS)
+    ends = _carriers(m, ["activity_id", "urn"]).rename(columns={"activity_id": "source"})
+    ends["source"] = "cpd:" + ends["source"].astype(str)
+    ends["kind"] = "cpd_event"
+    return ends[END_COLUMNS]
+
+
+def _ordered(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """Rows with urn_a < urn_b (ends swapped where needed) and self-links dropped."""
+    x, y = frame[a].astype("int64"), frame[b].astype("int64")
+    out = frame.assign(urn_a=x.where(x < y, y), urn_b=y.where(x < y, x))
+    return out[out["urn_a"] != out["urn_b"]]
+
+
+def _link_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    links = store.table("school_links")
+    links = links[
+        ~links["kind"].str.contains(HISTORY_LINKS, case=False, regex=True).fillna(False).astype(bool)
+    ]
+    links = links[active_on(links, as_of, start="date").to_numpy()]
+    links = _ordered(links, "urn", "linked_urn")
+    return pd.DataFrame(
+        {
+            "urn_a": links["urn_a"],
+            "urn_b": links["urn_b"],
+            "kind": links["kind"].str.strip().str.lower().astype(object),
+            "weight": 1.0,
+            "carriers_a": None,
+            "carriers_b": None,
+        }
+    )
+
+
+def _review_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    r = store.table("peer_reviews")
+    r = r[~_lapsed(r["date"], as_of, "peer_review").to_numpy()]
+    reviewer = r["reviewer_person_id"].map(lambda p: None if pd.isna(p) else (str(p),))
+    swap = (r["reviewer_urn"].astype("int64") > r["reviewed_urn"].astype("int64")).to_numpy()
+    ca = np.where(swap, None, reviewer.to_numpy(dtype=object))
+    cb = np.where(swap, reviewer.to_numpy(dtype=object), None)
+    r = _ordered(r.assign(carriers_a=ca, carriers_b=cb), "reviewer_urn", "reviewed_urn")
+    return pd.DataFrame(
+        {
+            "urn_a": r["urn_a"],
+            "urn_b": r["urn_b"],
+            "kind": "peer_review",
+            "weight": 1.0,
+            "carriers_a": r["carriers_a"],
+            "carriers_b": r["carriers_b"],
+        }
+    )
+
+
+def _shared_staff_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """People in post at two or more schools on ``as_of``: found with Arrow's value_counts first,
+    because the national posts table has millions of rows and only a few thousand hold two posts."""
+    posts = store.table("posts")
+    posts = posts[active_on(posts, as_of).to_numpy()]
+    counts = pc.value_counts(pa.array(posts["person_id"]))
+    several = pc.filter(counts.field("values"), pc.greater_equal(counts.field("counts"), 2))
+    posts = posts.loc[isin(posts["person_id"], several), ["person_id", "urn"]].drop_duplicates()
+    pairs = posts.merge(posts, on="person_id", suffixes=("_x", "_y"))
+    pairs = pairs[pairs["urn_x"] < pairs["urn_y"]]
+    return pd.DataFrame(
+        {
+            "urn_a": pairs["urn_x"].astype("int64"),
+            "urn_b": pairs["urn_y"].astype("int64"),
+            "kind": "shared_staff",
+            "weight": 1.0,
+            "carriers_a": pairs["person_id"].map(lambda p: (str(p),)),
+            "carriers_b": None,
+        }
+    )
+
+
+def _group_like_ends(store: GraphStore, as_of: dt.date, schools: pd.DataFrame) -> pd.DataFrame:
+    parts = [
+        _network_ends(store, as_of),
+        _group_ends(store, as_of),
+        _trust_ends(schools),
+        _cpd_ends(store, as_of),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=END_COLUMNS)
+    ends = pd.concat(parts, ignore_index=True)
+    ends["urn"] = ends["urn"].astype("int64")
+    return ends[isin(ends["urn"], schools["urn"].astype("int64"))].reset_index(drop=True)
+
+
+def _project(ends: pd.DataFrame) -> pd.DataFrame:
+    """Newman projection of school × group membership: urn_a < urn_b, weight = Σ 1/(n−1) over the
+    groups both belong to (n = the group's member schools). A sparse product, not a pair loop."""
+    if ends.empty:
+        return pd.DataFrame(columns=["urn_a", "urn_b", "weight"])
+    urns, ui = np.unique(ends["urn"].to_numpy(dtype=np.int64), return_inverse=True)
+    _, si = np.unique(ends["source"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    b = sp.csr_matrix((np.ones(len(ends)), (ui, si)), shape=(len(urns), si.max() + 1))
+    n = np.asarray(b.sum(axis=0)).ravel()
+    w = np.where(n >= 2, 1.0 / np.maximum(n - 1, 1), 0.0)
+    prod = sp.triu(b @ sp.diags(w) @ b.T, k=1).tocoo()
+    keep = prod.data > 0
+    return pd.DataFrame(
+        {"urn_a": urns[prod.row[keep]], "urn_b": urns[prod.col[keep]], "weight": prod.data[keep]}
+    )
+
+
+def _pair_instances(store: GraphStore, as_of: dt.date, schools: pd.DataFrame) -> pd.DataFrame:
+    parts = [
+        _link_instances(store, as_of),
+        _review_instances(store, as_of),
+        _shared_staff_instances(store, as_of),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=INSTANCE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)[INSTANCE_COLUMNS]
+    known = schools["urn"].astype("int64")
+    out = out[isin(out["urn_a"], known) & isin(out["urn_b"], known)]
+    return out.astype({"urn_a": "int64", "urn_b": "int64", "weight": "float64"}).reset_index(drop=True)
+
+
+@analysis
+def tie_instances(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    min_weight: float = DEFAULT_MIN_WEIGHT,
+) -> pd.DataFrame:
+    """Every contribution to the ties of weight >= ``min_weight`` on ``as_of``: one row per instance.
+
+    Columns ``urn_a < urn_b``, ``kind``, ``weight`` (1/(n−1) for a shared group of n schools, 1 for
+    a pairwise tie), ``carriers_a`` / ``carriers_b`` (None = the school as an institution, else the
+    tuple of person_ids). Schools not open on ``as_of`` are left out; ``filters`` keeps ties with
+    both ends in scope.
+    """
+    as_of = as_of or dt.date.today()
+    schools = in_operation(schools_frame(store), as_of)
+    if filters.describe():
+        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+    ends = _group_like_ends(store, as_of, schools)
+    pairs = _pair_instances(store, as_of, schools)
+    total = pd.concat([_project(ends), pairs[["urn_a", "urn_b", "weight"]]], ignore_index=True).astype(
+        {"urn_a": "int64", "urn_b": "int64", "weight": "float64"}
+    )
+    total = total.groupby(["urn_a", "urn_b"], as_index=False)["weight"].sum()
+    kept = total.loc[total["weight"] >= min_weight - 1e-12, ["urn_a", "urn_b"]]
+    # the group contributions of the kept pairs, with each end's carriers
+    size = ends.groupby("source")["urn"].transform("nunique")
+    e = ends.assign(_w=1.0 / (size - 1).where(size >= 2))
+    grouped = kept.merge(e, left_on="urn_a", right_on="urn").merge(
+        e[["source", "urn", "carriers"]], left_on=["urn_b", "source"], right_on=["urn", "source"]
+    )
+    grouped = pd.DataFrame(
+        {
+            "urn_a": grouped["urn_a"],
+            "urn_b": grouped["urn_b"],
+            "kind": grouped["kind"].astype(object),
+            "weight": grouped["_w"].astype("float64"),
+            "carriers_a": grouped["carriers_x"],
+            "carriers_b": grouped["carriers_y"],
+        }
+    )
+    pairs = pairs.merge(kept, on=["urn_a", "urn_b"])
+    out = pd.concat([p for p in (grouped, pairs) if len(p)] or [pd.DataFrame(columns=INSTANCE_COLUMNS)])
+    out = out[INSTANCE_COLUMNS].sort_values(["urn_a", "urn_b", "kind"], kind="stable").reset_index(drop=True)
+    out[["urn_a", "urn_b"]] = out[["urn_a", "urn_b"]].astype("int64")
+    out["weight"] = out["weight"].astype("float64")
+    for col in ("carriers_a", "carriers_b"):
+        out[col] = pd.Series([_carrier_tuple(c) for c in out[col]], dtype=object)
+    return out
+
+
+def _carrier_tuple(value: object) -> tuple[str, ...] | None:
+    """Carriers as a sorted tuple of person_ids, or None (institutional): pandas may hand back
+    tuples as lists or arrays, and None as NA or NaN, depending on its version."""
+    if value is None or value is pd.NA or isinstance(value, float):
+        return None
+    if isinstance(value, str):
+        return (value,)
+    return tuple(sorted(str(v) for v in value))
+
+
+@analysis
+def school_ties(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    min_weight: float = DEFAULT_MIN_WEIGHT,
+) -> pd.DataFrame:
+    """The weighted school–school tie list: one row per tied pair (the public tie table, e.g. for maps).
+
+    Columns ``urn_a < urn_b``, ``weight`` (sum of contributions, see the module docstring),
+    ``kinds`` (';'-joined kinds of tie), ``people`` (';'-joined person_ids carrying person-level
+    contributions: pseudonymous ids, never names) and ``instances`` (number of contributions).
+    """
+    inst = tie_instances(store, as_of=as_of, filters=filters, min_weight=min_weight)
+    if inst.empty:
+        return pd.DataFrame(columns=TIE_COLUMNS)
+    people = inst["carriers_a"].map(lambda c: c or ()) + inst["carriers_b"].map(lambda c: c or ())
+    g = inst.assign(_people=people).groupby(["urn_a", "urn_b"], sort=True)
+    out = pd.DataFrame(
+        {
+            "weight": g["weight"].sum().round(6),
+            "kinds": g["kind"].agg(lambda k: ";".join(sorted(set(k)))),
+            "people": g["_people"].agg(lambda p: ";".join(sorted({x for t in p for x in t}))),
+            "instances": g.size(),
+        }
+    ).reset_index()
+    out.attrs.update({"as_of": (as_of or dt.date.today()).isoformat(), "min_weight": min_weight})
+    return out[TIE_COLUMNS]
+
+
+def tied_schools(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.Index:
+    """URNs of open schools with a tie of any weight on ``as_of`` (a shared group of two or more open
+    schools, or a pairwise tie): the complement is the isolates, whatever ``min_weight`` is."""
+    as_of = as_of or dt.date.today()
+    schools = in_operation(schools_frame(store), as_of)
+    ends = _group_like_ends(store, as_of, schools)
+    size = ends.groupby("source")["urn"].transform("nunique")
+    pairs = _pair_instances(store, as_of, schools)
+    urns = pd.concat([ends.loc[(size >= 2).to_numpy(), "urn"], pairs["urn_a"], pairs["urn_b"]])
+    return pd.Index(urns.astype("int64").unique())
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+@analysis
+def tie_graph(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    min_weight: float = DEFAULT_MIN_WEIGHT,
+) -> nx.Graph:
+    """The undirected school tie graph on ``as_of``: ties of weight >= ``min_weight``.
+
+    Nodes are URNs (ints) for every school open on ``as_of`` (in scope), with attributes name,
+    la_code, la_name, region_code, region_name, phase, type, kind, trust_id, low_age, high_age
+    (missing values left out). Edges carry ``weight`` (tie strength), ``distance`` (1/weight, for
+    shortest paths and betweenness), ``kinds``, ``people`` and ``support`` (list of
+    ``(kind, carriers_a, carriers_b)`` for the ``(min urn, max urn)`` ends; see
+    :mod:`queries.networks.fragility`).
+    """
+    as_of = as_of or dt.date.today()
+    g = nx.Graph()
+    schools = in_operation(schools_frame(store), as_of)
+    if filters.describe():
+        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+    attrs = schools[["urn", *NODE_ATTRIBUTES]].astype(object)
+    attrs = attrs.where(attrs.notna(), None)
+    g.add_nodes_from(
+        (int(row[0]), {k: _plain(v) for k, v in zip(NODE_ATTRIBUTES, row[1:], strict=True) if v is not None})
+        for row in attrs.itertuples(index=False, name=None)
+    )
+    edges: dict[tuple[int, int], dict] = {}
+    inst = tie_instances(store, as_of=as_of, filters=filters, min_weight=min_weight)
+    for a, b, kind, w, ca, cb in inst.itertuples(index=False, name=None):
+        d = edges.get((a, b))
+        if d is None:
+            edges[(a, b)] = d = {"kinds": [], "people": [], "weight": 0.0, "support": []}
+        if kind not in d["kinds"]:
+            d["kinds"].append(kind)
+        d["weight"] += w
+        d["support"].append((kind, ca, cb))
+        if ca:
+            d["people"].extend(ca)
+        if cb:
+            d["people"].extend(cb)
+    for d in edges.values():
+        d["kinds"].sort()
+        d["people"] = sorted(set(d["people"]))
+        d["weight"] = round(d["weight"], 9)
+        d["distance"] = 1.0 / d["weight"]
+    g.add_edges_from((int(a), int(b), d) for (a, b), d in edges.items())
+    g.graph.update({"as_of": as_of.isoformat(), "min_weight": min_weight})
+    return g
+
+
+def shared_tie_graph(store: GraphStore, as_of: dt.date, min_weight: float = DEFAULT_MIN_WEIGHT) -> nx.Graph:
+    """:func:`tie_graph` (national, no filters), built once per store, date and threshold and kept
+    with the store's derived results (``store.cache``, :class:`graphmodel.store.DerivedCache`), which a
+    new load drops, so a new load gives a new graph. Read-only: callers copy before changing it. A
+    minimal store without the cache facility gets a fresh graph."""
+    build = functools.partial(tie_graph, store, as_of=as_of, min_weight=min_weight)
+    cache = getattr(store, "cache", None)
+    if cache is None:
+        return build()
+    return cache(("tie_graph", as_of, float(min_weight)), build)
