@@ -431,10 +431,10 @@ def test_every_count_the_region_map_shows_is_the_analysis_count(store):
     """Maps draw facts; analyses compute them: the LA tooltips' gap figures, the gap-school list,
     the rung filter and the school-to-school ties all equal the analysis tables on this fixture."""
     from queries.context import Filters
-    from queries.networks.collaboration import collaboration_links
     from queries.networks.participation import school_participation
+    from queries.networks.ties import tie_instances
 
-    part = school_participation(store, Filters(region="North East"), AS_OF)
+    part = school_participation(store, filters=Filters(region="North East"), as_of=AS_OF)
     data = map_data(region_html(store, "North East", as_of=AS_OF))
     nodes = {n["id"]: (n, f, g) for n, f, g in zip(data["nodes"], data["facets"], data["gaps"], strict=True)}
     schools = store.table("schools").set_index("urn")["la_code"]
@@ -449,7 +449,7 @@ def test_every_count_the_region_map_shows_is_the_analysis_count(store):
     rungs = {int(k.split(":")[1]): f["status"] for k, (_n, f, _g) in nodes.items() if k.startswith("School:")}
     want = part.set_index("urn")["highest_tier"].fillna("none").replace("", "none").str.replace("_", " ")
     assert rungs == want.to_dict()
-    ties = collaboration_links(store, AS_OF)
+    ties = tie_instances(store, as_of=AS_OF, min_weight=0)
     ties = ties[ties["kind"].isin(["peer_review", "federation"])]
     drawn = {
         (int(e["from"].split(":")[1]), int(e["to"].split(":")[1]))

@@ -131,24 +131,25 @@ are drawn too. Network and trust ties are drawn as membership of a network / tru
 def school_ties(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     """The collaboration analysis' ties between schools on ``as_of``: urn_a, urn_b, kind, weight.
 
-    The ONE place maps read ties: today ``queries.networks.collaboration.collaboration_links`` (one row
-    per reason two schools are linked; history links such as predecessors, undated-in-future and
-    closed schools already dropped), counted into a weight per (pair, kind). When the weighted tie
-    list of the collaboration analysis lands, only this function changes.
+    The ONE place maps read ties: ``queries.networks.ties.tie_instances`` (one row per contribution to
+    a tie; history links such as predecessors, expired contacts and closed schools already dropped),
+    counted into a weight per (pair, kind). CPD co-attendance is left out: a map draws who works with
+    whom in standing arrangements, and an event would draw a clique over every school present.
     """
-    from queries.networks.collaboration import collaboration_links
+    from queries.networks.ties import tie_instances
 
-    links = collaboration_links(store, as_of)
-    if not len(links):
+    inst = tie_instances(store, as_of=as_of, min_weight=0)
+    inst = inst[inst["kind"] != "cpd_event"]
+    if not len(inst):
         return pd.DataFrame({"urn_a": [], "urn_b": [], "kind": [], "weight": []})
-    return links.groupby(["urn_a", "urn_b", "kind"], sort=True).size().reset_index(name="weight")
+    return inst.groupby(["urn_a", "urn_b", "kind"], sort=True).size().reset_index(name="weight")
 
 
 def broker_scores(store: GraphStore, filters: Filters, as_of: dt.date) -> pd.Series:
     """urn -> normalised betweenness from the collaboration analysis (``brokers``); 0 for the rest."""
     from queries.networks.collaboration import brokers
 
-    frame = brokers(store, filters, as_of, top=None)
+    frame = brokers(store, as_of=as_of, filters=filters, top=None)
     if not len(frame):
         return pd.Series(dtype=float)
     return frame.set_index("urn")["betweenness"].astype(float)
