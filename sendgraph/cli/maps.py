@@ -93,10 +93,22 @@ def network_cmd(ctx, network_id, output, as_of, show_names) -> None:
 
 @map_group.command("routes")
 @click.option("--to", "to", default=None, help="Only the routes into this role code (e.g. SENCO).")
+@click.option(
+    "--observed",
+    is_flag=True,
+    help="Draw the observed pathways (sendgraph pathways) from --from to --to as flows, widths = people.",
+)
+@click.option("--from", "source", default="ITT", show_default=True, help="Start role, with --observed.")
 @map_options
 @click.pass_context
-def routes_cmd(ctx, to, output, as_of, show_names) -> None:
-    """The reference progression graph, with observed moves as edge widths when posts are loaded."""
+def routes_cmd(ctx, to, observed, source, output, as_of, show_names) -> None:
+    """The reference progression graph, with observed moves as edge widths when posts are loaded.
+
+    With --observed: the observed pathways from --from to --to, left to right, widths = people.
+    """
+    if observed:
+        _observed_routes(ctx, source, to, output, as_of)
+        return
     from visuals.routes_map import routes_map
 
     path = routes_map(
@@ -105,6 +117,34 @@ def routes_cmd(ctx, to, output, as_of, show_names) -> None:
         to=to,
         as_of=as_of,
         show_names=show_names,
+    )
+    _done(path)
+
+
+def _observed_routes(ctx, source, to, output, as_of) -> None:
+    from queries.careers.pathways import PUBLISHES, pathways
+    from queries.careers.routes import resolve_role
+    from queries.publish import publish
+    from visuals.pathways_map import pathways_map
+
+    if not to:
+        raise click.UsageError("--observed needs --to ROLE (the target of the pathways)")
+    store = get_store(ctx)
+    src, dst = resolve_role(store, source), resolve_role(store, to)
+    published = publish(
+        pathways(store, src, dst, as_of=as_of),
+        PUBLISHES["pathways"],
+        title=f"Observed pathways from {src} to {dst}",
+        source=store.describe(),
+        as_of=as_of,
+    )
+    path = pathways_map(
+        published.frame,
+        output or f"map-pathways-{_slug(src)}-{_slug(dst)}.html",
+        source=src,
+        target=dst,
+        described=store.describe(),
+        as_of=as_of,
     )
     _done(path)
 

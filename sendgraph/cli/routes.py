@@ -1,15 +1,17 @@
 """Progression commands: routes, transitions, pipeline, next-steps, bottlenecks (UCL 2019 KF5 / G7).
 
-Thin: parse options, call one function in ``queries/``, suppress small numbers in published
-aggregates, emit.
+Thin: parse options, call one function in ``queries/``, publish aggregates through
+``queries.publish.publish`` with what each analysis declares, emit.
 """
 
 from __future__ import annotations
 
 import click
 
+from graphmodel.errors import SendgraphError
+from queries.careers import bottlenecks as bottlenecks_q
 from queries.careers import transitions as transitions_q
-from queries.careers.bottlenecks import bottlenecks
+from queries.careers.bottlenecks import bottlenecks, observed_bottlenecks
 from queries.careers.next_steps import next_steps
 from queries.careers.pipeline import LEVELS, PUBLISHES, pipeline
 from queries.careers.routes import resolve_region, resolve_role, routes
@@ -117,19 +119,25 @@ def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, thresho
 @publish_options
 @click.pass_context
 def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -> None:
-    """People one step from a specialist role, per LA or region, against the SENCO and MQ gaps."""
+    """The gaps (people in post without the qualification) and the people likely to fill them, per area."""
     store = get_store(ctx)
     frame = pipeline(store, as_of=as_of, filters=filters, level=by)
+    note = (
+        "region rows: staff and pupils of the LAs in the graph only (las_in_graph of las_in_region)"
+        if by == "region"
+        else None
+    )
     result = publish(
         frame,
         PUBLISHES,
-        title="Specialist pipeline against gaps",
+        title="Specialist pipeline: gaps and people likely to move into the roles",
         source=store.describe(),
         as_of=as_of,
         filters=filters,
         threshold=threshold,
         suppress=not no_suppress,
         by=by,
+        note=note,
     )
     emit(result, fmt, output)
 
@@ -157,19 +165,49 @@ def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
 
 
 @click.command("bottlenecks")
+@view_option(
+    {
+        "reference": "routes on paper (catalogue)",
+        "observed": "roles and steps weighed by the people observed taking them, and provider places "
+        "against the need each qualification serves",
+    }
+)
 @click.option(
     "--limit",
     type=click.IntRange(1, 100),
     default=10,
     show_default=True,
-    help="Ranked routes per entry/specialist pair.",
+    help="Ranked routes per entry/specialist pair (reference view).",
 )
-@as_of_option("Date the role requirements apply (default today).")
+@as_of_option("Date of the posts and requirements (default today).")
+@filter_options
 @output_options
+@publish_options
 @click.pass_context
-def bottlenecks_cmd(ctx, limit, as_of, fmt, output) -> None:
+def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, threshold) -> None:
     """Roles and qualifications most routes to specialist roles pass through, with provider capacity."""
     store = get_store(ctx)
+    if view == "observed":
+        frame = observed_bottlenecks(store, as_of=as_of, filters=filters)
+        result = publish(
+            frame,
+            bottlenecks_q.OBSERVED,
+            title="Bottlenecks on the observed routes into specialist roles",
+            source=store.describe(),
+            as_of=as_of,
+            filters=filters,
+            threshold=threshold,
+            suppress=not no_suppress,
+            note="places_per_year blank = no provider publishes places (the shipped catalogue has none; "
+            "load provider_offers.places_per_year to set places against need)",
+        )
+        emit(result, fmt, output)
+        return
+    if filters.describe():
+        raise SendgraphError(
+            "bottlenecks --view reference counts routes on paper (the catalogue): filters apply to "
+            "--view observed only"
+        )
     frame = bottlenecks(store, as_of=as_of, limit=limit)
     meta = {
         "source": store.describe(),
