@@ -9,6 +9,7 @@ of analyses (see ``queries/registry.py``), and the differential tests prove both
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -16,6 +17,10 @@ import pandas as pd
 
 from graphmodel.schema import Schema
 from graphmodel.validate import Checked
+
+CURRENT_ANALYSIS: ContextVar[str | None] = ContextVar("sendgraph_current_analysis", default=None)
+"""The analysis being run (set by ``queries.registry``), so a server that refuses a query can be
+reported as "audit X needs more time than the server allows", not as a bare driver error."""
 
 Progress = Callable[[str, int], None]
 """Called with a step description and a row count as a load advances."""

@@ -28,8 +28,9 @@ try:  # the connection errors of the redis client underneath falkordb (absent wi
     from redis.exceptions import TimeoutError as _RedisTimeoutError
 
     _LOST: tuple[type[Exception], ...] = (_RedisConnectionError, _RedisTimeoutError)
+    _TIMEOUT: tuple[type[Exception], ...] = (_RedisTimeoutError,)
 except ImportError:  # pragma: no cover
-    _LOST = ()
+    _LOST = _TIMEOUT = ()
 
 SCHEMES = ("redis", "rediss", "unix")
 _GRAPH_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -101,6 +102,11 @@ class FalkorStore(ServerStore):
 
     backend = "falkordb"
     dialect = FALKORDB
+    server_name = "FalkorDB"
+    timeout_setting = (
+        "FalkorDB's TIMEOUT (milliseconds; e.g. redis-cli GRAPH.CONFIG SET TIMEOUT 0 for none, or the "
+        "TIMEOUT / TIMEOUT_MAX module arguments)"
+    )
 
     def __init__(
         self,
@@ -136,11 +142,15 @@ class FalkorStore(ServerStore):
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:
         try:
             return self._result(self._graph.ro_query(query, params))
+        except _TIMEOUT as exc:  # the client gave up waiting: the same remedy as a server timeout
+            raise self.timed_out(f"no answer before the client's socket timeout: {exc}") from None
         except _LOST as exc:
             raise self._lost(exc) from None
         except Exception as exc:
             if "empty key" in str(exc):  # the graph does not exist yet: nothing loaded, nothing to read
                 return [], []
+            if "timed out" in str(exc).lower():  # FalkorDB: "Query timed out"
+                raise self.timed_out(str(exc)) from None
             raise
 
     def _write(self, query: str, params: dict) -> tuple[list[str], list[list]]:
