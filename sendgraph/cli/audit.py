@@ -29,6 +29,7 @@ from sendgraph.cli._common import (
     get_store,
     output_options,
     publish_options,
+    show_cypher_option,
 )
 from sendgraph.output import Result
 
@@ -94,6 +95,7 @@ def _summary_command(
     @click.option("--detail", is_flag=True, help="List each post (person_id, no names) instead.")
     @output_options
     @publish_options
+    @show_cypher_option
     @click.pass_context
     def command(ctx, as_of, filters, by, detail, fmt, output, no_suppress, threshold):
         store = get_store(ctx)
@@ -185,6 +187,7 @@ def _area_filter(frame: pd.DataFrame, region: str | None, la: str | None) -> pd.
 @click.option("--la", default=None, help="Show only this LA (ranks stay national).")
 @output_options
 @publish_options
+@show_cypher_option
 @click.pass_context
 def capacity(ctx, as_of, level, needs, source, year, region, la, fmt, output, no_suppress, threshold):
     """Qualified VI / HI / MSI FTE against pupils with that primary need, per LA or region, ranked."""
@@ -221,6 +224,7 @@ def capacity(ctx, as_of, level, needs, source, year, region, la, fmt, output, no
 @click.option("--include-overdue", is_flag=True, help="Also list people already past their deadline.")
 @output_options
 @publish_options
+@show_cypher_option
 @click.pass_context
 def deadlines(ctx, as_of, filters, within, by, include_overdue, fmt, output, no_suppress, threshold):
     """Who must achieve the SENCO award or a sensory MQ by when, within a horizon."""
