@@ -69,14 +69,19 @@ def info(ctx: click.Context, fmt, output) -> None:
     type=click.Choice(EXPORT_FORMATS),
     default="graphml",
     show_default=True,
-    help="graphml and json write one file; csv writes a bundle directory.",
+    help="graphml and json write one file; csv writes a bundle directory; neo4j-admin writes the "
+    "CSVs and command for neo4j-admin database import full.",
 )
 @click.option("--show-names", is_flag=True, help="Include personal data (staff names, birth years).")
 @click.pass_context
 def export_cmd(ctx: click.Context, out, fmt, show_names) -> None:
-    """Export the graph as GraphML, node-link JSON or a CSV bundle."""
-    for path in export(get_store(ctx), fmt, Path(out), include_personal=show_names):
+    """Export the graph as GraphML, node-link JSON, a CSV bundle or neo4j-admin import files."""
+    paths = export(get_store(ctx), fmt, Path(out), include_personal=show_names)
+    for path in paths:
         click.echo(f"wrote {path}")
+    if fmt == "neo4j-admin":  # the last file is the import command: show it
+        click.echo(f"import with (in {out}, Neo4j stopped, database absent):")
+        click.echo(paths[-1].read_text(encoding="utf-8").strip())
 
 
 @click.command()
