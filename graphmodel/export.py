@@ -58,6 +58,7 @@ def export(store: GraphStore, fmt: str, out: Path, include_personal: bool = Fals
 # node's key is stored by its own typed column (``urn:int``), and the id spaces are the labels.
 NEO4J_TYPES = {"str": "string", "int": "int", "float": "double", "bool": "boolean", "date": "date"}
 NEO4J_ADMIN_COMMAND = "neo4j-admin-import.txt"
+NEO4J_ADMIN_CONSTRAINTS = "constraints.cypher"
 
 
 def _typed_header(name: str, type_: str) -> str:
@@ -91,8 +92,9 @@ def write_neo4j_admin(store: GraphStore, out: Path, include_personal: bool = Fal
     ``:END_ID(<Label>)``, the table's other columns typed, ``:TYPE`` (plus ``_table`` where two
     tables share start label, type and end label, as the server stores write it). A node's reference
     column (School.la_code) also becomes ``relationships/<table>.<column>.csv`` (IN_LA), as a load
-    would link it. Personal columns are left out unless ``include_personal``. The exact import
-    command is written to ``neo4j-admin-import.txt`` (and returned last).
+    would link it. Personal columns are left out unless ``include_personal``. The uniqueness
+    constraints sendgraph's loads create go to ``constraints.cypher`` (run after the import), and
+    the exact import command to ``neo4j-admin-import.txt`` (returned last).
     """
     import pandas as pd
 
@@ -145,6 +147,11 @@ def write_neo4j_admin(store: GraphStore, out: Path, include_personal: bool = Fal
         columns[":TYPE"] = [rel.type] * len(frame)
         write(out / "relationships" / f"{name}.csv", columns)
         rel_files.append(f"relationships/{name}.csv")
+    from graphmodel.server.dialect import NEO4J
+
+    ddl = out / NEO4J_ADMIN_CONSTRAINTS  # the importer makes no constraints: run these after it
+    ddl.write_text("".join(f"{q};\n" for q in NEO4J.schema_ddl(schema)), encoding="utf-8")
+    written.append(ddl)
     command = out / NEO4J_ADMIN_COMMAND
     command.write_text(neo4j_admin_command(node_files, rel_files) + "\n", encoding="utf-8")
     written.append(command)

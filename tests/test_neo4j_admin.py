@@ -75,6 +75,8 @@ def test_headers_follow_the_documented_format(careers, tmp_path):
     named = {a.split("=", 1)[1] for a in command if a.startswith(("--nodes=", "--relationships="))}
     on_disk = {str(p.relative_to(out)) for p in out.rglob("*.csv")}
     assert named == on_disk
+    ddl = (out / "constraints.cypher").read_text()
+    assert "CREATE CONSTRAINT school_urn_unique IF NOT EXISTS FOR (n:School) REQUIRE n.urn IS UNIQUE;" in ddl
 
 
 def test_every_table_round_trips(careers, tmp_path):
