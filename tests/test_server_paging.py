@@ -89,3 +89,20 @@ def test_a_refused_query_names_the_analysis_and_the_setting(bundle_writer, tmp_p
         assert "sensory_audit" in text or "a read" in text
     finally:
         server.stop()
+
+
+def test_no_client_side_socket_timeout_unless_asked(falkordb_server, monkeypatch):
+    """redis-py's default socket timeout (5 s) cut national reads off as "lost the connection"; how
+    long a query may run is the server's TIMEOUT, unless FALKORDB_SOCKET_TIMEOUT says otherwise."""
+    from graphmodel.errors import SendgraphError
+    from graphmodel.server.falkordb_store import FalkorStore
+
+    monkeypatch.delenv("FALKORDB_SOCKET_TIMEOUT", raising=False)
+    kwargs = FalkorStore(falkordb_server.url, "t")._db.connection.connection_pool.connection_kwargs
+    assert kwargs.get("socket_timeout") is None
+    monkeypatch.setenv("FALKORDB_SOCKET_TIMEOUT", "120")
+    kwargs = FalkorStore(falkordb_server.url, "t")._db.connection.connection_pool.connection_kwargs
+    assert kwargs["socket_timeout"] == 120.0
+    monkeypatch.setenv("FALKORDB_SOCKET_TIMEOUT", "soon")
+    with pytest.raises(SendgraphError, match="FALKORDB_SOCKET_TIMEOUT"):
+        FalkorStore(falkordb_server.url, "t")
