@@ -29,8 +29,9 @@ def detect(path: Path) -> ModuleType:
             return module
     raise SendgraphError(
         f"{path}: not a format sendgraph reads (a bundle directory of CSVs, an .xlsx "
-        f"workbook, a GIAS establishment or links extract, or a DfE EHC plans file); "
-        f"name one with --format {{{','.join(FORMATS)}}}"
+        f"workbook, a GIAS establishment or links extract, a DfE EHC plans file or a neo4j-admin "
+        f"import directory); "
+        f"name one with --input-format {{{','.join(FORMATS)}}}"
     )
 
 

@@ -1,4 +1,4 @@
-"""``sendgraph export --format neo4j-admin``: files ``neo4j-admin database import full`` reads, and
+"""``sendgraph export --to neo4j-admin``: files ``neo4j-admin database import full`` reads, and
 they round-trip back into sendgraph.
 
 Why: a team's first load of national data into Neo4j should use Neo4j's offline importer, which only
@@ -94,7 +94,7 @@ def test_no_personal_columns_without_show_names(careers, tmp_path):
     out = tmp_path / "admin"
     result = CliRunner().invoke(
         main,
-        ["-w", str(tmp_path / "ws"), "export", "--format", "neo4j-admin", str(out)],
+        ["-w", str(tmp_path / "ws"), "export", "--to", "neo4j-admin", "-o", str(out)],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

@@ -56,7 +56,7 @@ def store(workspace, bundle_writer):
 
 
 def test_pipeline_per_la(store):
-    frame = pipeline(store, AS_OF, "la")
+    frame = pipeline(store, as_of=AS_OF, level="la")
     assert frame["la_code"].tolist() == ["E06000001", "E08000003"]
     assert frame["la_name"].tolist() == ["Hartlepool", "Manchester"]
     assert frame[COUNTS].values.tolist() == [HARTLEPOOL, MANCHESTER]
@@ -64,7 +64,7 @@ def test_pipeline_per_la(store):
 
 
 def test_pipeline_per_region(store):
-    frame = pipeline(store, AS_OF, "region")
+    frame = pipeline(store, as_of=AS_OF, level="region")
     assert frame["region_name"].tolist() == ["North East", "North West"]
     assert "la_code" not in frame.columns
     assert frame[COUNTS].values.tolist() == [HARTLEPOOL, MANCHESTER]
@@ -74,7 +74,7 @@ def test_pipeline_per_region(store):
 def test_pipeline_depends_on_the_date(store):
     # 1 Sep 2020: P08 has 4.0 years (2016-09-01..2020-09-01, 1461 days) but his SEND CPD is in 2022;
     # P02 is not yet SENCO (2021), so S3 has none; P12 has not started.
-    frame = pipeline(store, dt.date(2020, 9, 1), "la").set_index("la_code")
+    frame = pipeline(store, as_of=dt.date(2020, 9, 1), level="la").set_index("la_code")
     assert frame.loc["E08000003", ["senco_ready", "schools_no_senco", "schools_overdue_senco"]].tolist() == [
         0,
         1,
@@ -85,4 +85,4 @@ def test_pipeline_depends_on_the_date(store):
 
 def test_pipeline_rejects_unknown_level(store):
     with pytest.raises(SendgraphError, match="level"):
-        pipeline(store, AS_OF, "trust")
+        pipeline(store, as_of=AS_OF, level="trust")

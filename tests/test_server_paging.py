@@ -82,7 +82,7 @@ def test_a_refused_query_names_the_analysis_and_the_setting(bundle_writer, tmp_p
             for _ in range(20):  # a read might squeeze under 1 ms on a quiet machine; the pull cannot
                 fresh._cache.clear()
                 fresh.table("people")
-                sensory_audit(fresh, dt.date.fromisoformat(AS_OF))
+                sensory_audit(fresh, as_of=dt.date.fromisoformat(AS_OF))
         text = str(err.value)
         assert "lost the connection" not in text
         assert "TIMEOUT" in text and "FalkorDB" in text

@@ -49,6 +49,35 @@ def test_audits_show_only_narrowed_reads_of_the_large_tables(careers_ws, command
     assert "MATCH (n:Person)" not in script
 
 
+OTHER_ANALYSES = [
+    ["participation"],
+    ["gaps", "network"],
+    ["gaps", "structure"],
+    ["gaps", "fragile"],
+    ["gaps", "what-if", "--person", "P08"],
+    ["transitions"],
+    ["pipeline"],
+    ["routes", "--from", "CT", "--to", "SENCO"],
+    ["next-steps", "--person", "P08", "--target", "SENCO"],
+    ["bottlenecks"],
+    ["figures"],
+]
+
+
+@pytest.mark.parametrize("command", OTHER_ANALYSES, ids=" ".join)
+def test_every_analysis_command_shows_its_cypher_instead_of_the_table(careers_ws, command):
+    """--show-cypher is on every analysis command (not only the audits): the output is a Browser
+    script of the reads it makes (whole-table pulls where no native version exists), with no table."""
+    result = CliRunner().invoke(
+        main, ["-w", careers_ws, *command, "--as-of", "2025-01-01", "--show-cypher"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("// statement 1 of "), result.output[:300]
+    assert "MATCH (" in result.output
+    body = [line for line in result.output.splitlines() if line and not line.startswith(("//", ":params"))]
+    assert all(line.endswith(";") for line in body), "a line that is not a statement was printed"
+
+
 def test_the_printed_statements_run_on_a_server(falkor_store, bundle_writer):
     """Each statement of the script, with its :params, runs on FalkorDB (the subset Neo4j shares)."""
     from career_fixture import AS_OF, TABLES
@@ -57,7 +86,7 @@ def test_the_printed_statements_run_on_a_server(falkor_store, bundle_writer):
     from queries.native.explain import as_browser_script, statements
 
     ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
-    found = statements(lambda s: sensory_audit(s, dt.date.fromisoformat(AS_OF)), falkor_store)
+    found = statements(lambda s: sensory_audit(s, as_of=dt.date.fromisoformat(AS_OF)), falkor_store)
     assert any("$roles" in q for q, _ in found)
     for query, params in found:
         falkor_store.run_read(query, params)  # raises if the text or a parameter is wrong

@@ -8,6 +8,8 @@ number of places offered for MQ_VI caps the supply of QTVIs, however many teache
 
 from __future__ import annotations
 
+import datetime as dt
+
 import networkx as nx
 import pandas as pd
 
@@ -55,7 +57,7 @@ def route_set(
 
 
 @analysis
-def bottlenecks(store: GraphStore, limit: int = 10) -> pd.DataFrame:
+def bottlenecks(store: GraphStore, *, as_of: dt.date | None = None, limit: int = 10) -> pd.DataFrame:
     """Roles and qualifications ranked by the number of entry-to-specialist routes through them.
 
     ``routes`` counts the ranked routes (:func:`route_set`) whose intermediate roles include the
@@ -63,9 +65,12 @@ def bottlenecks(store: GraphStore, limit: int = 10) -> pd.DataFrame:
     routes / all routes. ``betweenness`` is the roles' betweenness centrality on the reference graph
     weighted by typical years (blank for qualifications). For qualifications: ``providers`` offering
     it, how many are national, and ``places_per_year`` summed over the ``providers_with_places``
-    that report places (blank when none does: capacity unknown, not zero).
+    that report places (blank when none does: capacity unknown, not zero). With ``as_of``, steps
+    need the qualifications role requirements name on that date.
+
+    >>> bottlenecks(store, limit=5)  # doctest: +SKIP
     """
-    graph = reference_graph(store)
+    graph = reference_graph(store, as_of)
     routes = route_set(store, limit, graph)
     total = len(routes)
     role_count: dict[str, int] = {}

@@ -38,8 +38,9 @@ from graphmodel.store import GraphStore
 from queries.audits.capacity import capacity_against_need
 from queries.audits.senco import AWARDS, senco_audit
 from queries.audits.sensory import SENSES, matching_mq
-from queries.context import schools_frame
+from queries.context import Filters, match_rows, schools_frame
 from queries.posts import current_posts, current_service_posts, held, services_frame, studying, ts
+from queries.publish import Publishes
 from queries.registry import analysis
 
 READY_YEARS = 4
@@ -48,7 +49,7 @@ LEVELS = {
     "la": ["region_code", "region_name", "la_code", "la_name"],
     "region": ["region_code", "region_name"],
 }
-COUNT_COLUMNS = [
+_COUNTS = [
     "teachers_not_senco",
     "senco_ready",
     "senco_in_training",
@@ -57,6 +58,8 @@ COUNT_COLUMNS = [
     "schools_no_senco",
     "schools_overdue_senco",
 ]
+PUBLISHES = Publishes(counts=tuple(_COUNTS))
+"""What :func:`pipeline` publishes: pupils and FTE are not suppressed (DfE's own counts, not people)."""
 
 
 def _located_posts(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
@@ -100,7 +103,7 @@ def _send_cpd_people(store: GraphStore, as_of: dt.date) -> pd.Index:
 def _capacity(store: GraphStore, as_of: dt.date, level: str) -> pd.DataFrame:
     """Per LA (``la_code``) or region (``region_code``): {need}_pupils, {need}_qualified_fte."""
     key = "la_code" if level == "la" else "region_code"
-    cap = capacity_against_need(store, as_of, level)
+    cap = capacity_against_need(store, as_of=as_of, level=level)
     cap = cap.rename(columns={"new_la_code": "la_code"})
     long = cap.loc[cap["need"].isin(SENSES).astype(bool), [key, "need", "pupils", "qualified_fte"]]
     long = long.astype({"pupils": "float64", "qualified_fte": "float64"})
@@ -138,12 +141,20 @@ class _PersonCodes:
 
 
 @analysis
-def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFrame:
+def pipeline(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
+) -> pd.DataFrame:
     """People one step from a specialist role against the gaps, per LA or region (module docstring).
 
-    Rows: every LA (or region) with a school or service in the graph. Counts are of people or
-    schools (publish through :func:`queries.publish.suppress`); pupils and FTE are not suppressed.
+    Rows: every LA (or region) with a school or service in the graph; ``filters`` (region, LA)
+    choose the rows shown. Counts are of people or schools (published through
+    :func:`queries.publish.publish` with :data:`PUBLISHES`); pupils and FTE are not suppressed.
+
+    >>> pipeline(store, as_of=dt.date(2025, 9, 1), level="region")  # doctest: +SKIP
     """
+    as_of = as_of or dt.date.today()
+    if filters.trust or filters.phase or filters.type:
+        raise SendgraphError("pipeline counts per LA or region: --trust, --phase and --type do not apply")
     if level not in LEVELS:
         raise SendgraphError(f"level must be one of: {', '.join(LEVELS)}")
     keys = LEVELS[level]
@@ -195,7 +206,7 @@ def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFra
     all_places = pd.concat([schools_frame(store)[geo], services_frame(store)[geo]]).drop_duplicates()
     areas = all_places.dropna(subset=["la_code"])[keys].drop_duplicates()
 
-    audit = senco_audit(store, as_of)
+    audit = senco_audit(store, as_of=as_of)
     main = audit[(audit["kind"] == "mainstream").fillna(False).astype(bool)]
     schools_main = main.drop_duplicates("urn").groupby(keys).size().rename("mainstream_schools")
     no_senco = main[main["status"] == "no_senco"].drop_duplicates("urn").groupby(keys).size()
@@ -213,7 +224,7 @@ def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFra
     ):
         out = out.join(series, how="left")
     out = out.reset_index()
-    for c in COUNT_COLUMNS:
+    for c in _COUNTS:
         out[c] = out[c].fillna(0).astype("int64")
 
     key = "la_code" if level == "la" else "region_code"
@@ -222,4 +233,11 @@ def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFra
         low = need.lower()
         out[f"{low}_pupils"] = out[f"{low}_pupils"].fillna(0).astype("int64")
         out[f"{low}_qualified_fte"] = out[f"{low}_qualified_fte"].fillna(0.0).astype("float64").round(2)
-    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+    out = out.sort_values(keys, kind="stable").reset_index(drop=True)
+    for value, columns, what in (
+        (filters.region, ["region_code", "region_name"], "region"),
+        (filters.la, ["la_code", "la_name"], "local authority"),
+    ):
+        if value and columns[0] in out:
+            out = out[match_rows(out, value, columns, what, allow_empty=True)]
+    return out.reset_index(drop=True)

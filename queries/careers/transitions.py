@@ -24,6 +24,7 @@ How a career history becomes transitions (the rules users rely on):
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ from graphmodel.store import GraphStore
 from queries.careers.routes import SPECIALIST_CATEGORIES, reference_graph
 from queries.context import Filters, apply_filters, schools_frame
 from queries.posts import filter_services, services_frame
+from queries.publish import Publishes
 from queries.registry import analysis
 
 SAME_SPELL_GAP_DAYS = 365
@@ -96,11 +98,23 @@ def _scope(store: GraphStore, filters: Filters, posts: pd.DataFrame, spost: pd.D
     return np.concatenate([a, b])
 
 
-def career_arrays(store: GraphStore, filters: Filters | None = None, person_id: str | None = None) -> Careers:
-    """Every school and service post as :class:`Careers` arrays (one person's, with ``person_id``)."""
+def career_arrays(
+    store: GraphStore,
+    filters: Filters | None = None,
+    person_id: str | None = None,
+    as_of: dt.date | None = None,
+) -> Careers:
+    """Every school and service post as :class:`Careers` arrays (one person's, with ``person_id``).
+
+    With ``as_of``, careers as they stood that day: posts starting later are left out and posts
+    ending later are still open (so a move is counted only once it has happened).
+    """
     filters = filters or Filters()
     posts = store.table("posts")[["person_id", "urn", "role", "start_date", "end_date"]]
     spost = store.table("service_posts")[["person_id", "service_id", "role", "start_date", "end_date"]]
+    if as_of is not None:
+        day = pd.Timestamp(as_of)
+        posts, spost = (_as_of(t, day) for t in (posts, spost))
     if person_id is not None:
         posts = posts[(posts["person_id"] == person_id).fillna(False).to_numpy(dtype=bool)]
         spost = spost[(spost["person_id"] == person_id).fillna(False).to_numpy(dtype=bool)]
@@ -119,6 +133,15 @@ def career_arrays(store: GraphStore, filters: Filters | None = None, person_id: 
         pd.Index(people),
         np.asarray(roles, dtype=object),
     )
+
+
+def _as_of(posts: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """Posts started on or before ``day``, with end dates after it read as still open."""
+    start = pd.to_datetime(posts["start_date"])
+    posts = posts[(start <= day).fillna(False).to_numpy(dtype=bool)].copy()
+    end = pd.to_datetime(posts["end_date"])
+    posts["end_date"] = end.where(end <= day)
+    return posts
 
 
 def spell_arrays(posts: Careers) -> Careers:
@@ -227,7 +250,9 @@ TRANSITION_COLUMNS = ["from_role", "to_role", "people", "leavers", "rate", "medi
 
 
 @analysis
-def observed_transitions(store: GraphStore, filters: Filters = Filters()) -> pd.DataFrame:
+def observed_transitions(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """Observed role-to-role transitions: from_role, to_role, people, leavers, rate, median_years.
 
     ``people`` = distinct people who made the move; ``leavers`` = distinct people who made any move
@@ -236,7 +261,7 @@ def observed_transitions(store: GraphStore, filters: Filters = Filters()) -> pd.
     4–5 years before NASENCO or an MQ). A move is counted where its destination post is, so
     ``filters`` select moves into settings that match. Sorted by from_role, then people descending.
     """
-    sp = spell_arrays(career_arrays(store, filters))
+    sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     mv = move_arrays(sp)
     m = mv.in_scope
     frame = pd.DataFrame({"f": mv.from_role[m], "t": mv.to_role[m], "p": mv.person[m], "y": mv.years[m]})
@@ -270,7 +295,9 @@ DIRECT_COLUMNS = ["specialist_role", "specialists", "with_history", "direct", "d
 
 
 @analysis
-def direct_to_specialist(store: GraphStore, filters: Filters = Filters()) -> pd.DataFrame:
+def direct_to_specialist(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """How many specialists went straight from ITT or ECT into their first SEND specialism.
 
     UCL 2019 KF5 / §2.6: only 71 of 685 SENCOs went directly from ITT to a SEND specialism. For
@@ -281,7 +308,7 @@ def direct_to_specialist(store: GraphStore, filters: Filters = Filters()) -> pd.
     direct / with_history (people with no recorded earlier role cannot be judged). One row per
     specialist role plus an ``all`` row.
     """
-    sp = spell_arrays(career_arrays(store, filters))
+    sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     special = np.isin(sp.roles, list(_specialist_codes(store)))
     entry = np.isin(sp.roles, list(ENTRY_ROLES))
     spells_f = pd.DataFrame({"p": sp.person, "r": sp.role, "s": sp.start, "scope": sp.in_scope})
@@ -325,14 +352,16 @@ DEAD_END_COLUMNS = ["role", "name", "people", "leavers", "reference_onward"]
 
 
 @analysis
-def dead_ends(store: GraphStore, filters: Filters = Filters()) -> pd.DataFrame:
+def dead_ends(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """Roles people hold but nobody is observed to move on from (UCL 2019 G7: e.g. TA, PD specialist).
 
     ``people`` = distinct people with a spell in the role (in scope); ``leavers`` = people observed
     leaving it for another role anywhere (0 here by definition); ``reference_onward`` = the number of
     progression steps out of the role in the reference graph (0 = a dead end on paper too).
     """
-    sp = spell_arrays(career_arrays(store, filters))
+    sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     mv = move_arrays(sp)
     held = pd.DataFrame({"r": sp.role[sp.in_scope], "p": sp.person[sp.in_scope]})
     people = held.drop_duplicates().groupby("r").size()
@@ -366,7 +395,9 @@ COMPARE_COLUMNS = [
 
 
 @analysis
-def compare_with_reference(store: GraphStore, filters: Filters = Filters()) -> pd.DataFrame:
+def compare_with_reference(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """Reference progression steps against observed moves (UCL 2019 KF5: no common pathway).
 
     ``status`` is ``both``, ``reference_only`` (a route on paper nobody was seen to take) or
@@ -374,7 +405,9 @@ def compare_with_reference(store: GraphStore, filters: Filters = Filters()) -> p
     """
     ref = store.table("role_progressions")[["from_role", "to_role", "typical_years", "via_qualification"]]
     ref = ref.astype({"from_role": str, "to_role": str})
-    obs = observed_transitions(store, filters)[["from_role", "to_role", "people", "rate", "median_years"]]
+    obs = observed_transitions(store, as_of=as_of, filters=filters)[
+        ["from_role", "to_role", "people", "rate", "median_years"]
+    ]
     out = ref.merge(obs, on=["from_role", "to_role"], how="outer", indicator=True)
     out["status"] = (
         out["_merge"]
@@ -385,3 +418,21 @@ def compare_with_reference(store: GraphStore, filters: Filters = Filters()) -> p
     order = {"observed_only": 0, "reference_only": 1, "both": 2}
     out = out.assign(_o=out["status"].map(order)).sort_values(["_o", "from_role", "to_role"], kind="stable")
     return out[COMPARE_COLUMNS].reset_index(drop=True)
+
+
+MOVES = Publishes(
+    counts=("people", "leavers"),
+    rates={"rate": ("people", "leavers"), "median_years": ("people",)},
+    additive=False,  # one person makes several moves: the rows do not add up to a published total
+)
+"""What :func:`observed_transitions` publishes."""
+DIRECT = Publishes(
+    counts=("specialists", "with_history", "direct"), rates={"direct_share": ("direct", "with_history")}
+)
+"""What :func:`direct_to_specialist` publishes."""
+DEAD_ENDS = Publishes(counts=("people",), additive=False)  # a person holds several roles
+"""What :func:`dead_ends` publishes."""
+COMPARE = Publishes(
+    counts=("people",), rates={"rate": ("people",), "median_years": ("people",)}, additive=False
+)
+"""What :func:`compare_with_reference` publishes."""

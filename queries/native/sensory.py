@@ -95,15 +95,20 @@ def _sensory_narrowing(store, as_of: dt.date) -> dict:
 
 
 @implementation(sensory_audit, "falkordb", "neo4j")
-def sensory_audit_native(store, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def sensory_audit_native(
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """:func:`queries.audits.sensory.sensory_audit` with specialist posts and MQs fetched server-side."""
-    return sensory_audit.embedded(NarrowedStore(store, _sensory_narrowing(store, as_of)), as_of, filters)
+    as_of = as_of or dt.date.today()
+    view = NarrowedStore(store, _sensory_narrowing(store, as_of))
+    return sensory_audit.embedded(view, as_of=as_of, filters=filters)
 
 
 @implementation(pd_audit, "falkordb", "neo4j")
-def pd_audit_native(store, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def pd_audit_native(store, *, as_of: dt.date | None = None, filters: Filters = Filters()) -> pd.DataFrame:
     """:func:`queries.audits.pd.pd_audit` with current PD posts and their holders' awards fetched
     server-side."""
+    as_of = as_of or dt.date.today()
     day = as_of.isoformat()
     roles = {"roles": roles_for_needs(store, ["PD"])["role"].tolist(), "as_of": day}
     narrowing = {"posts": (PD_POSTS, roles), "service_posts": (PD_SERVICE_POSTS, roles)}
@@ -111,15 +116,16 @@ def pd_audit_native(store, as_of: dt.date, filters: Filters = Filters()) -> pd.D
     people = sorted(set(view.table("posts")["person_id"]) | set(view.table("service_posts")["person_id"]))
     quals = {"people": people, "quals": relevant_qualifications(store), "as_of": day}
     view._narrowed["person_qualifications"] = (PD_HELD, quals)
-    return pd_audit.embedded(view, as_of, filters)
+    return pd_audit.embedded(view, as_of=as_of, filters=filters)
 
 
 @implementation(capacity_against_need, "falkordb", "neo4j")
 def capacity_against_need_native(
-    store, as_of: dt.date, level: str = "la", source: str = "auto", year: int | None = None
+    store, *, as_of: dt.date | None = None, year: int | None = None, **kwargs
 ) -> pd.DataFrame:
     """:func:`queries.audits.capacity.capacity_against_need` with specialist posts, MQs and the pupil
-    counts of one year fetched server-side."""
+    counts of one year fetched server-side (the same keyword arguments)."""
+    as_of = as_of or dt.date.today()
     needs = {"needs": list(SENSES)}
     chosen = year
     if chosen is None:
@@ -131,7 +137,8 @@ def capacity_against_need_native(
         "la_needs": (LA_NEEDS, needs),
         "region_needs": (REGION_NEEDS, needs),
     }
-    return capacity_against_need.embedded(NarrowedStore(store, narrowing), as_of, level, source, year)
+    view = NarrowedStore(store, narrowing)
+    return capacity_against_need.embedded(view, as_of=as_of, year=year, **kwargs)
 
 
 @implementation(deadlines, "falkordb", "neo4j")
@@ -147,4 +154,6 @@ def deadlines_native(
     with courses towards an MQ fetched server-side."""
     quals = {"quals": matching_mq(store)["required"].tolist(), "as_of": as_of.isoformat()}
     view = NarrowedStore(store, {"person_studying": (STUDYING, quals)}, backend=store.backend)
-    return deadlines.embedded(view, as_of, within, filters, by, include_overdue)
+    return deadlines.embedded(
+        view, as_of=as_of, within=within, filters=filters, by=by, include_overdue=include_overdue
+    )

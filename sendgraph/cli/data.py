@@ -62,15 +62,22 @@ def info(ctx: click.Context, fmt, output) -> None:
 
 
 @click.command("export")
-@click.argument("out", type=click.Path())
 @click.option(
-    "--format",
+    "--to",
     "fmt",
     type=click.Choice(EXPORT_FORMATS),
     default="graphml",
     show_default=True,
-    help="graphml and json write one file; csv writes a bundle directory; neo4j-admin writes the "
-    "CSVs and command for neo4j-admin database import full.",
+    help="What to write: graphml and json write one file; csv writes a bundle directory; neo4j-admin "
+    "writes a directory of CSVs, constraints.cypher and the neo4j-admin database import full command.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out",
+    type=click.Path(),
+    required=True,
+    help="The file (or, for csv and neo4j-admin, directory).",
 )
 @click.option("--show-names", is_flag=True, help="Include personal data (staff names, birth years).")
 @click.pass_context
@@ -94,7 +101,14 @@ def template(directory, xlsx) -> None:
 
 
 @click.command()
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here (default: print).")
+@click.option(
+    "--output",
+    "-o",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write here (default: print).",
+)
 def docs(out) -> None:
     """Print the data dictionary, derived from the schema."""
     text = data_dictionary()

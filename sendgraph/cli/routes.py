@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import click
 
+from queries.careers import transitions as transitions_q
 from queries.careers.bottlenecks import bottlenecks
 from queries.careers.next_steps import next_steps
-from queries.careers.pipeline import COUNT_COLUMNS, LEVELS, pipeline
+from queries.careers.pipeline import LEVELS, PUBLISHES, pipeline
 from queries.careers.routes import resolve_region, resolve_role, routes
 from queries.careers.transitions import (
     compare_with_reference,
@@ -18,7 +19,7 @@ from queries.careers.transitions import (
     direct_to_specialist,
     observed_transitions,
 )
-from queries.publish import publication_metadata, suppress
+from queries.publish import publish
 from sendgraph.cli._common import (
     as_of_option,
     emit,
@@ -26,6 +27,8 @@ from sendgraph.cli._common import (
     get_store,
     output_options,
     publish_options,
+    show_cypher_option,
+    view_option,
 )
 from sendgraph.output import Result
 
@@ -37,6 +40,7 @@ from sendgraph.output import Result
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Routes to list.")
 @as_of_option("Date the role requirements apply (default today).")
 @output_options
+@show_cypher_option
 @click.pass_context
 def routes_cmd(ctx, source, target, region, limit, as_of, fmt, output) -> None:
     """Reference routes from one role to another, ranked by total typical years.
@@ -58,76 +62,80 @@ def routes_cmd(ctx, source, target, region, limit, as_of, fmt, output) -> None:
 
 
 VIEWS = {
-    "moves": (
-        observed_transitions,
-        ["people", "leavers"],
-        {"rate": ["people", "leavers"], "median_years": ["people"]},
-        "Observed transitions between roles",
-    ),
+    "moves": (observed_transitions, transitions_q.MOVES, "Observed transitions between roles"),
     "direct": (
         direct_to_specialist,
-        ["specialists", "with_history", "direct"],
-        {"direct_share": ["direct", "with_history"]},
+        transitions_q.DIRECT,
         "Specialists who went straight from ITT or ECT into a SEND specialism",
     ),
-    "dead-ends": (dead_ends, ["people"], {}, "Roles with no observed onward move"),
+    "dead-ends": (dead_ends, transitions_q.DEAD_ENDS, "Roles with no observed onward move"),
     "compare": (
         compare_with_reference,
-        ["people"],
-        {"rate": ["people"], "median_years": ["people"]},
+        transitions_q.COMPARE,
         "Reference progression steps against observed moves",
     ),
 }
 
 
 @click.command("transitions")
-@click.option(
-    "--view",
-    type=click.Choice(list(VIEWS)),
-    default="moves",
-    show_default=True,
-    help="moves: counts, rates, median years; direct: straight from ITT/ECT into a specialism; "
-    "dead-ends: roles nobody moves on from; compare: against the reference routes.",
+@view_option(
+    {
+        "moves": "counts, rates, median years",
+        "direct": "straight from ITT/ECT into a specialism",
+        "dead-ends": "roles nobody moves on from",
+        "compare": "against the reference routes",
+    }
 )
+@as_of_option("Careers as they stood on this date (default: every post recorded).", today=False)
 @filter_options
 @output_options
+@show_cypher_option
 @publish_options
 @click.pass_context
-def transitions_cmd(ctx, view, filters, fmt, output, no_suppress, threshold) -> None:
+def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, threshold) -> None:
     """Observed career moves from dated posts (same role at another school is not a move)."""
     store = get_store(ctx)
-    func, counts, rates, title = VIEWS[view]
-    frame = func(store, filters)
-    if not no_suppress:
-        frame = suppress(frame, counts, rates, threshold)
-    meta = {
-        "source": store.describe(),
-        **filters.describe(),
-        **publication_metadata(not no_suppress, threshold),
-    }
-    emit(Result(frame, title, meta), fmt, output)
+    func, spec, title = VIEWS[view]
+    frame = func(store, as_of=as_of, filters=filters)
+    result = publish(
+        frame,
+        spec,
+        title=title,
+        source=store.describe(),
+        as_of=as_of,
+        filters=filters,
+        threshold=threshold,
+        suppress=not no_suppress,
+    )
+    emit(result, fmt, output)
 
 
 @click.command("pipeline")
 @as_of_option("Date of the snapshot (default today).")
-@click.option("--level", type=click.Choice(list(LEVELS)), default="la", show_default=True)
+@filter_options
+@click.option(
+    "--by", type=click.Choice(list(LEVELS)), default="la", show_default=True, help="One row per LA or region."
+)
 @output_options
+@show_cypher_option
 @publish_options
 @click.pass_context
-def pipeline_cmd(ctx, as_of, level, fmt, output, no_suppress, threshold) -> None:
+def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -> None:
     """People one step from a specialist role, per LA or region, against the SENCO and MQ gaps."""
     store = get_store(ctx)
-    day = as_of
-    frame = pipeline(store, day, level)
-    if not no_suppress:
-        frame = suppress(frame, COUNT_COLUMNS, {}, threshold)
-    meta = {
-        "source": store.describe(),
-        "as_of": day.isoformat(),
-        "level": level,
-        **publication_metadata(not no_suppress, threshold),
-    }
-    emit(Result(frame, "Specialist pipeline against gaps", meta), fmt, output)
+    frame = pipeline(store, as_of=as_of, filters=filters, level=by)
+    result = publish(
+        frame,
+        PUBLISHES,
+        title="Specialist pipeline against gaps",
+        source=store.describe(),
+        as_of=as_of,
+        filters=filters,
+        threshold=threshold,
+        suppress=not no_suppress,
+        by=by,
+    )
+    emit(result, fmt, output)
 
 
 @click.command("next-steps")
@@ -135,6 +143,7 @@ def pipeline_cmd(ctx, as_of, level, fmt, output, no_suppress, threshold) -> None
 @click.option("--target", required=True, help="Target role: code, name or short name (QTVI, SENCO...).")
 @as_of_option("Date to judge by (default today).")
 @output_options
+@show_cypher_option
 @click.pass_context
 def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
     """What one person is missing for a target role, and who offers it."""
@@ -160,12 +169,14 @@ def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
     show_default=True,
     help="Ranked routes per entry/specialist pair.",
 )
+@as_of_option("Date the role requirements apply (default today).")
 @output_options
+@show_cypher_option
 @click.pass_context
-def bottlenecks_cmd(ctx, limit, fmt, output) -> None:
+def bottlenecks_cmd(ctx, limit, as_of, fmt, output) -> None:
     """Roles and qualifications most routes to specialist roles pass through, with provider capacity."""
     store = get_store(ctx)
-    frame = bottlenecks(store, limit)
+    frame = bottlenecks(store, as_of=as_of, limit=limit)
     meta = {
         "source": store.describe(),
         "routes_per_pair": limit,
