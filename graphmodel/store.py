@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, runtime_checkable
 
@@ -17,6 +18,10 @@ import pandas as pd
 
 from graphmodel.schema import Schema
 from graphmodel.validate import Checked
+
+CURRENT_ANALYSIS: ContextVar[str | None] = ContextVar("sendgraph_current_analysis", default=None)
+"""The analysis being run (set by ``queries.registry``), so a server that refuses a query can be
+reported as "audit X needs more time than the server allows", not as a bare driver error."""
 
 Progress = Callable[[str, int], None]
 """Called with a step description and a row count as a load advances."""

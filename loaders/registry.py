@@ -11,11 +11,13 @@ from types import ModuleType
 
 from graphmodel.errors import SendgraphError
 from graphmodel.schema import Schema
-from loaders import csv_bundle, ehcp, gias, gias_links, xlsx_bundle
+from loaders import csv_bundle, ehcp, gias, gias_links, neo4j_admin, xlsx_bundle
 from loaders.result import ReadResult
 
 # Order matters for detection: the specific CSV formats are tried before the generic bundle.
-FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (ehcp, gias_links, gias, xlsx_bundle, csv_bundle)}
+FORMATS: dict[str, ModuleType] = {
+    m.NAME: m for m in (ehcp, gias_links, gias, neo4j_admin, xlsx_bundle, csv_bundle)
+}
 
 
 def detect(path: Path) -> ModuleType:
@@ -27,7 +29,8 @@ def detect(path: Path) -> ModuleType:
             return module
     raise SendgraphError(
         f"{path}: not a format sendgraph reads (a bundle directory of CSVs, an .xlsx "
-        f"workbook, a GIAS establishment or links extract, or a DfE EHC plans file); "
+        f"workbook, a GIAS establishment or links extract, a DfE EHC plans file or a neo4j-admin "
+        f"import directory); "
         f"name one with --input-format {{{','.join(FORMATS)}}}"
     )
 

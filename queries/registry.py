@@ -14,6 +14,8 @@ import pkgutil
 from collections.abc import Callable
 from typing import TypeVar
 
+from graphmodel.store import CURRENT_ANALYSIS
+
 F = TypeVar("F", bound=Callable)
 _IMPLEMENTATIONS: dict[str, dict[str, Callable]] = {}
 
@@ -30,7 +32,13 @@ def analysis(func: F) -> F:
         if backend != "embedded":
             load_native()
         impl = impls.get(backend, func)
-        return impl(store, *args, **kwargs)
+        if CURRENT_ANALYSIS.get() is not None:  # called by another analysis: the outer one is named
+            return impl(store, *args, **kwargs)
+        token = CURRENT_ANALYSIS.set(func.__name__)
+        try:
+            return impl(store, *args, **kwargs)
+        finally:
+            CURRENT_ANALYSIS.reset(token)
 
     dispatch.implementations = impls  # type: ignore[attr-defined]
     dispatch.embedded = func  # type: ignore[attr-defined]

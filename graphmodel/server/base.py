@@ -52,7 +52,7 @@ from graphmodel.schema import Schema, load_schema
 from graphmodel.server import cypher
 from graphmodel.server.convert import is_plain, plain, typed_column
 from graphmodel.server.dialect import Dialect
-from graphmodel.store import DerivedCache, LoadReport, Progress
+from graphmodel.store import CURRENT_ANALYSIS, DerivedCache, LoadReport, Progress
 from graphmodel.validate import Checked, conform, empty_frame
 
 DEFAULT_BATCH_SIZE = 5000
@@ -95,6 +95,9 @@ class ServerStore(DerivedCache):
 
     backend = "server"
     dialect: Dialect
+    server_name = "the graph server"
+    timeout_setting = "its query timeout"
+    """What to raise when the server refuses a query for taking too long (named in the error)."""
 
     def __init__(self, schema: Schema | None = None, batch_size: int = DEFAULT_BATCH_SIZE):
         self.schema = schema or load_schema()
@@ -107,6 +110,10 @@ class ServerStore(DerivedCache):
         self._lease_depth = 0
         self._wrote = False
         self._beat = 0.0
+        self._sizes: dict[str, int] = {}
+        self.page_rows = cypher.PAGE_ROWS
+        self.statements: list[tuple[str, dict]] | None = None
+        """When a list, every read statement and its parameters are appended (``--show-cypher``)."""
 
     # ---------------------------------------------------------------- what a subclass provides
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:
@@ -128,7 +135,19 @@ class ServerStore(DerivedCache):
     def run_read(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
         params = plain(params or {})
         assert is_plain(params)
+        if self.statements is not None:
+            self.statements.append((query, params))
         return self._read(query, params)
+
+    def timed_out(self, detail: str) -> SendgraphError:
+        """The error for a query the server stopped (or the connection gave up on) for taking too
+        long: it names the analysis being run and the server setting to raise."""
+        what = CURRENT_ANALYSIS.get()
+        doing = f"the analysis {what}" if what else "a read"
+        return SendgraphError(
+            f"{self.server_name} stopped {doing} for taking longer than it allows ({detail}); "
+            f"raise {self.timeout_setting} and run the command again"
+        )
 
     def run_write(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
         params = plain(params or {})
@@ -150,18 +169,86 @@ class ServerStore(DerivedCache):
 
     # ---------------------------------------------------------------- GraphStore: reading
     def table(self, name: str) -> pd.DataFrame:
-        """The whole table pulled with one query, typed and ordered by key like the embedded store."""
+        """The whole table (in pages if large), typed and ordered by key like the embedded store."""
         if name in self._cache:
             return self._cache[name]
-        frame = self.typed_query(name, cypher.pull(self.schema, name), cypher.table_params(self.schema, name))
+        frame = self.pull_table(name)
         self._cache[name] = frame
         return frame
+
+    def _size(self, what: str, query: str, params: dict) -> int:
+        if what not in self._sizes:
+            _c, rows = self.run_read(query, params)
+            self._sizes[what] = int(rows[0][0]) if rows else 0
+        return self._sizes[what]
+
+    def page_plan(self, name: str) -> tuple[str, int] | None:
+        """How to page a read of table ``name``: None (small: one query), or (side, nodes per page).
+
+        Node tables page over their own key. Relationship tables page over the end with fewer nodes,
+        so few pages come back nearly blank, with as many nodes per page as make ``page_rows``
+        relationships on average.
+        """
+        schema, params = self.schema, cypher.table_params(self.schema, name)
+        if name in schema.relationships:
+            rows = self._size(name, cypher.count(schema, name), params)
+            if rows <= self.page_rows:
+                return None
+            rel = schema.relationships[name]
+            ends = {
+                side: self._size(kind, cypher.label_count(schema.nodes[kind]), {})
+                for side, kind in (("start", rel.start.kind), ("end", rel.end.kind))
+            }
+            # the end with fewer nodes, unless its nodes have so many relationships each (a
+            # qualification held by 300k people) that one node's rows would overflow a page
+            pages = rows / self.page_rows
+            side = min(ends, key=lambda s: (ends[s] < 4 * pages, ends[s]))
+            return side, max(1, self.page_rows * ends[side] // rows)
+        node = schema.node_by_table(name)
+        if self._size(node.name, cypher.label_count(node), {}) <= self.page_rows:
+            return None
+        return "start", self.page_rows
+
+    def pull_table(self, name: str, where: str | None = None, params: dict | None = None) -> pd.DataFrame:
+        """Rows of table ``name`` (narrowed by ``where``, as in :func:`cypher.pull`), typed and ordered
+        by key. A large table is read in pages (:func:`cypher.pull_page`), so no single query
+        runs long enough to meet a server's timeout; the pages' rows are gathered, then typed once."""
+        schema = self.schema
+        params = {**cypher.table_params(schema, name), **(params or {})}
+        plan = self.page_plan(name)
+        if plan is None:
+            return self.typed_query(name, cypher.pull(schema, name, where), params)
+        side, per_page = plan
+        query = cypher.pull_page(schema, name, where, side)
+        rel = schema.relationships.get(name)
+        columns: list[str] = []
+        gathered: list[list] = []
+        skip = 0
+        while True:
+            columns, rows = self.run_read(query, {**params, "skip": skip, "page": per_page})
+            if not rows:
+                break
+            keys = [r[0] for r in rows]
+            if rel is None:
+                gathered.extend(r[1:] for r in rows)
+                nodes = len(rows)
+            else:  # a node of the page without relationships comes back as one blank row: drop it
+                other = columns.index(rel.end.column if side == "start" else rel.start.column)
+                gathered.extend(r[1:] for r in rows if r[other] is not None)
+                nodes = len(set(keys))
+            skip += nodes
+            if nodes < per_page:
+                break
+        return self._typed(name, columns[1:], gathered)
 
     def typed_query(self, name: str, query: str, params: dict | None = None) -> pd.DataFrame:
         """Rows of table ``name`` returned by ``query`` (a :func:`cypher.pull`, maybe narrowed), typed
         and ordered by key exactly as :meth:`table` gives them."""
-        spec = self.schema.table(name)
         columns, rows = self.run_read(query, params)
+        return self._typed(name, columns, rows)
+
+    def _typed(self, name: str, columns: list[str], rows: list[list]) -> pd.DataFrame:
+        spec = self.schema.table(name)
         if not rows:
             frame = empty_frame(spec)
         else:
@@ -341,9 +428,11 @@ class ServerStore(DerivedCache):
             self._write_tables(todo, progress)
         except BaseException as exc:
             self._cache.clear()
+            self._sizes.clear()
             self._finish(run_id, "failed", report, f"{type(exc).__name__}: {exc}"[:500])
             raise
         self._cache.clear()
+        self._sizes.clear()
         self._finish(run_id, "complete", report, None)
         report.seconds = time.perf_counter() - start
         return report
@@ -458,6 +547,7 @@ class ServerStore(DerivedCache):
                     break
             deleted[label] = total
         self._cache.clear()
+        self._sizes.clear()
         return deleted
 
 

@@ -28,8 +28,9 @@ try:  # the connection errors of the redis client underneath falkordb (absent wi
     from redis.exceptions import TimeoutError as _RedisTimeoutError
 
     _LOST: tuple[type[Exception], ...] = (_RedisConnectionError, _RedisTimeoutError)
+    _TIMEOUT: tuple[type[Exception], ...] = (_RedisTimeoutError,)
 except ImportError:  # pragma: no cover
-    _LOST = ()
+    _LOST = _TIMEOUT = ()
 
 SCHEMES = ("redis", "rediss", "unix")
 _GRAPH_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -113,6 +114,11 @@ class FalkorStore(ServerStore):
 
     backend = "falkordb"
     dialect = FALKORDB
+    server_name = "FalkorDB"
+    timeout_setting = (
+        "FalkorDB's TIMEOUT (milliseconds; e.g. redis-cli GRAPH.CONFIG SET TIMEOUT 0 for none, or the "
+        "TIMEOUT / TIMEOUT_MAX module arguments)"
+    )
 
     def __init__(
         self,
@@ -133,7 +139,10 @@ class FalkorStore(ServerStore):
                 "the falkordb backend needs the falkordb client: pip install 'sendgraph[falkordb]'"
             ) from None
         try:
-            self._db = FalkorDB.from_url(url)
+            # No client-side socket timeout unless asked for: redis-py's default (5 s, relaxed to
+            # 10-15 s) cut off national reads as "lost the connection"; how long a query may run is
+            # the server's TIMEOUT setting, and a refused query is reported as such.
+            self._db = FalkorDB.from_url(url, socket_timeout=socket_timeout())
             self._graph = self._db.select_graph(graph)
         except Exception as exc:
             raise SendgraphError(f"cannot connect to FalkorDB at {redact(url)}: {exc}") from None
@@ -148,11 +157,18 @@ class FalkorStore(ServerStore):
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:
         try:
             return self._result(self._graph.ro_query(query, params))
+        except _TIMEOUT as exc:  # the client gave up waiting (FALKORDB_SOCKET_TIMEOUT)
+            raise self.timed_out(
+                f"no answer within FALKORDB_SOCKET_TIMEOUT={socket_timeout()} s: {exc}",
+                "FALKORDB_SOCKET_TIMEOUT (seconds; unset it for no client-side limit)",
+            ) from None
         except _LOST as exc:
             raise self._lost(exc) from None
         except Exception as exc:
             if "empty key" in str(exc):  # the graph does not exist yet: nothing loaded, nothing to read
                 return [], []
+            if "timed out" in str(exc).lower():  # FalkorDB: "Query timed out"
+                raise self.timed_out(str(exc)) from None
             raise
 
     def _write(self, query: str, params: dict) -> tuple[list[str], list[list]]:
@@ -191,6 +207,20 @@ class FalkorStore(ServerStore):
                 )
             time.sleep(0.01)
         raise SendgraphError(f"FalkorDB did not finish building the {label}.{key} constraint in 30 s")
+
+
+def socket_timeout() -> float | None:
+    """``FALKORDB_SOCKET_TIMEOUT`` in seconds, or None (the default): no client-side limit."""
+    raw = os.environ.get("FALKORDB_SOCKET_TIMEOUT")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise SendgraphError(f"FALKORDB_SOCKET_TIMEOUT must be a positive number of seconds (got {raw!r})")
+    return value
 
 
 def open_falkordb(workspace: str | None = None) -> FalkorStore:

@@ -68,6 +68,8 @@ class Neo4jStore(ServerStore):
 
     backend = "neo4j"
     dialect = NEO4J
+    server_name = "Neo4j"
+    timeout_setting = "Neo4j's db.transaction.timeout (neo4j.conf, or CALL dbms.setConfigValue)"
 
     def __init__(
         self,
@@ -104,7 +106,7 @@ class Neo4jStore(ServerStore):
         return f"neo4j {where}" + (f" database {self.database}" if self.database else "")
 
     def _run(self, query: str, params: dict, routing: str) -> tuple[list[str], list[list]]:
-        from neo4j.exceptions import AuthError, ServiceUnavailable
+        from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
 
         try:
             result = self._driver.execute_query(
@@ -116,6 +118,10 @@ class Neo4jStore(ServerStore):
             ) from None
         except ServiceUnavailable as exc:
             raise SendgraphError(f"cannot reach {self.describe()}: {exc}") from None
+        except ClientError as exc:
+            if "TransactionTimedOut" in str(getattr(exc, "code", "")):
+                raise self.timed_out(str(getattr(exc, "message", exc))) from None
+            raise
         records, _summary, keys = result
         return list(keys), [[native_value(v) for v in record.values()] for record in records]
 

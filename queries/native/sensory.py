@@ -1,7 +1,26 @@
-"""Sensory-specialist audit and capacity against need on a graph server: only posts in roles that
-serve a need (QTVI, QTHI, QTMSI, advisory and PD roles: catalogue ``roles.need``) are fetched, at
-schools and in LA services; the mandatory-qualification rules (SI 2003/1662 regs 6-9) and the
-capacity arithmetic run unchanged from ``queries.audits.sensory`` and ``queries.audits.capacity``."""
+"""Sensory, PD, capacity and deadline audits on a graph server: the rows each needs are fetched
+with parameterised Cypher, filtered to the as-of date server-side; the rules run unchanged from
+``queries.audits`` (SI 2003/1662 regs 6-9 for the sensory MQ, DOMAIN.md rule 3 for PD, the capacity
+arithmetic, SI 2014/1530 reg. 50 for SENCO deadlines), so the answer is the embedded DataFrame.
+
+What each fetches (nationally: a few thousand rows, never a whole ``posts``, ``service_posts``,
+``person_qualifications`` or ``person_studying``):
+
+* sensory: posts and service posts in a VI / HI / MSI role that had started by ``as_of`` (past posts
+  too: the 3-year allowance runs from the first appointment for that sense), and awards of the
+  matching MQ made by ``as_of``;
+* PD: posts and service posts in a PD role current on ``as_of``, then the relevant awards made by
+  then to the people holding them (their ids as a parameter: the many NASENCO holders who are not PD
+  specialists stay on the server; FalkorDB cannot filter a pattern comprehension inside WHERE);
+* capacity: the sensory rows, and pupil counts for VI / HI / MSI in the one year the table uses;
+* deadlines: the SENCO and sensory audits' own native fetches, and courses being studied towards an
+  MQ by ``as_of``.
+
+What is still pulled whole: schools, trusts, services and the catalogue and geography tables (one
+row per place or code, not per person), because locations join to every row and the place filters
+match codes or names case-insensitively in pandas. Place filters are applied there, not server-side:
+the sensory allowance needs a person's posts everywhere, so narrowing by place would change answers.
+"""
 
 from __future__ import annotations
 
@@ -10,38 +29,131 @@ import datetime as dt
 import pandas as pd
 
 from graphmodel.schema import load_schema
-from graphmodel.server.cypher import native_query, pull
+from graphmodel.server.cypher import native_pull, native_query
 from queries.audits.capacity import capacity_against_need
-from queries.audits.sensory import sensory_audit
+from queries.audits.deadlines import deadlines
+from queries.audits.pd import pd_audit, relevant_qualifications
+from queries.audits.sensory import SENSES, matching_mq, sensory_audit
 from queries.context import Filters
 from queries.native._view import NarrowedStore
+from queries.posts import roles_for_needs
 from queries.registry import implementation
 
 _S = load_schema()
-POSTS = native_query("sensory.posts", pull(_S, "posts", "r.role IN $roles"), {"roles": ["QTVI_TEACHER"]})
-SERVICE_POSTS = native_query(
-    "sensory.service_posts", pull(_S, "service_posts", "r.role IN $roles"), {"roles": ["ADVISORY_VI"]}
+_DAY = "2025-01-01"
+_STARTED = "r.role IN $roles AND r.start_date <= date($as_of)"
+_CURRENT = f"{_STARTED} AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
+_ROLES = {"roles": ["QTVI_TEACHER"], "as_of": _DAY}
+
+POSTS = native_pull("sensory.posts", _S, "posts", _STARTED, _ROLES)
+SERVICE_POSTS = native_pull("sensory.service_posts", _S, "service_posts", _STARTED, _ROLES)
+MQ_HELD = native_pull(
+    "sensory.mq_held",
+    _S,
+    "person_qualifications",
+    "b.code IN $quals AND r.awarded_date <= date($as_of)",
+    {"quals": ["MQ_VI"], "as_of": _DAY},
+)
+PD_POSTS = native_pull("pd.posts", _S, "posts", _CURRENT, _ROLES)
+PD_SERVICE_POSTS = native_pull("pd.service_posts", _S, "service_posts", _CURRENT, _ROLES)
+PD_HELD = native_pull(
+    "pd.held",
+    _S,
+    "person_qualifications",
+    "a.person_id IN $people AND b.code IN $quals AND r.awarded_date <= date($as_of)",
+    {"people": ["P1"], "quals": ["NASENCO"], "as_of": _DAY},
+)
+NEEDS_YEAR = native_query(
+    "capacity.school_needs_year",
+    "MATCH (a:School)-[r:HAS_NEED]->(b:NeedArea) WHERE b.code IN $needs RETURN max(r.year) AS year",
+    {"needs": list(SENSES)},
+)
+_IN_YEAR = "b.code IN $needs AND r.year = $year"
+SCHOOL_NEEDS = native_pull(
+    "capacity.school_needs", _S, "school_needs", _IN_YEAR, {"needs": ["VI"], "year": 1}
+)
+LA_NEEDS = native_pull("capacity.la_needs", _S, "la_needs", "b.code IN $needs", {"needs": ["VI"]})
+REGION_NEEDS = native_pull("capacity.region_needs", _S, "region_needs", "b.code IN $needs", {"needs": ["VI"]})
+STUDYING = native_pull(
+    "deadlines.studying",
+    _S,
+    "person_studying",
+    "b.code IN $quals AND r.start_date <= date($as_of)",
+    {"quals": ["MQ_VI"], "as_of": _DAY},
 )
 
 
-def _view(store) -> NarrowedStore:
-    roles = store.table("roles")
-    codes = roles.loc[roles["need"].notna().to_numpy(dtype=bool), "code"].tolist()
-    return NarrowedStore(
-        store, {"posts": (POSTS, {"roles": codes}), "service_posts": (SERVICE_POSTS, {"roles": codes})}
-    )
+def _sensory_narrowing(store, as_of: dt.date) -> dict:
+    day = as_of.isoformat()
+    roles = {"roles": roles_for_needs(store, SENSES)["role"].tolist(), "as_of": day}
+    quals = {"quals": matching_mq(store)["required"].tolist(), "as_of": day}
+    return {
+        "posts": (POSTS, roles),
+        "service_posts": (SERVICE_POSTS, roles),
+        "person_qualifications": (MQ_HELD, quals),
+    }
 
 
 @implementation(sensory_audit, "falkordb", "neo4j")
 def sensory_audit_native(
     store, *, as_of: dt.date | None = None, filters: Filters = Filters()
 ) -> pd.DataFrame:
-    """:func:`queries.audits.sensory.sensory_audit` with specialist posts fetched server-side."""
-    return sensory_audit.embedded(_view(store), as_of=as_of, filters=filters)
+    """:func:`queries.audits.sensory.sensory_audit` with specialist posts and MQs fetched server-side."""
+    as_of = as_of or dt.date.today()
+    view = NarrowedStore(store, _sensory_narrowing(store, as_of))
+    return sensory_audit.embedded(view, as_of=as_of, filters=filters)
+
+
+@implementation(pd_audit, "falkordb", "neo4j")
+def pd_audit_native(store, *, as_of: dt.date | None = None, filters: Filters = Filters()) -> pd.DataFrame:
+    """:func:`queries.audits.pd.pd_audit` with current PD posts and their holders' awards fetched
+    server-side."""
+    as_of = as_of or dt.date.today()
+    day = as_of.isoformat()
+    roles = {"roles": roles_for_needs(store, ["PD"])["role"].tolist(), "as_of": day}
+    narrowing = {"posts": (PD_POSTS, roles), "service_posts": (PD_SERVICE_POSTS, roles)}
+    view = NarrowedStore(store, narrowing)
+    people = sorted(set(view.table("posts")["person_id"]) | set(view.table("service_posts")["person_id"]))
+    quals = {"people": people, "quals": relevant_qualifications(store), "as_of": day}
+    view._narrowed["person_qualifications"] = (PD_HELD, quals)
+    return pd_audit.embedded(view, as_of=as_of, filters=filters)
 
 
 @implementation(capacity_against_need, "falkordb", "neo4j")
-def capacity_against_need_native(store, **kwargs) -> pd.DataFrame:
-    """:func:`queries.audits.capacity.capacity_against_need` with specialist posts fetched server-side
-    (the same keyword arguments)."""
-    return capacity_against_need.embedded(_view(store), **kwargs)
+def capacity_against_need_native(
+    store, *, as_of: dt.date | None = None, year: int | None = None, **kwargs
+) -> pd.DataFrame:
+    """:func:`queries.audits.capacity.capacity_against_need` with specialist posts, MQs and the pupil
+    counts of one year fetched server-side (the same keyword arguments)."""
+    as_of = as_of or dt.date.today()
+    needs = {"needs": list(SENSES)}
+    chosen = year
+    if chosen is None:
+        _c, rows = store.run_read(NEEDS_YEAR.for_dialect(store.dialect.name), needs)
+        chosen = rows[0][0] if rows and rows[0][0] is not None else -1
+    narrowing = {
+        **_sensory_narrowing(store, as_of),
+        "school_needs": (SCHOOL_NEEDS, {**needs, "year": int(chosen)}),
+        "la_needs": (LA_NEEDS, needs),
+        "region_needs": (REGION_NEEDS, needs),
+    }
+    view = NarrowedStore(store, narrowing)
+    return capacity_against_need.embedded(view, as_of=as_of, year=year, **kwargs)
+
+
+@implementation(deadlines, "falkordb", "neo4j")
+def deadlines_native(
+    store,
+    as_of: dt.date,
+    within: str = "6m",
+    filters: Filters = Filters(),
+    by: str = "school",
+    include_overdue: bool = False,
+) -> pd.DataFrame:
+    """:func:`queries.audits.deadlines.deadlines` on the SENCO and sensory audits' native versions,
+    with courses towards an MQ fetched server-side."""
+    quals = {"quals": matching_mq(store)["required"].tolist(), "as_of": as_of.isoformat()}
+    view = NarrowedStore(store, {"person_studying": (STUDYING, quals)}, backend=store.backend)
+    return deadlines.embedded(
+        view, as_of=as_of, within=within, filters=filters, by=by, include_overdue=include_overdue
+    )

@@ -7,6 +7,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from graphmodel.backends import open_store
 from graphmodel.store import GraphStore, LoadReport
 from loaders.registry import FORMATS as INPUT_FORMATS
 from queries.context import Filters
+from queries.native.explain import ExplainStore, as_browser_script
 from queries.publish import DEFAULT_THRESHOLD
 from sendgraph.output import FORMATS, Result, write
 
@@ -79,10 +81,48 @@ def file_output_option(help: str, default: str | None = None, **kwargs) -> Calla
     return click.option("--output", "-o", "output", default=default, help=help, **kwargs)
 
 
+_SHOW_CYPHER: ContextVar[list | None] = ContextVar("sendgraph_show_cypher", default=None)
+
+
 def get_store(ctx: click.Context) -> GraphStore:
-    """The store named by the global --backend / --workspace options."""
+    """The store named by the global --backend / --workspace options (recording its Cypher under
+    ``--show-cypher``)."""
     root = ctx.find_root()
-    return open_store(root.obj["backend"], root.obj["workspace"])
+    store = open_store(root.obj["backend"], root.obj["workspace"])
+    found = _SHOW_CYPHER.get()
+    if found is None:
+        return store
+    explain = ExplainStore(store)
+    explain.statements = found
+    return explain  # type: ignore[return-value]
+
+
+def show_cypher_option(func: Callable) -> Callable:
+    """--show-cypher: print, instead of the table, the parameterised Cypher statements the analysis
+    runs on a graph server (as a Neo4j Browser script: ``:params {...}`` then the statement).
+
+    Works on every backend: on the embedded workspace it shows what a server would be sent
+    (``queries.native.explain``). The command runs as usual; only its output is replaced."""
+
+    @click.option(
+        "--show-cypher",
+        is_flag=True,
+        help="Print the parameterised Cypher a graph server runs for this (Neo4j Browser script) "
+        "instead of the table.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args, show_cypher: bool = False, **kwargs):
+        if not show_cypher:
+            return func(*args, **kwargs)
+        found: list = []
+        token = _SHOW_CYPHER.set(found)
+        try:
+            func(*args, **kwargs)
+        finally:
+            _SHOW_CYPHER.reset(token)
+        click.echo(as_browser_script(found), nl=False)
+
+    return wrapper
 
 
 def output_options(func: Callable) -> Callable:
@@ -131,6 +171,8 @@ def publish_options(func: Callable) -> Callable:
 
 
 def emit(result: Result, fmt: str, output: str | None) -> None:
+    if _SHOW_CYPHER.get() is not None:  # --show-cypher prints the statements instead
+        return
     write(result, fmt, output, click.echo)
     if output:
         click.echo(f"wrote {output}", err=True)

@@ -26,6 +26,7 @@ from sendgraph.cli._common import (
     get_store,
     output_options,
     publish_options,
+    show_cypher_option,
     view_option,
 )
 
@@ -56,6 +57,7 @@ def _summary_command(
     @view_option({"summary": "counts and rates (suppressed)", "detail": "each post (person_id, no names)"})
     @output_options
     @publish_options
+    @show_cypher_option
     @click.pass_context
     def command(ctx, as_of, filters, by, view, fmt, output, no_suppress, threshold):
         store = get_store(ctx)
@@ -137,6 +139,7 @@ pd_cmd.help = "PD specialists with no relevant qualification (a gap, never non-c
 @click.option("--year", type=int, default=None, help="DfE time_period of the pupil counts (default latest).")
 @output_options
 @publish_options
+@show_cypher_option
 @click.pass_context
 def capacity(ctx, as_of, filters, by, needs, source, year, fmt, output, no_suppress, threshold):
     """Qualified VI / HI / MSI FTE against pupils with that primary need, per LA or region, ranked.
@@ -176,6 +179,7 @@ def capacity(ctx, as_of, filters, by, needs, source, year, fmt, output, no_suppr
 @click.option("--include-overdue", is_flag=True, help="Also list people already past their deadline.")
 @output_options
 @publish_options
+@show_cypher_option
 @click.pass_context
 def deadlines(ctx, as_of, filters, within, by, include_overdue, fmt, output, no_suppress, threshold):
     """Who must achieve the SENCO award or a sensory MQ by when, within a horizon."""

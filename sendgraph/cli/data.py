@@ -79,17 +79,27 @@ def info(ctx: click.Context, fmt, output) -> None:
     type=click.Choice(EXPORT_FORMATS),
     default="graphml",
     show_default=True,
-    help="What to write: graphml and json write one file; csv writes a bundle directory.",
+    help="What to write: graphml and json write one file; csv writes a bundle directory; neo4j-admin "
+    "writes a directory of CSVs, constraints.cypher and the neo4j-admin database import full command.",
 )
 @click.option(
-    "--output", "-o", "out", type=click.Path(), required=True, help="The file (or, for csv, directory)."
+    "--output",
+    "-o",
+    "out",
+    type=click.Path(),
+    required=True,
+    help="The file (or, for csv and neo4j-admin, directory).",
 )
 @click.option("--show-names", is_flag=True, help="Include personal data (staff names, birth years).")
 @click.pass_context
 def export_cmd(ctx: click.Context, out, fmt, show_names) -> None:
-    """Export the graph as GraphML, node-link JSON or a CSV bundle."""
-    for path in export(get_store(ctx), fmt, Path(out), include_personal=show_names):
+    """Export the graph as GraphML, node-link JSON, a CSV bundle or neo4j-admin import files."""
+    paths = export(get_store(ctx), fmt, Path(out), include_personal=show_names)
+    for path in paths:
         click.echo(f"wrote {path}")
+    if fmt == "neo4j-admin":  # the last file is the import command: show it
+        click.echo(f"import with (in {out}, Neo4j stopped, database absent):")
+        click.echo(paths[-1].read_text(encoding="utf-8").strip())
 
 
 @click.command()

@@ -8,7 +8,14 @@ import click
 
 from queries.publish import DEFAULT_THRESHOLD, publish
 from queries.survey_figures import DEFAULT_AS_OF, PUBLISHES, survey_figures
-from sendgraph.cli._common import as_of_option, emit, get_store, output_options, publish_options
+from sendgraph.cli._common import (
+    as_of_option,
+    emit,
+    get_store,
+    output_options,
+    publish_options,
+    show_cypher_option,
+)
 from sendgraph.output import Result
 
 
@@ -34,6 +41,7 @@ def figures_result(
 @click.command()
 @as_of_option(f"Evaluate every figure as of this date (default {DEFAULT_AS_OF}).", default=DEFAULT_AS_OF)
 @output_options
+@show_cypher_option
 @publish_options
 @click.pass_context
 def figures(

@@ -22,6 +22,7 @@ from sendgraph.cli._common import (
     get_store,
     output_options,
     publish_options,
+    show_cypher_option,
     view_option,
 )
 
@@ -87,6 +88,7 @@ def _emit(ctx, frame, spec, title, as_of, filters, fmt, output, no_suppress=Fals
     help="For --view over-time: comma-separated years (e.g. 2016,2017), each at 31 August.",
 )
 @output_options
+@show_cypher_option
 @publish_options
 @click.pass_context
 def participation_cmd(
@@ -141,6 +143,7 @@ def gaps_group() -> None:
 )
 @graph_options
 @output_options
+@show_cypher_option
 @publish_options
 @click.pass_context
 def network_cmd(ctx, filters, hops, view, by, as_of, min_weight, fmt, output, no_suppress, threshold) -> None:
@@ -196,6 +199,7 @@ def network_cmd(ctx, filters, hops, view, by, as_of, min_weight, fmt, output, no
 )
 @graph_options
 @output_options
+@show_cypher_option
 @click.pass_context
 def structure_cmd(ctx, view, filters, top, seed, samples, as_of, min_weight, fmt, output) -> None:
     """Components, isolates, communities (Louvain), brokers (betweenness), bridges and articulation
@@ -239,6 +243,7 @@ def structure_cmd(ctx, view, filters, top, seed, samples, as_of, min_weight, fmt
 @filter_options
 @graph_options
 @output_options
+@show_cypher_option
 @click.pass_context
 def fragile_cmd(ctx, filters, as_of, min_weight, fmt, output) -> None:
     """School-to-school links that one person's leaving would break, and who that person is (UCL G11)."""
@@ -280,6 +285,7 @@ def fragile_cmd(ctx, filters, as_of, min_weight, fmt, output) -> None:
 @filter_options
 @graph_options
 @output_options
+@show_cypher_option
 @publish_options
 @click.pass_context
 def what_if_cmd(

@@ -19,6 +19,7 @@ from sendgraph.cli._common import (
     get_store,
     output_options,
     publish_options,
+    show_cypher_option,
     view_option,
 )
 
@@ -45,6 +46,7 @@ VIEWS = {
 @filter_options
 @output_options
 @publish_options
+@show_cypher_option
 @click.pass_context
 def pathways_cmd(ctx, source, target, view, as_of, filters, fmt, output, no_suppress, threshold) -> None:
     """How people actually got from one role to another, whole career by whole career.
@@ -76,6 +78,7 @@ def pathways_cmd(ctx, source, target, view, as_of, filters, fmt, output, no_supp
 @filter_options
 @output_options
 @publish_options
+@show_cypher_option
 @click.pass_context
 def course_timing_cmd(ctx, as_of, filters, fmt, output, no_suppress, threshold) -> None:
     """Years from QTS to starting the NASENCO / NPQ for SENCOs or an MQ, against the UCL figure.

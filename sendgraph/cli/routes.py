@@ -29,6 +29,7 @@ from sendgraph.cli._common import (
     get_store,
     output_options,
     publish_options,
+    show_cypher_option,
     view_option,
 )
 from sendgraph.output import Result
@@ -41,6 +42,7 @@ from sendgraph.output import Result
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Routes to list.")
 @as_of_option("Date the role requirements apply (default today).")
 @output_options
+@show_cypher_option
 @click.pass_context
 def routes_cmd(ctx, source, target, region, limit, as_of, fmt, output) -> None:
     """Reference routes from one role to another, ranked by total typical years.
@@ -89,6 +91,7 @@ VIEWS = {
 @as_of_option("Careers as they stood on this date (default: every post recorded).", today=False)
 @filter_options
 @output_options
+@show_cypher_option
 @publish_options
 @click.pass_context
 def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, threshold) -> None:
@@ -116,6 +119,7 @@ def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, thresho
     "--by", type=click.Choice(list(LEVELS)), default="la", show_default=True, help="One row per LA or region."
 )
 @output_options
+@show_cypher_option
 @publish_options
 @click.pass_context
 def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -> None:
@@ -147,6 +151,7 @@ def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -
 @click.option("--target", required=True, help="Target role: code, name or short name (QTVI, SENCO...).")
 @as_of_option("Date to judge by (default today).")
 @output_options
+@show_cypher_option
 @click.pass_context
 def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
     """What one person is missing for a target role, and who offers it."""
@@ -183,6 +188,7 @@ def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
 @filter_options
 @output_options
 @publish_options
+@show_cypher_option
 @click.pass_context
 def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, threshold) -> None:
     """Roles and qualifications most routes to specialist roles pass through, with provider capacity."""

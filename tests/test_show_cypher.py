@@ -1,0 +1,94 @@
+"""``--show-cypher`` prints the parameterised statements an analysis runs on a graph server.
+
+Why: an analyst with the graph in Neo4j must be able to paste exactly those statements, with their
+parameters, into Neo4j Browser. The printed script must hold the narrowed reads (no whole ``posts``
+or ``person_qualifications`` pull for the audits), the values of the parameters, and run as printed
+on a real server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import falkordb_server as fk
+import pytest
+from click.testing import CliRunner
+
+from graphmodel.workspace import Workspace
+from loaders import ingest
+from sendgraph.cli import main
+
+falkordb_server = fk.falkordb_server
+falkor_store = fk.falkor_store
+WHOLE = re.compile(r"MATCH \(a:Person\)-\[r:(WORKS_AT|HOLDS|STUDYING)\]->\(b:\w+\) RETURN")
+
+
+@pytest.fixture
+def careers_ws(tmp_path, bundle_writer):
+    from career_fixture import TABLES
+
+    path = tmp_path / "ws"
+    ingest.load(Workspace(path), [(bundle_writer(TABLES), "auto")])
+    return str(path)
+
+
+def _script(ws: str, *args: str) -> str:
+    result = CliRunner().invoke(main, ["-w", ws, "audit", *args, "--show-cypher"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("command", ["sensory", "pd", "capacity", "deadlines"])
+def test_audits_show_only_narrowed_reads_of_the_large_tables(careers_ws, command):
+    script = _script(careers_ws, command, "--as-of", "2025-01-01")
+    assert script.startswith("// statement 1 of ")
+    assert "as of 2025-01-01" not in script  # the statements replace the table, title and metadata
+    assert ':params {roles: ["' in script and 'as_of: "2025-01-01"' in script
+    assert not WHOLE.search(script), "an audit pulls a whole person-level table"
+    assert "MATCH (n:Person)" not in script
+
+
+OTHER_ANALYSES = [
+    ["participation"],
+    ["gaps", "network"],
+    ["gaps", "structure"],
+    ["gaps", "fragile"],
+    ["gaps", "what-if", "--person", "P08"],
+    ["transitions"],
+    ["pipeline"],
+    ["routes", "--from", "CT", "--to", "SENCO"],
+    ["next-steps", "--person", "P08", "--target", "SENCO"],
+    ["bottlenecks"],
+    ["figures"],
+]
+
+
+@pytest.mark.parametrize("command", OTHER_ANALYSES, ids=" ".join)
+def test_every_analysis_command_shows_its_cypher_instead_of_the_table(careers_ws, command):
+    """--show-cypher is on every analysis command (not only the audits): the output is a Browser
+    script of the reads it makes (whole-table pulls where no native version exists), with no table."""
+    result = CliRunner().invoke(
+        main, ["-w", careers_ws, *command, "--as-of", "2025-01-01", "--show-cypher"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("// statement 1 of "), result.output[:300]
+    assert "MATCH (" in result.output
+    body = [line for line in result.output.splitlines() if line and not line.startswith(("//", ":params"))]
+    assert all(line.endswith(";") for line in body), "a line that is not a statement was printed"
+
+
+def test_the_printed_statements_run_on_a_server(falkor_store, bundle_writer):
+    """Each statement of the script, with its :params, runs on FalkorDB (the subset Neo4j shares)."""
+    from career_fixture import AS_OF, TABLES
+
+    from queries.audits.sensory import sensory_audit
+    from queries.native.explain import as_browser_script, statements
+
+    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
+    found = statements(lambda s: sensory_audit(s, as_of=dt.date.fromisoformat(AS_OF)), falkor_store)
+    assert any("$roles" in q for q, _ in found)
+    for query, params in found:
+        falkor_store.run_read(query, params)  # raises if the text or a parameter is wrong
+    script = as_browser_script(found)
+    assert script.count(";\n") == len(found)
