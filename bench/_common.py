@@ -42,7 +42,16 @@ def national_workspace(args: argparse.Namespace, prefix: str) -> Path:
         bundle = tmp / "bundle"
         t = time.perf_counter()
         subprocess.run(
-            ["sendgraph", "generate", "--scale", "national", "--seed", str(args.seed), "--out", str(bundle)],
+            [
+                "sendgraph",
+                "generate",
+                "--scale",
+                "national",
+                "--seed",
+                str(args.seed),
+                "--output",
+                str(bundle),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )

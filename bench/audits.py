@@ -26,13 +26,13 @@ from queries.audits.sensory import sensory_audit, sensory_summary
 
 def audits(as_of: dt.date) -> dict:
     return {
-        "senco_audit": lambda s: senco_audit(s, as_of),
-        "senco_summary(la)": lambda s: senco_summary(senco_audit(s, as_of), "la"),
-        "sensory_audit": lambda s: sensory_audit(s, as_of),
-        "sensory_summary(la)": lambda s: sensory_summary(sensory_audit(s, as_of), "la"),
-        "pd_audit": lambda s: pd_summary(pd_audit(s, as_of), "region"),
-        "capacity(la)": lambda s: capacity_against_need(s, as_of, level="la"),
-        "capacity(region)": lambda s: capacity_against_need(s, as_of, level="region"),
+        "senco_audit": lambda s: senco_audit(s, as_of=as_of),
+        "senco_summary(la)": lambda s: senco_summary(senco_audit(s, as_of=as_of), "la"),
+        "sensory_audit": lambda s: sensory_audit(s, as_of=as_of),
+        "sensory_summary(la)": lambda s: sensory_summary(sensory_audit(s, as_of=as_of), "la"),
+        "pd_audit": lambda s: pd_summary(pd_audit(s, as_of=as_of), "region"),
+        "capacity(la)": lambda s: capacity_against_need(s, as_of=as_of, level="la"),
+        "capacity(region)": lambda s: capacity_against_need(s, as_of=as_of, level="region"),
         "deadlines(6m, school)": lambda s: deadlines(s, as_of, "6m"),
         "deadlines(1y, la)": lambda s: deadlines(s, as_of, "1y", by="la"),
     }

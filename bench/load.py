@@ -58,7 +58,16 @@ def main() -> None:
         bundle = tmp / "bundle"
         t = time.perf_counter()
         subprocess.run(
-            ["sendgraph", "generate", "--scale", args.scale, "--seed", str(args.seed), "--out", str(bundle)],
+            [
+                "sendgraph",
+                "generate",
+                "--scale",
+                args.scale,
+                "--seed",
+                str(args.seed),
+                "--output",
+                str(bundle),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )

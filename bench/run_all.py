@@ -104,6 +104,7 @@ def main() -> None:
         lines += [f"### {name}", "", _script(name, "--workspace", ws)]
     print("running maps.py ...", flush=True)
     lines += ["## Maps", "", _script("maps.py")]
+    lines += ["## Matching hand-typed school names to URNs", "", _script("match.py", "--sample", "5000")]
     print("running server_load.py ...", flush=True)
     lines += [
         "## FalkorDB server load and queries (region scale)",

@@ -8,9 +8,9 @@ of analyses (see ``queries/registry.py``), and the differential tests prove both
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 import pandas as pd
 
@@ -47,6 +47,26 @@ class LoadReport:
         )
 
 
+T = TypeVar("T")
+
+
+class DerivedCache:
+    """Results derived from a store's tables, kept on the store (not in module globals).
+
+    An entry lives as long as the store object and is dropped with the store's table cache when a
+    load changes the data, so an analysis never sees a result built from data that has gone.
+    """
+
+    _cache: dict
+
+    def cache(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The value cached under ``key``, built with ``build()`` the first time it is asked for."""
+        full = ("derived", key)
+        if full not in self._cache:
+            self._cache[full] = build()
+        return self._cache[full]
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """What analyses, loaders and maps may ask of a store."""
@@ -68,4 +88,8 @@ class GraphStore(Protocol):
 
     def describe(self) -> str:
         """Where the data lives, for output metadata (a path or a server URI without secrets)."""
+        ...
+
+    def cache(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A derived result kept on the store until its data changes (:class:`DerivedCache`)."""
         ...

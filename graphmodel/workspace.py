@@ -34,7 +34,7 @@ import pandas as pd
 from graphmodel.errors import SendgraphError
 from graphmodel.merge import upsert
 from graphmodel.schema import Schema, load_schema
-from graphmodel.store import LoadReport, Progress
+from graphmodel.store import DerivedCache, LoadReport, Progress
 from graphmodel.validate import Checked, conform, empty_frame
 
 DEFAULT_WORKSPACE = "sendgraph-workspace"
@@ -50,7 +50,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class Workspace:
+class Workspace(DerivedCache):
     """A local, file-based graph store (the default backend)."""
 
     backend = "embedded"
@@ -58,7 +58,7 @@ class Workspace:
     def __init__(self, path: str | os.PathLike, schema: Schema | None = None):
         self.path = Path(path)
         self.schema = schema or load_schema()
-        self._cache: dict[str, pd.DataFrame] = {}
+        self._cache: dict = {}  # tables by name, and derived results (DerivedCache)
 
     # ------------------------------------------------------------------ reading
     def _current(self) -> Path | None:

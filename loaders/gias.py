@@ -29,6 +29,8 @@ SCHOOL_COLUMNS = {
     "urn": "URN",
     "name": "EstablishmentName",
     "trust_id": "Trusts (code)",
+    "town": "Town",
+    "postcode": "Postcode",
     "phase": "PhaseOfEducation (name)",
     "type": "TypeOfEstablishment (name)",
     "type_group": "EstablishmentTypeGroup (name)",

@@ -28,7 +28,7 @@ def detect(path: Path) -> ModuleType:
     raise SendgraphError(
         f"{path}: not a format sendgraph reads (a bundle directory of CSVs, an .xlsx "
         f"workbook, a GIAS establishment or links extract, or a DfE EHC plans file); "
-        f"name one with --format {{{','.join(FORMATS)}}}"
+        f"name one with --input-format {{{','.join(FORMATS)}}}"
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from graphmodel.docs import TEMPLATE_SHEETS
 from graphmodel.errors import Problem
 from graphmodel.schema import Schema
 from graphmodel.validate import RawTable
@@ -40,6 +41,23 @@ def _text(value: object) -> str:
     return str(value)
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
+
+
+def _serial_date(value: object) -> str:
+    """A date column's cell: a number (or numeric text) is an Excel serial date, as Excel writes a
+    date into a cell without a date format; anything else is read as text."""
+    if isinstance(value, bool):
+        return _text(value)
+    number = value
+    if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+        number = float(value)
+    if isinstance(number, int | float) and 1 <= number < 2958466:  # up to 9999-12-31
+        day = EXCEL_EPOCH + dt.timedelta(days=int(number))
+        return day.isoformat()
+    return _text(value)
+
+
 def read(path: Path, schema: Schema, **_: object) -> ReadResult:
     from openpyxl import load_workbook
 
@@ -53,6 +71,8 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
     try:
         for ws in wb.worksheets:
             where = f"{path} [sheet {ws.title}]"
+            if ws.title in TEMPLATE_SHEETS:  # the template's explanation and code lists
+                continue
             if ws.title not in tables:
                 problems.append(
                     Problem(
@@ -76,8 +96,13 @@ def read(path: Path, schema: Schema, **_: object) -> ReadResult:
                 problems += bad_header
                 continue
             data, numbers = [], []
+            props = tables[ws.title].properties
+            dates = [props.get(n) is not None and props[n].type == "date" for n in names]
             for i, row in enumerate(rows, start=2):
-                cells = [_text(v) for v in row[: len(names)]]
+                cells = [
+                    _serial_date(v) if is_date else _text(v)
+                    for v, is_date in zip(row[: len(names)], dates, strict=False)
+                ]
                 if not any(c.strip() for c in cells):
                     continue
                 cells += [""] * (len(names) - len(cells))

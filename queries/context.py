@@ -96,7 +96,7 @@ class Filters:
         return {**d, **self.extra}
 
 
-def _match(
+def match_rows(
     frame: pd.DataFrame, value: str, columns: list[str], what: str, *, allow_empty: bool = False
 ) -> pd.Series:
     """Rows whose ``columns`` equal ``value`` ignoring case; none raises unless ``allow_empty``."""
@@ -113,15 +113,15 @@ def apply_filters(schools: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """The rows of :func:`schools_frame` that match ``filters``."""
     mask = pd.Series(True, index=schools.index)
     if filters.region:
-        mask &= _match(schools, filters.region, ["region_code", "region_name"], "region")
+        mask &= match_rows(schools, filters.region, ["region_code", "region_name"], "region")
     if filters.la:
-        mask &= _match(schools, filters.la, ["la_code", "la_name"], "local authority")
+        mask &= match_rows(schools, filters.la, ["la_code", "la_name"], "local authority")
     if filters.trust:
-        mask &= _match(schools, filters.trust, ["trust_id", "trust_name"], "trust")
+        mask &= match_rows(schools, filters.trust, ["trust_id", "trust_name"], "trust")
     if filters.phase:
-        mask &= _match(schools, filters.phase, ["phase"], "phase")
+        mask &= match_rows(schools, filters.phase, ["phase"], "phase")
     if filters.type:
-        mask &= _match(schools, filters.type, ["type", "type_group", "kind"], "type")
+        mask &= match_rows(schools, filters.type, ["type", "type_group", "kind"], "type")
     return schools[mask]
 
 

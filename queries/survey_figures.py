@@ -65,6 +65,7 @@ from queries.posts import (
     ts,
     union_days,
 )
+from queries.publish import Publishes
 from queries.registry import analysis
 
 DEFAULT_AS_OF = dt.date(2025, 9, 1)
@@ -149,7 +150,7 @@ def senco_table(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
 
 
 @analysis
-def survey_figures(store: GraphStore, as_of: dt.date = DEFAULT_AS_OF) -> pd.DataFrame:
+def survey_figures(store: GraphStore, *, as_of: dt.date = DEFAULT_AS_OF) -> pd.DataFrame:
     """DOMAIN.md's calibration figures measured on ``store`` as of ``as_of`` (definitions above)."""
     t = ts(as_of)
     rows = []
@@ -244,3 +245,9 @@ def survey_figures(store: GraphStore, as_of: dt.date = DEFAULT_AS_OF) -> pd.Data
         _row("wss_schools_downloaded_or_trained", int(urns.isin(wss_m["urn"].unique()).sum()), len(urns))
     )
     return pd.DataFrame(rows)
+
+
+PUBLISHES = Publishes(
+    counts=("numerator", "denominator"), rates={"value": ("numerator", "denominator")}, additive=False
+)
+"""What :func:`survey_figures` publishes (the figures are shares of small bases in a small region)."""

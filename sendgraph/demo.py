@@ -27,7 +27,7 @@ from graphmodel.workspace import Workspace
 from loaders import ingest
 from loaders.synthetic import DEFAULT_AS_OF, generate
 from loaders.synthetic.params import DEFAULT_REGION
-from queries.publish import DEFAULT_THRESHOLD, publication_metadata, suppress
+from queries.publish import Publishes, publish
 from sendgraph.output import Result, render, write
 
 Progress = Callable[[str], None]
@@ -84,28 +84,17 @@ def table_step(
     name: str,
     title: str,
     analysis: Callable[..., pd.DataFrame],
-    *,
-    as_of: bool = True,
-    counts: list[str] | None = None,
-    rates: dict[str, list[str]] | Callable[[pd.DataFrame], dict[str, list[str]]] | None = None,
-    **kwargs,
+    spec: Callable[[], Publishes],
 ) -> DemoStep:
-    """A step that runs ``analysis(store, as_of, **kwargs)`` and writes it as a published table.
-
-    ``counts`` / ``rates`` name the columns to suppress (DfE practice, counts 1-4 shown as 'c').
-    """
+    """A step that runs ``analysis(store, as_of)`` and writes it through :func:`queries.publish.publish`
+    with the analysis's own declaration ``spec()`` (imported late, as the analyses are)."""
 
     def run(ctx: DemoContext) -> list[Path]:
-        frame = analysis(ctx.store, ctx.as_of, **kwargs) if as_of else analysis(ctx.store, **kwargs)
-        published = counts is not None
-        if published:
-            frame = suppress(frame, counts, rates(frame) if callable(rates) else rates, DEFAULT_THRESHOLD)
-        meta = {
-            "as_of": ctx.as_of.isoformat(),
-            "source": f"synthetic {ctx.region} (seed {ctx.seed})",
-            **(publication_metadata(True) if published else {}),
-        }
-        return write_result(ctx, name, Result(frame, title, meta))
+        frame = analysis(ctx.store, ctx.as_of)
+        result = publish(
+            frame, spec(), title=title, source=f"synthetic {ctx.region} (seed {ctx.seed})", as_of=ctx.as_of
+        )
+        return write_result(ctx, name, result)
 
     return DemoStep(name, run)
 
@@ -134,7 +123,7 @@ def _survey_figures(ctx: DemoContext) -> list[Path]:
     from queries.survey_figures import survey_figures
     from sendgraph.cli.figures import figures_result
 
-    frame = survey_figures(ctx.store, ctx.as_of)
+    frame = survey_figures(ctx.store, as_of=ctx.as_of)
     return write_result(ctx, "survey_figures", figures_result(frame, ctx.as_of, f"synthetic {ctx.region}"))
 
 
@@ -149,25 +138,25 @@ def _map_region(ctx: DemoContext) -> str:
 def _senco_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     from queries.audits.senco import senco_audit, senco_summary
 
-    return senco_summary(senco_audit(store, as_of), by="la")
+    return senco_summary(senco_audit(store, as_of=as_of), by="la")
 
 
 def _sensory_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     from queries.audits.sensory import sensory_audit, sensory_summary
 
-    return sensory_summary(sensory_audit(store, as_of), by="la")
+    return sensory_summary(sensory_audit(store, as_of=as_of), by="la")
 
 
 def _pd_by_la(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     from queries.audits.pd import pd_audit, pd_summary
 
-    return pd_summary(pd_audit(store, as_of), by="la")
+    return pd_summary(pd_audit(store, as_of=as_of), by="la")
 
 
 def _capacity(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     from queries.audits.capacity import capacity_against_need
 
-    return capacity_against_need(store, as_of, level="la")
+    return capacity_against_need(store, as_of=as_of, level="la")
 
 
 def _audit_steps() -> list[DemoStep]:
@@ -181,29 +170,25 @@ def _audit_steps() -> list[DemoStep]:
             "senco_audit_by_la",
             "SENCO award audit by local authority",
             _senco_by_la,
-            counts=["schools", "total", *senco_audit.STATUSES],
-            rates=senco_audit.summary_rates,
+            lambda: senco_audit.PUBLISHES,
         ),
         table_step(
             "sensory_audit_by_la",
             "Sensory mandatory qualification audit by local authority",
             _sensory_by_la,
-            counts=sensory_audit.SUMMARY_COUNTS,
-            rates=sensory_audit.SUMMARY_RATES,
+            lambda: sensory_audit.PUBLISHES,
         ),
         table_step(
             "pd_specialists_by_la",
             "PD specialists with no relevant qualification, by LA",
             _pd_by_la,
-            counts=pd_audit.SUMMARY_COUNTS,
-            rates=pd_audit.SUMMARY_RATES,
+            lambda: pd_audit.PUBLISHES,
         ),
         table_step(
             "capacity_against_need",
             "Sensory capacity against need by local authority",
             _capacity,
-            counts=capacity.COUNTS,
-            rates=capacity.RATES,
+            lambda: capacity.PUBLISHES,
         ),
     ]
 

@@ -10,24 +10,18 @@ publishes metadata beside data rather than inside it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from graphmodel.cells import display, jsonable, neutralise_formulas
+from queries.publish import Published
+
+Result = Published
+"""Every command's result: made by :func:`queries.publish.publish` for published tables."""
 
 FORMATS = ("table", "csv", "json", "markdown")
 TERMINAL_CELL = 60  # longest cell on the terminal; the other formats keep the full text
-
-
-@dataclass
-class Result:
-    """A table with the facts a reader needs to trust it."""
-
-    frame: pd.DataFrame
-    title: str
-    metadata: dict[str, object] = field(default_factory=dict)
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -39,8 +33,23 @@ def records(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
+def _shown(value: object) -> object:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return value
+
+
 def _meta_lines(result: Result) -> list[str]:
-    return [f"{k}: {v}" for k, v in result.metadata.items() if v not in (None, "", [], {})]
+    return [f"{k}: {_shown(v)}" for k, v in result.metadata.items() if v not in (None, "", [], {})]
+
+
+def _document(result: Result) -> dict:
+    """The one metadata shape (``Published.document``), made JSON-safe."""
+    doc = result.document()
+    doc["metadata"] = {
+        k: jsonable(v) if not isinstance(v, (list, dict)) else v for k, v in result.metadata.items()
+    }
+    return doc
 
 
 def render(result: Result, fmt: str = "table") -> str:
@@ -48,14 +57,7 @@ def render(result: Result, fmt: str = "table") -> str:
     frame = result.frame
     if fmt == "json":
         return json.dumps(
-            {
-                "title": result.title,
-                "metadata": {
-                    k: jsonable(v) if not isinstance(v, (list, dict)) else v
-                    for k, v in result.metadata.items()
-                },
-                "data": records(frame),
-            },
+            {**_document(result), "data": records(frame)},
             indent=2,
             ensure_ascii=False,
             default=str,
@@ -94,5 +96,6 @@ def write(result: Result, fmt: str, output: str | Path | None, echo) -> None:
     path = Path(output)
     path.write_text(text, encoding="utf-8")
     if fmt == "csv":
-        meta = {"title": result.title, **{k: v for k, v in result.metadata.items()}}
-        path.with_suffix(".meta.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+        path.with_suffix(".meta.json").write_text(
+            json.dumps(_document(result), indent=2, default=str), encoding="utf-8"
+        )

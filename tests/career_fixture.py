@@ -20,7 +20,8 @@ Careers (open = still in post; years = days / 365.25):
   P10 ITT 2017-09-01 S1 -> CT and ASSISTANT_SENCO both 2018-09-01 S1 (open; same day: no move between
       them); non-SEND CPD only; studying NPQ_SENCO since 2024-09-01.
   P11 CT 2010-09-01 S1, CT 2012-10-01 S2 (31-day gap: same spell) -> SENCO 2014-09-01 S2 -> back to
-      CT 2016-09-01 S2 (open; two years after the CT spell ended: a new spell); NASENCO 2015.
+      CT 2016-09-01 S2 (open; two years after the CT spell ended: a new spell); NASENCO 2015;
+      vision-impairment CPD 2023, no MQ -> likely to move into a sensory post.
   P12 CT 2022-09-01 S1 (open), SEND CPD: under 4 years, not ready.
   P13 CLASS_TEACHER in the sensory service SV1 2020-09-01 (open), no MQ -> sensory-ready.
 """
@@ -179,12 +180,14 @@ TABLES: dict[str, list[dict]] = {
     "cpd_activities": [
         {"activity_id": "A1", "title": "Autism in the classroom", "date": "2022-03-01"},
         {"activity_id": "A2", "title": "Assessment for learning", "date": "2022-03-01"},
+        {"activity_id": "A3", "title": "Teaching pupils with vision impairment", "date": "2023-03-01"},
     ],
-    "activity_needs": [{"activity_id": "A1", "need": "ASD"}],
+    "activity_needs": [{"activity_id": "A1", "need": "ASD"}, {"activity_id": "A3", "need": "VI"}],
     "attendance": [
         {"person_id": "P08", "activity_id": "A1", "date": "2022-03-01"},
         {"person_id": "P12", "activity_id": "A1", "date": "2022-03-01"},
         {"person_id": "P10", "activity_id": "A2", "date": "2022-03-01"},
+        {"person_id": "P11", "activity_id": "A3", "date": "2023-03-01"},
     ],
     "la_needs": [
         {"la_code": "E06000001", "need": "VI", "year": 202324, "pupils": 7},

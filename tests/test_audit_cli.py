@@ -47,11 +47,13 @@ def _json(ws: str, *args: str) -> dict:
 
 def test_senco_summary_suppressed_by_default(ws):
     out = _json(ws, "senco", "--as-of", AS_OF, "--by", "la")
-    rows = {r["la_code"]: r for r in out["data"]}
+    rows = {r["new_la_code"]: r for r in out["data"]}
     hart = rows["E06000001"]  # 13 schools: 101-112 plus 202 (no SENCO)
     assert (hart["total"], hart["within_window"], hart["compliant"], hart["no_senco"]) == (13, 5, "c", "c")
     assert hart["pct_within_window"] == 38.5 and hart["pct_compliant"] == "c"
-    assert hart["not_eligible"] == 0 and hart["pct_not_eligible"] == 0.0
+    # secondary suppression: Middlesbrough's not_eligible (1) is hidden, so Hartlepool's 0 in the same
+    # column and region is hidden too (else region total minus 0 gives Middlesbrough's 1 back)
+    assert hart["not_eligible"] == "c" and hart["pct_not_eligible"] == "c"
     meta = out["metadata"]
     assert meta["as_of"] == AS_OF and "SI 2014/1530" in meta["rule"]
     assert "embedded workspace" in meta["source"]
@@ -60,21 +62,23 @@ def test_senco_summary_suppressed_by_default(ws):
 
 def test_no_suppress_says_so(ws):
     out = _json(ws, "senco", "--as-of", AS_OF, "--by", "la", "--no-suppress")
-    hart = {r["la_code"]: r for r in out["data"]}["E06000001"]
+    hart = {r["new_la_code"]: r for r in out["data"]}["E06000001"]
     assert (hart["compliant"], hart["no_senco"], hart["pct_compliant"]) == (4, 1, 30.8)
     assert out["metadata"]["suppression"].startswith("NONE")
 
 
 def test_threshold_option(ws):
     hart = {
-        r["la_code"]: r
+        r["new_la_code"]: r
         for r in _json(ws, "senco", "--as-of", AS_OF, "--by", "la", "--threshold", "1")["data"]
     }["E06000001"]
-    assert (hart["compliant"], hart["overdue"]) == (4, "c")
+    # 1 is primary-suppressed; Hartlepool's compliant 4 is hidden only because Middlesbrough's
+    # compliant (1) is, and the two make the region total (secondary suppression)
+    assert (hart["compliant"], hart["overdue"], hart["within_window"]) == ("c", "c", 5)
 
 
 def test_detail_has_no_names_and_filters(ws):
-    out = _json(ws, "senco", "--as-of", AS_OF, "--detail", "--la", "Middlesbrough")
+    out = _json(ws, "senco", "--as-of", AS_OF, "--view", "detail", "--la", "Middlesbrough")
     assert [r["urn"] for r in out["data"]] == [113, 114, 115, 117, 118]
     assert all("name" not in r for r in out["data"])
     assert out["metadata"]["filters"] == {"la": "Middlesbrough"}
@@ -102,7 +106,7 @@ def test_output_file_with_sidecar(ws, tmp_path):
     target = tmp_path / "senco.csv"
     run(ws, "senco", "--as-of", AS_OF, "--format", "csv", "--output", str(target))
     meta = json.loads(target.with_suffix(".meta.json").read_text())
-    assert meta["as_of"] == AS_OF and target.read_text().startswith("area,schools,total")
+    assert meta["metadata"]["as_of"] == AS_OF and target.read_text().startswith("area,schools,total")
 
 
 def test_sensory_pd_capacity_deadlines(ws):

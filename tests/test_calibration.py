@@ -116,7 +116,7 @@ def test_figures_on_a_hand_built_graph(bundle_writer, workspace):
         }
     )
     ingest.load(workspace, [(path, "auto")], today=AS_OF)
-    got = survey_figures(workspace, AS_OF).set_index("figure")
+    got = survey_figures(workspace, as_of=AS_OF).set_index("figure")
 
     def share(name: str) -> tuple[int, int]:
         return int(got.loc[name, "numerator"]), int(got.loc[name, "denominator"])
@@ -148,7 +148,7 @@ def north_east(tmp_path_factory) -> Workspace:
 
 @pytest.mark.slow
 def test_region_hits_every_target_within_its_sampling_margin(north_east):
-    got = survey_figures(north_east, AS_OF).set_index("figure")
+    got = survey_figures(north_east, as_of=AS_OF).set_index("figure")
     for figure, row in got.iterrows():
         n = int(row["denominator"])
         assert n > 0, figure
@@ -167,7 +167,7 @@ def test_region_hits_every_target_within_its_sampling_margin(north_east):
 @pytest.mark.slow
 def test_region_population_is_big_enough_for_the_margins(north_east):
     """The margins above assume these sizes; if the generator shrinks, the test must say so."""
-    got = survey_figures(north_east, AS_OF).set_index("figure")["denominator"]
+    got = survey_figures(north_east, as_of=AS_OF).set_index("figure")["denominator"]
     assert got["senco_on_slt"] >= 900 and got["senco_on_slt_secondary"] >= 100
     assert got["sensory_specialists_no_sensory_qualification"] >= 30
     assert got["pd_specialists_no_relevant_qualification"] >= 25
@@ -255,7 +255,7 @@ def test_region_has_sencos_exempt_by_earlier_service_after_2009(north_east):
     n = len(sencos)
     share = len(by_service) / n
     assert abs(share - 0.05) <= 1.96 * math.sqrt(0.05 * 0.95 / n), (len(by_service), n)
-    audit = senco_audit(north_east, AS_OF)
+    audit = senco_audit(north_east, as_of=AS_OF)
     rows = audit[audit["person_id"].isin(list(by_service.index)) & audit["statutory"]]
     # the few who came up the TA route without QTS are not eligible at all (reg. 49 comes first)
     rows = rows[rows["status"] != "not_eligible"]

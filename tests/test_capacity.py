@@ -42,7 +42,7 @@ def _cell(frame: pd.DataFrame, code: str, need: str, key: str = "new_la_code") -
 
 
 def test_la_capacity_by_hand(store):
-    c = capacity_against_need(store, AS_OF, level="la")
+    c = capacity_against_need(store, as_of=AS_OF, level="la")
     assert len(c) == 3 * 153
     # Hartlepool VI: V_Q qualified 1.0 FTE (V_NEW within allowance and V_OLD unqualified don't count)
     h_vi = _cell(c, HARTLEPOOL, "VI")
@@ -71,7 +71,7 @@ def test_la_capacity_by_hand(store):
 
 
 def test_region_capacity_sums_las(store):
-    c = capacity_against_need(store, AS_OF, level="region")
+    c = capacity_against_need(store, as_of=AS_OF, level="region")
     assert len(c) == 3 * 9
     ne = _cell(c, "E12000001", "HI", key="region_code")
     # North East HI: 10 + 27 pupils over 0.5 FTE
@@ -86,7 +86,7 @@ def test_school_level_counts_win_when_loaded(workspace, bundle_writer):
         {"urn": 202, "need": "HI", "year": 202425, "pupils": 4},
     ]
     ingest.load(workspace, [(bundle_writer(tables), "auto")], today=LOAD_DAY)
-    c = capacity_against_need(workspace, AS_OF)
+    c = capacity_against_need(workspace, as_of=AS_OF)
     assert _cell(c, HARTLEPOOL, "VI")["pupils_per_fte"] == 6.0
     assert _cell(c, HARTLEPOOL, "HI")["pupils_per_fte"] == 8.0
     assert pd.isna(_cell(c, MIDDLESBROUGH, "VI")["pupils"])
@@ -96,7 +96,7 @@ def test_school_level_counts_win_when_loaded(workspace, bundle_writer):
 @pytest.mark.slow
 def test_real_ehc_file_all_153_las(workspace, public_file):
     ingest.load(workspace, [(public_file(EHC_FILE), "auto")])
-    c = capacity_against_need(workspace, AS_OF, level="la")
+    c = capacity_against_need(workspace, as_of=AS_OF, level="la")
     for need, total in REAL_TOTALS.items():
         part = c[c["need"] == need]
         assert len(part) == 153 and part["new_la_code"].nunique() == 153
@@ -106,7 +106,7 @@ def test_real_ehc_file_all_153_las(workspace, public_file):
     # no staff: ranked by pupils, so the LA with most VI pupils is first
     vi = c[c["need"] == "VI"]
     assert vi.iloc[0]["pupils"] == vi["pupils"].max()
-    r = capacity_against_need(workspace, AS_OF, level="region")
+    r = capacity_against_need(workspace, as_of=AS_OF, level="region")
     for need, total in REAL_TOTALS.items():
         part = r[r["need"] == need]
         assert len(part) == 9 and int(part["pupils"].sum()) == total
@@ -114,6 +114,6 @@ def test_real_ehc_file_all_153_las(workspace, public_file):
 
 
 def test_shipped_ehc_counts_when_workspace_has_none(workspace):
-    c = capacity_against_need(workspace, AS_OF)
+    c = capacity_against_need(workspace, as_of=AS_OF)
     assert (c["pupils_source"] == SHIPPED_LABEL).all()
     assert {n: int(c.loc[c["need"] == n, "pupils"].sum()) for n in REAL_TOTALS} == REAL_TOTALS

@@ -52,16 +52,16 @@ def test_unknown_path_and_format_are_clear_errors(tmp_path):
 def test_export_graphml_json_and_csv_leave_out_names_unless_asked(tmp_path, bundle_writer):
     ws = tmp_path / "ws"
     run("load", str(bundle_writer(MINI)), ws=ws)
-    run("export", "--format", "graphml", str(tmp_path / "g.graphml"), ws=ws)
+    run("export", "--to", "graphml", "-o", str(tmp_path / "g.graphml"), ws=ws)
     g = nx.read_graphml(tmp_path / "g.graphml")
     assert g.nodes["Person:P1"]["label"] == "Person" and "name" not in g.nodes["Person:P1"]
     assert g.has_edge("School:9000001", "LocalAuthority:E06000001")  # IN_LA from the la_code column
     assert any(d["type"] == "WORKS_AT" for _, _, d in g.edges("Person:P1", data=True))
-    run("export", "--format", "json", "--show-names", str(tmp_path / "g.json"), ws=ws)
+    run("export", "--to", "json", "--show-names", "-o", str(tmp_path / "g.json"), ws=ws)
     data = json.loads((tmp_path / "g.json").read_text())
     person = next(n for n in data["nodes"] if n["id"] == "Person:P1")
     assert person["name"] == "A. Person"
-    run("export", "--format", "csv", str(tmp_path / "out"), ws=ws)
+    run("export", "--to", "csv", "-o", str(tmp_path / "out"), ws=ws)
     people = pd.read_csv(tmp_path / "out" / "people.csv")
     assert "name" not in people.columns and "birth_year" not in people.columns
 
@@ -69,7 +69,7 @@ def test_export_graphml_json_and_csv_leave_out_names_unless_asked(tmp_path, bund
 def test_exported_bundle_reloads_into_an_identical_graph(tmp_path, bundle_writer):
     ws = tmp_path / "ws"
     run("load", str(bundle_writer(MINI)), ws=ws)
-    run("export", "--format", "csv", "--show-names", str(tmp_path / "out"), ws=ws)
+    run("export", "--to", "csv", "--show-names", "-o", str(tmp_path / "out"), ws=ws)
     ws2 = tmp_path / "ws2"
     r = run("load", str(tmp_path / "out"), ws=ws2)
     assert r.exit_code == 0, r.output
@@ -82,7 +82,7 @@ def test_csv_export_neutralises_formula_injection(tmp_path, bundle_writer):
     ws = tmp_path / "ws"
     evil = {"schools": [{"urn": 9000001, "name": '=HYPERLINK("http://x","y")', "la_code": "E06000001"}]}
     run("load", str(bundle_writer(evil)), ws=ws)
-    run("export", "--format", "csv", str(tmp_path / "out"), ws=ws)
+    run("export", "--to", "csv", "-o", str(tmp_path / "out"), ws=ws)
     text = (tmp_path / "out" / "schools.csv").read_text()
     assert "'=HYPERLINK" in text
 
@@ -100,7 +100,7 @@ def test_template_writes_a_loadable_empty_bundle_and_workbook(tmp_path):
 def test_committed_data_dictionary_matches_the_schema():
     """Like sqlite-utils' test_docs: the docs fail the build when they drift from the schema."""
     committed = (Path(__file__).parents[1] / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
-    assert committed == data_dictionary(), "run: sendgraph docs --out docs/data-dictionary.md"
+    assert committed == data_dictionary(), "run: sendgraph docs --output docs/data-dictionary.md"
 
 
 def test_every_command_is_in_the_readme():

@@ -260,10 +260,10 @@ def test_cli_writes_each_map(store, tmp_path):
     ws = str(store.path)
     for args in (["region", "North East"], ["network", "N1"], ["routes", "--to", "SENCO"]):
         out = tmp_path / f"{args[0]}.html"
-        result = runner.invoke(main, ["-w", ws, "map", *args, "--out", str(out), "--as-of", "2024-01-01"])
+        result = runner.invoke(main, ["-w", ws, "map", *args, "--output", str(out), "--as-of", "2024-01-01"])
         assert result.exit_code == 0, result.output
         assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    result = runner.invoke(main, ["-w", ws, "map", "network", "NOPE", "--out", str(tmp_path / "x.html")])
+    result = runner.invoke(main, ["-w", ws, "map", "network", "NOPE", "--output", str(tmp_path / "x.html")])
     assert result.exit_code == 1 and "no network with id 'NOPE'" in result.output
 
 
@@ -359,7 +359,7 @@ def test_routes_map_takes_the_role_names_sendgraph_routes_takes(store, tmp_path)
         "teachers of pupils with vision impairment (QTVI) within 3 years"
     )
     out = tmp_path / "qtvi.html"
-    args = ["-w", str(store.path), "map", "routes", "--to", "QTVI", "--out", str(out)]
+    args = ["-w", str(store.path), "map", "routes", "--to", "QTVI", "--output", str(out)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     with pytest.raises(SendgraphError, match="unknown role 'WIZARD'"):

@@ -11,7 +11,7 @@ from graphmodel.errors import SendgraphError
 from queries.careers.next_steps import next_steps
 
 AS_OF = dt.date(2025, 1, 1)
-COLS = ["step", "to_role", "kind", "item", "status", "required_years", "have_years", "missing_years"]
+COLS = ["step", "to_role", "kind", "item", "status", "typical_years", "have_years", "years_below_typical"]
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_class_teacher_to_qtvi_needs_only_the_mq(store):
     frame = next_steps(store, "P08", "QTVI", AS_OF)
     assert frame.attrs["route"] == ["CLASS_TEACHER", "QTVI_TEACHER"]
     assert _rows(frame) == [
-        (1, "QTVI_TEACHER", "experience", "CLASS_TEACHER", "met", 4.5, 7.33, 0.0),
+        (1, "QTVI_TEACHER", "experience", "CLASS_TEACHER", "typical reached", 4.5, 7.33, 0.0),
         (1, "QTVI_TEACHER", "qualification", "MQ_VI", "missing", None, None, None),
     ]
     assert frame["providers"].iloc[1] == "Universities offering the MQ (vision)"
@@ -46,7 +46,7 @@ def test_shortest_route_from_any_current_role_and_studying(store):
     assert frame.attrs["route"] == ["ASSISTANT_SENCO", "SENCO"]
     assert frame.attrs["current_roles"] == ["ASSISTANT_SENCO", "CLASS_TEACHER"]
     assert _rows(frame) == [
-        (1, "SENCO", "experience", "ASSISTANT_SENCO", "met", 1.5, 6.34, 0.0),
+        (1, "SENCO", "experience", "ASSISTANT_SENCO", "typical reached", 1.5, 6.34, 0.0),
         (1, "SENCO", "qualification", "NPQ_SENCO", "studying (expected 2026-07-31)", None, None, None),
     ]
     assert frame["providers"].iloc[1] == "NPQ lead providers (NPQ for SENCOs)"
@@ -58,11 +58,11 @@ def test_long_route_lists_every_step_and_regional_providers(store):
     frame = next_steps(store, "P05", "QTVI", AS_OF)
     assert frame.attrs["route"] == ["TA", "HLTA", "CLASS_TEACHER", "QTVI_TEACHER"]
     assert _rows(frame) == [
-        (1, "HLTA", "experience", "TA", "met", 3.0, 9.34, 0.0),
+        (1, "HLTA", "experience", "TA", "typical reached", 3.0, 9.34, 0.0),
         (1, "HLTA", "qualification", "HLTA_STATUS", "missing", None, None, None),
-        (2, "CLASS_TEACHER", "experience", "HLTA", "missing", 3.0, 0.0, 3.0),
+        (2, "CLASS_TEACHER", "experience", "HLTA", "below typical", 3.0, 0.0, 3.0),
         (2, "CLASS_TEACHER", "qualification", "QTS", "missing", None, None, None),
-        (3, "QTVI_TEACHER", "experience", "CLASS_TEACHER", "missing", 4.5, 0.0, 4.5),
+        (3, "QTVI_TEACHER", "experience", "CLASS_TEACHER", "below typical", 4.5, 0.0, 4.5),
         (3, "QTVI_TEACHER", "qualification", "MQ_VI", "missing", None, None, None),
     ]
     assert frame["providers"].iloc[5] == "Universities offering the MQ (vision); North East MQ centre"
@@ -86,7 +86,8 @@ def test_no_reference_route_still_lists_target_requirements(store):
 def test_past_dates_and_unknown_people(store):
     # as of 2020 P08 had 3.0 years as a class teacher (2017-09-01..2020-09-01 = 1096 days = 3.0)
     frame = next_steps(store, "P08", "QTVI", dt.date(2020, 9, 1))
-    assert _rows(frame)[0] == (1, "QTVI_TEACHER", "experience", "CLASS_TEACHER", "missing", 4.5, 3.0, 1.5)
+    first = (1, "QTVI_TEACHER", "experience", "CLASS_TEACHER", "below typical", 4.5, 3.0, 1.5)
+    assert _rows(frame)[0] == first
     with pytest.raises(SendgraphError, match="no person with id 'P99'"):
         next_steps(store, "P99", "QTVI", AS_OF)
     with pytest.raises(SendgraphError, match="unknown role"):

@@ -51,10 +51,12 @@ def test_participation_by_region_per_school_and_over_time(ws):
     ne = [d for d in rows if d["region_name"] == "North East"]
     assert ne[1]["diff_from_national_pp"] == -2.7
     schools = data(
-        run(ws, "participation", "--as-of", DAY, "--schools", "--network", "N1", "--format", "json")
+        run(ws, "participation", "--as-of", DAY, "--view", "schools", "--network", "N1", "--format", "json")
     )
     assert {d["urn"]: d["tier_rank"] for d in schools if d["tier_rank"]} == {1001: 4, 1002: 5, 1003: 4}
-    r = run(ws, "participation", "--over-time", "2019,2024", "--format", "csv", "--no-suppress")
+    r = run(
+        ws, "participation", "--view", "over-time", "--years", "2019,2024", "--format", "csv", "--no-suppress"
+    )
     lines = r.stdout.splitlines()
     assert lines[1].startswith("2019,2019-08-31,11,1,9.1")
     assert lines[2].startswith("2024,2024-08-31,11,8,72.7,5,45.5,3,27.3,5")
@@ -63,26 +65,28 @@ def test_participation_by_region_per_school_and_over_time(ws):
 def test_gaps_network_rows_and_summary(ws):
     rows = data(run(ws, "gaps", "network", "--as-of", DAY, "--format", "json"))
     assert sorted(d["urn"] for d in rows if d["gap"] == "outside_every_network") == [1006, 1008, 1010]
-    areas = sorted(d["la_code"] for d in rows if d["gap"] == "no_trained_reviewer")
+    areas = sorted(d["new_la_code"] for d in rows if d["gap"] == "no_trained_reviewer")
     assert areas == ["E06000003", "E08000001"]
-    summary = data(run(ws, "gaps", "network", "--as-of", DAY, "--summary", "--by", "la", "--format", "json"))
-    redcar = next(d for d in summary if d["la_code"] == "E06000003")
+    summary = data(
+        run(ws, "gaps", "network", "--as-of", DAY, "--view", "summary", "--by", "la", "--format", "json")
+    )
+    redcar = next(d for d in summary if d["new_la_code"] == "E06000003")
     assert redcar["schools"] == "c" and redcar["trained_reviewers"] == 0  # zero is shown, 4 is not
 
 
 def test_structure_views(ws):
-    comm = run(ws, "gaps", "structure", "--show", "communities", "--as-of", DAY, "--format", "json")
+    comm = run(ws, "gaps", "structure", "--view", "communities", "--as-of", DAY, "--format", "json")
     body = json.loads(comm.stdout)
     assert body["metadata"]["modularity"] == 0.5234 and body["metadata"]["communities"] == 3
     b = data(
-        run(ws, "gaps", "structure", "--show", "brokers", "--as-of", DAY, "--top", "1", "--format", "json")
+        run(ws, "gaps", "structure", "--view", "brokers", "--as-of", DAY, "--top", "1", "--format", "json")
     )
     assert [(d["urn"], d["betweenness"]) for d in b] == [(1003, round(6 / 45, 6))]
     ap = data(
-        run(ws, "gaps", "structure", "--show", "articulation-points", "--as-of", DAY, "--format", "json")
+        run(ws, "gaps", "structure", "--view", "articulation-points", "--as-of", DAY, "--format", "json")
     )
     assert [d["urn"] for d in ap] == [1003, 1004, 1005, 1007]
-    iso = run(ws, "gaps", "structure", "--show", "isolates", "--as-of", DAY, "--region", "North West")
+    iso = run(ws, "gaps", "structure", "--view", "isolates", "--as-of", DAY, "--region", "North West")
     assert "1009" in iso.stdout and "Iota Primary" in iso.stdout
 
 
@@ -106,7 +110,8 @@ def test_fragile_and_what_if(ws):
             "what-if",
             "--retiring-within",
             "5",
-            "--lost-links",
+            "--view",
+            "lost-links",
             "--as-of",
             DAY,
             "--format",

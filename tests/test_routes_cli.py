@@ -110,16 +110,14 @@ def test_pipeline_command(ws):
     assert res.exit_code == 0, res.output
     frame = _csv(res.stdout)
     # every count here is small: suppressed, except 7 teachers in Hartlepool and zeros
-    cols = ["la_code", "teachers_not_senco", "senco_ready", "sensory_ready", "vi_pupils"]
+    cols = ["new_la_code", "teachers_not_senco", "likely_senco", "sensory_posts_without_mq", "vi_pupils"]
     assert frame[cols].values.tolist() == [
         ["E06000001", "7", "0", "c", "10"],
         ["E08000003", "c", "c", "0", "40"],
     ]
-    res = run(
-        ws, "pipeline", "--as-of", "2025-01-01", "--level", "region", "--no-suppress", "--format", "csv"
-    )
+    res = run(ws, "pipeline", "--as-of", "2025-01-01", "--by", "region", "--no-suppress", "--format", "csv")
     frame = _csv(res.stdout)
-    assert frame[["region_name", "senco_ready", "schools_overdue_senco"]].values.tolist() == [
+    assert frame[["region_name", "likely_senco", "schools_overdue_senco"]].values.tolist() == [
         ["North East", "0", "0"],
         ["North West", "1", "1"],
     ]
@@ -133,7 +131,7 @@ def test_next_steps_command(ws):
     data = json.loads(res.stdout)
     assert data["metadata"]["route"] == "CLASS_TEACHER -> QTVI_TEACHER"
     assert [(r["kind"], r["item"], r["status"]) for r in data["data"]] == [
-        ("experience", "CLASS_TEACHER", "met"),
+        ("experience", "CLASS_TEACHER", "typical reached"),
         ("qualification", "MQ_VI", "missing"),
     ]
     res = run(ws, "next-steps", "--person", "nobody", "--target", "QTVI")

@@ -180,7 +180,7 @@ def _row(frame: pd.DataFrame, urn: int) -> pd.Series:
 
 
 def test_every_boundary_classified_as_of_1_june_2026(store):
-    d = senco_audit(store, AS_OF)
+    d = senco_audit(store, as_of=AS_OF)
     assert _by_urn(d) == {
         101: "exempt",  # appointed 31 Aug 2009: before 1 Sep 2009
         102: "overdue",  # appointed 1 Sep 2009: in the regime, deadline 1 Sep 2012 long past
@@ -204,7 +204,7 @@ def test_every_boundary_classified_as_of_1_june_2026(store):
 
 
 def test_regime_columns_and_deadlines(store):
-    d = senco_audit(store, AS_OF)
+    d = senco_audit(store, as_of=AS_OF)
     assert pd.isna(_row(d, 101)["deadline"])
     assert _row(d, 102)["deadline"] == pd.Timestamp("2012-09-01")
     assert _row(d, 103)["deadline"] == pd.Timestamp("2027-01-01")
@@ -229,19 +229,19 @@ def test_regime_columns_and_deadlines(store):
     ],
 )
 def test_as_of_around_deadline(store, as_of, status, studying):
-    r = _row(senco_audit(store, as_of), 109)
+    r = _row(senco_audit(store, as_of=as_of), 109)
     assert r["deadline"] == pd.Timestamp("2026-06-01")
     assert (r["status"], bool(r["studying"])) == (status, studying)
 
 
 def test_nasenco_started_before_2024_still_studying(store):
     # Appointed 1 Jan 2022 -> deadline 1 Jan 2025; studying NASENCO started 1 Mar 2024.
-    r = _row(senco_audit(store, dt.date(2024, 6, 1)), 117)
+    r = _row(senco_audit(store, as_of=dt.date(2024, 6, 1)), 117)
     assert r["status"] == "within_window" and r["studying"]
     assert r["deadline"] == pd.Timestamp("2025-01-01")
     assert r["nasenco_by"] == pd.Timestamp("2025-01-01")  # min(deadline, 1 Sep 2027)
     # P_ON: appointed 1 Jan 2025 -> deadline 1 Jan 2028; NASENCO route closes 1 Sep 2027.
-    r = _row(senco_audit(store, dt.date(2027, 8, 31)), 107)
+    r = _row(senco_audit(store, as_of=dt.date(2027, 8, 31)), 107)
     assert (r["status"], bool(r["studying"])) == ("within_window", True)
     assert r["deadline"] == pd.Timestamp("2028-01-01")
     assert r["nasenco_by"] == pd.Timestamp("2027-09-01")
@@ -249,31 +249,31 @@ def test_nasenco_started_before_2024_still_studying(store):
 
 
 def test_nasenco_completed_on_and_after_1_sep_2027(store):
-    d = senco_audit(store, dt.date(2027, 9, 2))
+    d = senco_audit(store, as_of=dt.date(2027, 9, 2))
     assert _row(d, 107)["status"] == "compliant"  # awarded on 1 Sep 2027: counts
     late = _row(d, 108)  # awarded 2 Sep 2027: does not count
     assert late["status"] == "within_window" and not late["studying"]  # NASENCO no longer counts
     assert "does not count" in late["reason"]
-    assert _row(senco_audit(store, dt.date(2028, 1, 2)), 108)["status"] == "overdue"
+    assert _row(senco_audit(store, as_of=dt.date(2028, 1, 2)), 108)["status"] == "overdue"
     # The day before the award, P_ON is within the window (studying), not yet compliant.
-    assert _row(senco_audit(store, dt.date(2027, 8, 31)), 107)["status"] == "within_window"
+    assert _row(senco_audit(store, as_of=dt.date(2027, 8, 31)), 107)["status"] == "within_window"
 
 
 def test_nasenco_started_1_sep_2024_overdue_after_deadline(store):
-    assert _row(senco_audit(store, dt.date(2026, 9, 2)), 106)["status"] == "overdue"
-    assert _row(senco_audit(store, dt.date(2026, 9, 2)), 105)["status"] == "compliant"
+    assert _row(senco_audit(store, as_of=dt.date(2026, 9, 2)), 106)["status"] == "overdue"
+    assert _row(senco_audit(store, as_of=dt.date(2026, 9, 2)), 105)["status"] == "compliant"
 
 
 def test_before_appointment_school_has_no_senco(store):
-    d = senco_audit(store, dt.date(2023, 12, 31))  # P_12M starts at 103 on 1 Jan 2024
+    d = senco_audit(store, as_of=dt.date(2023, 12, 31))  # P_12M starts at 103 on 1 Jan 2024
     assert _row(d, 103)["status"] == "no_senco"
     assert _row(d, 114)["status"] == "no_senco"
 
 
 def test_filters_and_summary(store):
-    d = senco_audit(store, AS_OF, Filters(la="Middlesbrough"))
+    d = senco_audit(store, as_of=AS_OF, filters=Filters(la="Middlesbrough"))
     assert sorted(d["urn"].astype(int)) == [113, 114, 115, 117, 118]
-    s = senco_summary(senco_audit(store, AS_OF), "la")
+    s = senco_summary(senco_audit(store, as_of=AS_OF), "la")
     hart = s[s["la_code"] == HARTLEPOOL].iloc[0]
     # Hartlepool: 101-112 = 12 schools, 12 rows (federation SENCO once per school)
     assert (hart["schools"], hart["total"]) == (12, 12)
@@ -281,9 +281,9 @@ def test_filters_and_summary(store):
     assert hart["pct_compliant"] == 33.3  # 100 * 4 / 12
     mid = s[s["la_code"] == MIDDLESBROUGH].iloc[0]
     assert (mid["not_eligible"], mid["no_senco"], mid["exempt"], mid["compliant"]) == (1, 1, 1, 1)
-    nat = senco_summary(senco_audit(store, AS_OF), None)
+    nat = senco_summary(senco_audit(store, as_of=AS_OF), None)
     assert nat["total"].tolist() == [17] and nat["schools"].tolist() == [17]
-    by_trust = senco_summary(senco_audit(store, AS_OF), "trust")
+    by_trust = senco_summary(senco_audit(store, as_of=AS_OF), "trust")
     assert by_trust.loc[by_trust["trust_id"] == "T1", "total"].tolist() == [4]
 
 
@@ -291,7 +291,7 @@ def test_unknown_filter_is_a_user_error(store):
     from graphmodel.errors import SendgraphError
 
     with pytest.raises(SendgraphError, match="no schools match"):
-        senco_audit(store, AS_OF, Filters(region="Atlantis"))
+        senco_audit(store, as_of=AS_OF, filters=Filters(region="Atlantis"))
 
 
 @pytest.mark.slow
@@ -314,7 +314,7 @@ def test_reproduces_domain_figures_on_a_generated_region(tmp_path):
     def close(share: float, target: float, n: int) -> bool:
         return abs(share - target) <= 1.96 * math.sqrt(target * (1 - target) / n)
 
-    d = senco_audit(ws, as_of)
+    d = senco_audit(ws, as_of=as_of)
     assert set(d["status"]) <= {"compliant", "within_window", "overdue", "exempt", "not_eligible", "no_senco"}
     people = d[d["person_id"].notna()].drop_duplicates("person_id")
     n = len(people)
@@ -322,7 +322,7 @@ def test_reproduces_domain_figures_on_a_generated_region(tmp_path):
     assert close((people["holds_award"] | people["studying"]).mean(), 365 / 685, n)  # 53%
     neither = ~people["holds_award"] & ~people["studying"] & (people["status"] != "exempt")
     assert close(neither.mean(), 93 / 685, n)  # 13.6%
-    s = sensory_audit(ws, as_of)
+    s = sensory_audit(ws, as_of=as_of)
     assert close((s["status"] != "qualified").mean(), 14 / 78, len(s))  # 18%
-    p = pd_audit(ws, as_of)
+    p = pd_audit(ws, as_of=as_of)
     assert close((p["status"] == "no relevant qualification").mean(), 17 / 70, len(p))  # 24%

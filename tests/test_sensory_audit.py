@@ -114,7 +114,7 @@ def _status(frame: pd.DataFrame) -> dict[tuple[str, str], str]:
 
 
 def test_sensory_classes_as_of_1_june_2026(store):
-    d = sensory_audit(store, AS_OF)
+    d = sensory_audit(store, as_of=AS_OF)
     assert _status(d) == {
         ("V_Q", "QTVI_TEACHER"): "qualified",
         ("V_NEW", "QTVI_TEACHER"): "within_allowance",  # appointed 2024-01-01, allowance to 2027-01-01
@@ -143,24 +143,24 @@ def test_sensory_classes_as_of_1_june_2026(store):
     ],
 )
 def test_allowance_boundary(store, as_of, status):
-    d = sensory_audit(store, as_of)
+    d = sensory_audit(store, as_of=as_of)
     assert d.loc[d["person_id"] == "H_BOUND", "status"].tolist() == [status]
 
 
 def test_sensory_filters_and_summary(store):
-    mid = sensory_audit(store, AS_OF, Filters(la="Middlesbrough"))
+    mid = sensory_audit(store, as_of=AS_OF, filters=Filters(la="Middlesbrough"))
     assert sorted(mid["person_id"]) == ["M_LATE", "M_Q"]
     # a school-only filter (phase) leaves services out
-    prim = sensory_audit(store, AS_OF, Filters(phase="Primary"))
+    prim = sensory_audit(store, as_of=AS_OF, filters=Filters(phase="Primary"))
     assert prim["person_id"].tolist() == ["H_BOUND"]
-    s = sensory_summary(sensory_audit(store, AS_OF), None).set_index("need")
+    s = sensory_summary(sensory_audit(store, as_of=AS_OF), None).set_index("need")
     assert s.loc["VI", ["posts", "qualified", "within_allowance", "unqualified"]].tolist() == [3, 1, 1, 1]
     assert s.loc["VI", "pct_without_mq"] == 66.7 and s.loc["HI", "pct_unqualified"] == 33.3
     assert s.loc["MSI", "without_mq"] == 1
 
 
 def test_pd_relevant_qualification_is_a_gap_not_compliance(store):
-    d = pd_audit(store, AS_OF)
+    d = pd_audit(store, as_of=AS_OF)
     assert dict(zip(d["person_id"], d["status"], strict=True)) == {
         "P1": "relevant qualification",
         "P2": "no relevant qualification",
@@ -173,5 +173,5 @@ def test_pd_relevant_qualification_is_a_gap_not_compliance(store):
     assert s[["posts", "no_relevant_qualification", "pct_no_relevant_qualification"]].values.tolist() == [
         [4, 2, 50.0]
     ]
-    later = pd_audit(store, dt.date(2026, 7, 1))
+    later = pd_audit(store, as_of=dt.date(2026, 7, 1))
     assert later.loc[later["person_id"] == "P4", "qualifications"].tolist() == ["PGCERT_SEN"]

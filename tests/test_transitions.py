@@ -79,14 +79,14 @@ def test_spell_rules_same_role_other_school_concurrent_and_return(store):
 def test_filters_place_a_move_where_its_destination_is(store):
     # Manchester (North West) holds only S3: P02's move into SENCO there (and his CT post at S3 is a
     # continuation, not a move), and P08's ECT -> CT
-    frame = observed_transitions(store, Filters(region="North West"))
+    frame = observed_transitions(store, filters=Filters(region="North West"))
     assert _rows(frame, ["from_role", "to_role", "people", "leavers", "median_years"]) == [
         ("CLASS_TEACHER", "SENCO", 1, 1, 6.0),
         ("ECT", "CLASS_TEACHER", 1, 1, 1.0),
     ]
     # moves into S2 (secondary): P02 ITT -> ECT and ECT -> CT, P04 CT -> QTVI, P06 CT -> SENCO -> HEAD,
     # P11 CT -> SENCO -> CT; a phase filter leaves services out, so P04's and P09's moves into SV1 go
-    secondary = observed_transitions(store, Filters(phase="Secondary"))
+    secondary = observed_transitions(store, filters=Filters(phase="Secondary"))
     assert _rows(secondary, ["from_role", "to_role", "people", "leavers"]) == [
         ("CLASS_TEACHER", "SENCO", 2, 3),
         ("CLASS_TEACHER", "QTVI_TEACHER", 1, 3),

@@ -54,7 +54,7 @@ def senco_statuses(
             from queries.audits.senco import senco_audit
         except ImportError as exc:  # pragma: no cover - the analysis ships with the package
             raise SendgraphError("the SENCO audit is not available in this installation") from exc
-        frame = senco_audit(store, as_of, filters)
+        frame = senco_audit(store, as_of=as_of, filters=filters)
     rank = {s: i for i, s in enumerate(SENCO_PREFERENCE)}
     ranked = frame.assign(_r=frame["status"].map(rank).fillna(len(rank)))
     best = ranked.sort_values("_r").drop_duplicates("urn").set_index("urn")["status"]
@@ -69,7 +69,7 @@ def sensory_frame(
             from queries.audits.sensory import sensory_audit
         except ImportError as exc:  # pragma: no cover
             raise SendgraphError("the sensory audit is not available in this installation") from exc
-        frame = sensory_audit(store, as_of, filters)
+        frame = sensory_audit(store, as_of=as_of, filters=filters)
     return frame
 
 

@@ -17,8 +17,7 @@ import pandas as pd
 
 from graphmodel.store import GraphStore
 from queries.careers.routes import current_requirements, resolve_role
-from queries.context import Filters
-from queries.publish import DEFAULT_THRESHOLD, SYMBOL
+from queries.publish import DEFAULT_THRESHOLD, SYMBOL, is_small
 from visuals import legend
 from visuals.facts import fmt
 from visuals.render import MapGraph, Page, render_page, write_page
@@ -33,18 +32,18 @@ def _observed(store: GraphStore, frame: pd.DataFrame | None) -> pd.DataFrame | N
         from queries.careers.transitions import observed_transitions
     except ImportError:  # pragma: no cover - the analysis ships with the package
         return None
-    return observed_transitions(store, Filters())
+    return observed_transitions(store)
 
 
 def _shown_count(n: int, threshold: int) -> str:
     """People making a move, as ``sendgraph transitions`` publishes it: 1..threshold as ``c``."""
-    return SYMBOL if 1 <= n <= threshold else str(n)
+    return SYMBOL if is_small(n, threshold) else str(n)
 
 
 def _shown_weight(n: int, threshold: int) -> int:
     """The count an edge's width is drawn from: a suppressed count is drawn as the threshold, so a
     width cannot be measured to recover the number the title hides (DfE small-number suppression)."""
-    return threshold if 1 <= n <= threshold else n
+    return threshold if is_small(n, threshold) else n
 
 
 def _requirement_rows(store: GraphStore, required: dict[str, list[str]], as_of: dt.date) -> pd.DataFrame:

@@ -43,7 +43,7 @@ from graphmodel.schema import Schema, load_schema
 from graphmodel.server import cypher
 from graphmodel.server.convert import is_plain, plain, typed_column
 from graphmodel.server.dialect import Dialect
-from graphmodel.store import LoadReport, Progress
+from graphmodel.store import DerivedCache, LoadReport, Progress
 from graphmodel.validate import Checked, conform, empty_frame
 
 DEFAULT_BATCH_SIZE = 5000
@@ -55,7 +55,7 @@ def _batches(rows: list, size: int) -> Iterator[list]:
         yield rows[i : i + size]
 
 
-class ServerStore:
+class ServerStore(DerivedCache):
     """A GraphStore on a graph server; subclasses provide the connection."""
 
     backend = "server"
@@ -66,7 +66,7 @@ class ServerStore:
         if batch_size < 1:
             raise ValueError("batch size must be at least 1")
         self.batch_size = batch_size
-        self._cache: dict[str, pd.DataFrame] = {}
+        self._cache: dict = {}  # tables by name, and derived results (DerivedCache)
 
     # ---------------------------------------------------------------- what a subclass provides
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:

@@ -48,6 +48,14 @@ TEACHING_YEARS_MIN = 1.0
 TEACHING_YEARS_SHAPE = 4.0
 TEACHING_YEARS_SCALE = 0.95
 
+# Multi-step routes into class sensory posts (issue 16: a pathways table an analyst would recognise).
+# Modelling assumptions, not published figures: UCL 2019 s3.2 says some sensory specialists "came
+# from being a SENCO" and KF5 that there is no common pathway; no source gives shares. Of class
+# QTxI teachers who did not enter straight from ITT, this share held a SENCO post (2-5 years) first,
+# and this share had a career break (1.5-3 years, no post) part-way through their class teaching.
+SENSORY_VIA_SENCO = 0.15
+SENSORY_CAREER_BREAK = 0.10
+
 # --- specialists (UCL 2019 s5.2-5.3) -----------------------------------------------------------
 SENSORY_NO_QUAL = 0.18  # 14/78 with no formal sensory qualification
 PD_NO_QUAL = 0.24  # 17/70 with no relevant qualification

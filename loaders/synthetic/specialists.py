@@ -68,9 +68,28 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         start = years_before(w.as_of, rng.uniform(0.1, 15, n))
         # direct entrants from ITT: only those past their ECT years (no current ECT post)
         direct = direct_entrants(rng, years_between(start, w.as_of) >= 2.0, n)
-        qts = years_before(start, years_to_specialism(rng, direct))
+        # multi-step routes (issue 16; params.SENSORY_VIA_SENCO / SENSORY_CAREER_BREAK): some held a
+        # SENCO post first, some had a career break while class teaching; the years of class
+        # teaching before the next post stay those of years_to_specialism either way
+        route = rng.random(n)
+        via_senco = ~direct & (route < P.SENSORY_VIA_SENCO)
+        on_break = ~direct & ~via_senco & (route < P.SENSORY_VIA_SENCO + P.SENSORY_CAREER_BREAK)
+        senco_start = years_before(start, np.where(via_senco, rng.uniform(2.0, 5.0, n), 0.0))
+        gap = np.where(on_break, rng.uniform(1.5, 3.0, n), 0.0)
+        to_specialism = years_to_specialism(rng, direct)
+        qts = years_before(senco_start, to_specialism + gap)
+        # the break starts part-way through the class-teaching years (after the two ECT years)
+        break_at = years_after(qts, 2.0 + np.maximum(to_specialism - 2.0, 0.5) * rng.uniform(0.3, 0.7, n))
+        back = years_after(break_at, gap)
+        first_until = np.where(on_break, break_at, senco_start)
         person = w.new_people(n, _birth_years(w, qts))
-        teacher_start(w, person, school, qts, start, direct=direct)
+        teacher_start(w, person, school, qts, first_until, direct=direct)
+        w.posts.add(
+            on_break, person=person, urn=w.urn[school], role="CLASS_TEACHER", start_date=back, end_date=start
+        )
+        w.posts.add(
+            via_senco, person=person, urn=w.urn[school], role="SENCO", start_date=senco_start, end_date=start
+        )
         w.posts.add(person=person, urn=w.urn[school], role=f"QT{sense}_TEACHER", start_date=start)
         people.append(person), senses.append(np.full(n, sense, dtype=object)), starts.append(start)
         directs.append(direct)

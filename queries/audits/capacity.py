@@ -34,6 +34,8 @@ from graphmodel.catalogue import catalogue_frame
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
 from queries.audits.sensory import SENSES, sensory_audit
+from queries.context import Filters, match_rows
+from queries.publish import Publishes
 from queries.registry import analysis
 
 SHIPPED = "data/la_needs_202425.csv"
@@ -114,13 +116,30 @@ def _areas(store: GraphStore, level: str) -> pd.DataFrame:
 
 @analysis
 def capacity_against_need(
-    store: GraphStore, as_of: dt.date, level: str = "la", source: str = "auto", year: int | None = None
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    level: str = "la",
+    source: str = "auto",
+    year: int | None = None,
+    needs: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """Qualified sensory FTE against pupils with that primary need, per LA or region and need,
-    ranked from most stretched (SI 2003/1662 regs 6-9; real DfE EHC plan counts)."""
+    ranked from most stretched (SI 2003/1662 regs 6-9; real DfE EHC plan counts).
+
+    ``filters`` (region, LA) and ``needs`` choose the rows shown; ranks stay national, so an LA's
+    rank reads the same in a filtered table. Pupils are counted per LA, so trust, phase and type
+    filters do not apply and are refused.
+
+    >>> capacity_against_need(store, as_of=dt.date(2025, 9, 1), level="region")  # doctest: +SKIP
+    """
     if level not in ("la", "region"):
-        raise SendgraphError("--level must be la or region")
-    staff = sensory_audit(store, as_of)
+        raise SendgraphError("--by must be la or region")
+    if filters.trust or filters.phase or filters.type:
+        raise SendgraphError("audit capacity counts pupils per LA: --trust, --phase and --type do not apply")
+    as_of = as_of or dt.date.today()
+    staff = sensory_audit(store, as_of=as_of)
     staff = staff[(staff["status"] == "qualified").fillna(False).astype(bool)]
     key = "la_code" if level == "la" else "region_code"
     fte = (
@@ -168,8 +187,21 @@ def capacity_against_need(
     ]
     order = {n: i for i, n in enumerate(SENSES)}
     out = out.sort_values(["need", "rank"], key=lambda c: c.map(order) if c.name == "need" else c)
-    return out[cols].reset_index(drop=True)
+    out = out[cols].reset_index(drop=True)
+    if needs:
+        out = out[out["need"].isin(list(needs))]
+    for value, columns, what in (
+        (filters.region, ["region_code", "region_name"], "region"),
+        (filters.la, ["new_la_code", "la_name"], "local authority"),
+    ):
+        if value and columns[0] in out:
+            out = out[match_rows(out, value, columns, what, allow_empty=True)]
+    return out.reset_index(drop=True)
 
 
-COUNTS = ["qualified_posts"]
-RATES = {"qualified_fte": ["qualified_posts"], "pupils_per_fte": ["qualified_posts"]}
+PUBLISHES = Publishes(
+    counts=("qualified_posts",),
+    rates={"qualified_fte": ("qualified_posts",), "pupils_per_fte": ("qualified_posts",)},
+    categories=("need",),
+)
+"""What :func:`capacity_against_need` publishes: pupils are DfE's own published counts, not ours."""

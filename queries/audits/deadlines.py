@@ -20,6 +20,7 @@ from queries.audits.senco import senco_audit
 from queries.audits.sensory import sensory_audit
 from queries.context import Filters
 from queries.posts import LOCATION_COLUMNS, parse_within, studying, ts
+from queries.publish import Publishes
 from queries.registry import analysis
 
 COLUMNS = [
@@ -62,7 +63,7 @@ def deadlines(
     t = ts(as_of)
     horizon = t + parse_within(within)
 
-    s = senco_audit(store, as_of, filters)
+    s = senco_audit(store, as_of=as_of, filters=filters)
     keep = ["within_window", "overdue"] if include_overdue else ["within_window"]
     s = s[s["status"].isin(keep).fillna(False).astype(bool)]
     senco = pd.DataFrame(
@@ -86,7 +87,7 @@ def deadlines(
         senco["nasenco_by"].notna().map({True: "NPQ_SENCO or NASENCO", False: "NPQ_SENCO"})
     )
 
-    m = sensory_audit(store, as_of, filters)
+    m = sensory_audit(store, as_of=as_of, filters=filters)
     keep = ["within_allowance", "unqualified"] if include_overdue else ["within_allowance"]
     m = m[m["status"].isin(keep).fillna(False).astype(bool)]
     names = store.table("schools")[["urn", "name"]].rename(columns={"name": "school_name"})
@@ -143,4 +144,5 @@ def deadlines(
     return agg.sort_values(["earliest_deadline", "new_la_code"]).reset_index(drop=True)
 
 
-LA_COUNTS = ["due", "senco_award", "sensory_mq", "studying"]
+PUBLISHES = Publishes(counts=("due", "senco_award", "sensory_mq", "studying"))
+"""What :func:`deadlines` publishes with ``by="la"`` (``by="school"`` is a detail listing)."""

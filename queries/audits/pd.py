@@ -22,6 +22,7 @@ from graphmodel.store import GraphStore
 from queries.audits.sensory import specialist_posts
 from queries.context import Filters, by_columns
 from queries.posts import LOCATION_COLUMNS, held
+from queries.publish import Publishes
 from queries.registry import analysis
 
 GENERIC_RELEVANT = ("NASENCO", "NPQ_SENCO", "PGCERT_SEN", "MA_SEN", "PHD_SEN")
@@ -48,9 +49,15 @@ def relevant_qualifications(store: GraphStore) -> list[str]:
 
 
 @analysis
-def pd_audit(store: GraphStore, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def pd_audit(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """One row per current PD specialist post on ``as_of``: "relevant qualification" (with the
-    codes held, ';'-separated) or "no relevant qualification" (DOMAIN.md rule 3)."""
+    codes held, ';'-separated) or "no relevant qualification" (DOMAIN.md rule 3).
+
+    >>> pd_audit(store, as_of=dt.date(2025, 9, 1))  # doctest: +SKIP
+    """
+    as_of = as_of or dt.date.today()
     cur = specialist_posts(store, as_of, ["PD"], filters).rename(columns={"start_date": "appointed"})
     q = held(store, as_of, relevant_qualifications(store))[["person_id", "qualification"]]
     q = q[isin(q["person_id"], cur["person_id"])].drop_duplicates()
@@ -76,5 +83,8 @@ def pd_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return out.reset_index()
 
 
-SUMMARY_COUNTS = ["posts", "no_relevant_qualification"]
-SUMMARY_RATES = {"pct_no_relevant_qualification": ["no_relevant_qualification", "posts"]}
+PUBLISHES = Publishes(
+    counts=("posts", "no_relevant_qualification"),
+    rates={"pct_no_relevant_qualification": ("no_relevant_qualification", "posts")},
+)
+"""What :func:`pd_summary` publishes (through :func:`queries.publish.publish`)."""

@@ -53,6 +53,7 @@ from queries.posts import (
     ts,
     union_days,
 )
+from queries.publish import Publishes
 from queries.registry import analysis
 
 REGIME_START = pd.Timestamp("2009-09-01")  # SI 2014/1530 reg. 50 (first in force 1 Sep 2009)
@@ -136,12 +137,17 @@ def _fmt(dates: pd.Series) -> pd.Series:
 
 
 @analysis
-def senco_audit(store: GraphStore, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def senco_audit(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """One row per (school in scope, current SENCO), classified as of ``as_of`` (SI 2014/1530
     regs 49-50 as amended by SI 2024/535). A mainstream school with no current SENCO gets one
     row with status ``no_senco`` and a blank person_id; a SENCO shared by several schools (a
     federation) has a row, and counts, at each. See the module docstring for the exact rules.
+
+    >>> senco_audit(store, as_of=dt.date(2025, 9, 1), filters=Filters(la="Darlington"))  # doctest: +SKIP
     """
+    as_of = as_of or dt.date.today()
     t = ts(as_of)
     schools = apply_filters(in_operation(schools_frame(store), as_of), filters)
     schools = schools.rename(columns={"name": "school_name"})
@@ -278,6 +284,9 @@ def senco_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return counts.reset_index().astype({s: "int64" for s in [*STATUSES, "total", "schools"]})
 
 
-def summary_rates(frame: pd.DataFrame) -> dict[str, list[str]]:
-    """The rate columns of :func:`senco_summary` and the counts each derives from (for suppress)."""
-    return {f"pct_{s}": [s, "total"] for s in STATUSES if f"pct_{s}" in frame.columns}
+PUBLISHES = Publishes(
+    counts=("schools", "total", *STATUSES),
+    rates={f"pct_{s}": (s, "total") for s in STATUSES},
+    totals={"total": STATUSES},
+)
+"""What :func:`senco_summary` publishes (through :func:`queries.publish.publish`)."""

@@ -38,6 +38,7 @@ from queries.posts import (
     services_frame,
     ts,
 )
+from queries.publish import Publishes
 from queries.registry import analysis
 
 SENSES = ("VI", "HI", "MSI")
@@ -138,9 +139,15 @@ def matching_mq(store: GraphStore) -> pd.DataFrame:
 
 
 @analysis
-def sensory_audit(store: GraphStore, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def sensory_audit(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """One row per current post in a VI / HI / MSI role on ``as_of`` (SI 2003/1662 regs 6-9):
-    qualified, within_allowance (3 years from first appointment for that sense) or unqualified."""
+    qualified, within_allowance (3 years from first appointment for that sense) or unqualified.
+
+    >>> sensory_audit(store, as_of=dt.date(2025, 9, 1))  # doctest: +SKIP
+    """
+    as_of = as_of or dt.date.today()
     t = ts(as_of)
     schools, services = schools_frame(store), services_frame(store)
     everything = _located_posts(store, SENSES, schools, services)
@@ -186,5 +193,10 @@ def sensory_summary(detail: pd.DataFrame, by: str | None = None) -> pd.DataFrame
     return out.astype({c: "int64" for c in ["posts", *STATUSES, "without_mq"]})
 
 
-SUMMARY_RATES = {"pct_without_mq": ["without_mq", "posts"], "pct_unqualified": ["unqualified", "posts"]}
-SUMMARY_COUNTS = ["posts", *STATUSES, "without_mq"]
+PUBLISHES = Publishes(
+    counts=("posts", *STATUSES, "without_mq"),
+    rates={"pct_without_mq": ("without_mq", "posts"), "pct_unqualified": ("unqualified", "posts")},
+    totals={"posts": STATUSES, "without_mq": ("within_allowance", "unqualified")},
+    categories=("need",),
+)
+"""What :func:`sensory_summary` publishes (through :func:`queries.publish.publish`)."""

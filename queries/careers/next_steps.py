@@ -35,9 +35,9 @@ COLUMNS = [
     "item",
     "name",
     "status",
-    "required_years",
+    "typical_years",
     "have_years",
-    "missing_years",
+    "years_below_typical",
     "providers",
 ]
 
@@ -77,11 +77,14 @@ def next_steps(store: GraphStore, person_id: str, target: str, as_of: dt.date) -
 
     The route is the shortest reference route (by typical years) from any role the person holds on
     ``as_of`` (or, if none, their most recent role) to the target. For each step: an ``experience``
-    row (typical years in the from-role; for the first step, the years the person has been in it
-    so far, counted from the start of their spell in that role) and a ``qualification`` row for
-    each qualification the step needs (its via-qualification and the destination role's
-    requirements on ``as_of``) that the person does not hold: ``missing``, or ``studying`` when a
-    course has started. Providers offering it are listed, national ones and those in the region of
+    row (``typical_years`` in the from-role from the catalogue; for the first step, the years the
+    person has been in it so far, counted from the start of their spell in that role), whose
+    status is ``below typical`` or ``typical reached`` - never ``missing``, because no law requires
+    years of experience before these roles and people do go from ITT straight to SENCO (UCL 2019
+    KF5) - and a ``qualification`` row for each qualification the step needs (its via-qualification
+    and the destination role's requirements on ``as_of``: legal or catalogue requirements) that
+    the person does not hold: ``missing``, or ``studying`` when a course has started. Providers
+    offering it are listed, national ones and those in the region of
     the person's current post. ``frame.attrs`` carries ``route`` (role codes) and ``start_role``.
     """
     people = store.table("people")
@@ -159,7 +162,7 @@ def next_steps(store: GraphStore, person_id: str, target: str, as_of: dt.date) -
         so_far = 0.0
         if step == 1 and a in spell_start.index:
             so_far = round((t - spell_start[a]).days / DAYS_PER_YEAR, 2)
-        missing = round(max(0.0, need_years - so_far), 2)
+        below = round(max(0.0, need_years - so_far), 2)
         rows.append(
             {
                 "step": step,
@@ -167,10 +170,11 @@ def next_steps(store: GraphStore, person_id: str, target: str, as_of: dt.date) -
                 "kind": "experience",
                 "item": a,
                 "name": graph.nodes[a].get("name"),
-                "status": "missing" if missing > 0 else "met",
-                "required_years": need_years,
+                # typical, not required: the law sets no years before these roles (issue 16)
+                "status": "below typical" if below > 0 else "typical reached",
+                "typical_years": need_years,
                 "have_years": so_far,
-                "missing_years": missing,
+                "years_below_typical": below,
             }
         )
         qual_rows(step, b, step_qualifications(graph, [a, b], held=set())[0])

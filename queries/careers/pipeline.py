@@ -1,18 +1,29 @@
-"""The specialist pipeline: people one step from a specialist role, set against the gaps.
+"""The specialist pipeline: the gaps (people in post without the qualification), and the people
+likely to move into the role, set against the need.
 
 UCL 2019 KF5 / §3: teachers spend about 4–5 years before starting the NASENCO or an MQ, with
 little systematic progression preparation; G1/G2 find the gaps (schools whose SENCO lacks the
 award, sensory staff without the MQ). A regional lead asks: where are the people who could fill
 the gaps soon? Per LA (or region), as of a date:
 
-* ``senco_ready`` — people in a current teaching post (a role with ``teacher`` true, other than
+Two different things are counted, and named apart (issue 16): people *in* a specialist post
+without its qualification are a compliance **gap** (``sensory_posts_without_mq``; the SENCO gaps
+are the ``schools_*`` columns), while people *likely to move into* a role are the **pipeline**
+(``likely_senco``, ``likely_sensory``, ``senco_in_training``).
+
+* ``likely_senco`` — people in a current teaching post (a role with ``teacher`` true, other than
   SENCO) with at least :data:`READY_YEARS` years since their first teaching post, who attended
   SEND CPD (an activity that addresses a need area, attended on or before ``as_of``), hold neither
   NASENCO nor the NPQ for SENCOs and are not studying for them, and are not currently a SENCO;
 * ``senco_in_training`` — people in such a post (not a SENCO) studying NASENCO / NPQ for SENCOs;
-* ``sensory_ready`` — teachers in a sensory service (service kind ``sensory``) or in a sensory /
-  advisory role without the matching MQ (SI 2003/1662: they may teach up to 3 years while
-  obtaining it); a role with no need (e.g. a class teacher in the service) lacks any sensory MQ;
+* ``likely_sensory`` — people in a current teaching post that is not sensory (not a sensory /
+  advisory role, not in a sensory service), with at least :data:`READY_YEARS` years since their
+  first teaching post, who attended CPD addressing a sensory need (VI, HI, MSI) by ``as_of``, and
+  neither hold nor study a sensory MQ: a class teacher with 8 years and vision-impairment CPD;
+* ``sensory_posts_without_mq`` (a gap, not a pipeline) — teachers in a sensory service (service
+  kind ``sensory``) or in a sensory / advisory role without the matching MQ (SI 2003/1662: they may
+  teach up to 3 years while obtaining it); a role with no need (e.g. a class teacher in the
+  service) lacks any sensory MQ;
 
 set against (with ``teachers_not_senco``, people in a current teaching post who are not a SENCO, as
 the denominator):
@@ -24,6 +35,10 @@ the denominator):
   (:func:`queries.audits.capacity.capacity_against_need`).
 
 A person is counted once per area, in every area where they hold a qualifying post.
+
+Region rows count the staff of the LAs in the graph only, so their pupils are summed over those
+LAs too (never the whole region's DfE figure against part of its staff); ``las_in_graph`` and
+``las_in_region`` say how much of the region that is.
 """
 
 from __future__ import annotations
@@ -38,8 +53,9 @@ from graphmodel.store import GraphStore
 from queries.audits.capacity import capacity_against_need
 from queries.audits.senco import AWARDS, senco_audit
 from queries.audits.sensory import SENSES, matching_mq
-from queries.context import schools_frame
+from queries.context import Filters, match_rows, schools_frame
 from queries.posts import current_posts, current_service_posts, held, services_frame, studying, ts
+from queries.publish import Publishes
 from queries.registry import analysis
 
 READY_YEARS = 4
@@ -48,15 +64,18 @@ LEVELS = {
     "la": ["region_code", "region_name", "la_code", "la_name"],
     "region": ["region_code", "region_name"],
 }
-COUNT_COLUMNS = [
+_COUNTS = [
     "teachers_not_senco",
-    "senco_ready",
+    "likely_senco",
     "senco_in_training",
-    "sensory_ready",
+    "likely_sensory",
+    "sensory_posts_without_mq",
     "mainstream_schools",
     "schools_no_senco",
     "schools_overdue_senco",
 ]
+PUBLISHES = Publishes(counts=tuple(_COUNTS))
+"""What :func:`pipeline` publishes: pupils and FTE are not suppressed (DfE's own counts, not people)."""
 
 
 def _located_posts(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
@@ -86,22 +105,29 @@ def _first_teaching_start(store: GraphStore, as_of: dt.date) -> pd.Series:
     return posts.groupby("person_id")["start_date"].min()
 
 
-def _send_cpd_people(store: GraphStore, as_of: dt.date) -> pd.Index:
-    """People who attended an activity addressing a need area, on or before as_of (attendance date,
-    else the activity's date; undated attendance counts)."""
+def _send_cpd_people(store: GraphStore, as_of: dt.date, needs_in: tuple[str, ...] | None = None) -> pd.Index:
+    """People who attended an activity addressing a need area (one of ``needs_in``, if given), on
+    or before as_of (attendance date, else the activity's date; undated attendance counts)."""
     att = store.table("attendance")[["person_id", "activity_id", "date"]]
-    needs = store.table("activity_needs")["activity_id"].unique()
+    an = store.table("activity_needs")
+    if needs_in is not None:
+        an = an[an["need"].isin(list(needs_in)).fillna(False).to_numpy(dtype=bool)]
+    needs = an["activity_id"].unique()
     acts = store.table("cpd_activities")[["activity_id", "date"]].rename(columns={"date": "activity_date"})
     att = att[att["activity_id"].isin(needs).astype(bool)].merge(acts, on="activity_id", how="left")
     when = att["date"].fillna(att["activity_date"])
     return pd.Index(att.loc[(when.isna() | (when <= ts(as_of))).astype(bool), "person_id"].unique())
 
 
-def _capacity(store: GraphStore, as_of: dt.date, level: str) -> pd.DataFrame:
-    """Per LA (``la_code``) or region (``region_code``): {need}_pupils, {need}_qualified_fte."""
+def _capacity(store: GraphStore, as_of: dt.date, level: str, las_in_graph: pd.Series) -> pd.DataFrame:
+    """Per LA (``la_code``) or region (``region_code``): {need}_pupils, {need}_qualified_fte.
+
+    Region figures are LA figures summed over ``las_in_graph`` (the LAs whose staff are counted)."""
     key = "la_code" if level == "la" else "region_code"
-    cap = capacity_against_need(store, as_of, level)
+    cap = capacity_against_need(store, as_of=as_of, level="la")  # regions: summed over las_in_graph
     cap = cap.rename(columns={"new_la_code": "la_code"})
+    if level == "region":
+        cap = cap[cap["la_code"].isin(set(las_in_graph)).fillna(False).to_numpy(dtype=bool)]
     long = cap.loc[cap["need"].isin(SENSES).astype(bool), [key, "need", "pupils", "qualified_fte"]]
     long = long.astype({"pupils": "float64", "qualified_fte": "float64"})
     wide = long.pivot_table(index=key, columns="need", values=["pupils", "qualified_fte"], aggfunc="sum")
@@ -138,12 +164,20 @@ class _PersonCodes:
 
 
 @analysis
-def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFrame:
-    """People one step from a specialist role against the gaps, per LA or region (module docstring).
+def pipeline(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
+) -> pd.DataFrame:
+    """The gaps and the people likely to fill them, per LA or region (module docstring).
 
-    Rows: every LA (or region) with a school or service in the graph. Counts are of people or
-    schools (publish through :func:`queries.publish.suppress`); pupils and FTE are not suppressed.
+    Rows: every LA (or region) with a school or service in the graph; ``filters`` (region, LA)
+    choose the rows shown. Counts are of people or schools (published through
+    :func:`queries.publish.publish` with :data:`PUBLISHES`); pupils and FTE are not suppressed.
+
+    >>> pipeline(store, as_of=dt.date(2025, 9, 1), level="region")  # doctest: +SKIP
     """
+    as_of = as_of or dt.date.today()
+    if filters.trust or filters.phase or filters.type:
+        raise SendgraphError("pipeline counts per LA or region: --trust, --phase and --type do not apply")
     if level not in LEVELS:
         raise SendgraphError(f"level must be one of: {', '.join(LEVELS)}")
     keys = LEVELS[level]
@@ -189,13 +223,21 @@ def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFra
     no_need = pd.isna(want)
     lacking = sensory[(~no_need & ~has_match) | (no_need & ~has_any)]
 
+    # likely to move into a sensory post: teaching elsewhere, experienced, sensory CPD, no MQ
+    in_sensory = ids.mask_from_codes(sc)
+    mq_any = ids.mask(mq["person_id"]) | ids.mask(studying(store, as_of, mq_for_need.values())["person_id"])
+    sensory_cpd = ids.mask(pd.Series(_send_cpd_people(store, as_of, tuple(SENSES))))
+    o_mask = posts["teacher"].to_numpy(dtype=bool) & ~in_sensory[pc]
+    oc = pc[o_mask]
+    likely_sensory = posts[o_mask][(years[o_mask] >= READY_YEARS) & sensory_cpd[oc] & ~mq_any[oc]]
+
     def people(frame: pd.DataFrame, name: str) -> pd.Series:
         return frame.drop_duplicates(["person_id", *keys]).groupby(keys, dropna=False).size().rename(name)
 
     all_places = pd.concat([schools_frame(store)[geo], services_frame(store)[geo]]).drop_duplicates()
     areas = all_places.dropna(subset=["la_code"])[keys].drop_duplicates()
 
-    audit = senco_audit(store, as_of)
+    audit = senco_audit(store, as_of=as_of)
     main = audit[(audit["kind"] == "mainstream").fillna(False).astype(bool)]
     schools_main = main.drop_duplicates("urn").groupby(keys).size().rename("mainstream_schools")
     no_senco = main[main["status"] == "no_senco"].drop_duplicates("urn").groupby(keys).size()
@@ -204,22 +246,38 @@ def pipeline(store: GraphStore, as_of: dt.date, level: str = "la") -> pd.DataFra
     out = areas.set_index(keys)
     for series in (
         people(teaching, "teachers_not_senco"),
-        people(ready, "senco_ready"),
+        people(ready, "likely_senco"),
         people(in_training, "senco_in_training"),
-        people(lacking, "sensory_ready"),
+        people(likely_sensory, "likely_sensory"),
+        people(lacking, "sensory_posts_without_mq"),
         schools_main,
         no_senco.rename("schools_no_senco"),
         overdue.rename("schools_overdue_senco"),
     ):
         out = out.join(series, how="left")
     out = out.reset_index()
-    for c in COUNT_COLUMNS:
+    for c in _COUNTS:
         out[c] = out[c].fillna(0).astype("int64")
 
     key = "la_code" if level == "la" else "region_code"
-    out = out.merge(_capacity(store, as_of, level), on=key, how="left")
+    las = all_places.dropna(subset=["la_code"])[["la_code", "region_code"]].drop_duplicates()
+    out = out.merge(_capacity(store, as_of, level, las["la_code"]), on=key, how="left")
+    if level == "region":
+        every = store.table("local_authorities")[["code", "region_code"]]
+        out = out.merge(
+            las.groupby("region_code").size().rename("las_in_graph").reset_index(), on=key, how="left"
+        ).merge(every.groupby("region_code").size().rename("las_in_region").reset_index(), on=key, how="left")
+        for c in ("las_in_graph", "las_in_region"):
+            out[c] = out[c].fillna(0).astype("int64")
     for need in SENSES:
         low = need.lower()
         out[f"{low}_pupils"] = out[f"{low}_pupils"].fillna(0).astype("int64")
         out[f"{low}_qualified_fte"] = out[f"{low}_qualified_fte"].fillna(0.0).astype("float64").round(2)
-    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+    out = out.sort_values(keys, kind="stable").reset_index(drop=True)
+    for value, columns, what in (
+        (filters.region, ["region_code", "region_name"], "region"),
+        (filters.la, ["la_code", "la_name"], "local authority"),
+    ):
+        if value and columns[0] in out:
+            out = out[match_rows(out, value, columns, what, allow_empty=True)]
+    return out.reset_index(drop=True)

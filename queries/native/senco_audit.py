@@ -33,8 +33,9 @@ STUDYING = native_query(
 
 
 @implementation(senco_audit, "falkordb", "neo4j")
-def senco_audit_native(store, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def senco_audit_native(store, *, as_of: dt.date | None = None, filters: Filters = Filters()) -> pd.DataFrame:
     """:func:`queries.audits.senco.senco_audit`, with its posts and qualifications fetched server-side."""
+    as_of = as_of or dt.date.today()
     day = as_of.isoformat()
     view = NarrowedStore(
         store,
@@ -44,4 +45,4 @@ def senco_audit_native(store, as_of: dt.date, filters: Filters = Filters()) -> p
             "person_studying": (STUDYING, {"quals": list(AWARDS), "as_of": day}),
         },
     )
-    return senco_audit.embedded(view, as_of, filters)
+    return senco_audit.embedded(view, as_of=as_of, filters=filters)

@@ -33,14 +33,15 @@ def _view(store) -> NarrowedStore:
 
 
 @implementation(sensory_audit, "falkordb", "neo4j")
-def sensory_audit_native(store, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
+def sensory_audit_native(
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
     """:func:`queries.audits.sensory.sensory_audit` with specialist posts fetched server-side."""
-    return sensory_audit.embedded(_view(store), as_of, filters)
+    return sensory_audit.embedded(_view(store), as_of=as_of, filters=filters)
 
 
 @implementation(capacity_against_need, "falkordb", "neo4j")
-def capacity_against_need_native(
-    store, as_of: dt.date, level: str = "la", source: str = "auto", year: int | None = None
-) -> pd.DataFrame:
-    """:func:`queries.audits.capacity.capacity_against_need` with specialist posts fetched server-side."""
-    return capacity_against_need.embedded(_view(store), as_of, level, source, year)
+def capacity_against_need_native(store, **kwargs) -> pd.DataFrame:
+    """:func:`queries.audits.capacity.capacity_against_need` with specialist posts fetched server-side
+    (the same keyword arguments)."""
+    return capacity_against_need.embedded(_view(store), **kwargs)

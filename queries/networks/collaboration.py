@@ -34,6 +34,7 @@ one person), never by looping over pairs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import networkx as nx
 import pandas as pd
@@ -289,35 +290,17 @@ def collaboration_graph(
     return g
 
 
-_SHARED: dict[str, tuple] = {}
-
-
 def shared_graph(store: GraphStore, as_of: dt.date, max_network_size: int) -> nx.Graph:
-    """:func:`collaboration_graph`, built once and reused by the structure, gap and fragility
-    analyses while the store hands back the same table objects (the embedded workspace caches its
-    tables per workspace object, so a new load or a new workspace gets a new graph). Read-only:
-    callers copy before changing it. The public :func:`collaboration_graph` always builds afresh.
+    """:func:`collaboration_graph`, built once per store, date and size limit and reused by the
+    structure, gap and fragility analyses (cached on the store, so a new load or a new store gets a
+    new graph). Read-only: callers copy before changing it. The public :func:`collaboration_graph`
+    always builds afresh.
     """
-    tables = tuple(
-        store.table(t)
-        for t in (
-            "schools",
-            "posts",
-            "school_memberships",
-            "person_memberships",
-            "networks",
-            "peer_reviews",
-            "school_links",
-            "trusts",
-        )
-    )
-    key = (id(store), as_of, max_network_size, tuple(id(t) for t in tables))
-    hit = _SHARED.get("graph")
-    if hit is not None and hit[0] == key:
-        return hit[2]
-    g = collaboration_graph(store, as_of, max_network_size)
-    _SHARED["graph"] = (key, tables, g)  # holding the tables keeps their ids from being reused
-    return g
+    build = functools.partial(collaboration_graph, store, as_of, max_network_size)
+    cache = getattr(store, "cache", None)
+    if cache is None:  # a minimal store (tests) without the cache facility
+        return build()
+    return cache(("collaboration_graph", as_of, max_network_size), build)
 
 
 # ------------------------------------------------------------------------------------------ structure

@@ -35,6 +35,7 @@ from queries.networks.participation import (
     send_networks,
 )
 from queries.posts import in_operation
+from queries.publish import Publishes
 from queries.registry import analysis
 
 GAP_KINDS = ("outside_every_network", "passive_only", "no_specialist_link", "no_trained_reviewer")
@@ -53,20 +54,23 @@ GAP_COLUMNS = [
     "detail",
 ]
 
-SUMMARY_COUNTS = [
-    "schools",
-    "outside_every_network",
-    "passive_only",
-    "mainstream",
-    "no_specialist_link",
-    "trained_reviewers",
-]
-SUMMARY_RATES = {
-    "pct_outside_every_network": ["outside_every_network", "schools"],
-    "pct_passive_only": ["passive_only", "schools"],
-    "pct_no_specialist_link": ["no_specialist_link", "mainstream"],
-    "reviewers_per_100_schools": ["trained_reviewers", "schools"],
-}
+SUMMARY = Publishes(
+    counts=(
+        "schools",
+        "outside_every_network",
+        "passive_only",
+        "mainstream",
+        "no_specialist_link",
+        "trained_reviewers",
+    ),
+    rates={
+        "pct_outside_every_network": ("outside_every_network", "schools"),
+        "pct_passive_only": ("passive_only", "schools"),
+        "pct_no_specialist_link": ("no_specialist_link", "mainstream"),
+        "reviewers_per_100_schools": ("trained_reviewers", "schools"),
+    },
+)
+"""What :func:`network_gaps_summary` publishes."""
 
 
 def _ages(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

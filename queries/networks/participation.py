@@ -26,6 +26,7 @@ from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, by_columns, schools_frame
 from queries.posts import current_mask, in_operation
+from queries.publish import Publishes
 from queries.registry import analysis
 
 PASSIVE_TIERS = ("wider_community", "mailing_list", "downloaded_tool")
@@ -53,29 +54,42 @@ PARTICIPATION_COLUMNS = [
     "passive_only",
 ]
 
-SUMMARY_COUNTS = [
-    "schools",
-    "schools_at_rung",
-    "schools_at_or_above",
-    "reached_rung_below",
-    "staff_participants",
-]
-SUMMARY_RATES = {
-    "pct_at_rung": ["schools_at_rung", "schools"],
-    "pct_at_or_above": ["schools_at_or_above", "schools"],
-    "funnel_pct": ["schools_at_or_above", "reached_rung_below"],
-    "diff_from_national_pp": ["schools_at_or_above", "schools"],
-    "staff_per_school": ["staff_participants", "schools_at_rung"],
-}
-"""Columns :func:`queries.publish.suppress` treats as counts and as rates built from them."""
-
-OVER_TIME_COUNTS = ["schools", "participating", "active", "passive_only", "staff_participants"]
-OVER_TIME_RATES = {
-    "pct_participating": ["participating", "schools"],
-    "pct_active": ["active", "schools"],
-    "pct_passive_only": ["passive_only", "schools"],
-    "staff_per_school": ["staff_participants", "schools"],
-}
+SUMMARY = Publishes(
+    counts=(
+        "schools",
+        "schools_at_rung",
+        "schools_at_or_above",
+        "reached_rung_below",
+        "staff_participants",
+    ),
+    rates={
+        "pct_at_rung": ("schools_at_rung", "schools"),
+        "pct_at_or_above": ("schools_at_or_above", "schools"),
+        "funnel_pct": ("schools_at_or_above", "reached_rung_below"),
+        "diff_from_national_pp": ("schools_at_or_above", "schools"),
+        "staff_per_school": ("staff_participants", "schools_at_rung"),
+    },
+    categories=("rung", "tier"),
+)
+"""What :func:`participation_summary` publishes."""
+OVER_TIME = Publishes(
+    counts=(
+        "schools",
+        "participating",
+        "active",
+        "passive_only",
+        "staff_participants",
+    ),
+    rates={
+        "pct_participating": ("participating", "schools"),
+        "pct_active": ("active", "schools"),
+        "pct_passive_only": ("passive_only", "schools"),
+        "staff_per_school": ("staff_participants", "schools"),
+    },
+    totals={"participating": ("active", "passive_only")},
+    categories=("year",),
+)
+"""What :func:`participation_over_time` publishes (one row per year: no column relation)."""
 
 
 def tier_ranks(store: GraphStore) -> dict[str, int]:
@@ -233,7 +247,7 @@ def participation_summary(
     WSS G13), staff taking part at those schools and per school, and the national share at or
     above the rung (same phase / type / network, every region) with the difference in percentage
     points (UCL G21: each region against the national figure). Counts are raw: publish them through
-    :func:`queries.publish.suppress` with ``SUMMARY_COUNTS`` / ``SUMMARY_RATES``.
+    :func:`queries.publish.publish` with :data:`SUMMARY`.
     """
     as_of = as_of or dt.date.today()
     group = by_columns(by)

@@ -22,14 +22,19 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def as_of_option(
-    help: str = "Evaluate as of this date (YYYY-MM-DD; default today).", default: dt.date | None = None
+    help: str = "Evaluate as of this date (YYYY-MM-DD; default today).",
+    default: dt.date | None = None,
+    today: bool = True,
 ) -> Callable[[Callable], Callable]:
-    """--as-of, the same on every command: the command receives a ``datetime.date``."""
+    """--as-of, the same on every command: the command receives a ``datetime.date``.
 
-    def to_date(_ctx: click.Context, _param: click.Parameter, value: dt.datetime | None) -> dt.date:
+    With ``today=False`` and no ``default`` the command receives None when the option is not given
+    (``transitions``: every recorded post, not only those started by today)."""
+
+    def to_date(_ctx: click.Context, _param: click.Parameter, value: dt.datetime | None) -> dt.date | None:
         if value is not None:
             return value.date()
-        return default or dt.date.today()
+        return default or (dt.date.today() if today else None)
 
     return click.option("--as-of", "as_of", type=DATE, default=None, callback=to_date, help=help)
 
@@ -54,6 +59,24 @@ def filter_options(func: Callable) -> Callable:
     for name, help_ in reversed(FILTER_OPTIONS):
         wrapper = click.option(f"--{name}", f"{name}_", default=None, help=help_)(wrapper)
     return wrapper
+
+
+def view_option(views: dict[str, str], default: str | None = None) -> Callable[[Callable], Callable]:
+    """--view, the one switch that picks which table a command prints: ``views`` maps each choice
+    to what it shows (the first is the default); the command receives ``view``."""
+    described = "; ".join(f"{name}: {what}" for name, what in views.items())
+    return click.option(
+        "--view",
+        type=click.Choice(list(views)),
+        default=default or next(iter(views)),
+        show_default=True,
+        help=f"Which table to print. {described}.",
+    )
+
+
+def file_output_option(help: str, default: str | None = None, **kwargs) -> Callable[[Callable], Callable]:
+    """-o/--output for commands that write a file or folder (maps, demo, export, template)."""
+    return click.option("--output", "-o", "output", default=default, help=help, **kwargs)
 
 
 def get_store(ctx: click.Context) -> GraphStore:
@@ -98,7 +121,7 @@ def publish_options(func: Callable) -> Callable:
         type=int,
         default=DEFAULT_THRESHOLD,
         show_default=True,
-        help="Counts from 1 to this are suppressed as 'c'.",
+        help="Counts from 1 to this are suppressed as 'c' (0: nothing suppressed, not for publication).",
     )
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -114,13 +137,13 @@ def emit(result: Result, fmt: str, output: str | None) -> None:
 
 
 def input_options(func: Callable) -> Callable:
-    """PATHS, --format, --encoding and --all-establishments, the same on every command that reads
+    """PATHS, --input-format, --encoding and --all-establishments, the same on every command that reads
     inputs (load, validate, server load): it receives ``inputs`` ([(path, format)]) and ``options``
     (the reader options for ``ingest.load`` / ``ingest.prepare``)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        paths, fmt = kwargs.pop("paths"), kwargs.pop("fmt")
+        paths, fmt = kwargs.pop("paths"), kwargs.pop("input_format")
         encoding, all_establishments = kwargs.pop("encoding"), kwargs.pop("all_establishments")
         options: dict = {"all_establishments": all_establishments}
         if encoding:
@@ -134,8 +157,8 @@ def input_options(func: Callable) -> Callable:
         "--encoding", default=None, help="Text encoding of the input (GIAS files are cp1252)."
     )(wrapper)
     wrapper = click.option(
-        "--format",
-        "fmt",
+        "--input-format",
+        "input_format",
         type=click.Choice(["auto", *INPUT_FORMATS]),
         default="auto",
         show_default=True,

@@ -62,14 +62,16 @@ def info(ctx: click.Context, fmt, output) -> None:
 
 
 @click.command("export")
-@click.argument("out", type=click.Path())
 @click.option(
-    "--format",
+    "--to",
     "fmt",
     type=click.Choice(EXPORT_FORMATS),
     default="graphml",
     show_default=True,
-    help="graphml and json write one file; csv writes a bundle directory.",
+    help="What to write: graphml and json write one file; csv writes a bundle directory.",
+)
+@click.option(
+    "--output", "-o", "out", type=click.Path(), required=True, help="The file (or, for csv, directory)."
 )
 @click.option("--show-names", is_flag=True, help="Include personal data (staff names, birth years).")
 @click.pass_context
@@ -89,7 +91,14 @@ def template(directory, xlsx) -> None:
 
 
 @click.command()
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here (default: print).")
+@click.option(
+    "--output",
+    "-o",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write here (default: print).",
+)
 def docs(out) -> None:
     """Print the data dictionary, derived from the schema."""
     text = data_dictionary()

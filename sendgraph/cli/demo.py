@@ -10,7 +10,8 @@ from sendgraph.demo import run_demo
 
 @click.command()
 @click.option(
-    "--out",
+    "--output",
+    "-o",
     "out",
     type=click.Path(file_okay=False),
     default="sendgraph-demo",

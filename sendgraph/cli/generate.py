@@ -27,7 +27,8 @@ from sendgraph.cli._common import as_of_option, progress
     help="Random seed: the same seed gives byte-identical files.",
 )
 @click.option(
-    "--out",
+    "--output",
+    "-o",
     "out",
     type=click.Path(file_okay=False),
     required=True,

@@ -8,15 +8,13 @@ names.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 import pandas as pd
 
-from queries.context import BY_COLUMNS, Filters
+from queries.context import BY_COLUMNS
 from queries.networks import collaboration, fragility, participation
 from queries.networks import gaps as network_gaps
-from queries.publish import SYMBOL, publication_metadata, suppress
+from queries.publish import SYMBOL, Publishes, is_small, publish
 from sendgraph.cli._common import (
     as_of_option,
     emit,
@@ -24,11 +22,19 @@ from sendgraph.cli._common import (
     get_store,
     output_options,
     publish_options,
+    view_option,
 )
-from sendgraph.output import Result
 
-STRUCTURE_VIEWS = ("components", "isolates", "communities", "brokers", "bridges", "articulation-points")
-DETAIL = "detail table of schools (public establishments): not suppressed"
+STRUCTURE_VIEWS = {
+    "components": "connected groups of schools",
+    "isolates": "schools with no link",
+    "communities": "Louvain communities",
+    "brokers": "schools with the highest betweenness",
+    "bridges": "links whose loss splits a component",
+    "articulation-points": "schools whose loss splits a component",
+}
+SCHOOLS = Publishes(detail="detail table of schools (public establishments): not suppressed")
+PEOPLE = Publishes(detail="detail table: person_ids (pseudonymous), never names")
 
 
 def graph_options(func):
@@ -44,17 +50,20 @@ def graph_options(func):
     return func
 
 
-def _meta(store, day: dt.date, filters: Filters, **extra) -> dict:
-    return {
-        "source": store.describe(),
-        "as_of": day.isoformat(),
-        **filters.describe(),
+def _emit(ctx, frame, spec, title, as_of, filters, fmt, output, no_suppress=False, threshold=4, **extra):
+    store = get_store(ctx)
+    result = publish(
+        frame,
+        spec,
+        title=title,
+        source=store.describe(),
+        as_of=as_of,
+        filters=filters,
+        threshold=threshold,
+        suppress=not no_suppress,
         **{k: v for k, v in extra.items() if v not in (None, "")},
-    }
-
-
-def _small(value: int, threshold: int, suppressed: bool) -> object:
-    return SYMBOL if suppressed and 1 <= value <= threshold else value
+    )
+    emit(result, fmt, output)
 
 
 @click.command("participation")
@@ -62,54 +71,48 @@ def _small(value: int, threshold: int, suppressed: bool) -> object:
 @click.option("--network", default=None, help="Only this SEND network (id or name).")
 @click.option("--by", type=click.Choice(list(BY_COLUMNS)), default=None, help="Break down by this.")
 @as_of_option("Date of the snapshot (default today).")
+@view_option(
+    {
+        "ladder": "share of schools at each rung",
+        "schools": "one row per school",
+        "over-time": "change over the --years, each at 31 August",
+    }
+)
 @click.option(
-    "--over-time",
-    "over_time",
+    "--years",
     default=None,
     metavar="YEARS",
-    help="Change over time instead: comma-separated years (e.g. 2016,2017), each at 31 August.",
+    help="For --view over-time: comma-separated years (e.g. 2016,2017), each at 31 August.",
 )
-@click.option("--schools", "per_school", is_flag=True, help="One row per school instead of the ladder.")
 @output_options
 @publish_options
 @click.pass_context
 def participation_cmd(
-    ctx, filters, network, by, as_of, over_time, per_school, fmt, output, no_suppress, threshold
+    ctx, filters, network, by, as_of, view, years, fmt, output, no_suppress, threshold
 ) -> None:
     """The participation ladder: share of schools at each rung, the funnel between rungs, staff taking
     part per school, each group against the national figure (WSS §1.6, G13; UCL G10, G21)."""
     store = get_store(ctx)
-    day = as_of
-    meta = _meta(store, day, filters, network=network, by=by)
-    if per_school:
-        frame = participation.school_participation(store, filters, day, network)
-        emit(Result(frame, "Participation by school", {**meta, "suppression": DETAIL}), fmt, output)
+    common = dict(fmt=fmt, output=output, no_suppress=no_suppress, threshold=threshold, network=network)
+    if view == "schools":
+        frame = participation.school_participation(store, filters, as_of, network)
+        _emit(ctx, frame, SCHOOLS, "Participation by school", as_of, filters, by=by, **common)
         return
-    if over_time:
+    if view == "over-time":
+        if not years:
+            raise click.BadParameter("--view over-time needs --years", param_hint="--years")
         try:
-            years = [int(y) for y in over_time.split(",") if y.strip()]
+            year_list = [int(y) for y in years.split(",") if y.strip()]
         except ValueError as exc:
-            raise click.BadParameter(
-                "years must be comma-separated integers", param_hint="--over-time"
-            ) from exc
-        frame = participation.participation_over_time(store, years, filters, network)
-        counts, rates, title = (
-            participation.OVER_TIME_COUNTS,
-            participation.OVER_TIME_RATES,
-            "Participation over time (at 31 August each year)",
-        )
-        meta.pop("as_of")
-    else:
-        frame = participation.participation_summary(store, filters, by, day, network)
-        counts, rates, title = (
-            participation.SUMMARY_COUNTS,
-            participation.SUMMARY_RATES,
-            "Participation ladder: schools at each rung",
-        )
-        meta["rungs"] = frame.attrs.get("rungs")
-    if not no_suppress:
-        frame = suppress(frame, counts, rates, threshold)
-    emit(Result(frame, title, {**meta, **publication_metadata(not no_suppress, threshold)}), fmt, output)
+            raise click.BadParameter("years must be comma-separated integers", param_hint="--years") from exc
+        frame = participation.participation_over_time(store, year_list, filters, network)
+        title = "Participation over time (at 31 August each year)"
+        _emit(ctx, frame, participation.OVER_TIME, title, None, filters, by=by, **common)
+        return
+    frame = participation.participation_summary(store, filters, by, as_of, network)
+    title = "Participation ladder: schools at each rung"
+    rungs = frame.attrs.get("rungs")
+    _emit(ctx, frame, participation.SUMMARY, title, as_of, filters, by=by, rungs=rungs, **common)
 
 
 @click.group("gaps")
@@ -126,56 +129,51 @@ def gaps_group() -> None:
     show_default=True,
     help="Links within which a mainstream school should reach a special school, PRU or AP setting.",
 )
-@click.option("--summary", is_flag=True, help="Counts and rates per group instead of one row per gap.")
+@view_option({"gaps": "one row per gap", "summary": "counts and rates per --by group (suppressed)"})
 @click.option(
     "--by",
     type=click.Choice(list(BY_COLUMNS)),
     default="la",
     show_default=True,
-    help="Grouping for --summary.",
+    help="Grouping for --view summary.",
 )
 @graph_options
 @output_options
 @publish_options
 @click.pass_context
 def network_cmd(
-    ctx, filters, hops, summary, by, as_of, max_network_size, fmt, output, no_suppress, threshold
+    ctx, filters, hops, view, by, as_of, max_network_size, fmt, output, no_suppress, threshold
 ) -> None:
     """Schools outside every SEND network, passive-only schools, mainstream schools with no special / PRU
     / AP link within HOPS (matched on age range), and LAs with no trained peer reviewer."""
     if hops < 1:
         raise click.BadParameter("must be 1 or more", param_hint="--hops")
     store = get_store(ctx)
-    day = as_of
-    meta = _meta(store, day, filters, hops=hops, max_network_size=max_network_size)
-    if summary:
-        frame = network_gaps.network_gaps_summary(store, filters, by, hops, day, max_network_size)
-        if not no_suppress:
-            frame = suppress(frame, network_gaps.SUMMARY_COUNTS, network_gaps.SUMMARY_RATES, threshold)
-        emit(
-            Result(
-                frame,
-                "Network gaps by " + by,
-                {**meta, "by": by, **publication_metadata(not no_suppress, threshold)},
-            ),
-            fmt,
-            output,
-        )
-        return
-    frame = network_gaps.network_gaps(store, filters, hops, day, max_network_size)
-    counts = frame["gap"].value_counts()
-    meta["gaps"] = ", ".join(f"{g} {int(counts.get(g, 0))}" for g in network_gaps.GAP_KINDS)
-    emit(Result(frame, "Network gaps", {**meta, "suppression": DETAIL}), fmt, output)
+    common = dict(fmt=fmt, output=output, no_suppress=no_suppress, threshold=threshold)
+    if view == "summary":
+        frame = network_gaps.network_gaps_summary(store, filters, by, hops, as_of, max_network_size)
+        spec, title, extra = network_gaps.SUMMARY, "Network gaps by " + by, {"by": by}
+    else:
+        frame = network_gaps.network_gaps(store, filters, hops, as_of, max_network_size)
+        counts = frame["gap"].value_counts()
+        gaps = ", ".join(f"{g} {int(counts.get(g, 0))}" for g in network_gaps.GAP_KINDS)
+        spec, title, extra = SCHOOLS, "Network gaps", {"gaps": gaps}
+    _emit(
+        ctx,
+        frame,
+        spec,
+        title,
+        as_of,
+        filters,
+        hops=hops,
+        max_network_size=max_network_size,
+        **extra,
+        **common,
+    )
 
 
 @gaps_group.command("structure")
-@click.option(
-    "--show",
-    type=click.Choice(STRUCTURE_VIEWS),
-    default="components",
-    show_default=True,
-    help="Which structure to list.",
-)
+@view_option(STRUCTURE_VIEWS)
 @filter_options
 @click.option("--top", type=int, default=20, show_default=True, help="Brokers: how many (0 = all).")
 @click.option(
@@ -195,38 +193,41 @@ def network_cmd(
 @graph_options
 @output_options
 @click.pass_context
-def structure_cmd(ctx, show, filters, top, seed, samples, as_of, max_network_size, fmt, output) -> None:
+def structure_cmd(ctx, view, filters, top, seed, samples, as_of, max_network_size, fmt, output) -> None:
     """Components, isolates, communities (Louvain), brokers (betweenness), bridges and articulation
     points of the school collaboration graph (UCL G10-G12; WSS §6.2)."""
     store = get_store(ctx)
     day = as_of
     args = (store, filters, day)
-    if show == "components":
+    if view == "components":
         frame = collaboration.components(*args, max_network_size=max_network_size)
-    elif show == "isolates":
+    elif view == "isolates":
         frame = collaboration.isolates(*args, max_network_size=max_network_size)
-    elif show == "communities":
+    elif view == "communities":
         frame = collaboration.communities(*args, seed=seed, max_network_size=max_network_size)
-    elif show == "brokers":
+    elif view == "brokers":
         frame = collaboration.brokers(
             *args, top=top or None, samples=samples, seed=seed, max_network_size=max_network_size
         )
-    elif show == "bridges":
+    elif view == "bridges":
         frame = collaboration.bridges(*args, max_network_size=max_network_size)
     else:
         frame = collaboration.articulation_points(*args, max_network_size=max_network_size)
-    meta = _meta(
-        store,
+    attrs = {k: v for k, v in frame.attrs.items() if k in ("method", "communities", "modularity")}
+    scope = "isolates: no link nationally; other views: the graph induced on the schools in scope"
+    title = f"Collaboration graph: {view.replace('-', ' ')}"
+    _emit(
+        ctx,
+        frame,
+        SCHOOLS,
+        title,
         day,
         filters,
-        max_network_size=max_network_size,
-        **{k: v for k, v in frame.attrs.items() if k in ("method", "communities", "modularity")},
-    )
-    meta["scope"] = "isolates: no link nationally; other views: the graph induced on the schools in scope"
-    emit(
-        Result(frame, f"Collaboration graph: {show.replace('-', ' ')}", {**meta, "suppression": DETAIL}),
         fmt,
         output,
+        max_network_size=max_network_size,
+        **attrs,
+        scope=scope,
     )
 
 
@@ -240,22 +241,18 @@ def fragile_cmd(ctx, filters, as_of, max_network_size, fmt, output) -> None:
     store = get_store(ctx)
     day = as_of
     frame = fragility.fragile_links(store, filters, day, max_network_size)
-    meta = _meta(
-        store,
+    _emit(
+        ctx,
+        frame,
+        PEOPLE,
+        "Fragile links (carried by one person)",
         day,
         filters,
+        fmt,
+        output,
         max_network_size=max_network_size,
         links_in_scope=frame.attrs.get("links_in_scope"),
         fragile_links=len(frame),
-    )
-    emit(
-        Result(
-            frame,
-            "Fragile links (carried by one person)",
-            {**meta, "suppression": "detail table: person_ids (pseudonymous), never names"},
-        ),
-        fmt,
-        output,
     )
 
 
@@ -268,8 +265,14 @@ def fragile_cmd(ctx, filters, as_of, max_network_size, fmt, output) -> None:
     metavar="YEARS",
     help="Also remove everyone reaching the retirement age within YEARS (needs birth_year).",
 )
-@click.option("--retirement-age", type=int, default=fragility.DEFAULT_RETIREMENT_AGE, show_default=True)
-@click.option("--lost-links", is_flag=True, help="List the links lost instead of the before/after table.")
+@click.option(
+    "--retirement-age",
+    type=int,
+    default=fragility.DEFAULT_RETIREMENT_AGE,
+    show_default=True,
+    help="Age at which --retiring-within counts someone as leaving.",
+)
+@view_option({"before-after": "connectivity before and after", "lost-links": "the links lost"})
 @filter_options
 @graph_options
 @output_options
@@ -280,7 +283,7 @@ def what_if_cmd(
     people,
     retiring_within,
     retirement_age,
-    lost_links,
+    view,
     filters,
     as_of,
     max_network_size,
@@ -300,37 +303,26 @@ def what_if_cmd(
         retirement_age=retirement_age,
         max_network_size=max_network_size,
     )
-    meta = _meta(
-        store,
-        day,
-        filters,
+    extra = dict(
         retiring_within=retiring_within,
         retirement_age=retirement_age if retiring_within is not None else None,
         people_named=len(people) or None,
     )
-    if lost_links:
+    common = dict(fmt=fmt, output=output, no_suppress=no_suppress, threshold=threshold)
+    if view == "lost-links":
         frame = fragility.what_if_lost_links(store, **args)
-        emit(
-            Result(frame, "Links lost", {**meta, "suppression": "detail table: person_ids, never names"}),
-            fmt,
-            output,
-        )
+        _emit(ctx, frame, PEOPLE, "Links lost", day, filters, **extra, **common)
         return
     frame = fragility.what_if_remove(store, **args)
-    suppressed = not no_suppress
-    meta["people_removed"] = _small(frame.attrs["people_removed"], threshold, suppressed)
-    meta["people_removed_carrying_links"] = _small(
-        frame.attrs["people_removed_carrying_links"], threshold, suppressed
-    )
-    emit(
-        Result(
-            pd.DataFrame(frame),
-            "What if they leave: connectivity before and after",
-            {**meta, **publication_metadata(suppressed, threshold)},
-        ),
-        fmt,
-        output,
-    )
+    hide = not no_suppress and threshold > 0
+    for key in ("people_removed", "people_removed_carrying_links"):
+        extra[key] = SYMBOL if hide and is_small(frame.attrs[key], threshold) else frame.attrs[key]
+    title = "What if they leave: connectivity before and after"
+    _emit(ctx, pd.DataFrame(frame), WHAT_IF, title, day, filters, **extra, **common)
+
+
+WHAT_IF = Publishes()
+"""The before/after table counts links and schools, not people; the people removed are suppressed."""
 
 
 commands = [participation_cmd, gaps_group]

@@ -1,16 +1,19 @@
 """Progression commands: routes, transitions, pipeline, next-steps, bottlenecks (UCL 2019 KF5 / G7).
 
-Thin: parse options, call one function in ``queries/``, suppress small numbers in published
-aggregates, emit.
+Thin: parse options, call one function in ``queries/``, publish aggregates through
+``queries.publish.publish`` with what each analysis declares, emit.
 """
 
 from __future__ import annotations
 
 import click
 
-from queries.careers.bottlenecks import bottlenecks
+from graphmodel.errors import SendgraphError
+from queries.careers import bottlenecks as bottlenecks_q
+from queries.careers import transitions as transitions_q
+from queries.careers.bottlenecks import bottlenecks, observed_bottlenecks
 from queries.careers.next_steps import next_steps
-from queries.careers.pipeline import COUNT_COLUMNS, LEVELS, pipeline
+from queries.careers.pipeline import LEVELS, PUBLISHES, pipeline
 from queries.careers.routes import resolve_region, resolve_role, routes
 from queries.careers.transitions import (
     compare_with_reference,
@@ -18,7 +21,7 @@ from queries.careers.transitions import (
     direct_to_specialist,
     observed_transitions,
 )
-from queries.publish import publication_metadata, suppress
+from queries.publish import publish
 from sendgraph.cli._common import (
     as_of_option,
     emit,
@@ -26,6 +29,7 @@ from sendgraph.cli._common import (
     get_store,
     output_options,
     publish_options,
+    view_option,
 )
 from sendgraph.output import Result
 
@@ -58,76 +62,84 @@ def routes_cmd(ctx, source, target, region, limit, as_of, fmt, output) -> None:
 
 
 VIEWS = {
-    "moves": (
-        observed_transitions,
-        ["people", "leavers"],
-        {"rate": ["people", "leavers"], "median_years": ["people"]},
-        "Observed transitions between roles",
-    ),
+    "moves": (observed_transitions, transitions_q.MOVES, "Observed transitions between roles"),
     "direct": (
         direct_to_specialist,
-        ["specialists", "with_history", "direct"],
-        {"direct_share": ["direct", "with_history"]},
+        transitions_q.DIRECT,
         "Specialists who went straight from ITT or ECT into a SEND specialism",
     ),
-    "dead-ends": (dead_ends, ["people"], {}, "Roles with no observed onward move"),
+    "dead-ends": (dead_ends, transitions_q.DEAD_ENDS, "Roles with no observed onward move"),
     "compare": (
         compare_with_reference,
-        ["people"],
-        {"rate": ["people"], "median_years": ["people"]},
+        transitions_q.COMPARE,
         "Reference progression steps against observed moves",
     ),
 }
 
 
 @click.command("transitions")
-@click.option(
-    "--view",
-    type=click.Choice(list(VIEWS)),
-    default="moves",
-    show_default=True,
-    help="moves: counts, rates, median years; direct: straight from ITT/ECT into a specialism; "
-    "dead-ends: roles nobody moves on from; compare: against the reference routes.",
+@view_option(
+    {
+        "moves": "counts, rates, median years",
+        "direct": "straight from ITT/ECT into a specialism",
+        "dead-ends": "roles nobody moves on from",
+        "compare": "against the reference routes",
+    }
 )
+@as_of_option("Careers as they stood on this date (default: every post recorded).", today=False)
 @filter_options
 @output_options
 @publish_options
 @click.pass_context
-def transitions_cmd(ctx, view, filters, fmt, output, no_suppress, threshold) -> None:
+def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, threshold) -> None:
     """Observed career moves from dated posts (same role at another school is not a move)."""
     store = get_store(ctx)
-    func, counts, rates, title = VIEWS[view]
-    frame = func(store, filters)
-    if not no_suppress:
-        frame = suppress(frame, counts, rates, threshold)
-    meta = {
-        "source": store.describe(),
-        **filters.describe(),
-        **publication_metadata(not no_suppress, threshold),
-    }
-    emit(Result(frame, title, meta), fmt, output)
+    func, spec, title = VIEWS[view]
+    frame = func(store, as_of=as_of, filters=filters)
+    result = publish(
+        frame,
+        spec,
+        title=title,
+        source=store.describe(),
+        as_of=as_of,
+        filters=filters,
+        threshold=threshold,
+        suppress=not no_suppress,
+    )
+    emit(result, fmt, output)
 
 
 @click.command("pipeline")
 @as_of_option("Date of the snapshot (default today).")
-@click.option("--level", type=click.Choice(list(LEVELS)), default="la", show_default=True)
+@filter_options
+@click.option(
+    "--by", type=click.Choice(list(LEVELS)), default="la", show_default=True, help="One row per LA or region."
+)
 @output_options
 @publish_options
 @click.pass_context
-def pipeline_cmd(ctx, as_of, level, fmt, output, no_suppress, threshold) -> None:
-    """People one step from a specialist role, per LA or region, against the SENCO and MQ gaps."""
+def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -> None:
+    """The gaps (people in post without the qualification) and the people likely to fill them, per area."""
     store = get_store(ctx)
-    day = as_of
-    frame = pipeline(store, day, level)
-    if not no_suppress:
-        frame = suppress(frame, COUNT_COLUMNS, {}, threshold)
-    meta = {
-        "source": store.describe(),
-        "as_of": day.isoformat(),
-        "level": level,
-        **publication_metadata(not no_suppress, threshold),
-    }
-    emit(Result(frame, "Specialist pipeline against gaps", meta), fmt, output)
+    frame = pipeline(store, as_of=as_of, filters=filters, level=by)
+    note = (
+        "region rows: staff and pupils of the LAs in the graph only (las_in_graph of las_in_region)"
+        if by == "region"
+        else None
+    )
+    result = publish(
+        frame,
+        PUBLISHES,
+        title="Specialist pipeline: gaps and people likely to move into the roles",
+        source=store.describe(),
+        as_of=as_of,
+        filters=filters,
+        threshold=threshold,
+        suppress=not no_suppress,
+        by=by,
+        note=note,
+    )
+    emit(result, fmt, output)
 
 
 @click.command("next-steps")
@@ -153,19 +165,50 @@ def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
 
 
 @click.command("bottlenecks")
+@view_option(
+    {
+        "reference": "routes on paper (catalogue)",
+        "observed": "roles and steps weighed by the people observed taking them, and provider places "
+        "against the need each qualification serves",
+    }
+)
 @click.option(
     "--limit",
     type=click.IntRange(1, 100),
     default=10,
     show_default=True,
-    help="Ranked routes per entry/specialist pair.",
+    help="Ranked routes per entry/specialist pair (reference view).",
 )
+@as_of_option("Date of the posts and requirements (default today).")
+@filter_options
 @output_options
+@publish_options
 @click.pass_context
-def bottlenecks_cmd(ctx, limit, fmt, output) -> None:
+def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, threshold) -> None:
     """Roles and qualifications most routes to specialist roles pass through, with provider capacity."""
     store = get_store(ctx)
-    frame = bottlenecks(store, limit)
+    if view == "observed":
+        frame = observed_bottlenecks(store, as_of=as_of, filters=filters)
+        result = publish(
+            frame,
+            bottlenecks_q.OBSERVED,
+            title="Bottlenecks on the observed routes into specialist roles",
+            source=store.describe(),
+            as_of=as_of,
+            filters=filters,
+            threshold=threshold,
+            suppress=not no_suppress,
+            note="places_per_year blank = no provider publishes places (the shipped catalogue has none; "
+            "load provider_offers.places_per_year to set places against need)",
+        )
+        emit(result, fmt, output)
+        return
+    if filters.describe():
+        raise SendgraphError(
+            "bottlenecks --view reference counts routes on paper (the catalogue): filters apply to "
+            "--view observed only"
+        )
+    frame = bottlenecks(store, as_of=as_of, limit=limit)
     meta = {
         "source": store.describe(),
         "routes_per_pair": limit,
