@@ -1,6 +1,6 @@
 """Screenshot every map kind from the demo into docs/img/, as a new user first sees it.
 
-    python scripts/screenshots.py [--demo-dir sendgraph-demo] [--out docs/img]
+    python scripts/screenshots.py [--demo-dir sendgraph-demo] [-o/--output docs/img]
 
 Runs ``sendgraph demo`` (the North East, seed 42) into a temporary folder unless ``--demo-dir`` names
 one already made, then opens each map in headless Chromium at 1600x1000 (tests/browser.py:
@@ -34,9 +34,9 @@ MAPS = {
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--demo-dir", default=None)
-    ap.add_argument("--out", default=str(ROOT / "docs" / "img"))
+    ap.add_argument("-o", "--output", default=str(ROOT / "docs" / "img"))
     args = ap.parse_args()
-    out = Path(args.out)
+    out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(args.demo_dir) if args.demo_dir else Path(tmp) / "demo"
