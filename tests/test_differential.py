@@ -176,7 +176,6 @@ def test_every_analysis_agrees_on_the_hand_built_careers(workspace, server_store
             "articulation_points",
             "bridges",
             "brokers",
-            "collaboration_links",
             "communities",
             "fragile_links",
             "what_if_lost_links",
