@@ -17,7 +17,7 @@ from graphmodel.store import GraphStore, LoadReport
 from loaders.registry import FORMATS as INPUT_FORMATS
 from queries.context import Filters
 from queries.native.explain import ExplainStore, as_browser_script
-from queries.publish import DEFAULT_THRESHOLD
+from queries.publish import DEFAULT_THRESHOLD, publish
 from sendgraph.output import FORMATS, Result, write
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -168,6 +168,36 @@ def publish_options(func: Callable) -> Callable:
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def publish_and_emit(
+    store: GraphStore,
+    frame,
+    spec,
+    *,
+    title: str,
+    as_of,
+    filters: Filters,
+    fmt: str,
+    output: str | None,
+    no_suppress: bool,
+    threshold: int,
+    **facts: object,
+) -> None:
+    """Publish ``frame`` by its declaration (``queries.publish.publish``) and print or write it: the
+    one path every published table of the command line takes, with the store as its source."""
+    result = publish(
+        frame,
+        spec,
+        title=title,
+        source=store.describe(),
+        as_of=as_of,
+        filters=filters,
+        threshold=threshold,
+        suppress=not no_suppress,
+        **facts,
+    )
+    emit(result, fmt, output)
 
 
 def emit(result: Result, fmt: str, output: str | None) -> None:

@@ -18,13 +18,13 @@ from queries.audits import pd as pd_q
 from queries.audits import senco as senco_q
 from queries.audits import sensory as sensory_q
 from queries.context import BY_COLUMNS
-from queries.publish import Publishes, publish
+from queries.publish import Publishes
 from sendgraph.cli._common import (
     as_of_option,
-    emit,
     filter_options,
     get_store,
     output_options,
+    publish_and_emit,
     publish_options,
     show_cypher_option,
     view_option,
@@ -67,18 +67,19 @@ def _summary_command(
         else:
             frame, spec_ = summarise(frame, by), spec
             heading = f"{title} as of {as_of}" + (f", by {by}" if by else "")
-        result = publish(
+        publish_and_emit(
+            store,
             frame,
             spec_,
             title=heading,
-            source=store.describe(),
             as_of=as_of,
             filters=filters,
+            fmt=fmt,
+            output=output,
+            no_suppress=no_suppress,
             threshold=threshold,
-            suppress=not no_suppress,
             rule=RULES[name],
         )
-        emit(result, fmt, output)
 
     return command
 
@@ -150,20 +151,21 @@ def capacity(ctx, as_of, filters, by, needs, source, year, fmt, output, no_suppr
         store, as_of=as_of, filters=filters, level=by, source=source, year=year, needs=needs
     )
     pupils = frame["pupils_source"].iloc[0] if len(frame) else None
-    result = publish(
+    publish_and_emit(
+        store,
         frame.drop(columns=["pupils_source"]),
         capacity_q.PUBLISHES,
         title=f"Sensory capacity against need by {by} as of {as_of}",
-        source=store.describe(),
         as_of=as_of,
         filters=filters,
+        fmt=fmt,
+        output=output,
+        no_suppress=no_suppress,
         threshold=threshold,
-        suppress=not no_suppress,
         rule=RULES["sensory"],
         need=",".join(needs) or None,
         pupils=pupils,
     )
-    emit(result, fmt, output)
 
 
 @click.command(name="deadlines")
@@ -185,20 +187,21 @@ def deadlines(ctx, as_of, filters, within, by, include_overdue, fmt, output, no_
     """Who must achieve the SENCO award or a sensory MQ by when, within a horizon."""
     store = get_store(ctx)
     frame = deadlines_q.deadlines(store, as_of, within, filters, by=by, include_overdue=include_overdue)
-    result = publish(
+    publish_and_emit(
+        store,
         frame,
         deadlines_q.PUBLISHES if by == "la" else DETAIL,
         title=f"Qualification deadlines within {within} of {as_of}, by {by}",
-        source=store.describe(),
         as_of=as_of,
         filters=filters,
+        fmt=fmt,
+        output=output,
+        no_suppress=no_suppress,
         threshold=threshold,
-        suppress=not no_suppress,
         rule=f"{RULES['senco']}; {RULES['sensory']}",
         within=within,
         include_overdue=include_overdue or None,
     )
-    emit(result, fmt, output)
 
 
 @click.group(name="audit")

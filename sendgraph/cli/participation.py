@@ -14,13 +14,13 @@ import pandas as pd
 from queries.context import BY_COLUMNS
 from queries.networks import collaboration, fragility, participation
 from queries.networks import gaps as network_gaps
-from queries.publish import SYMBOL, Publishes, is_small, publish
+from queries.publish import SYMBOL, Publishes, is_small
 from sendgraph.cli._common import (
     as_of_option,
-    emit,
     filter_options,
     get_store,
     output_options,
+    publish_and_emit,
     publish_options,
     show_cypher_option,
     view_option,
@@ -55,18 +55,19 @@ def graph_options(func):
 
 def _emit(ctx, frame, spec, title, as_of, filters, fmt, output, no_suppress=False, threshold=4, **extra):
     store = get_store(ctx)
-    result = publish(
+    publish_and_emit(
+        store,
         frame,
         spec,
         title=title,
-        source=store.describe(),
         as_of=as_of,
         filters=filters,
+        fmt=fmt,
+        output=output,
+        no_suppress=no_suppress,
         threshold=threshold,
-        suppress=not no_suppress,
         **{k: v for k, v in extra.items() if v not in (None, "")},
     )
-    emit(result, fmt, output)
 
 
 @click.command("participation")

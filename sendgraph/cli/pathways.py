@@ -11,13 +11,12 @@ import click
 from queries.careers import courses
 from queries.careers.pathways import PUBLISHES, no_recorded_start, pathway_leavers, pathway_steps, pathways
 from queries.careers.routes import resolve_role
-from queries.publish import publish
 from sendgraph.cli._common import (
     as_of_option,
-    emit,
     filter_options,
     get_store,
     output_options,
+    publish_and_emit,
     publish_options,
     show_cypher_option,
     view_option,
@@ -59,18 +58,19 @@ def pathways_cmd(ctx, source, target, view, as_of, filters, fmt, output, no_supp
     func, title = VIEWS[view]
     frame = func(store, source, target, as_of=as_of, filters=filters)
     src, dst = resolve_role(store, source), resolve_role(store, target)
-    result = publish(
+    publish_and_emit(
+        store,
         frame,
         PUBLISHES[view],
         title=title.format(src=src, dst=dst),
-        source=store.describe(),
         as_of=as_of,
         filters=filters,
+        fmt=fmt,
+        output=output,
+        no_suppress=no_suppress,
         threshold=threshold,
-        suppress=not no_suppress,
         definitions="docs/routes.md (spells, returns, breaks, steps)",
     )
-    emit(result, fmt, output)
 
 
 @click.command("course-timing")
@@ -88,18 +88,19 @@ def course_timing_cmd(ctx, as_of, filters, fmt, output, no_suppress, threshold) 
     """
     store = get_store(ctx)
     frame = courses.course_timing(store, as_of=as_of, filters=filters)
-    result = publish(
+    publish_and_emit(
+        store,
         frame,
         courses.PUBLISHES,
         title="Years from QTS to starting a specialist course",
-        source=store.describe(),
         as_of=as_of,
         filters=filters,
+        fmt=fmt,
+        output=output,
+        no_suppress=no_suppress,
         threshold=threshold,
-        suppress=not no_suppress,
         ucl_2019="about 4-5 years of teaching before starting the NASENCO or an MQ (KF5, s3.1)",
     )
-    emit(result, fmt, output)
 
 
 commands = [pathways_cmd, course_timing_cmd]

@@ -21,13 +21,13 @@ from queries.careers.transitions import (
     direct_to_specialist,
     observed_transitions,
 )
-from queries.publish import publish
 from sendgraph.cli._common import (
     as_of_option,
     emit,
     filter_options,
     get_store,
     output_options,
+    publish_and_emit,
     publish_options,
     show_cypher_option,
     view_option,
@@ -99,17 +99,18 @@ def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, thresho
     store = get_store(ctx)
     func, spec, title = VIEWS[view]
     frame = func(store, as_of=as_of, filters=filters)
-    result = publish(
+    publish_and_emit(
+        store,
         frame,
         spec,
         title=title,
-        source=store.describe(),
         as_of=as_of,
         filters=filters,
+        fmt=fmt,
+        output=output,
+        no_suppress=no_suppress,
         threshold=threshold,
-        suppress=not no_suppress,
     )
-    emit(result, fmt, output)
 
 
 @click.command("pipeline")
@@ -131,19 +132,20 @@ def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -
         if by == "region"
         else None
     )
-    result = publish(
+    publish_and_emit(
+        store,
         frame,
         PUBLISHES,
         title="Specialist pipeline: gaps and people likely to move into the roles",
-        source=store.describe(),
         as_of=as_of,
         filters=filters,
+        fmt=fmt,
+        output=output,
+        no_suppress=no_suppress,
         threshold=threshold,
-        suppress=not no_suppress,
         by=by,
         note=note,
     )
-    emit(result, fmt, output)
 
 
 @click.command("next-steps")
@@ -195,19 +197,20 @@ def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, 
     store = get_store(ctx)
     if view == "observed":
         frame = observed_bottlenecks(store, as_of=as_of, filters=filters)
-        result = publish(
+        publish_and_emit(
+            store,
             frame,
             bottlenecks_q.OBSERVED,
             title="Bottlenecks on the observed routes into specialist roles",
-            source=store.describe(),
             as_of=as_of,
             filters=filters,
+            fmt=fmt,
+            output=output,
+            no_suppress=no_suppress,
             threshold=threshold,
-            suppress=not no_suppress,
             note="places_per_year blank = no provider publishes places (the shipped catalogue has none; "
             "load provider_offers.places_per_year to set places against need)",
         )
-        emit(result, fmt, output)
         return
     if filters.describe():
         raise SendgraphError(
