@@ -27,7 +27,9 @@ from __future__ import annotations
 import datetime as dt
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
@@ -38,7 +40,7 @@ from queries.networks.participation import (
     school_participation,
     send_networks,
 )
-from queries.networks.ties import DEFAULT_MIN_WEIGHT, shared_tie_graph
+from queries.networks.ties import DEFAULT_MIN_WEIGHT, shared_tie_weights
 from queries.posts import in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
@@ -116,6 +118,55 @@ def specialist_reach(g: nx.Graph, schools: pd.DataFrame, hops: int) -> pd.DataFr
     return mainstream.reset_index(drop=True)
 
 
+def specialist_reach_from_ties(ties: pd.DataFrame, schools: pd.DataFrame, hops: int) -> pd.DataFrame:
+    """:func:`specialist_reach` on a tie list (``urn_a``, ``urn_b``) instead of a networkx graph.
+
+    Same answer (the hop count is the shortest-path length), computed as sparse boolean products:
+    the frontier of every specialist setting at once is stepped ``hops`` times through the
+    adjacency matrix, so the national tie list (~800k links) never becomes a Python graph.
+    ``schools`` are the graph's nodes (every open school).
+    """
+    urns = schools["urn"].astype("int64").to_numpy()
+    index = pd.Index(urns)
+    a_i = index.get_indexer(ties["urn_a"].astype("int64").to_numpy())
+    b_i = index.get_indexer(ties["urn_b"].astype("int64").to_numpy())
+    ok = (a_i >= 0) & (b_i >= 0)
+    a_i, b_i = a_i[ok], b_i[ok]
+    n = len(urns)
+    adj = sp.csr_matrix((np.ones(2 * len(a_i), dtype=bool), (np.r_[a_i, b_i], np.r_[b_i, a_i])), shape=(n, n))
+    kind = schools["kind"].to_numpy()
+    spec = np.flatnonzero(pd.Series(kind).isin(SPECIALIST_KINDS).to_numpy())
+    found: list[pd.DataFrame] = []
+    if len(spec) and hops > 0:
+        seen = sp.csr_matrix(
+            (np.ones(len(spec), dtype=bool), (np.arange(len(spec)), spec)), shape=(len(spec), n)
+        )
+        frontier = seen
+        for h in range(1, hops + 1):
+            step = (frontier @ adj).astype(bool)
+            new = (step > seen).tocoo()  # reached now, not before (shortest path = h)
+            if new.nnz == 0:
+                break
+            found.append(pd.DataFrame({"specialist": urns[spec[new.row]], "urn": urns[new.col], "hops": h}))
+            frontier = new.tocsr()
+            seen = (seen + frontier).astype(bool)
+    reach = (
+        pd.concat(found, ignore_index=True)
+        if found
+        else pd.DataFrame({"specialist": [], "urn": [], "hops": []})
+    ).astype("int64")
+    low, high = _ages(schools)
+    ages = pd.DataFrame({"urn": urns, "low": low.to_numpy(), "high": high.to_numpy()})
+    reach = reach.merge(ages, on="urn").merge(
+        ages.rename(columns={"urn": "specialist", "low": "s_low", "high": "s_high"}), on="specialist"
+    )
+    overlap = (reach["low"] < reach["s_high"]) & (reach["s_low"] < reach["high"])
+    nearest = reach[overlap].groupby("urn")["hops"].min()
+    mainstream = schools.loc[schools["kind"] == "mainstream", ["urn"]].astype("int64")
+    mainstream["nearest_hops"] = mainstream["urn"].map(nearest).astype("Int64")
+    return mainstream.reset_index(drop=True)
+
+
 def _at_or_above(store: GraphStore, tier: str) -> list[str]:
     """The rungs of the participation ladder from ``tier`` up."""
     ladder = list(store.schema.participation_tiers)
@@ -171,8 +222,8 @@ def _gaps(
     passive = per[per["passive_only"]]
     parts.append(_frame("passive_only", passive, "highest rung: " + passive["highest_tier"].astype(str)))
 
-    g = shared_tie_graph(store, as_of, min_weight)
-    reach = specialist_reach(g, schools[schools["urn"].isin(list(g.nodes))], hops)
+    ties = shared_tie_weights(store, as_of, min_weight)
+    reach = specialist_reach_from_ties(ties, in_operation(schools, as_of), hops)
     missing = reach[reach["nearest_hops"].isna() & reach["urn"].isin(scope["urn"])]
     rows = per[per["urn"].isin(missing["urn"])]
     ages = scope.set_index("urn").loc[rows["urn"], ["low_age", "high_age"]]

@@ -70,8 +70,10 @@ __all__ = [
     "TIE_LIFETIME_YEARS",
     "school_ties",
     "shared_tie_graph",
+    "shared_tie_weights",
     "tie_graph",
     "tie_instances",
+    "tie_weights",
     "tied_schools",
 ]
 
@@ -114,12 +116,20 @@ def _carriers(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.drop(columns="inst")
 
 
-def _network_ends(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+def _no_carriers(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Like :func:`_carriers`, without working out who carries each end (``carriers`` all None):
+    the weights, components and reach need only which schools share a group, and the per-group
+    person tuples are most of the cost of building the national tie list."""
+    return frame[keys].drop_duplicates().assign(carriers=None).reset_index(drop=True)
+
+
+def _network_ends(store: GraphStore, as_of: dt.date, carriers: bool = True) -> pd.DataFrame:
     m = school_network_memberships(store, as_of)
     m = m[(m["rank"] >= tier_ranks(store)[ACTIVE_FROM]).fillna(False).to_numpy(dtype=bool)]
     if m.empty:
         return pd.DataFrame(columns=END_COLUMNS)
-    ends = _carriers(m, ["network_id", "urn"]).rename(columns={"network_id": "source"})
+    ends = (_carriers if carriers else _no_carriers)(m, ["network_id", "urn"])
+    ends = ends.rename(columns={"network_id": "source"})
     kinds = send_networks(store).set_index("network_id")["kind"].map(NETWORK_LINK_KIND)
     ends["kind"] = ends["source"].map(kinds).fillna("network").astype(object)
     ends["source"] = "network:" + ends["source"].astype(str)
@@ -154,7 +164,7 @@ def _lapsed(dates: pd.Series, as_of: dt.date, kind: str) -> pd.Series:
     return ~((dates <= t) & (t < expires)).fillna(False).astype(bool)
 
 
-def _cpd_ends(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+def _cpd_ends(store: GraphStore, as_of: dt.date, carriers: bool = True) -> pd.DataFrame:
     att = store.table("attendance")
     if att.empty:
         return pd.DataFrame(columns=END_COLUMNS)
@@ -172,7 +182,8 @@ def _cpd_ends(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     m = att[["activity_id", "person_id"]].merge(posts, on="person_id")
     if m.empty:
         return pd.DataFrame(columns=END_COLUMNS)
-    ends = _carriers(m, ["activity_id", "urn"]).rename(columns={"activity_id": "source"})
+    ends = (_carriers if carriers else _no_carriers)(m, ["activity_id", "urn"])
+    ends = ends.rename(columns={"activity_id": "source"})
     ends["source"] = "cpd:" + ends["source"].astype(str)
     ends["kind"] = "cpd_event"
     return ends[END_COLUMNS]
@@ -246,12 +257,14 @@ def _shared_staff_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     )
 
 
-def _group_like_ends(store: GraphStore, as_of: dt.date, schools: pd.DataFrame) -> pd.DataFrame:
+def _group_like_ends(
+    store: GraphStore, as_of: dt.date, schools: pd.DataFrame, carriers: bool = True
+) -> pd.DataFrame:
     parts = [
-        _network_ends(store, as_of),
+        _network_ends(store, as_of, carriers),
         _group_ends(store, as_of),
         _trust_ends(schools),
-        _cpd_ends(store, as_of),
+        _cpd_ends(store, as_of, carriers),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -345,6 +358,49 @@ def tie_instances(
     return out
 
 
+@analysis
+def tie_weights(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    min_weight: float = DEFAULT_MIN_WEIGHT,
+) -> pd.DataFrame:
+    """The tied pairs and their weights only: ``urn_a < urn_b``, ``weight`` (same pairs, same sums
+    and the same threshold as :func:`tie_instances` / :func:`tie_graph`).
+
+    Why a second entry point: reach, components, isolates and the structure measures need the
+    weights, not who carries each tie; skipping the per-contribution rows and person tuples makes
+    the national tie list a sparse product of a few seconds instead of half a minute.
+    """
+    as_of = as_of or dt.date.today()
+    schools = in_operation(schools_frame(store), as_of)
+    if filters.describe():
+        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+    ends = _group_like_ends(store, as_of, schools, carriers=False)
+    pairs = _pair_instances(store, as_of, schools)
+    total = pd.concat([_project(ends), pairs[["urn_a", "urn_b", "weight"]]], ignore_index=True).astype(
+        {"urn_a": "int64", "urn_b": "int64", "weight": "float64"}
+    )
+    total = total.groupby(["urn_a", "urn_b"], as_index=False, sort=True)["weight"].sum()
+    out = total[(total["weight"] >= min_weight - 1e-12).to_numpy()].reset_index(drop=True)
+    out["weight"] = out["weight"].round(9)
+    out.attrs.update({"as_of": as_of.isoformat(), "min_weight": min_weight})
+    return out
+
+
+def shared_tie_weights(
+    store: GraphStore, as_of: dt.date, min_weight: float = DEFAULT_MIN_WEIGHT
+) -> pd.DataFrame:
+    """:func:`tie_weights` (national, no filters), kept on the store's cache like
+    :func:`shared_tie_graph`. Read-only."""
+    build = functools.partial(tie_weights, store, as_of=as_of, min_weight=min_weight)
+    cache = getattr(store, "cache", None)
+    if cache is None:
+        return build()
+    return cache(("tie_weights", as_of, float(min_weight)), build)
+
+
 def _carrier_tuple(value: object) -> tuple[str, ...] | None:
     """Carriers as a sorted tuple of person_ids, or None (institutional): pandas may hand back
     tuples as lists or arrays, and None as NA or NaN, depending on its version."""
@@ -393,7 +449,7 @@ def tied_schools(
     schools, or a pairwise tie): the complement is the isolates, whatever ``min_weight`` is."""
     as_of = as_of or dt.date.today()
     schools = in_operation(schools_frame(store), as_of)
-    ends = _group_like_ends(store, as_of, schools)
+    ends = _group_like_ends(store, as_of, schools, carriers=False)
     size = ends.groupby("source")["urn"].transform("nunique")
     pairs = _pair_instances(store, as_of, schools)
     urns = pd.concat([ends.loc[(size >= 2).to_numpy(), "urn"], pairs["urn_a"], pairs["urn_b"]])
