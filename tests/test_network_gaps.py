@@ -12,8 +12,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from queries.context import Filters
-from queries.networks.gaps import network_gaps, network_gaps_summary
+from queries.context import Filters, schools_frame
+from queries.networks.gaps import (
+    network_gaps,
+    network_gaps_summary,
+    specialist_reach,
+    specialist_reach_from_ties,
+)
+from queries.networks.ties import tie_graph, tie_weights
+from queries.posts import in_operation
 from tests.participation_fixture import AS_OF, load_world
 
 
@@ -98,3 +105,13 @@ def test_summary_by_la(world):
     }
     assert s.loc["E06000003", "pct_no_specialist_link"] == 66.7  # 2 of 3 mainstream schools
     assert s.loc["E06000001", "reviewers_per_100_schools"] == 33.3
+
+
+@pytest.mark.parametrize("hops", [1, 2, 3])
+def test_sparse_reach_matches_breadth_first_search(world, hops):
+    # gaps uses the sparse frontier on the tie list; it must agree with a BFS on the graph
+    schools = in_operation(schools_frame(world), AS_OF)
+    slow = specialist_reach(tie_graph(world, as_of=AS_OF), schools, hops)
+    fast = specialist_reach_from_ties(tie_weights(world, as_of=AS_OF), schools, hops)
+    assert fast.equals(slow)
+    assert fast["nearest_hops"].notna().any()

@@ -25,8 +25,15 @@ import datetime as dt
 import pytest
 
 from loaders import ingest
-from queries.networks.collaboration import isolates
-from queries.networks.ties import DEFAULT_MIN_WEIGHT, school_ties, shared_tie_graph, tie_instances
+from queries.networks.collaboration import components, isolates
+from queries.networks.ties import (
+    DEFAULT_MIN_WEIGHT,
+    school_ties,
+    shared_tie_graph,
+    tie_graph,
+    tie_instances,
+    tie_weights,
+)
 
 AS_OF = dt.date(2025, 1, 1)
 URNS = list(range(301, 309))
@@ -169,3 +176,20 @@ def test_graph_is_cached_on_the_store(store):
     # kept with the store's derived results (main's one cache facility), per date and threshold
     assert store.cache(("tie_graph", AS_OF, float(DEFAULT_MIN_WEIGHT)), lambda: None) is g1
     assert shared_tie_graph(store, AS_OF, min_weight=0) is not g1
+
+
+@pytest.mark.parametrize("min_weight", [0, 0.02, 0.5])
+def test_weights_only_list_is_the_same_ties(store, min_weight):
+    # the fast carrier-free tie list must give exactly the pairs and weights of the full one
+    full = school_ties(store, as_of=AS_OF, min_weight=min_weight)
+    fast = tie_weights(store, as_of=AS_OF, min_weight=min_weight)
+    assert _weights(full) == {(a, b): round(w, 6) for a, b, w in fast.itertuples(index=False)}
+
+
+def test_sparse_components_count_every_school(store):
+    comp = components(store, as_of=AS_OF, min_weight=0.5)
+    g = tie_graph(store, as_of=AS_OF, min_weight=0.5)
+    assert comp["schools"].sum() == g.number_of_nodes()
+    assert comp["links"].sum() == g.number_of_edges()
+    assert list(comp["component"]) == list(range(1, len(comp) + 1))
+    assert comp["schools"].is_monotonic_decreasing

@@ -14,11 +14,22 @@ from __future__ import annotations
 import datetime as dt
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
+from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, schools_frame
-from queries.networks.ties import DEFAULT_MIN_WEIGHT, shared_tie_graph, tie_graph, tied_schools
+from queries.networks.ties import (
+    DEFAULT_MIN_WEIGHT,
+    shared_tie_graph,
+    shared_tie_weights,
+    tie_graph,
+    tied_schools,
+)
+from queries.posts import in_operation
 from queries.registry import analysis
 
 __all__ = [
@@ -32,6 +43,7 @@ __all__ = [
     "cut_pieces",
     "isolates",
     "scope",
+    "scope_ties",
 ]
 
 EXACT_BETWEENNESS_LIMIT = 2000
@@ -69,6 +81,37 @@ def scope(
     return g, g.subgraph(urns).copy()
 
 
+def scope_ties(
+    store: GraphStore,
+    filters: Filters,
+    as_of: dt.date | None,
+    min_weight: float = DEFAULT_MIN_WEIGHT,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`scope` as frames: the schools in scope (open on ``as_of``, matching ``filters``) and
+    the national ties (national weights and threshold) with both ends among them.
+
+    Why: components and isolates need no weights, carriers or networkx graph; a sparse routine on
+    this tie list answers them nationally in seconds where building the graph takes far longer.
+    """
+    as_of = as_of or dt.date.today()
+    ties = shared_tie_weights(store, as_of, min_weight)
+    nodes = in_operation(schools_frame(store), as_of)
+    if filters.describe():
+        nodes = nodes[isin(nodes["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+    nodes = nodes.assign(urn=nodes["urn"].astype("int64")).reset_index(drop=True)
+    ties = ties[isin(ties["urn_a"], nodes["urn"]) & isin(ties["urn_b"], nodes["urn"])]
+    return nodes, ties.reset_index(drop=True)
+
+
+def _frame_rows(schools: pd.DataFrame, nodes: list[int]) -> pd.DataFrame:
+    """:func:`_school_rows` from the schools frame (missing values as None, like a graph node's
+    missing attribute)."""
+    cols = ["name", "la_code", "la_name", "region_code", "region_name", "phase", "kind"]
+    frame = schools.drop_duplicates("urn").set_index("urn").loc[nodes, cols].astype(object)
+    frame = frame.where(frame.notna(), None).reset_index().rename(columns={"name": "school_name"})
+    return frame[["urn", "school_name", *cols[1:]]].reset_index(drop=True)
+
+
 def _school_rows(g: nx.Graph, nodes: list[int]) -> pd.DataFrame:
     cols = ["name", "la_code", "la_name", "region_code", "region_name", "phase", "kind"]
     rows = [
@@ -96,15 +139,22 @@ def components(
     PRUs and AP settings in it: a component of mainstream schools only has no route to specialist
     expertise (UCL G12, WSS G10).
     """
-    _, sub = scope(store, filters, as_of, min_weight)
-    label = {v: i for i, comp in enumerate(_components(sub), start=1) for v in comp}
+    nodes, ties = scope_ties(store, filters, as_of, min_weight)
+    urns = nodes["urn"].to_numpy()
+    index = pd.Index(urns)
+    a_i, b_i = index.get_indexer(ties["urn_a"]), index.get_indexer(ties["urn_b"])
+    n = len(urns)
+    adj = sp.csr_matrix((np.ones(len(a_i), dtype=np.int8), (a_i, b_i)), shape=(n, n))
+    _, raw = connected_components(adj, directed=False)
+    # number components largest first, ties by smallest URN (as _components does)
+    sizes = np.bincount(raw) if n else np.array([], dtype=np.int64)
+    first = pd.Series(urns).groupby(raw).min().to_numpy() if n else np.array([], dtype=np.int64)
+    order = np.lexsort((first, -sizes))
+    number = np.empty(len(order), dtype=np.int64)
+    number[order] = np.arange(1, len(order) + 1)
+    comp = number[raw] if n else np.array([], dtype=np.int64)
     nodes = pd.DataFrame(
-        {
-            "urn": list(label),
-            "component": list(label.values()),
-            "kind": [sub.nodes[v].get("kind") for v in label],
-            "la_code": [sub.nodes[v].get("la_code") for v in label],
-        }
+        {"urn": urns, "component": comp, "kind": nodes["kind"].to_numpy(), "la_code": nodes["la_code"]}
     )
     nodes["mainstream"] = nodes["kind"] == "mainstream"
     nodes["special_or_ap"] = nodes["kind"].isin(["special", "ap"])
@@ -115,7 +165,7 @@ def components(
         las=("la_code", "nunique"),
         first_urn=("urn", "min"),
     )
-    links = pd.Series([label[a] for a, _ in sub.edges()], dtype="int64").value_counts()
+    links = pd.Series(comp[a_i] if len(a_i) else [], dtype="int64").value_counts()
     out["links"] = out.index.map(links).fillna(0).astype("int64")
     out = out.reset_index()
     out[["mainstream", "special_or_ap"]] = out[["mainstream", "special_or_ap"]].astype("int64")
@@ -132,10 +182,10 @@ def isolates(
 ) -> pd.DataFrame:
     """Schools in scope with no tie of any weight to any school nationally (UCL G10, 19%): a school
     whose only tie is a weak one (a county forum) is not isolated, whatever ``min_weight`` is."""
-    g, sub = scope(store, filters, as_of, min_weight)
-    tied = set(tied_schools(store, as_of=as_of or dt.date.today()))
-    nodes = sorted(n for n in sub.nodes if n not in tied)
-    return _school_rows(g, nodes)
+    schools, _ = scope_ties(store, filters, as_of, min_weight)
+    tied = tied_schools(store, as_of=as_of or dt.date.today())
+    nodes = sorted(int(u) for u in schools["urn"][~isin(schools["urn"], tied)])
+    return _frame_rows(schools, nodes)
 
 
 @analysis
