@@ -105,12 +105,11 @@ def _carriers(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """One row per ``keys`` with ``carriers``: None when any row has no person (the school takes
     part as an institution), else the sorted tuple of its person_ids."""
     institutional = frame["person_id"].isna().groupby([frame[k] for k in keys]).any().rename("inst")
-    people = (
-        frame.dropna(subset=["person_id"])
-        .groupby(keys)["person_id"]
-        .agg(lambda s: tuple(sorted({str(p) for p in s})))
-        .rename("carriers")
-    )
+    named = frame.dropna(subset=["person_id"])
+    named = named[keys].assign(person_id=named["person_id"].astype(str))
+    # sorted and de-duplicated once for the whole frame, so each group's tuple is already in order
+    named = named.drop_duplicates().sort_values([*keys, "person_id"], kind="stable")
+    people = named.groupby(keys)["person_id"].agg(tuple).rename("carriers")
     out = institutional.to_frame().join(people).reset_index()
     out["carriers"] = out["carriers"].where(~out["inst"], None)
     return out.drop(columns="inst")
@@ -404,6 +403,8 @@ def shared_tie_weights(
 def _carrier_tuple(value: object) -> tuple[str, ...] | None:
     """Carriers as a sorted tuple of person_ids, or None (institutional): pandas may hand back
     tuples as lists or arrays, and None as NA or NaN, depending on its version."""
+    if type(value) is tuple:  # as built here: already a sorted tuple of str
+        return value
     if value is None or value is pd.NA or isinstance(value, float):
         return None
     if isinstance(value, str):
