@@ -12,8 +12,14 @@ Outputs are compared on standard output as CSV (``--format csv``; the metadata n
 to standard error). A command that fails shows its exit code and the last line of its error.
 Targets (issue 14): load >= 80k rows/s; each command <= 10 s and <= 3x its embedded time.
 
-    python bench/server_load.py [--scale region|national] [--bundle DIR] [--batch-size 5000]
-                                [--only SUBSTRING] [--skip-load-embedded]
+Outputs are "yes" only when both succeed with byte-identical CSV holding at least one data row ("EMPTY
+on both" otherwise: two empty tables prove nothing). Commands cover every analysis command of the CLI
+(audit *, participation, gaps *, transitions, pipeline, pathways, course-timing, routes, next-steps,
+bottlenecks, figures), several with more than one ``--view``; what-if and next-steps use real person ids
+of the national seed-42 bundle.
+
+    python bench/server_load.py [--scale region|national] [--bundle DIR] [--workspace WS]
+                                [--batch-size 5000] [--timeout 300] [--only SUBSTRING]
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,46 +42,119 @@ from falkordb_server import start_falkordb  # noqa: E402
 from loaders.synthetic import DEFAULT_AS_OF, generate  # noqa: E402
 
 AS_OF = ["--as-of", DEFAULT_AS_OF.isoformat()]
+# Real ids of the national seed-42 bundle (people in several SEND networks; a class teacher with posts),
+# so what-if and next-steps compare real answers, not two empty tables.
+WHAT_IF_PEOPLE = ["SYN-P0022890", "SYN-P0022643", "SYN-P0022089"]
+NEXT_STEPS_PERSON = "SYN-P0124155"
 COMMANDS: list[list[str]] = [
+    # audit *
     ["audit", "senco", "--by", "la", *AS_OF],
+    ["audit", "senco", "--view", "detail", *AS_OF],
     ["audit", "sensory", "--by", "la", *AS_OF],
     ["audit", "pd", "--by", "la", *AS_OF],
     ["audit", "capacity", *AS_OF],
+    ["audit", "capacity", "--by", "region", *AS_OF],
     ["audit", "deadlines", "--within", "6m", *AS_OF],
-    ["audit", "deadlines", "--within", "6m", "--by", "la", *AS_OF],
+    ["audit", "deadlines", "--within", "1y", "--by", "la", *AS_OF],
+    # participation
     ["participation", "--by", "region", *AS_OF],
+    ["participation", "--view", "schools", *AS_OF],
+    ["participation", "--view", "over-time", "--years", "2023,2024,2025", *AS_OF],
+    # gaps *
     ["gaps", "network", *AS_OF],
+    ["gaps", "network", "--view", "summary", "--by", "la", *AS_OF],
     ["gaps", "structure", *AS_OF],
+    ["gaps", "structure", "--view", "communities", *AS_OF],
+    ["gaps", "structure", "--view", "brokers", *AS_OF],
+    ["gaps", "structure", "--view", "bridges", *AS_OF],
+    ["gaps", "structure", "--view", "articulation-points", *AS_OF],
     ["gaps", "fragile", *AS_OF],
-    ["gaps", "what-if", "--retiring-within", "5", *AS_OF],
-    ["transitions"],
+    ["gaps", "what-if", *(a for p in WHAT_IF_PEOPLE for a in ("--person", p)), *AS_OF],
+    ["gaps", "what-if", "--retiring-within", "5", "--view", "lost-links", *AS_OF],
+    # careers
+    ["transitions", *AS_OF],
+    ["transitions", "--view", "direct", *AS_OF],
+    ["transitions", "--view", "dead-ends", *AS_OF],
+    ["transitions", "--view", "compare", *AS_OF],
     ["pipeline", *AS_OF],
+    ["pipeline", "--by", "region", *AS_OF],
+    ["pathways", "--from", "ITT", "--to", "QTVI", *AS_OF],
+    ["pathways", "--from", "ITT", "--to", "SENCO", "--view", "steps", *AS_OF],
+    ["course-timing", *AS_OF],
     ["routes", "--from", "CLASS_TEACHER", "--to", "SENCO", *AS_OF],
-    ["next-steps", "--person", "SYN-P0000001", "--target", "SENCO", *AS_OF],
-    ["bottlenecks"],
+    ["routes", "--from", "ITT", "--to", "QTVI", *AS_OF],
+    ["next-steps", "--person", NEXT_STEPS_PERSON, "--target", "SENCO", *AS_OF],
+    ["bottlenecks", *AS_OF],
+    ["bottlenecks", "--view", "observed", *AS_OF],
     ["figures", *AS_OF],
 ]
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+def run(args: list[str], env: dict[str, str], timeout: float | None = None) -> tuple[float, Outcome]:
+    """Run one CLI command as a new process; (wall seconds, outcome). A command past ``timeout`` is
+    killed (our own child only) and reported as timed out."""
     t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "sendgraph.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT
-    )
-    return time.perf_counter() - t, proc
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sendgraph.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - t, Outcome(None, "", f"killed after {timeout:.0f} s")
+    return time.perf_counter() - t, Outcome(proc.returncode, proc.stdout, proc.stderr)
 
 
-def failure(proc: subprocess.CompletedProcess) -> str:
-    lines = [x for x in proc.stderr.strip().splitlines() if x.strip()]
-    return f"exit {proc.returncode}: {lines[-1][:100] if lines else ''}"
+@dataclass
+class Outcome:
+    returncode: int | None  # None: killed on the timeout
+    stdout: str
+    stderr: str
+
+
+def failure(out: Outcome) -> str:
+    if out.returncode is None:
+        return out.stderr
+    lines = [x for x in out.stderr.strip().splitlines() if x.strip()]
+    return f"exit {out.returncode}: {lines[-1][:100] if lines else ''}"
+
+
+def compare(e: Outcome, f: Outcome) -> str:
+    """ "yes" only if both succeeded, printed byte-identical CSV, and that CSV has at least one data row
+    (two empty tables prove nothing); else what differs."""
+    if e.returncode != 0:
+        return f"embedded {failure(e)}"
+    if f.returncode != 0:
+        return f"FalkorDB {failure(f)}"
+    rows = len([x for x in e.stdout.splitlines() if x.strip()]) - 1
+    if e.stdout != f.stdout:
+        e_lines, f_lines = e.stdout.splitlines(), f.stdout.splitlines()
+        differ = sum(a != b for a, b in zip(e_lines, f_lines, strict=False)) + abs(
+            len(e_lines) - len(f_lines)
+        )
+        return f"NO ({differ} of {len(e_lines)} lines differ)"
+    return f"yes ({rows:,} rows)" if rows > 0 else "EMPTY on both"
+
+
+def load_avg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", default="region", choices=["la", "region", "national"])
     ap.add_argument("--bundle", default=None, help="Use this generated bundle instead of generating one.")
+    ap.add_argument(
+        "--workspace",
+        default=None,
+        help="An embedded workspace already holding the bundle (read only): skips the embedded load.",
+    )
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--batch-size", type=int, default=5000)
+    ap.add_argument("--timeout", type=float, default=300, help="Kill a command after this many seconds.")
     ap.add_argument("--only", default=None, help="Only commands whose text contains this.")
     args = ap.parse_args()
 
@@ -90,37 +170,41 @@ def main() -> None:
     server = start_falkordb()
     try:
         base = {**os.environ, "PYTHONPATH": str(ROOT), "SENDGRAPH_BATCH_SIZE": str(args.batch_size)}
-        embedded = {**base, "SENDGRAPH_BACKEND": "embedded", "SENDGRAPH_WORKSPACE": str(work / "ws")}
+        ws = args.workspace or str(work / "ws")
+        embedded = {**base, "SENDGRAPH_BACKEND": "embedded", "SENDGRAPH_WORKSPACE": ws}
         falkor = {
             **base,
             "SENDGRAPH_BACKEND": "falkordb",
             "FALKORDB_URL": server.url,
             "FALKORDB_GRAPH": "bench",
         }
-        for name, env in (("embedded", embedded), ("FalkorDB", falkor)):
-            secs, proc = run(["load", str(bundle)], env)
-            status = "ok" if proc.returncode == 0 else failure(proc)
+        loads = [("FalkorDB", falkor)] if args.workspace else [("embedded", embedded), ("FalkorDB", falkor)]
+        for name, env in loads:
+            before = load_avg()
+            secs, out = run(["load", str(bundle)], env)
+            status = "ok" if out.returncode == 0 else failure(out)
             speed = f"{rows:,} rows in {secs:.1f}s = {rows / secs:,.0f} rows/s"
-            print(f"LOAD {name:9s} {speed} (whole process) {status}", flush=True)
+            print(
+                f"LOAD {name:9s} {speed} (whole process) {status}; load avg {before} -> {load_avg()}",
+                flush=True,
+            )
         print()
-        print("| command | embedded s | FalkorDB s | ratio | outputs equal? |")
-        print("|---|---|---|---|---|")
+        print("| command | embedded s | FalkorDB s | ratio | outputs equal? | load avg |")
+        print("|---|---|---|---|---|---|")
         for command in COMMANDS:
             text = " ".join(command)
             if args.only and args.only not in text:
                 continue
-            e_secs, e = run([*command, "--format", "csv"], embedded)
-            f_secs, f = run([*command, "--format", "csv"], falkor)
-            if e.returncode or f.returncode:
-                equal = f"embedded {failure(e)}" if e.returncode else f"FalkorDB {failure(f)}"
-            else:
-                equal = "yes" if e.stdout == f.stdout else "NO"
+            e_secs, e = run([*command, "--format", "csv"], embedded, args.timeout)
+            f_secs, f = run([*command, "--format", "csv"], falkor, args.timeout)
             print(
-                f"| `{text}` | {e_secs:.1f} | {f_secs:.1f} | {f_secs / e_secs:.1f}x | {equal} |", flush=True
+                f"| `{text}` | {e_secs:.1f} | {f_secs:.1f} | {f_secs / e_secs:.1f}x | {compare(e, f)} "
+                f"| {os.getloadavg()[0]:.2f} |",
+                flush=True,
             )
     finally:
         server.stop()
-    print(f"\n{dt.datetime.now():%Y-%m-%d %H:%M}; {os.cpu_count()} cores")
+    print(f"\n{dt.datetime.now():%Y-%m-%d %H:%M}; {os.cpu_count()} cores; load avg {load_avg()}")
 
 
 if __name__ == "__main__":

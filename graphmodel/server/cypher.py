@@ -105,12 +105,22 @@ def node_merge(node: NodeKind) -> str:
     return f"UNWIND $rows AS row MERGE (n:{label} {{{key}: row[0]}}){_set_clause('n', _node_rest(node), 1)}"
 
 
+def _inline(props: list[Property], first: int) -> str:
+    """``a: row[first], d: date(row[first + 1])``: properties written inside a CREATE pattern.
+
+    Why inline and not ``SET``: FalkorDB then builds each node or relationship with its properties in
+    one step instead of creating it bare and updating it (measured: node CREATE twice as fast). A
+    null in a CREATE map makes no property on both servers, exactly like a blank cell."""
+    return ", ".join(f"{safe_name(p.name)}: {_value(p, i)}" for i, p in enumerate(props, first))
+
+
 def node_create(node: NodeKind) -> str:
     """Plain CREATE for rows whose key the graph does not hold (the load diffed against a fresh pull):
     no per-row index probe for an existing node. The key's uniqueness constraint still refuses a
     duplicate if that ever went wrong."""
-    label, key = safe_name(node.label), safe_name(node.key_column)
-    return f"UNWIND $rows AS row CREATE (n:{label} {{{key}: row[0]}}){_set_clause('n', _node_rest(node), 1)}"
+    label = safe_name(node.label)
+    props = _inline([node.properties[node.key_column], *_node_rest(node)], 0)
+    return f"UNWIND $rows AS row CREATE (n:{label} {{{props}}})"
 
 
 def node_rows(node: NodeKind, frame: pd.DataFrame) -> list[list]:
@@ -179,7 +189,8 @@ def rel_pattern(
     if write is None:
         return f"(a:{safe_name(start.label)})-[{var}:{safe_name(rel.type)}]->(b:{safe_name(end.label)})"
     assert write in ("MERGE", "CREATE") and outer in GROUP_SIDES
-    keys = [f"{safe_name(p.name)}: {_value(p, i)}" for i, p in enumerate(_rel_key_props(rel), 2)]
+    keyed = _rel_key_props(rel) + (_rel_rest(rel) if write == "CREATE" else [])  # CREATE: all inline
+    keys = [f"{safe_name(p.name)}: {_value(p, i)}" for i, p in enumerate(keyed, 2)]
     if needs_marker(schema, rel):
         keys.insert(0, f"{TABLE_MARKER}: $table")
     props = f" {{{', '.join(keys)}}}" if keys else ""
@@ -195,7 +206,7 @@ GROUP_SIDES = ("end", "start")
 
 
 def _rel_write(schema: Schema, rel: RelTable, write: str, outer: str) -> str:
-    rest = _set_clause("r", _rel_rest(rel), 2 + len(_rel_key_props(rel)))
+    rest = "" if write == "CREATE" else _set_clause("r", _rel_rest(rel), 2 + len(_rel_key_props(rel)))
     return f"UNWIND $rows AS g {rel_pattern(schema, rel, write=write, outer=outer)}{rest}"
 
 
