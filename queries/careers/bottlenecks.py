@@ -9,8 +9,8 @@ number of places offered for MQ_VI caps the supply of QTVIs, however many teache
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -30,6 +30,9 @@ from queries.context import Filters
 from queries.posts import current_posts, current_service_posts, held, studying
 from queries.publish import Publishes
 from queries.registry import analysis
+
+if TYPE_CHECKING:  # imported where used: a new process for another command skips networkx
+    import networkx as nx
 
 COLUMNS = [
     "kind",
@@ -87,6 +90,8 @@ def bottlenecks(store: GraphStore, *, as_of: dt.date | None = None, limit: int =
             role_count[role] = role_count.get(role, 0) + 1
         for q in {q for step in quals for q in step}:
             qual_count[q] = qual_count.get(q, 0) + 1
+    import networkx as nx
+
     between = nx.betweenness_centrality(graph, weight="typical_years", normalized=True)
     rows = [
         {

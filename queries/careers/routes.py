@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import islice
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
 from queries.registry import analysis
+
+if TYPE_CHECKING:  # networkx costs ~0.4 s to import; only the route graph needs it at run time
+    import networkx as nx
 
 # Short names people type, mapped to role codes (the codes and full names are accepted too).
 ROLE_ALIASES: dict[str, str] = {
@@ -115,6 +118,8 @@ def reference_graph(store: GraphStore, as_of: dt.date | None = None) -> nx.DiGra
     ``requires_ever``, those required in any period. Edges carry
     ``typical_years`` (years in the first role before the step) and ``via_qualification``.
     """
+    import networkx as nx
+
     g = nx.DiGraph()
     requires = current_requirements(store, as_of)
     req = store.table("role_requirements")
@@ -206,6 +211,8 @@ def ranked_paths(
     passes that of the ``limit``-th, so ties at the cut are decided by the rule above, not by
     generator order.
     """
+    import networkx as nx
+
     if source == target:
         return [(0.0, [source])]
     try:

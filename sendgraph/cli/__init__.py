@@ -9,9 +9,12 @@ click commands.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
+import re
 import sys
+from pathlib import Path
 
 import click
 
@@ -66,13 +69,59 @@ def main(ctx: click.Context, workspace: str, backend: str) -> None:
     ctx.obj["backend"] = backend
 
 
+_DECLARED = re.compile(
+    r"@click\.(?:command|group)\((?:name=)?[\"']([\w-]+)[\"']"  # an explicit name
+    r"|@click\.(?:command|group)\(\).*?^def (\w+)\(",  # named after its function
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def _modules() -> list[str]:
+    return [
+        info.name
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+        if not info.name.startswith("_")
+    ]
+
+
+def _declared_in(module: str) -> set[str]:
+    """Command names a module's source declares, read as text so that finding one command does not
+    import every command module (and pandas, scipy, networkx behind them)."""
+    spec = importlib.util.find_spec(f"{__name__}.{module}")
+    if spec is None or spec.origin is None:
+        return set()
+    text = Path(spec.origin).read_text(encoding="utf-8")
+    return {explicit or function.replace("_", "-") for explicit, function in _DECLARED.findall(text)}
+
+
+def _load(module: str) -> None:
+    for command in getattr(importlib.import_module(f"{__name__}.{module}"), "commands", []):
+        main.add_command(command)
+
+
 def _discover() -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for command in getattr(module, "commands", []):
-            main.add_command(command)
+    """Import every command module (for ``--help`` and for anything that lists the commands)."""
+    for module in _modules():
+        _load(module)
 
 
-_discover()
+def _get_command(ctx: click.Context, name: str) -> click.Command | None:
+    """Import only the module that declares ``name``: a new process running ``sendgraph pathways``
+    pays for the careers code, not for every command's imports. The source scan is a shortcut, not
+    a registry: a name it cannot place falls back to importing every module."""
+    if name not in main.commands:
+        for module in _modules():
+            if name in _declared_in(module):
+                _load(module)
+        if name not in main.commands:
+            _discover()
+    return click.Group.get_command(main, ctx, name)
+
+
+def _list_commands(ctx: click.Context) -> list[str]:
+    _discover()
+    return click.Group.list_commands(main, ctx)
+
+
+main.get_command = _get_command  # type: ignore[method-assign]
+main.list_commands = _list_commands  # type: ignore[method-assign]
