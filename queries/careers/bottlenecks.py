@@ -26,7 +26,7 @@ from queries.careers.routes import (
     step_qualifications,
 )
 from queries.careers.spells import OPEN_DAY, career_arrays, move_arrays, spell_arrays
-from queries.context import Filters
+from queries.context import Filters, refuse_filters
 from queries.posts import current_posts, current_service_posts, held, studying
 from queries.publish import Publishes
 from queries.registry import analysis
@@ -64,7 +64,9 @@ def route_set(
 
 
 @analysis
-def bottlenecks(store: GraphStore, *, as_of: dt.date | None = None, limit: int = 10) -> pd.DataFrame:
+def bottlenecks(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), limit: int = 10
+) -> pd.DataFrame:
     """Roles and qualifications ranked by the number of entry-to-specialist routes through them.
 
     ``routes`` counts the ranked routes (:func:`route_set`) whose intermediate roles include the
@@ -73,11 +75,13 @@ def bottlenecks(store: GraphStore, *, as_of: dt.date | None = None, limit: int =
     weighted by typical years (blank for qualifications). For qualifications: ``providers`` offering
     it, how many are national, and ``places_per_year`` summed over the ``providers_with_places``
     that report places (blank when none does: capacity unknown, not zero). With ``as_of``, steps
-    need the qualifications role requirements name on that date.
+    need the qualifications role requirements name on that date. Routes on paper: no filter applies
+    (a non-empty one is refused; :func:`observed_bottlenecks` takes them).
 
     >>> bottlenecks(store, limit=5)  # doctest: +SKIP
     """
-    graph = reference_graph(store, as_of)
+    refuse_filters(filters, "bottlenecks on reference routes (use --view observed to filter)")
+    graph = reference_graph(store, as_of=as_of)
     routes = route_set(store, limit, graph)
     total = len(routes)
     role_count: dict[str, int] = {}

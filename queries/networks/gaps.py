@@ -162,7 +162,7 @@ def _gaps(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The gap rows (:func:`network_gaps`), the schools in scope and the trained reviewers: what
     both :func:`network_gaps` and :func:`network_gaps_summary` need, computed once."""
-    per = school_participation(store, filters, as_of)
+    per = school_participation(store, as_of=as_of, filters=filters)
     schools = schools_frame(store)
     scope = in_operation(apply_filters(schools, filters), as_of)  # = schools_in_scope, one frame
     parts = []
