@@ -71,6 +71,12 @@ SUMMARY = Publishes(
         "staff_per_school": ("staff_participants", "schools_at_rung"),
     },
     categories=("rung", "tier"),
+    # within one area the rungs partition its schools, and the ladder's running columns are sums of
+    # rungs: a lone suppressed rung would be ``schools`` minus the others, or a difference of
+    # "at or above" figures, so publish() hides a second cell of each relation
+    group_totals={"schools": "schools_at_rung"},
+    running_totals={"schools_at_or_above": "schools_at_rung"},
+    lagged={"reached_rung_below": "schools_at_or_above"},
 )
 """What :func:`participation_summary` publishes."""
 _STEPS = (
