@@ -149,6 +149,20 @@ def apply_filters(schools: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return schools[mask]
 
 
+SCHOOL_COLUMNS = [
+    "urn",
+    "school_name",
+    "la_code",
+    "la_name",
+    "region_code",
+    "region_name",
+    "phase",
+    "type",
+    "kind",
+]
+"""The columns that describe a school in a per-school table (``schools_frame`` with ``name`` as
+``school_name``), listed once for every analysis that prints one row per school."""
+
 BY_COLUMNS = {
     "region": ["region_code", "region_name"],
     "la": ["region_code", "region_name", "la_code", "la_name"],

@@ -25,7 +25,7 @@ import pandas as pd
 from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
-from queries.context import Filters, apply_filters, by_columns, schools_frame
+from queries.context import SCHOOL_COLUMNS, Filters, apply_filters, by_columns, schools_frame
 from queries.posts import current_mask, in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
@@ -35,17 +35,6 @@ PASSIVE_TIERS = ("wider_community", "mailing_list", "downloaded_tool")
 ACTIVE_FROM = "attended_training"
 """The first rung at which staff meet staff from other schools (training, summits)."""
 
-SCHOOL_COLUMNS = [
-    "urn",
-    "school_name",
-    "la_code",
-    "la_name",
-    "region_code",
-    "region_name",
-    "phase",
-    "type",
-    "kind",
-]
 PARTICIPATION_COLUMNS = [
     *SCHOOL_COLUMNS,
     "highest_tier",
