@@ -72,6 +72,13 @@ from queries.posts import (
 from queries.publish import DEFAULT_THRESHOLD, Published, Publishes, publish
 from queries.registry import analysis
 
+__all__ = [
+    "DEFAULT_AS_OF",
+    "PUBLISHES",
+    "publish_figures",
+    "survey_figures",
+]
+
 DEFAULT_AS_OF = dt.date(2025, 9, 1)
 RULE_START = pd.Timestamp("2009-09-01")
 OTHER_SENSORY_QUALS = ["ED_AUDIOLOGIST", "HABILITATION"]

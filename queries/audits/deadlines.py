@@ -27,6 +27,11 @@ from queries.posts import LOCATION_COLUMNS, parse_within, studying, ts
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "PUBLISHES",
+    "deadlines",
+]
+
 COLUMNS = [
     "duty",
     "qualification",

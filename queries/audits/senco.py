@@ -56,6 +56,12 @@ from queries.posts import (
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "PUBLISHES",
+    "counting_awards",
+    "senco_audit",
+]
+
 REGIME_START = pd.Timestamp("2009-09-01")  # SI 2014/1530 reg. 50 (first in force 1 Sep 2009)
 NPQ_SWITCH = pd.Timestamp("2024-09-01")  # SI 2024/535: NASENCO courses must start before this
 NASENCO_CUTOFF = pd.Timestamp("2027-09-01")  # ... and be completed on or before this

@@ -31,6 +31,12 @@ from queries.posts import current_posts, current_service_posts, held, studying
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "OBSERVED",
+    "bottlenecks",
+    "observed_bottlenecks",
+]
+
 COLUMNS = [
     "kind",
     "code",
@@ -170,6 +176,8 @@ def observed_bottlenecks(
     providers' ``places_per_year`` summed over the ``providers_with_places`` that publish places.
     No published source gives places (the shipped catalogue leaves ``places_per_year`` blank), so
     ``places_per_need`` is blank unless you load ``provider_offers`` rows with places.
+
+    >>> observed_bottlenecks(store, filters=Filters(region="North East"))  # doctest: +SKIP
     """
     day = as_of or dt.date.today()
     sp = spell_arrays(career_arrays(store, filters, as_of=as_of))

@@ -29,6 +29,10 @@ from queries.context import Filters, refuse_filters, schools_frame
 from queries.posts import current_mask, services_frame, ts
 from queries.registry import analysis
 
+__all__ = [
+    "next_steps",
+]
+
 COLUMNS = [
     "step",
     "to_role",

@@ -21,6 +21,13 @@ from graphmodel.store import GraphStore
 from queries.context import Filters, refuse_filters
 from queries.registry import analysis
 
+__all__ = [
+    "reference_graph",
+    "resolve_region",
+    "resolve_role",
+    "routes",
+]
+
 # Short names people type, mapped to role codes (the codes and full names are accepted too).
 ROLE_ALIASES: dict[str, str] = {
     "ITT": "ITT_TRAINEE",

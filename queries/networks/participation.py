@@ -30,6 +30,15 @@ from queries.posts import current_mask, in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "OVER_TIME",
+    "SUMMARY",
+    "ladder_progression",
+    "participation_over_time",
+    "participation_summary",
+    "school_participation",
+]
+
 PASSIVE_TIERS = ("wider_community", "mailing_list", "downloaded_tool")
 """Rungs that involve no contact with other schools (WSS §1.6 rungs 1–3)."""
 ACTIVE_FROM = "attended_training"
@@ -356,6 +365,8 @@ def ladder_progression(
     r+1 by ``as_of`` with dated memberships: ``schools_reached``; ``same_day`` (entered at r+1 or
     above directly: no time on rung r); ``schools_climbed`` (reached r+1 later than r) and
     ``median_days`` between the two dates over the climbers. Undated memberships are left out.
+
+    >>> ladder_progression(store, as_of=dt.date(2025, 8, 31), network="WSS-COP")  # doctest: +SKIP
     """
     as_of = as_of or dt.date.today()
     t = pd.Timestamp(as_of)
