@@ -11,9 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from graphmodel.errors import SendgraphError
-from graphmodel.workspace import Workspace
-from loaders import ingest
-from loaders.synthetic import generate
 from queries.audits import senco, sensory
 from queries.networks import participation
 from queries.publish import Publishes, dfe_time_period, publish, suppression_mask
@@ -114,11 +111,8 @@ def test_json_and_sidecar_share_one_metadata_shape(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def region_ws(tmp_path_factory) -> str:
-    root = tmp_path_factory.mktemp("disclosure")
-    report = generate("region", 42, root / "bundle", region="North East")
-    ingest.load(Workspace(root / "ws"), [(report.out, "auto")], today=AS_OF)
-    return str(root / "ws")
+def region_ws(north_east) -> str:
+    return str(north_east.path)  # the session's generated North East (conftest.py)
 
 
 def _data(ws: str, *args: str) -> pd.DataFrame:
