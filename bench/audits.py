@@ -33,8 +33,8 @@ def audits(as_of: dt.date) -> dict:
         "pd_audit": lambda s: pd_summary(pd_audit(s, as_of=as_of), "region"),
         "capacity(la)": lambda s: capacity_against_need(s, as_of=as_of, level="la"),
         "capacity(region)": lambda s: capacity_against_need(s, as_of=as_of, level="region"),
-        "deadlines(6m, school)": lambda s: deadlines(s, as_of, "6m"),
-        "deadlines(1y, la)": lambda s: deadlines(s, as_of, "1y", by="la"),
+        "deadlines(6m, school)": lambda s: deadlines(s, as_of=as_of, within="6m"),
+        "deadlines(1y, la)": lambda s: deadlines(s, as_of=as_of, within="1y", by="la"),
     }
 
 

@@ -28,7 +28,9 @@ def analyses(as_of: dt.date) -> dict:
         "participation_summary(region)": lambda s: participation.participation_summary(
             s, by="region", as_of=as_of
         ),
-        "participation_over_time(3y)": lambda s: participation.participation_over_time(s, [2017, 2021, 2025]),
+        "participation_over_time(3y)": lambda s: participation.participation_over_time(
+            s, years=[2017, 2021, 2025]
+        ),
         "collaboration_graph": lambda s: collaboration.collaboration_graph(s, as_of=as_of),
         "school_ties(min_weight=0)": lambda s: ties.school_ties(s, as_of=as_of, min_weight=0),
         "network_gaps(hops=2)": lambda s: network_gaps.network_gaps(s, as_of=as_of),

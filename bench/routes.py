@@ -50,12 +50,12 @@ def analyses(as_of: dt.date, person: str) -> dict:
         "compare_with_reference": compare_with_reference,
         "pipeline(la)": lambda s: pipeline(s, as_of=as_of, level="la"),
         "pipeline(region)": lambda s: pipeline(s, as_of=as_of, level="region"),
-        "routes(ITT->QTVI)": lambda s: routes(s, "ITT", "QTVI", as_of=as_of),
+        "routes(ITT->QTVI)": lambda s: routes(s, as_of=as_of, source="ITT", target="QTVI"),
         "bottlenecks": bottlenecks,
-        f"next_steps({person})": lambda s: next_steps(s, person, "QTVI", as_of),
-        "pathways(ITT->QTVI)": lambda s: pathways(s, "ITT", "QTVI", as_of=as_of),
-        "pathways(ITT->SENCO)": lambda s: pathways(s, "ITT", "SENCO", as_of=as_of),
-        "leavers(ITT->QTVI)": lambda s: pathway_leavers(s, "ITT", "QTVI", as_of=as_of),
+        f"next_steps({person})": lambda s: next_steps(s, as_of=as_of, person_id=person, target="QTVI"),
+        "pathways(ITT->QTVI)": lambda s: pathways(s, source="ITT", target="QTVI", as_of=as_of),
+        "pathways(ITT->SENCO)": lambda s: pathways(s, source="ITT", target="SENCO", as_of=as_of),
+        "leavers(ITT->QTVI)": lambda s: pathway_leavers(s, source="ITT", target="QTVI", as_of=as_of),
         "course_timing": lambda s: course_timing(s, as_of=as_of),
     }
 

@@ -101,6 +101,25 @@ class Filters:
         return {**d, **self.extra}
 
 
+def refuse_filters(filters: Filters, what: str, *, allowed: tuple[str, ...] = ()) -> None:
+    """Refuse, with a clear error, any filter an analysis cannot honour (never ignore it silently).
+
+    ``what`` says what the analysis reports, ``allowed`` names the filters it does apply.
+
+    >>> refuse_filters(Filters(), "reference routes")  # no filter: nothing to refuse
+    >>> refuse_filters(Filters(la="Darlington"), "reference routes", allowed=("region",))
+    Traceback (most recent call last):
+    ...
+    graphmodel.errors.SendgraphError: --la cannot apply to reference routes (from the catalogue, not ...
+    """
+    refused = [f"--{k}" for k in filters.describe() if k not in allowed]
+    if refused:
+        can = f"; only --{' --'.join(allowed)} applies" if allowed else "; it takes no filter"
+        raise SendgraphError(
+            f"{' '.join(refused)} cannot apply to {what} (from the catalogue, not from schools or posts){can}"
+        )
+
+
 def match_rows(
     frame: pd.DataFrame, value: str, columns: list[str], what: str, *, allow_empty: bool = False
 ) -> pd.Series:
@@ -129,6 +148,20 @@ def apply_filters(schools: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         mask &= match_rows(schools, filters.type, ["type", "type_group", "kind"], "type")
     return schools[mask]
 
+
+SCHOOL_COLUMNS = [
+    "urn",
+    "school_name",
+    "la_code",
+    "la_name",
+    "region_code",
+    "region_name",
+    "phase",
+    "type",
+    "kind",
+]
+"""The columns that describe a school in a per-school table (``schools_frame`` with ``name`` as
+``school_name``), listed once for every analysis that prints one row per school."""
 
 BY_COLUMNS = {
     "region": ["region_code", "region_name"],

@@ -29,7 +29,7 @@ import pandas as pd
 
 from graphmodel.catalogue import catalogue_frame
 from graphmodel.errors import SendgraphError
-from queries.context import Filters
+from queries.context import BY_COLUMNS, Filters
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -57,6 +57,8 @@ LEADING = [
 ]
 """The DfE leading columns of an LA table (a region table has the first five)."""
 COUNTRY = "E92000001"
+GROUP_COLUMNS = {"new_la_code", *(c for cols in BY_COLUMNS.values() for c in cols)}
+"""Columns that name a row's area or group (``--by``): rows sharing them form one group."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,14 @@ class Publishes:
     figures: then only the declared row totals link cells.
     ``detail``: set for a detail listing (one row per school / person): nothing is suppressed and
     the metadata carries this note instead.
+
+    Relations across the rows of one group (rows with the same area / grouping columns, e.g. the
+    participation ladder's eight rung rows of one LA), in row order:
+    ``group_totals``: total column -> part column whose rows sum to it (the total repeated on every
+    row: ``schools`` = the sum of ``schools_at_rung``). ``running_totals``: column -> part column,
+    where the column is the part plus the column's value on the next row ("at or above" = "at" +
+    "at or above the next rung"). ``lagged``: column -> column it copies from the previous row
+    (``reached_rung_below`` is the previous rung's ``schools_at_or_above``).
     """
 
     counts: tuple[str, ...] = ()
@@ -83,6 +93,9 @@ class Publishes:
     categories: tuple[str, ...] = ()
     additive: bool = True
     detail: str | None = None
+    group_totals: Mapping[str, str] = field(default_factory=dict)
+    running_totals: Mapping[str, str] = field(default_factory=dict)
+    lagged: Mapping[str, str] = field(default_factory=dict)
 
 
 DETAIL = Publishes(detail="detail table (one row per school or post): internal use, not suppressed")
@@ -132,6 +145,7 @@ def _equations(frame: pd.DataFrame, spec: Publishes, counts: list[str], groups: 
         cols = [c for c in (total, *parts) if c in idx]
         if len(cols) == len(parts) + 1:
             eqs.extend([(r, idx[c]) for c in cols] for r in range(len(frame)))
+    eqs.extend(_row_relations(frame, spec, idx))
     if not spec.additive:
         return eqs
     keys = [g for g in groups if g in frame.columns]
@@ -143,6 +157,36 @@ def _equations(frame: pd.DataFrame, spec: Publishes, counts: list[str], groups: 
     for rows in positions:
         if len(rows) > 1:
             eqs.extend([(int(r), j) for r in rows] for j in range(len(counts)))
+    return eqs
+
+
+def _row_relations(frame: pd.DataFrame, spec: Publishes, idx: dict[str, int]) -> list[list]:
+    """The declared relations across the rows of one group (see :class:`Publishes`), as cell lists."""
+    if not (spec.group_totals or spec.running_totals or spec.lagged):
+        return []
+    keys = [c for c in frame.columns if c in GROUP_COLUMNS and c not in spec.categories]
+    positions = (
+        frame.reset_index(drop=True).groupby(keys, dropna=False, sort=False).indices.values()
+        if keys
+        else [np.arange(len(frame))]
+    )
+    eqs: list[list[tuple[int, int]]] = []
+    for rows in positions:
+        rows = [int(r) for r in rows]
+        for total, part in spec.group_totals.items():
+            if total in idx and part in idx:
+                eqs.append([(r, idx[part]) for r in rows] + [(rows[0], idx[total])])
+                eqs.extend(
+                    [(a, idx[total]), (b, idx[total])] for a, b in zip(rows, rows[1:], strict=False)
+                )  # one value
+        for running, part in spec.running_totals.items():
+            if running in idx and part in idx:
+                for a, b in zip(rows, [*rows[1:], None], strict=True):
+                    cells = [(a, idx[running]), (a, idx[part])]
+                    eqs.append(cells + ([(b, idx[running])] if b is not None else []))
+        for col, source in spec.lagged.items():
+            if col in idx and source in idx:
+                eqs.extend([(b, idx[col]), (a, idx[source])] for a, b in zip(rows, rows[1:], strict=False))
     return eqs
 
 

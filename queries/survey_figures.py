@@ -57,17 +57,27 @@ import pandas as pd
 from graphmodel.store import GraphStore
 from queries.audits.senco import AWARDS, prior_service
 from queries.audits.sensory import SENSES, matching_mq
+from queries.context import Filters, apply_filters, schools_frame
 from queries.posts import (
     current_mask,
     current_posts,
     current_service_posts,
+    filter_services,
     held,
     in_operation,
+    services_frame,
     studying,
     ts,
 )
-from queries.publish import Publishes
+from queries.publish import DEFAULT_THRESHOLD, Published, Publishes, publish
 from queries.registry import analysis
+
+__all__ = [
+    "DEFAULT_AS_OF",
+    "PUBLISHES",
+    "publish_figures",
+    "survey_figures",
+]
 
 DEFAULT_AS_OF = dt.date(2025, 9, 1)
 RULE_START = pd.Timestamp("2009-09-01")
@@ -140,12 +150,37 @@ def senco_table(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     return out
 
 
+def _in_scope(store: GraphStore, filters: Filters) -> tuple[pd.Index | None, pd.Index | None]:
+    """The urns and service ids ``filters`` keep (None, None with no filter: everything counts)."""
+    if not filters.describe():
+        return None, None
+    urns = pd.Index(apply_filters(schools_frame(store), filters)["urn"])
+    services = pd.Index(filter_services(services_frame(store), filters)["service_id"])
+    return urns, services
+
+
+def _keep(frame: pd.DataFrame, column: str, allowed: pd.Index | None) -> pd.DataFrame:
+    return frame if allowed is None else frame[frame[column].isin(allowed).fillna(False).astype(bool)]
+
+
 @analysis
-def survey_figures(store: GraphStore, *, as_of: dt.date = DEFAULT_AS_OF) -> pd.DataFrame:
-    """DOMAIN.md's calibration figures measured on ``store`` as of ``as_of`` (definitions above)."""
+def survey_figures(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """DOMAIN.md's calibration figures measured on ``store`` as of ``as_of`` (definitions above).
+
+    ``as_of`` defaults to :data:`DEFAULT_AS_OF` (the date the targets describe). ``filters`` narrow
+    every base to the schools in scope: SENCOs by their main school, specialists by the school or
+    service they work in (a service matches the region and LA filters only), schools by themselves;
+    the targets stay the national published figures.
+
+    >>> survey_figures(store, filters=Filters(region="North East")).set_index("figure")  # doctest: +SKIP
+    """
+    as_of = as_of or DEFAULT_AS_OF
+    scope_urns, scope_services = _in_scope(store, filters)
     t = ts(as_of)
     rows = []
-    sencos = senco_table(store, as_of)
+    sencos = _keep(senco_table(store, as_of), "urn", scope_urns)
     people = pd.Index(sencos.index)
     award = pd.Index(
         pd.concat(
@@ -169,8 +204,10 @@ def survey_figures(store: GraphStore, *, as_of: dt.date = DEFAULT_AS_OF) -> pd.D
     sensory = pd.Index(
         pd.concat(
             [
-                current_posts(store, as_of, sensory_roles)["person_id"],
-                current_service_posts(store, as_of, sensory_roles)["person_id"],
+                _keep(current_posts(store, as_of, sensory_roles), "urn", scope_urns)["person_id"],
+                _keep(current_service_posts(store, as_of, sensory_roles), "service_id", scope_services)[
+                    "person_id"
+                ],
             ]
         ).unique()
     )
@@ -183,7 +220,8 @@ def survey_figures(store: GraphStore, *, as_of: dt.date = DEFAULT_AS_OF) -> pd.D
             len(sensory),
         )
     )
-    pd_people = pd.Index(current_posts(store, as_of, ["PD_SPECIALIST"])["person_id"].unique())
+    pd_posts = _keep(current_posts(store, as_of, ["PD_SPECIALIST"]), "urn", scope_urns)
+    pd_people = pd.Index(pd_posts["person_id"].unique())
     pd_held = pd.Index(held(store, as_of, PD_QUALS)["person_id"].unique())
     rows.append(
         _row(
@@ -191,7 +229,7 @@ def survey_figures(store: GraphStore, *, as_of: dt.date = DEFAULT_AS_OF) -> pd.D
         )
     )
 
-    schools = in_operation(store.table("schools"), as_of)
+    schools = _keep(in_operation(store.table("schools"), as_of), "urn", scope_urns)
     urns = pd.Index(schools["urn"].unique())
     members = store.table("school_memberships")
     ladder = list(store.schema.participation_tiers)
@@ -253,3 +291,32 @@ PUBLISHES = Publishes(
     counts=("numerator", "denominator"), rates={"value": ("numerator", "denominator")}, additive=False
 )
 """What :func:`survey_figures` publishes (the figures are shares of small bases in a small region)."""
+
+
+def publish_figures(
+    frame: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    source: str,
+    filters: Filters = Filters(),
+    suppress: bool = True,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> Published:
+    """The figures as a published table (rounded for reading), through :func:`queries.publish.publish`.
+
+    One function for the ``figures`` command and the demo, so both print the same table.
+    """
+    shown = frame.copy()
+    shown["value"] = shown["value"].round(4)
+    shown["numerator"] = shown["numerator"].round(1)
+    return publish(
+        shown,
+        PUBLISHES,
+        title="Survey figures against their published targets",
+        source=source,
+        as_of=as_of,
+        filters=filters,
+        threshold=threshold,
+        suppress=suppress,
+        definitions="queries/survey_figures.py (bases and dates for each figure)",
+    )

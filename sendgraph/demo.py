@@ -120,11 +120,11 @@ def _graph_counts(ctx: DemoContext) -> list[Path]:
 
 
 def _survey_figures(ctx: DemoContext) -> list[Path]:
-    from queries.survey_figures import survey_figures
-    from sendgraph.cli.figures import figures_result
+    from queries.survey_figures import publish_figures, survey_figures
 
     frame = survey_figures(ctx.store, as_of=ctx.as_of)
-    return write_result(ctx, "survey_figures", figures_result(frame, ctx.as_of, f"synthetic {ctx.region}"))
+    published = publish_figures(frame, as_of=ctx.as_of, source=f"synthetic {ctx.region}")
+    return write_result(ctx, "survey_figures", published)
 
 
 def _map_region(ctx: DemoContext) -> str:

@@ -208,8 +208,13 @@ TABLES: dict[str, list[dict]] = {
 }
 
 
-def load_careers(store, bundle_writer) -> Path:
-    """Write the bundle and load it into ``store``; returns the bundle directory."""
-    path = bundle_writer(TABLES)
+def load_tables(store, bundle_writer, tables: dict[str, list[dict]]) -> Path:
+    """Write ``tables`` as a bundle and load it into ``store``; returns the bundle directory."""
+    path = bundle_writer(tables)
     ingest.load(store, [(path, "auto")])
     return path
+
+
+def load_careers(store, bundle_writer) -> Path:
+    """Write the careers bundle and load it into ``store``; returns the bundle directory."""
+    return load_tables(store, bundle_writer, TABLES)

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh workspace per test and a way to write small literal bundles."""
+"""Shared fixtures: a fresh workspace per test, a way to write small literal bundles, and one generated
+region loaded once per session for the region-scale tests (read-only: never load into it)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,25 @@ def public_file(tmp_path_factory):
         return path
 
     return get
+
+
+@pytest.fixture(scope="session")
+def north_east(tmp_path_factory) -> Workspace:
+    """The generated North East (seed 42, as of 2025-09-01), generated and loaded ONCE per session.
+
+    Generating and loading a region takes most of a minute; the calibration, disclosure and SENCO
+    audit tests all read the same one. Read-only: a test that loads or wipes needs its own store.
+    """
+    import datetime as dt
+
+    from loaders import ingest
+    from loaders.synthetic import generate
+
+    root = tmp_path_factory.mktemp("north_east")
+    report = generate("region", 42, root / "bundle", region="North East")
+    store = Workspace(root / "ws")
+    ingest.load(store, [(report.out, "auto")], today=dt.date(2025, 9, 1))
+    return store
 
 
 @pytest.fixture

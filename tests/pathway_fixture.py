@@ -46,40 +46,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loaders import ingest
+from career_fixture import SCHOOLS as CAREER_SCHOOLS
+from career_fixture import _p, load_tables
 
 AS_OF = "2025-01-01"
 
-SCHOOLS = [
-    {
-        "urn": 100001,
-        "name": "S1 Primary",
-        "la_code": "E06000001",
-        "phase": "Primary",
-        "type": "Community school",
-        "type_group": "Local authority maintained schools",
-    },
-    {
-        "urn": 100002,
-        "name": "S2 Secondary",
-        "la_code": "E06000001",
-        "phase": "Secondary",
-        "type": "Community school",
-        "type_group": "Local authority maintained schools",
-    },
-    {
-        "urn": 100003,
-        "name": "S3 Academy",
-        "la_code": "E08000003",
-        "phase": "Primary",
-        "type": "Academy converter",
-        "type_group": "Academies",
-    },
-]
-
-
-def _p(person, urn, role, start, end=""):
-    return {"person_id": person, "urn": urn, "role": role, "start_date": start, "end_date": end}
+SCHOOLS = CAREER_SCHOOLS[:3]
+"""S1, S2 (Hartlepool) and S3 (Manchester): the careers fixture's first three schools."""
 
 
 ITT, ECT, CT, QTVI = "ITT_TRAINEE", "ECT", "CLASS_TEACHER", "QTVI_TEACHER"
@@ -193,6 +166,4 @@ TABLES: dict[str, list[dict]] = {
 
 def load_pathways(store, bundle_writer) -> Path:
     """Write the bundle and load it into ``store``; returns the bundle directory."""
-    path = bundle_writer(TABLES)
-    ingest.load(store, [(path, "auto")])
-    return path
+    return load_tables(store, bundle_writer, TABLES)

@@ -27,9 +27,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphmodel.workspace import Workspace
 from loaders import ingest
-from loaders.synthetic import generate
 from queries.audits.senco import senco_audit
 from queries.careers.transitions import direct_to_specialist, moves, observed_transitions
 from queries.survey_figures import senco_table, survey_figures
@@ -135,15 +133,6 @@ def test_figures_on_a_hand_built_graph(bundle_writer, workspace):
     assert share("wss_schools_downloaded_or_trained") == (0, 3)
     table = senco_table(workspace, AS_OF)
     assert table.loc["P3", "prior_days"] == 181
-
-
-@pytest.fixture(scope="session")
-def north_east(tmp_path_factory) -> Workspace:
-    root = tmp_path_factory.mktemp("north_east")
-    report = generate("region", 42, root / "bundle", region="North East")
-    store = Workspace(root / "ws")
-    ingest.load(store, [(report.out, "auto")], today=AS_OF)
-    return store
 
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ def _who(frame: pd.DataFrame) -> list[str]:
 
 
 def test_six_months(store):
-    d = deadlines(store, AS_OF, "6m")  # horizon 2026-12-01
+    d = deadlines(store, as_of=AS_OF, within="6m")  # horizon 2026-12-01
     # P_N01: NASENCO started 1 Sep 2024 does not count, deadline 2026-09-01; P_DL and H_BOUND: today
     assert _who(d) == ["H_BOUND", "P_DL", "P_N01"]
     dl = d.set_index("person_id")
@@ -50,25 +50,25 @@ def test_six_months(store):
     ],
 )
 def test_horizons(store, within, who):
-    assert _who(deadlines(store, AS_OF, within)) == who
+    assert _who(deadlines(store, as_of=AS_OF, within=within)) == who
 
 
 def test_studying_mq_and_nasenco_route(store):
-    d = deadlines(store, AS_OF, "7m").set_index("person_id")
+    d = deadlines(store, as_of=AS_OF, within="7m").set_index("person_id")
     assert d.loc["V_NEW", "studying"] and d.loc["V_NEW", "deadline"] == pd.Timestamp("2027-01-01")
-    late = deadlines(store, dt.date(2027, 8, 1), "6m").set_index("person_id")
+    late = deadlines(store, as_of=dt.date(2027, 8, 1), within="6m").set_index("person_id")
     assert late.loc["P_ON", "qualification"] == "NPQ_SENCO or NASENCO"
     assert late.loc["P_ON", "nasenco_by"] == pd.Timestamp("2027-09-01")
 
 
 def test_include_overdue(store):
-    d = deadlines(store, AS_OF, "6m", include_overdue=True)
+    d = deadlines(store, as_of=AS_OF, within="6m", include_overdue=True)
     assert _who(d) == ["H_BOUND", "H_WRONG", "P_DL", "P_EARLY", "P_N01", "P_S01", "V_OLD"]
     assert d.set_index("person_id").loc["V_OLD", "days_left"] == -1247  # 2023-01-01 to 2026-06-01
 
 
 def test_by_la(store):
-    d = deadlines(store, AS_OF, "6m", by="la")
+    d = deadlines(store, as_of=AS_OF, within="6m", by="la")
     assert d[["new_la_code", "due", "senco_award", "sensory_mq", "studying"]].values.tolist() == [
         ["E06000001", 3, 2, 1, 1]
     ]
@@ -77,4 +77,4 @@ def test_by_la(store):
 
 def test_bad_within(store):
     with pytest.raises(SendgraphError, match="--within"):
-        deadlines(store, AS_OF, "soon")
+        deadlines(store, as_of=AS_OF, within="soon")

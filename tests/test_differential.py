@@ -42,7 +42,6 @@ falkordb_server = fk.falkordb_server
 
 # Values for analysis parameters that have no default (add one here when an analysis needs it).
 REQUIRED_ARGS = {
-    "years": [2022, 2023, 2024],
     "source": "CLASS_TEACHER",
     "target": "SENCO",
     "person_id": "SYN-P0000001",
@@ -50,6 +49,7 @@ REQUIRED_ARGS = {
 # Optional arguments that give an analysis something to do (by the analysis's name).
 OPTIONAL_ARGS = {
     "deadlines": {"within": "3y", "include_overdue": True},
+    "participation_over_time": {"years": [2022, 2023, 2024]},
     # the weighted tie graph (issue 15) is dense at the default threshold: cut points and bridges
     # show among the strong ties only
     "articulation_points": {"min_weight": 0.5},

@@ -86,7 +86,7 @@ def test_dates_decide_who_takes_part(world):
 def test_one_network_and_filters(world):
     per = school_participation(world, as_of=AS_OF, network="Hartlepool SENCO forum").set_index("urn")
     assert per["tier_rank"][per["tier_rank"] > 0].to_dict() == {1001: 4, 1002: 5, 1003: 4}
-    ne = school_participation(world, Filters(region="North East"), AS_OF)
+    ne = school_participation(world, as_of=AS_OF, filters=Filters(region="North East"))
     assert 1009 not in set(ne["urn"]) and len(ne) == 10
     with pytest.raises(SendgraphError, match="no SEND network matches 'N4'"):
         school_participation(world, as_of=AS_OF, network="N4")
@@ -119,7 +119,7 @@ def test_regions_against_the_national_figure(world):
 
 
 def test_change_over_time(world):
-    t = participation_over_time(world, [2024, 2019]).set_index("year")
+    t = participation_over_time(world, years=[2024, 2019]).set_index("year")
     assert t.loc[2019, ["participating", "active", "passive_only"]].tolist() == [1, 1, 0]
     cols = ["participating", "active", "passive_only", "staff_participants"]
     # staff: P2, P3, P4, P5 - P4 (SENCO at 1003 and 1004) counts once, not per school
@@ -135,4 +135,4 @@ def test_over_time_needs_membership_dates(workspace, bundle_writer):
             row.pop("end_date", None)
     ingest.load(workspace, [(bundle_writer(data), "auto")])
     with pytest.raises(SendgraphError, match="start_date"):
-        participation_over_time(workspace, [2020])
+        participation_over_time(workspace, years=[2020])

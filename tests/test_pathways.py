@@ -35,7 +35,7 @@ def _rows(frame, cols):
 
 
 def test_pathways_group_whole_careers_with_people_share_and_years(store):
-    frame = pathways(store, "ITT", "QTVI", as_of=AS_OF)
+    frame = pathways(store, source="ITT", target="QTVI", as_of=AS_OF)
     # 6 reached QTVI from ITT. A5 (731 d) and A6 (730 d) straight after the ECT year: median 2.0;
     # A1 (2192 d = 6.0014) and A2 (2557 d = 7.0007) via class teaching: median 6.5, q1 6.25, q3 6.75;
     # A3 with a break and a return to CT (2922 d = 8.0); A4 through a SENCO post (3652 d = 9.9986)
@@ -52,7 +52,7 @@ def test_pathways_group_whole_careers_with_people_share_and_years(store):
 
 
 def test_qualifications_along_the_way_and_no_send_cpd_share(store):
-    frame = pathways(store, "ITT", "QTVI", as_of=AS_OF).set_index("pathway")
+    frame = pathways(store, source="ITT", target="QTVI", as_of=AS_OF).set_index("pathway")
     # MQ_VI is awarded after the QTVI post starts (not on the way); A4's NASENCO (2017) is
     assert frame.loc[BASE + "CLASS_TEACHER > QTVI_TEACHER", "qualifications"] == "QTS 100%"
     assert (
@@ -69,7 +69,7 @@ def test_qualifications_along_the_way_and_no_send_cpd_share(store):
 
 
 def test_steps_table_gives_years_per_step(store):
-    frame = pathway_steps(store, "ITT", "QTVI", as_of=AS_OF)
+    frame = pathway_steps(store, source="ITT", target="QTVI", as_of=AS_OF)
     via_ct = frame[frame["pathway"] == BASE + "CLASS_TEACHER > QTVI_TEACHER"]
     assert _rows(
         via_ct, ["step", "from_step", "to_step", "people", "median_years", "q1_years", "q3_years"]
@@ -86,7 +86,7 @@ def test_steps_table_gives_years_per_step(store):
 
 
 def test_people_with_no_recorded_start(store):
-    frame = no_recorded_start(store, "ITT", "QTVI", as_of=AS_OF)
+    frame = no_recorded_start(store, source="ITT", target="QTVI", as_of=AS_OF)
     # A7 began as a class teacher in 2005 (7.0007 years to QTVI); A13's record begins with QTVI.
     # Share of all 8 who reached QTVI.
     assert _rows(frame, ["first_recorded_role", "people", "share", "median_years_on_record"]) == [
@@ -96,7 +96,7 @@ def test_people_with_no_recorded_start(store):
 
 
 def test_most_common_point_of_leaving_the_route(store):
-    frame = pathway_leavers(store, "ITT", "QTVI", as_of=AS_OF)
+    frame = pathway_leavers(store, source="ITT", target="QTVI", as_of=AS_OF)
     # 5 entered ITT and have not reached QTVI: A8 (CT, still in post), A11 (CT, record ended), A12
     # (CT, then HEAD: off the route) leave after ITT > ECT > CT; A9's SENCO step is on the route
     # (A4 took it), A10 left after ITT
@@ -111,10 +111,10 @@ def test_most_common_point_of_leaving_the_route(store):
 
 def test_filters_place_people_where_they_reached_the_target_and_as_of_cuts_careers(store):
     # only A6 reached QTVI in Manchester (North West)
-    frame = pathways(store, "ITT", "QTVI", as_of=AS_OF, filters=Filters(region="North West"))
+    frame = pathways(store, source="ITT", target="QTVI", as_of=AS_OF, filters=Filters(region="North West"))
     assert _rows(frame, ["pathway", "people", "share"]) == [(BASE + "QTVI_TEACHER", 1, 1.0)]
     # on 2018-01-01 only A1 (2016) and A5 (2017) had reached QTVI from ITT; A7 had no ITT
-    early = pathways(store, "ITT", "QTVI", as_of=dt.date(2018, 1, 1))
+    early = pathways(store, source="ITT", target="QTVI", as_of=dt.date(2018, 1, 1))
     assert _rows(early, ["pathway", "people"]) == [
         (BASE + "QTVI_TEACHER", 1),
         (BASE + "CLASS_TEACHER > QTVI_TEACHER", 1),
@@ -225,7 +225,7 @@ def test_a_graph_with_no_careers_gives_empty_tables(workspace, bundle_writer):
 
     ingest.load(workspace, [(bundle_writer({"people": [{"person_id": "X"}]}), "auto")])
     for func in (pathways, pathway_steps, no_recorded_start, pathway_leavers):
-        assert func(workspace, "ITT", "QTVI").empty
+        assert func(workspace, source="ITT", target="QTVI").empty
     assert (course_timing(workspace)["people"] == 0).all()
     assert observed_bottlenecks(workspace)["kind"].eq("qualification").all()
 

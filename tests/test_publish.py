@@ -11,10 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from graphmodel.errors import SendgraphError
-from graphmodel.workspace import Workspace
-from loaders import ingest
-from loaders.synthetic import generate
 from queries.audits import senco, sensory
+from queries.networks import participation
 from queries.publish import Publishes, dfe_time_period, publish, suppression_mask
 from sendgraph.cli import main
 
@@ -113,11 +111,8 @@ def test_json_and_sidecar_share_one_metadata_shape(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def region_ws(tmp_path_factory) -> str:
-    root = tmp_path_factory.mktemp("disclosure")
-    report = generate("region", 42, root / "bundle", region="North East")
-    ingest.load(Workspace(root / "ws"), [(report.out, "auto")], today=AS_OF)
-    return str(root / "ws")
+def region_ws(north_east) -> str:
+    return str(north_east.path)  # the session's generated North East (conftest.py)
 
 
 def _data(ws: str, *args: str) -> pd.DataFrame:
@@ -164,6 +159,38 @@ def test_no_suppressed_cell_can_be_recovered(region_ws, command, spec, categorie
         small = pd.to_numeric(primary[col]).between(1, 4)
         primary[col] = primary[col].astype(object).where(~small, "c")
     assert _attack(primary, region, spec, categories) != []
+
+
+def _ladder_attack(la: pd.DataFrame) -> list[str]:
+    """Every rung count an attacker can work out from one LA's ladder rows: ``schools`` minus the other
+    rungs, a difference of two "at or above" figures, or the next rung's ``reached_rung_below``."""
+    found = []
+    for code, rows in la.groupby("new_la_code"):
+        rows = rows.sort_values("rung").reset_index(drop=True)
+        at, above, below = rows["schools_at_rung"], rows["schools_at_or_above"], rows["reached_rung_below"]
+        relations = [[rows["schools"].iloc[0], *at]]  # schools = the sum of the rungs
+        relations += [[above[r], at[r], above[r + 1]] for r in range(len(rows) - 1)]  # running sums
+        relations += [[above[len(rows) - 1], at[len(rows) - 1]]]
+        relations += [[below[r + 1], above[r]] for r in range(len(rows) - 1)]  # copied from the rung below
+        found += [f"{code}: {cells}" for cells in relations if list(cells).count("c") == 1]
+    return found
+
+
+def test_no_rung_of_the_participation_ladder_can_be_recovered(region_ws):
+    la = _data(region_ws, "participation", "--by", "la")
+    region = _data(region_ws, "participation", "--by", "region")
+    assert (la["schools_at_rung"] == "c").any(), (
+        "the region must have small rungs for this test to mean anything"
+    )
+    assert _ladder_attack(la) == []
+    assert _attack(la, region, participation.SUMMARY, ["rung"]) == []
+    # with primary suppression alone, a lone small rung is schools minus the other rungs
+    raw = _data(region_ws, "participation", "--by", "la", "--no-suppress")
+    primary = raw.copy()
+    for col in participation.SUMMARY.counts:
+        small = pd.to_numeric(primary[col]).between(1, 4)
+        primary[col] = primary[col].astype(object).where(~small, "c")
+    assert _ladder_attack(primary) != []
 
 
 def test_capacity_filters_inside_the_query(region_ws):

@@ -15,6 +15,7 @@ from career_fixture import load_careers
 from graphmodel.errors import SendgraphError
 from queries.careers.bottlenecks import bottlenecks, route_set
 from queries.careers.routes import reference_graph, resolve_role, routes
+from queries.context import Filters
 
 MQ_VI_NATIONAL = "Universities offering the MQ (vision)"
 
@@ -26,14 +27,14 @@ def store(workspace, bundle_writer):
 
 
 def test_reference_graph_nodes_edges_and_requirements(store):
-    g = reference_graph(store, dt.date(2025, 1, 1))
+    g = reference_graph(store, as_of=dt.date(2025, 1, 1))
     assert g.edges["CLASS_TEACHER", "QTVI_TEACHER"] == {"typical_years": 4.5, "via_qualification": "MQ_VI"}
     assert g.edges["ECT", "CLASS_TEACHER"] == {"typical_years": 2.0, "via_qualification": None}
     assert g.nodes["QTVI_TEACHER"]["requires"] == ["MQ_VI", "QTS"]
     assert g.nodes["QTVI_TEACHER"]["need"] == "VI" and g.nodes["QTVI_TEACHER"]["teacher"] is True
     # SI 2024/535: a SENCO appointed from 1 Sep 2024 needs the NPQ, before then the NASENCO
     assert g.nodes["SENCO"]["requires"] == ["NPQ_SENCO", "QTS"]
-    assert reference_graph(store, dt.date(2020, 1, 1)).nodes["SENCO"]["requires"] == ["NASENCO", "QTS"]
+    assert reference_graph(store, as_of=dt.date(2020, 1, 1)).nodes["SENCO"]["requires"] == ["NASENCO", "QTS"]
 
 
 @pytest.mark.parametrize(
@@ -65,7 +66,7 @@ def test_routes_itt_to_qtvi_ranked_by_typical_years(store):
     #   ITT -1-> ECT -2-> CT -4.5-> SENCO -5-> QTVI                 = 12.5 (4 steps)
     #   ITT -1-> ECT -2-> CT -3-> ASSISTANT_SENCO -1.5-> SENCO -5-> QTVI = 12.5 (5 steps)
     # ties are ordered by fewer steps.
-    frame = routes(store, "ITT", "QTVI", as_of=dt.date(2025, 1, 1))
+    frame = routes(store, source="ITT", target="QTVI", as_of=dt.date(2025, 1, 1))
     paths = (
         frame.groupby("route")
         .apply(lambda g: (g["total_years"].iloc[0], list(g["to_role"])), include_groups=False)
@@ -87,15 +88,24 @@ def test_routes_itt_to_qtvi_ranked_by_typical_years(store):
 
 
 def test_routes_region_keeps_national_and_that_regions_providers(store):
-    ne = routes(store, "CLASS_TEACHER", "QTVI", region="north east", limit=1)
+    ne = routes(store, source="CLASS_TEACHER", target="QTVI", filters=Filters(region="north east"), limit=1)
     assert ne["providers"].tolist() == [f"MQ_VI: {MQ_VI_NATIONAL}; North East MQ centre"]
-    london = routes(store, "CLASS_TEACHER", "QTVI", region="E12000007", limit=1)
+    london = routes(
+        store, source="CLASS_TEACHER", target="QTVI", filters=Filters(region="E12000007"), limit=1
+    )
     assert london["providers"].tolist() == [f"MQ_VI: {MQ_VI_NATIONAL}"]
 
 
 def test_routes_to_senco_before_2024_name_nasenco_and_its_providers(store):
     # as of 2020 the SENCO award is the NASENCO; in the North West the seed-named MMU offers it
-    frame = routes(store, "CT", "SENCO", region="North West", limit=1, as_of=dt.date(2020, 1, 1))
+    frame = routes(
+        store,
+        source="CT",
+        target="SENCO",
+        filters=Filters(region="North West"),
+        limit=1,
+        as_of=dt.date(2020, 1, 1),
+    )
     assert frame[["from_role", "to_role", "years", "qualification"]].values.tolist() == [
         ["CLASS_TEACHER", "SENCO", 4.5, "NASENCO"]
     ]
@@ -103,16 +113,23 @@ def test_routes_to_senco_before_2024_name_nasenco_and_its_providers(store):
         "NASENCO: NASENCO Providers Partnership; Manchester Metropolitan University"
     )
     # from 1 Sep 2024 the same step is via the NPQ for SENCOs
-    now = routes(store, "CT", "SENCO", region="North West", limit=1, as_of=dt.date(2025, 1, 1))
+    now = routes(
+        store,
+        source="CT",
+        target="SENCO",
+        filters=Filters(region="North West"),
+        limit=1,
+        as_of=dt.date(2025, 1, 1),
+    )
     assert now["qualification"].tolist() == ["NPQ_SENCO"]
     assert now["providers"].tolist() == ["NPQ_SENCO: NPQ lead providers (NPQ for SENCOs)"]
 
 
 def test_routes_limit_and_unreachable(store):
-    assert routes(store, "ITT", "QTVI", limit=1)["route"].unique().tolist() == [1]
-    assert routes(store, "HEAD", "TA").empty  # nothing progresses back to TA
+    assert routes(store, source="ITT", target="QTVI", limit=1)["route"].unique().tolist() == [1]
+    assert routes(store, source="HEAD", target="TA").empty  # nothing progresses back to TA
     with pytest.raises(SendgraphError, match="unknown region"):
-        routes(store, "ITT", "QTVI", region="Narnia")
+        routes(store, source="ITT", target="QTVI", filters=Filters(region="Narnia"))
 
 
 def test_bottlenecks_counts_routes_from_entry_roles_to_specialisms(store):

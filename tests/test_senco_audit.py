@@ -310,20 +310,16 @@ def test_unknown_filter_is_a_user_error(store):
 
 
 @pytest.mark.slow
-def test_reproduces_domain_figures_on_a_generated_region(tmp_path):
+def test_reproduces_domain_figures_on_a_generated_region(north_east):
     """The calibrated generator (issue 3) builds the North East to DOMAIN.md's survey figures; the
     audits, measuring independently, must find them within the 95% margin of a sample that size,
     1.96 * sqrt(p(1-p)/n) (national-scale figures are in docs/audits.md)."""
     import math
 
-    from graphmodel.workspace import Workspace
-    from loaders.synthetic import generate
     from queries.audits.pd import pd_audit
     from queries.audits.sensory import sensory_audit
 
-    generate("region", 7, tmp_path / "bundle")
-    ws = Workspace(tmp_path / "ws")
-    ingest.load(ws, [(tmp_path / "bundle", "auto")])
+    ws = north_east  # the session's generated North East (conftest.py)
     as_of = dt.date(2025, 9, 1)
 
     def close(share: float, target: float, n: int) -> bool:

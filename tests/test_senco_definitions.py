@@ -160,12 +160,12 @@ def test_at_risk_says_what_and_why(store):
 
 
 def test_deadlines_list_at_risk_with_enrolment_and_note(store):
-    due = _by(deadlines(store, AS_OF, "1y"))  # deadlines up to 1 Sep 2026
+    due = _by(deadlines(store, as_of=AS_OF, within="1y"))  # deadlines up to 1 Sep 2026
     assert set(due) == {"P_RISK_DL", "P_NPQ_LATE"}
     r = due["P_RISK_DL"]
     assert r["status"] == "at_risk" and r["enrolled_on"].startswith("NASENCO (started 2023-09-01")
     assert r["note"] == "NASENCO expected 2026-09-01, after this SENCO's deadline for it 2026-06-01"
-    la = deadlines(store, AS_OF, "1y", by="la")
+    la = deadlines(store, as_of=AS_OF, within="1y", by="la")
     assert la[["due", "at_risk"]].values.tolist() == [[2, 2]]
 
 

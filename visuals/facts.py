@@ -50,7 +50,7 @@ def school_tiers(
     if frame is None:
         from queries.networks.participation import school_participation
 
-        frame = school_participation(store, filters, as_of)
+        frame = school_participation(store, as_of=as_of, filters=filters)
     tiers = frame.set_index("urn")["highest_tier"].astype("string").fillna(NO_TIER)
     return tiers.where(tiers != "", NO_TIER)
 

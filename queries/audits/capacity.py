@@ -38,6 +38,11 @@ from queries.context import Filters, match_rows
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "PUBLISHES",
+    "capacity_against_need",
+]
+
 SHIPPED = "data/la_needs_202425.csv"
 SHIPPED_LABEL = "DfE EHC plans 2024/25 by primary need (copy shipped with sendgraph)"
 COUNTRY = "E92000001"

@@ -27,6 +27,11 @@ from queries.posts import LOCATION_COLUMNS, parse_within, studying, ts
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "PUBLISHES",
+    "deadlines",
+]
+
 COLUMNS = [
     "duty",
     "qualification",
@@ -52,9 +57,10 @@ LA_KEYS = ["region_code", "region_name", "la_code", "la_name"]
 @analysis
 def deadlines(
     store: GraphStore,
-    as_of: dt.date,
-    within: str = "6m",
+    *,
+    as_of: dt.date | None = None,
     filters: Filters = Filters(),
+    within: str = "6m",
     by: str = "school",
     include_overdue: bool = False,
 ) -> pd.DataFrame:
@@ -63,7 +69,10 @@ def deadlines(
     ``by="school"``: one row per person and post (no names), ordered by area, school or service,
     then deadline. ``by="la"``: counts per LA (``due``, ``senco_award``, ``sensory_mq``,
     ``studying``) and the earliest deadline, for publication with suppression.
+
+    >>> deadlines(store, as_of=dt.date(2025, 9, 1), within="1y", by="la")  # doctest: +SKIP
     """
+    as_of = as_of or dt.date.today()
     if by not in ("school", "la"):
         raise SendgraphError("--by must be school or la")
     t = ts(as_of)

@@ -25,6 +25,11 @@ from queries.posts import LOCATION_COLUMNS, held
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "PUBLISHES",
+    "pd_audit",
+]
+
 GENERIC_RELEVANT = ("NASENCO", "NPQ_SENCO", "PGCERT_SEN", "MA_SEN", "PHD_SEN")
 STATUSES = ("relevant qualification", "no relevant qualification")
 COLUMNS = [

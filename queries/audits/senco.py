@@ -42,7 +42,7 @@ import pandas as pd
 
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
-from queries.context import Filters, apply_filters, by_columns, schools_frame
+from queries.context import BY_COLUMNS, SCHOOL_COLUMNS, Filters, apply_filters, by_columns, schools_frame
 from queries.posts import (
     DAY,
     add_years,
@@ -55,6 +55,12 @@ from queries.posts import (
 )
 from queries.publish import Publishes
 from queries.registry import analysis
+
+__all__ = [
+    "PUBLISHES",
+    "counting_awards",
+    "senco_audit",
+]
 
 REGIME_START = pd.Timestamp("2009-09-01")  # SI 2014/1530 reg. 50 (first in force 1 Sep 2009)
 NPQ_SWITCH = pd.Timestamp("2024-09-01")  # SI 2024/535: NASENCO courses must start before this
@@ -88,21 +94,10 @@ SEVERITY = (
 is overdue), so a school-level rate never hides a SENCO who needs action."""
 PERSON_STATUSES = tuple(s for s in STATUSES if s != "no_senco")
 
-SCHOOL_COLUMNS = [
-    "urn",
-    "school_name",
-    "la_code",
-    "la_name",
-    "region_code",
-    "region_name",
-    "phase",
-    "type",
-    "kind",
-    "trust_id",
-    "trust_name",
-]
+SCHOOL_TRUST_COLUMNS = [*SCHOOL_COLUMNS, *BY_COLUMNS["trust"]]
+"""A school row's columns in the audit: the shared ones and its trust."""
 COLUMNS = [
-    *SCHOOL_COLUMNS,
+    *SCHOOL_TRUST_COLUMNS,
     "person_id",
     "appointed",
     "status",
@@ -293,7 +288,7 @@ def senco_audit(
 
     kind = schools["kind"].fillna("unknown")
     in_scope = schools[kind.isin(["mainstream", "unknown"]).to_numpy() | isin(schools["urn"], cur["urn"])][
-        SCHOOL_COLUMNS
+        SCHOOL_TRUST_COLUMNS
     ]
     rows = in_scope.merge(cur, on="urn", how="left")
     has = rows["person_id"].notna()

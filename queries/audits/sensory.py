@@ -41,6 +41,11 @@ from queries.posts import (
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "PUBLISHES",
+    "sensory_audit",
+]
+
 SENSES = ("VI", "HI", "MSI")
 ALLOWANCE_YEARS = 3
 STATUSES = ("qualified", "within_allowance", "unqualified")

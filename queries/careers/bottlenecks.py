@@ -26,13 +26,19 @@ from queries.careers.routes import (
     step_qualifications,
 )
 from queries.careers.spells import OPEN_DAY, career_arrays, move_arrays, spell_arrays
-from queries.context import Filters
+from queries.context import Filters, refuse_filters
 from queries.posts import current_posts, current_service_posts, held, studying
 from queries.publish import Publishes
 from queries.registry import analysis
 
 if TYPE_CHECKING:  # imported where used: a new process for another command skips networkx
     import networkx as nx
+
+__all__ = [
+    "OBSERVED",
+    "bottlenecks",
+    "observed_bottlenecks",
+]
 
 COLUMNS = [
     "kind",
@@ -67,7 +73,9 @@ def route_set(
 
 
 @analysis
-def bottlenecks(store: GraphStore, *, as_of: dt.date | None = None, limit: int = 10) -> pd.DataFrame:
+def bottlenecks(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), limit: int = 10
+) -> pd.DataFrame:
     """Roles and qualifications ranked by the number of entry-to-specialist routes through them.
 
     ``routes`` counts the ranked routes (:func:`route_set`) whose intermediate roles include the
@@ -76,11 +84,13 @@ def bottlenecks(store: GraphStore, *, as_of: dt.date | None = None, limit: int =
     weighted by typical years (blank for qualifications). For qualifications: ``providers`` offering
     it, how many are national, and ``places_per_year`` summed over the ``providers_with_places``
     that report places (blank when none does: capacity unknown, not zero). With ``as_of``, steps
-    need the qualifications role requirements name on that date.
+    need the qualifications role requirements name on that date. Routes on paper: no filter applies
+    (a non-empty one is refused; :func:`observed_bottlenecks` takes them).
 
     >>> bottlenecks(store, limit=5)  # doctest: +SKIP
     """
-    graph = reference_graph(store, as_of)
+    refuse_filters(filters, "bottlenecks on reference routes (use --view observed to filter)")
+    graph = reference_graph(store, as_of=as_of)
     routes = route_set(store, limit, graph)
     total = len(routes)
     role_count: dict[str, int] = {}
@@ -171,6 +181,8 @@ def observed_bottlenecks(
     providers' ``places_per_year`` summed over the ``providers_with_places`` that publish places.
     No published source gives places (the shipped catalogue leaves ``places_per_year`` blank), so
     ``places_per_need`` is blank unless you load ``provider_offers`` rows with places.
+
+    >>> observed_bottlenecks(store, filters=Filters(region="North East"))  # doctest: +SKIP
     """
     day = as_of or dt.date.today()
     sp = spell_arrays(career_arrays(store, filters, as_of=as_of))

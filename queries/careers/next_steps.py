@@ -20,13 +20,18 @@ from queries.careers.routes import (
     providers_by_qualification,
     ranked_paths,
     reference_graph,
+    resolve_region,
     resolve_role,
     step_qualifications,
 )
 from queries.careers.transitions import DAYS_PER_YEAR, OPEN_DAY, career_arrays, spell_arrays
-from queries.context import schools_frame
+from queries.context import Filters, refuse_filters, schools_frame
 from queries.posts import current_mask, services_frame, ts
 from queries.registry import analysis
+
+__all__ = [
+    "next_steps",
+]
 
 COLUMNS = [
     "step",
@@ -72,7 +77,14 @@ def _best_route(graph, starts: list[str], target: str) -> tuple[str | None, list
 
 
 @analysis
-def next_steps(store: GraphStore, person_id: str, target: str, as_of: dt.date) -> pd.DataFrame:
+def next_steps(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    person_id: str,
+    target: str,
+) -> pd.DataFrame:
     """What ``person_id`` lacks for ``target`` on ``as_of``: experience and qualifications, step by step.
 
     The route is the shortest reference route (by typical years) from any role the person holds on
@@ -85,14 +97,20 @@ def next_steps(store: GraphStore, person_id: str, target: str, as_of: dt.date) -
     and the destination role's requirements on ``as_of``: legal or catalogue requirements) that
     the person does not hold: ``missing``, or ``studying`` when a course has started. Providers
     offering it are listed, national ones and those in the region of
-    the person's current post. ``frame.attrs`` carries ``route`` (role codes) and ``start_role``.
+    the person's current post, or with ``filters.region`` those in that region instead. One person
+    is not a set of schools: any other filter is refused. ``frame.attrs`` carries ``route`` (role
+    codes) and ``start_role``.
+
+    >>> next_steps(store, as_of=dt.date(2025, 9, 1), person_id="P08", target="QTVI")  # doctest: +SKIP
     """
+    refuse_filters(filters, "one person's next steps", allowed=("region",))
+    as_of = as_of or dt.date.today()
     people = store.table("people")
     posts = _person_posts(store, person_id)
     if posts.empty and not people["person_id"].eq(person_id).any():
         raise SendgraphError(f"no person with id '{person_id}' in the graph")
     dst = resolve_role(store, target)
-    graph = reference_graph(store, as_of)
+    graph = reference_graph(store, as_of=as_of)
     t = ts(as_of)
     posts = posts[(posts["start_date"] <= t).fillna(False).astype(bool)]
 
@@ -107,6 +125,8 @@ def next_steps(store: GraphStore, person_id: str, target: str, as_of: dt.date) -
     else:
         starts, region = [], pd.Series(dtype="string")
     region_code = str(region.iloc[0]) if len(region) else None
+    if filters.region:
+        region_code = resolve_region(store, filters.region)
     offered = providers_by_qualification(store, region_code)
 
     quals = _posts.held(store, as_of)

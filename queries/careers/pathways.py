@@ -412,9 +412,9 @@ def _quals_and_cpd(store: GraphStore, reached: pd.DataFrame, ids: pd.Index) -> t
 @analysis
 def pathways(
     store: GraphStore,
+    *,
     source: str,
     target: str,
-    *,
     as_of: dt.date | None = None,
     filters: Filters = Filters(),
 ) -> pd.DataFrame:
@@ -484,9 +484,9 @@ def pathway_step_frame(r: _Result, reached: pd.DataFrame) -> pd.DataFrame:
 @analysis
 def pathway_steps(
     store: GraphStore,
+    *,
     source: str,
     target: str,
-    *,
     as_of: dt.date | None = None,
     filters: Filters = Filters(),
 ) -> pd.DataFrame:
@@ -504,9 +504,9 @@ def pathway_steps(
 @analysis
 def no_recorded_start(
     store: GraphStore,
+    *,
     source: str,
     target: str,
-    *,
     as_of: dt.date | None = None,
     filters: Filters = Filters(),
 ) -> pd.DataFrame:
@@ -535,9 +535,9 @@ def no_recorded_start(
 @analysis
 def pathway_leavers(
     store: GraphStore,
+    *,
     source: str,
     target: str,
-    *,
     as_of: dt.date | None = None,
     filters: Filters = Filters(),
 ) -> pd.DataFrame:

@@ -18,10 +18,18 @@ import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.store import GraphStore
+from queries.context import Filters, refuse_filters
 from queries.registry import analysis
 
 if TYPE_CHECKING:  # networkx costs ~0.4 s to import; only the route graph needs it at run time
     import networkx as nx
+
+__all__ = [
+    "reference_graph",
+    "resolve_region",
+    "resolve_role",
+    "routes",
+]
 
 # Short names people type, mapped to role codes (the codes and full names are accepted too).
 ROLE_ALIASES: dict[str, str] = {
@@ -110,16 +118,23 @@ def _none(value: object) -> object:
 
 
 @analysis
-def reference_graph(store: GraphStore, as_of: dt.date | None = None) -> nx.DiGraph:
+def reference_graph(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> nx.DiGraph:
     """The reference route graph: role nodes and PROGRESSES_TO edges.
 
     Nodes carry the roles-table attributes (name, category, need, teacher) plus ``requires``, the
     qualifications a new appointee needs on ``as_of`` (from role_requirements), and
     ``requires_ever``, those required in any period. Edges carry
     ``typical_years`` (years in the first role before the step) and ``via_qualification``.
+    A catalogue, not an observation: no filter applies (a non-empty one is refused).
+
+    >>> reference_graph(store, as_of=dt.date(2025, 1, 1)).nodes["SENCO"]["requires"]  # doctest: +SKIP
+    ['NASENCO', 'NPQ_SENCO', 'QTS']
     """
     import networkx as nx
 
+    refuse_filters(filters, "the reference route graph")
     g = nx.DiGraph()
     requires = current_requirements(store, as_of)
     req = store.table("role_requirements")
@@ -246,22 +261,27 @@ ROUTE_COLUMNS = [
 @analysis
 def routes(
     store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
     source: str,
     target: str,
-    region: str | None = None,
     limit: int = 10,
-    as_of: dt.date | None = None,
 ) -> pd.DataFrame:
     """Reference routes from ``source`` to ``target`` ranked by total typical years; one row per step.
 
     ``source`` and ``target`` are role codes, names or short names (ITT, QTVI, SENCO, TA...). Each
     step lists the qualifications it needs (see :func:`step_qualifications`) and the providers that
-    offer them, nationally or, with ``region``, in that region. UCL 2019 §3 / G7: the route on
-    paper, for comparison with :func:`queries.careers.transitions.observed_transitions`.
+    offer them, nationally or, with ``filters.region``, in that region. UCL 2019 §3 / G7: the route
+    on paper, for comparison with :func:`queries.careers.transitions.observed_transitions`. The routes
+    are a catalogue: the region filter narrows the providers listed; any other filter is refused.
+
+    >>> routes(store, source="ITT", target="QTVI", filters=Filters(region="North East"))  # doctest: +SKIP
     """
+    refuse_filters(filters, "reference routes", allowed=("region",))
     src, dst = resolve_role(store, source), resolve_role(store, target)
-    region_code = resolve_region(store, region)
-    graph = reference_graph(store, as_of)
+    region_code = resolve_region(store, filters.region)
+    graph = reference_graph(store, as_of=as_of)
     offered = providers_by_qualification(store, region_code)
     rows = []
     for rank, (total, path) in enumerate(ranked_paths(graph, src, dst, limit), start=1):

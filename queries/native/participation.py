@@ -35,21 +35,24 @@ def _view(store, as_of: dt.date) -> NarrowedStore:
 
 @implementation(school_participation, "falkordb", "neo4j")
 def school_participation_native(
-    store, filters: Filters = Filters(), as_of: dt.date | None = None, network: str | None = None
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters(), network: str | None = None
 ) -> pd.DataFrame:
     """:func:`queries.networks.participation.school_participation` with member posts fetched server-side."""
     as_of = as_of or dt.date.today()
-    return school_participation.embedded(_view(store, as_of), filters, as_of, network)
+    return school_participation.embedded(_view(store, as_of), as_of=as_of, filters=filters, network=network)
 
 
 @implementation(participation_summary, "falkordb", "neo4j")
 def participation_summary_native(
     store,
+    *,
+    as_of: dt.date | None = None,
     filters: Filters = Filters(),
     by: str | None = None,
-    as_of: dt.date | None = None,
     network: str | None = None,
 ) -> pd.DataFrame:
     """:func:`queries.networks.participation.participation_summary` with member posts fetched server-side."""
     as_of = as_of or dt.date.today()
-    return participation_summary.embedded(_view(store, as_of), filters, by, as_of, network)
+    return participation_summary.embedded(
+        _view(store, as_of), as_of=as_of, filters=filters, by=by, network=network
+    )

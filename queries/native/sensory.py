@@ -144,14 +144,16 @@ def capacity_against_need_native(
 @implementation(deadlines, "falkordb", "neo4j")
 def deadlines_native(
     store,
-    as_of: dt.date,
-    within: str = "6m",
+    *,
+    as_of: dt.date | None = None,
     filters: Filters = Filters(),
+    within: str = "6m",
     by: str = "school",
     include_overdue: bool = False,
 ) -> pd.DataFrame:
     """:func:`queries.audits.deadlines.deadlines` on the SENCO and sensory audits' native versions,
     with courses towards an MQ fetched server-side."""
+    as_of = as_of or dt.date.today()
     quals = {"quals": matching_mq(store)["required"].tolist(), "as_of": as_of.isoformat()}
     view = NarrowedStore(store, {"person_studying": (STUDYING, quals)}, backend=store.backend)
     return deadlines.embedded(

@@ -25,6 +25,12 @@ from queries.context import Filters
 from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, scope
 from queries.registry import analysis
 
+__all__ = [
+    "fragile_links",
+    "what_if_lost_links",
+    "what_if_remove",
+]
+
 DEFAULT_RETIREMENT_AGE = 60
 FRAGILE_COLUMNS = [
     "urn_a",
@@ -72,6 +78,8 @@ def fragile_links(
     e.g. each school's only member of a shared cluster). ``bridge`` marks links that are also bridges
     of the graph in scope: losing them splits a component. A detail table for planning succession:
     person_ids, never names.
+
+    >>> fragile_links(store, as_of=dt.date(2025, 9, 1), filters=Filters(la="Darlington"))  # doctest: +SKIP
     """
     _, sub = scope(store, filters, as_of, min_weight)
     bridge_set = {(min(a, b), max(a, b)) for a, b in nx.bridges(sub)}
@@ -164,6 +172,8 @@ def what_if_remove(
     the largest component) with ``before``, ``after`` and ``change``. ``attrs`` records how many
     people were removed and how many of them carried a link. "Near retirement" = aged at least
     ``retirement_age`` (60) within ``retiring_within_years`` of ``as_of``, from ``birth_year``.
+
+    >>> what_if_remove(store, as_of=dt.date(2025, 9, 1), retiring_within_years=2)  # doctest: +SKIP
     """
     as_of = as_of or dt.date.today()
     if not person_ids and retiring_within_years is None:
@@ -202,7 +212,10 @@ def what_if_lost_links(
     retirement_age: int = DEFAULT_RETIREMENT_AGE,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
-    """The links :func:`what_if_remove` loses, and whether each end is left isolated."""
+    """The links :func:`what_if_remove` loses, and whether each end is left isolated.
+
+    >>> what_if_lost_links(store, as_of=dt.date(2025, 9, 1), person_ids=["SYN-P0000001"])  # doctest: +SKIP
+    """
     as_of = as_of or dt.date.today()
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")

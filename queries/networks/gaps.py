@@ -45,6 +45,12 @@ from queries.posts import in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
 
+__all__ = [
+    "SUMMARY",
+    "network_gaps",
+    "network_gaps_summary",
+]
+
 GAP_KINDS = ("outside_every_network", "passive_only", "no_specialist_link", "no_trained_reviewer")
 REVIEWER_TIER = "trained_reviewer"
 SPECIALIST_KINDS = ("special", "ap")
@@ -213,7 +219,7 @@ def _gaps(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The gap rows (:func:`network_gaps`), the schools in scope and the trained reviewers: what
     both :func:`network_gaps` and :func:`network_gaps_summary` need, computed once."""
-    per = school_participation(store, filters, as_of)
+    per = school_participation(store, as_of=as_of, filters=filters)
     schools = schools_frame(store)
     scope = in_operation(apply_filters(schools, filters), as_of)  # = schools_in_scope, one frame
     parts = []
@@ -275,6 +281,8 @@ def network_gaps(
 
     Area rows (``no_trained_reviewer``) have a blank urn. Sorted by gap (in ``GAP_KINDS`` order),
     then LA and URN.
+
+    >>> network_gaps(store, as_of=dt.date(2025, 9, 1), filters=Filters(region="North East"))  # doctest: +SKIP
     """
     as_of = as_of or dt.date.today()
     out = _gaps(store, filters, hops, as_of, min_weight)[0]
@@ -296,6 +304,8 @@ def network_gaps_summary(
 
     ``pct_no_specialist_link`` is a share of mainstream schools only; ``reviewers_per_100_schools``
     is WSS G1's regional measure of trained reviewers.
+
+    >>> network_gaps_summary(store, as_of=dt.date(2025, 9, 1), by="la")  # doctest: +SKIP
     """
     as_of = as_of or dt.date.today()
     group = by_columns(by)

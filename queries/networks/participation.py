@@ -18,33 +18,32 @@ otherwise.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
-from queries.context import Filters, apply_filters, by_columns, schools_frame
+from queries.context import SCHOOL_COLUMNS, Filters, apply_filters, by_columns, schools_frame
 from queries.posts import current_mask, in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
+
+__all__ = [
+    "OVER_TIME",
+    "SUMMARY",
+    "ladder_progression",
+    "participation_over_time",
+    "participation_summary",
+    "school_participation",
+]
 
 PASSIVE_TIERS = ("wider_community", "mailing_list", "downloaded_tool")
 """Rungs that involve no contact with other schools (WSS §1.6 rungs 1–3)."""
 ACTIVE_FROM = "attended_training"
 """The first rung at which staff meet staff from other schools (training, summits)."""
 
-SCHOOL_COLUMNS = [
-    "urn",
-    "school_name",
-    "la_code",
-    "la_name",
-    "region_code",
-    "region_name",
-    "phase",
-    "type",
-    "kind",
-]
 PARTICIPATION_COLUMNS = [
     *SCHOOL_COLUMNS,
     "highest_tier",
@@ -70,6 +69,12 @@ SUMMARY = Publishes(
         "staff_per_school": ("staff_participants", "schools_at_rung"),
     },
     categories=("rung", "tier"),
+    # within one area the rungs partition its schools, and the ladder's running columns are sums of
+    # rungs: a lone suppressed rung would be ``schools`` minus the others, or a difference of
+    # "at or above" figures, so publish() hides a second cell of each relation
+    group_totals={"schools": "schools_at_rung"},
+    running_totals={"schools_at_or_above": "schools_at_rung"},
+    lagged={"reached_rung_below": "schools_at_or_above"},
 )
 """What :func:`participation_summary` publishes."""
 _STEPS = (
@@ -171,7 +176,11 @@ def schools_in_scope(store: GraphStore, filters: Filters, as_of: dt.date) -> pd.
 
 @analysis
 def school_participation(
-    store: GraphStore, filters: Filters = Filters(), as_of: dt.date | None = None, network: str | None = None
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    network: str | None = None,
 ) -> pd.DataFrame:
     """One row per school in scope with its highest rung on the participation ladder.
 
@@ -180,6 +189,8 @@ def school_participation(
     (mailing list, downloads, wider community: WSS §1.6), which take part without meeting anyone.
     ``staff_participants`` counts people in post at the school who are members of a SEND network
     (per school; the summaries count each person once, see :func:`participation_summary`).
+
+    >>> school_participation(store, filters=Filters(region="North East"))  # doctest: +SKIP
     """
     as_of = as_of or dt.date.today()
     schools = schools_in_scope(store, filters, as_of)
@@ -265,9 +276,10 @@ def _ladder(
 @analysis
 def participation_summary(
     store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
     filters: Filters = Filters(),
     by: str | None = None,
-    as_of: dt.date | None = None,
     network: str | None = None,
 ) -> pd.DataFrame:
     """The participation ladder for the schools in scope, one row per (group, rung).
@@ -280,6 +292,8 @@ def participation_summary(
     points (UCL G21: each region against the national figure). ``staff_participants`` counts distinct
     people (a SENCO serving two schools of one rung counts once there). Counts are raw: publish them
     through :func:`queries.publish.publish` with :data:`SUMMARY`.
+
+    >>> participation_summary(store, as_of=dt.date(2025, 9, 1), by="region")  # doctest: +SKIP
     """
     as_of = as_of or dt.date.today()
     group = by_columns(by)
@@ -351,6 +365,8 @@ def ladder_progression(
     r+1 by ``as_of`` with dated memberships: ``schools_reached``; ``same_day`` (entered at r+1 or
     above directly: no time on rung r); ``schools_climbed`` (reached r+1 later than r) and
     ``median_days`` between the two dates over the climbers. Undated memberships are left out.
+
+    >>> ladder_progression(store, as_of=dt.date(2025, 8, 31), network="WSS-COP")  # doctest: +SKIP
     """
     as_of = as_of or dt.date.today()
     t = pd.Timestamp(as_of)
@@ -390,7 +406,12 @@ def ladder_progression(
 
 @analysis
 def participation_over_time(
-    store: GraphStore, years: list[int], filters: Filters = Filters(), network: str | None = None
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    years: Iterable[int] | None = None,
+    network: str | None = None,
 ) -> pd.DataFrame:
     """Participation at 31 August of each year (the end of the school year), from membership dates.
 
@@ -400,8 +421,12 @@ def participation_over_time(
     ``staff_participants`` = distinct people taking part (not person–school pairs).
     ``median_days_to_<rung>`` / ``schools_climbed_to_<rung>``: the median time from first reaching
     the rung below to first reaching that rung, over the schools that had climbed it by that date
-    (:func:`ladder_progression`; WSS G13).
+    (:func:`ladder_progression`; WSS G13). ``years`` defaults to the year of ``as_of`` (or today).
+
+    >>> participation_over_time(store, years=[2019, 2024])  # doctest: +SKIP
     """
+    if years is None:
+        years = [(as_of or dt.date.today()).year]
     sm, pm = store.table("school_memberships"), store.table("person_memberships")
     if not (sm["start_date"].notna().any() or pm["start_date"].notna().any()):
         raise SendgraphError("no membership has a start_date, so change over time cannot be shown")

@@ -186,7 +186,9 @@ def capacity(ctx, as_of, filters, by, needs, source, year, fmt, output, no_suppr
 def deadlines(ctx, as_of, filters, within, by, include_overdue, fmt, output, no_suppress, threshold):
     """Who must achieve the SENCO award or a sensory MQ by when, within a horizon."""
     store = get_store(ctx)
-    frame = deadlines_q.deadlines(store, as_of, within, filters, by=by, include_overdue=include_overdue)
+    frame = deadlines_q.deadlines(
+        store, as_of=as_of, filters=filters, within=within, by=by, include_overdue=include_overdue
+    )
     publish_and_emit(
         store,
         frame,

@@ -6,51 +6,51 @@ import datetime as dt
 
 import click
 
-from queries.publish import DEFAULT_THRESHOLD, publish
-from queries.survey_figures import DEFAULT_AS_OF, PUBLISHES, survey_figures
+from queries.context import Filters
+from queries.survey_figures import DEFAULT_AS_OF, publish_figures, survey_figures
 from sendgraph.cli._common import (
     as_of_option,
     emit,
+    filter_options,
     get_store,
     output_options,
     publish_options,
     show_cypher_option,
 )
-from sendgraph.output import Result
-
-
-def figures_result(
-    frame, as_of: dt.date, source: str, no_suppress: bool = False, threshold: int = DEFAULT_THRESHOLD
-) -> Result:
-    """The figures as a published table (rounded for reading), through :func:`queries.publish.publish`."""
-    shown = frame.copy()
-    shown["value"] = shown["value"].round(4)
-    shown["numerator"] = shown["numerator"].round(1)
-    return publish(
-        shown,
-        PUBLISHES,
-        title="Survey figures against their published targets",
-        source=source,
-        as_of=as_of,
-        threshold=threshold,
-        suppress=not no_suppress,
-        definitions="queries/survey_figures.py (bases and dates for each figure)",
-    )
 
 
 @click.command()
 @as_of_option(f"Evaluate every figure as of this date (default {DEFAULT_AS_OF}).", default=DEFAULT_AS_OF)
+@filter_options
 @output_options
 @show_cypher_option
 @publish_options
 @click.pass_context
 def figures(
-    ctx: click.Context, as_of: dt.date, fmt: str, output: str | None, no_suppress: bool, threshold: int
+    ctx: click.Context,
+    as_of: dt.date,
+    filters: Filters,
+    fmt: str,
+    output: str | None,
+    no_suppress: bool,
+    threshold: int,
 ) -> None:
-    """SENCO award, SLT, tenure, specialist qualification and networking figures with their targets."""
+    """SENCO award, SLT, tenure, specialist qualification and networking figures with their targets.
+
+    The filters narrow every base (SENCOs, specialists, schools) to the schools and services in scope;
+    the targets stay the national published figures.
+    """
     store = get_store(ctx)
-    frame = survey_figures(store, as_of=as_of)
-    emit(figures_result(frame, as_of, store.describe(), no_suppress, threshold), fmt, output)
+    frame = survey_figures(store, as_of=as_of, filters=filters)
+    published = publish_figures(
+        frame,
+        as_of=as_of,
+        source=store.describe(),
+        filters=filters,
+        suppress=not no_suppress,
+        threshold=threshold,
+    )
+    emit(published, fmt, output)
 
 
 commands = [figures]

@@ -132,7 +132,7 @@ def _observed_routes(ctx, source, to, output, as_of) -> None:
     store = get_store(ctx)
     src, dst = resolve_role(store, source), resolve_role(store, to)
     published = publish(
-        pathways(store, src, dst, as_of=as_of),
+        pathways(store, source=src, target=dst, as_of=as_of),
         PUBLISHES["pathways"],
         title=f"Observed pathways from {src} to {dst}",
         source=store.describe(),

@@ -100,7 +100,7 @@ def participation_cmd(
     store = get_store(ctx)
     common = dict(fmt=fmt, output=output, no_suppress=no_suppress, threshold=threshold, network=network)
     if view == "schools":
-        frame = participation.school_participation(store, filters, as_of, network)
+        frame = participation.school_participation(store, as_of=as_of, filters=filters, network=network)
         _emit(ctx, frame, SCHOOLS, "Participation by school", as_of, filters, by=by, **common)
         return
     if view == "over-time":
@@ -110,11 +110,13 @@ def participation_cmd(
             year_list = [int(y) for y in years.split(",") if y.strip()]
         except ValueError as exc:
             raise click.BadParameter("years must be comma-separated integers", param_hint="--years") from exc
-        frame = participation.participation_over_time(store, year_list, filters, network)
+        frame = participation.participation_over_time(
+            store, as_of=as_of, filters=filters, years=year_list, network=network
+        )
         title = "Participation over time (at 31 August each year)"
         _emit(ctx, frame, participation.OVER_TIME, title, None, filters, by=by, **common)
         return
-    frame = participation.participation_summary(store, filters, by, as_of, network)
+    frame = participation.participation_summary(store, as_of=as_of, filters=filters, by=by, network=network)
     title = "Participation ladder: schools at each rung"
     rungs = frame.attrs.get("rungs")
     _emit(ctx, frame, participation.SUMMARY, title, as_of, filters, by=by, rungs=rungs, **common)

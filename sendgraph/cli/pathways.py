@@ -56,7 +56,7 @@ def pathways_cmd(ctx, source, target, view, as_of, filters, fmt, output, no_supp
     """
     store = get_store(ctx)
     func, title = VIEWS[view]
-    frame = func(store, source, target, as_of=as_of, filters=filters)
+    frame = func(store, source=source, target=target, as_of=as_of, filters=filters)
     src, dst = resolve_role(store, source), resolve_role(store, target)
     publish_and_emit(
         store,

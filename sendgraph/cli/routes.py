@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import click
 
-from graphmodel.errors import SendgraphError
 from queries.careers import bottlenecks as bottlenecks_q
 from queries.careers import transitions as transitions_q
 from queries.careers.bottlenecks import bottlenecks, observed_bottlenecks
@@ -38,25 +37,27 @@ from sendgraph.output import Result
 @click.command("routes")
 @click.option("--from", "source", required=True, help="Start role: code, name or short name (ITT, TA...).")
 @click.option("--to", "target", required=True, help="Target role (QTVI, SENCO, ADVISORY_HI...).")
-@click.option("--region", default=None, help="List providers national and in this region (code or name).")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Routes to list.")
 @as_of_option("Date the role requirements apply (default today).")
+@filter_options
 @output_options
 @show_cypher_option
 @click.pass_context
-def routes_cmd(ctx, source, target, region, limit, as_of, fmt, output) -> None:
+def routes_cmd(ctx, source, target, limit, as_of, filters, fmt, output) -> None:
     """Reference routes from one role to another, ranked by total typical years.
 
-    One row per step, with the qualification it needs and the providers that offer it.
+    One row per step, with the qualification it needs and the providers that offer it. The routes
+    are a catalogue: --region lists the providers national and in that region; --la, --trust,
+    --phase and --type cannot apply and are refused.
     """
     store = get_store(ctx)
     day = as_of
-    frame = routes(store, source, target, region=region, limit=limit, as_of=day)
+    frame = routes(store, as_of=day, filters=filters, source=source, target=target, limit=limit)
     src, dst = resolve_role(store, source), resolve_role(store, target)
     meta = {
         "source": store.describe(),
         "as_of": day.isoformat(),
-        "region": resolve_region(store, region),
+        "region": resolve_region(store, filters.region),
         "routes": int(frame["route"].nunique()) if len(frame) else 0,
         "note": "reference routes from the catalogue (role_progressions, provider_offers): editable data",
     }
@@ -152,14 +153,20 @@ def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -
 @click.option("--person", "person_id", required=True, help="Pseudonymous person id.")
 @click.option("--target", required=True, help="Target role: code, name or short name (QTVI, SENCO...).")
 @as_of_option("Date to judge by (default today).")
+@filter_options
 @output_options
 @show_cypher_option
 @click.pass_context
-def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
-    """What one person is missing for a target role, and who offers it."""
+def next_steps_cmd(ctx, person_id, target, as_of, filters, fmt, output) -> None:
+    """What one person is missing for a target role, and who offers it.
+
+    Providers listed are national and in the region of the person's current post, or with --region
+    in that region instead; --la, --trust, --phase and --type cannot apply to one person and are
+    refused.
+    """
     store = get_store(ctx)
     day = as_of
-    frame = next_steps(store, person_id, target, day)
+    frame = next_steps(store, as_of=day, filters=filters, person_id=person_id, target=target)
     route = frame.attrs.get("route") or []
     meta = {
         "source": store.describe(),
@@ -193,7 +200,11 @@ def next_steps_cmd(ctx, person_id, target, as_of, fmt, output) -> None:
 @show_cypher_option
 @click.pass_context
 def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, threshold) -> None:
-    """Roles and qualifications most routes to specialist roles pass through, with provider capacity."""
+    """Roles and qualifications most routes to specialist roles pass through, with provider capacity.
+
+    The filters narrow --view observed (the people counted); --view reference counts routes on
+    paper (the catalogue), so it refuses any filter.
+    """
     store = get_store(ctx)
     if view == "observed":
         frame = observed_bottlenecks(store, as_of=as_of, filters=filters)
@@ -212,12 +223,7 @@ def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, 
             "load provider_offers.places_per_year to set places against need)",
         )
         return
-    if filters.describe():
-        raise SendgraphError(
-            "bottlenecks --view reference counts routes on paper (the catalogue): filters apply to "
-            "--view observed only"
-        )
-    frame = bottlenecks(store, as_of=as_of, limit=limit)
+    frame = bottlenecks(store, as_of=as_of, filters=filters, limit=limit)
     meta = {
         "source": store.describe(),
         "routes_per_pair": limit,
