@@ -134,15 +134,50 @@ def test_region_map_nodes_colours_sizes_and_edges(store):
     assert (la["x"], la["y"]) == (round(448105 / 40, 1), round(-530692 / 40, 1))
 
 
-def test_region_map_senco_colouring_takes_the_best_senco(store):
+def test_region_map_senco_colouring_takes_the_audits_worst_senco(store):
+    """A school with one overdue and one compliant SENCO is overdue, as the audit summary counts it
+    (queries.audits.senco.SEVERITY): the map shows the audit's school status, not a map-only one."""
     audit = pd.DataFrame({"urn": [100001, 100001, 100002], "status": ["overdue", "compliant", "no_senco"]})
     data = map_data(region_html(store, "E12000001", colour="senco", as_of=AS_OF, status_frame=audit))
     nodes = {n["id"]: n for n in data["nodes"]}
-    assert (
-        nodes["School:100001"]["color"] == legend.SENCO_STATUS_COLOURS["compliant"]
-    )  # reg. 49: a qualified SENCO
+    assert nodes["School:100001"]["color"] == legend.SENCO_STATUS_COLOURS["overdue"]
     assert nodes["School:100002"]["color"] == legend.SENCO_STATUS_COLOURS["no_senco"]
     assert nodes["School:100003"]["color"] == "#ffffff"  # not in the audit
+
+
+def test_senco_maps_count_what_the_audit_summary_counts(store):
+    """Region and audit maps against ``senco_summary`` on the same hand-made audit rows: three
+    schools, 100001 with an overdue and a compliant SENCO (overdue, the worst), 100002 compliant,
+    100003 with no SENCO. Summary: 1 overdue, 1 compliant, 1 no_senco; gaps (no SENCO or overdue) 2."""
+    from queries.audits.senco import senco_summary
+
+    audit = pd.DataFrame(
+        {
+            "urn": [100001, 100001, 100002, 100003],
+            "person_id": ["P1", "P2", "P3", None],
+            "status": ["overdue", "compliant", "compliant", "no_senco"],
+        }
+    )
+    summary = senco_summary(audit).iloc[0]
+    want = {st: int(summary[f"schools_{st}"]) for st in ("overdue", "compliant", "no_senco")}
+    assert want == {"overdue": 1, "compliant": 1, "no_senco": 1}
+    for page in (
+        region_html(store, "North East", colour="senco", as_of=AS_OF, status_frame=audit),
+        audit_html(store, "senco", region="North East", as_of=AS_OF, frame=audit),
+    ):
+        data = map_data(page)
+        shown = pd.Series(
+            [
+                f["status"]
+                for v, f in zip(data["nodes"], data["facets"], strict=True)
+                if v["id"][:7] == "School:"
+            ]
+        ).value_counts()
+        assert {st: int(shown.get(legend.readable(st), 0)) for st in want} == want
+        gaps = sum(1 for g in data["gaps"] if g)
+        assert gaps == want["overdue"] + want["no_senco"] == 2
+        hartlepool = next(v for v in data["nodes"] if v["id"] == "LocalAuthority:E06000001")["title"]
+        assert "no SENCO or an overdue award: 1 of 2" in hartlepool  # 100001 overdue, 100002 compliant
 
 
 def test_national_map_aggregates_to_la_super_nodes(store):
@@ -469,3 +504,45 @@ def test_region_map_draws_no_link_the_analysis_drops(workspace, tmp_path):
     pairs = {(e["from"], e["to"]) for e in data["edges"]}
     assert ("School:100001", "School:100002") not in pairs
     assert not any("predecessor" in e["title"].lower() for e in data["edges"])
+
+
+def test_observed_pathways_map_reads_names_and_suppresses_through_is_small(store):
+    """The --observed map: role names (not codes) on every step, tooltip and the title; a pathway of
+    1..threshold people is suppressed by the one rule (queries.publish.is_small), drawn as the
+    threshold, and every count that includes it shows 'c'. Hand-worked: 12 people ITT > ECT > SENCO,
+    3 people ITT > CLASS_TEACHER+SENCO; the shared first step ITT is the root."""
+    from visuals.pathways_map import pathways_html, role_names
+
+    frame = pd.DataFrame(
+        {
+            "pathway": ["ITT_TRAINEE > ECT > SENCO", "ITT_TRAINEE > CLASS_TEACHER+SENCO > BREAK"],
+            "people": [12, 3],
+            "median_years": [4.0, 6.5],
+            "q1_years": [3.0, 5.0],
+            "q3_years": [5.0, 8.0],
+        }
+    )
+    page = pathways_html(
+        frame, source="ITT_TRAINEE", target="SENCO", described="fixture", as_of=AS_OF, names=role_names(store)
+    )
+    data = map_data(page)
+    shown = [v["label"] for v in data["nodes"]] + [v["title"] for v in data["nodes"]]
+    shown += [e["title"] for e in data["edges"]] + [data["title"]]
+    codes = re.compile(r"\b(ITT_TRAINEE|CLASS_TEACHER|ECT|SENCO)\b(?! ?\))")
+    for text in shown:
+        assert not codes.search(text.replace("(SENCO)", "")), text
+    assert "Initial teacher training trainee" in data["title"]
+    assert any("Class teacher +\nSpecial educational needs co-ordinator (SENCO)" == v for v in data["labels"])
+    edges = {e["title"].split(":")[0]: e for e in data["edges"]}
+    ect = edges["Initial teacher training trainee -> Early career teacher"]
+    assert ect["title"].startswith("Initial teacher training trainee -> Early career teacher: 12 people")
+    small = next(e for k, e in edges.items() if k.startswith("Class teacher"))  # to the break: 3 people
+    assert ": c people" in small["title"] and "career break" in small["title"]
+    assert (
+        edges[
+            "Initial teacher training trainee -> Class teacher + Special educational needs "
+            "co-ordinator (SENCO)"
+        ]["title"]
+        .split(": ")[1]
+        .startswith("c people")
+    )

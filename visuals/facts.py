@@ -17,18 +17,6 @@ from graphmodel.store import GraphStore
 from queries.context import Filters
 from visuals.legend import NO_TIER
 
-SENCO_PREFERENCE = [
-    "compliant",
-    "exempt",
-    "no_duty",
-    "within_window",
-    "at_risk",
-    "overdue",
-    "no_senco",
-    "not_eligible",
-    "kind_unknown",
-]
-"""A school's status is its best SENCO's: reg. 49 asks that the school has *a* qualified SENCO."""
 SENSORY_SEVERITY = ["unqualified", "within_allowance", "qualified"]
 """A school or service shows its worst sensory post: one unqualified teacher is the gap to see."""
 
@@ -50,7 +38,7 @@ def school_tiers(
     if frame is None:
         from queries.networks.participation import school_participation
 
-        frame = school_participation(store, filters, as_of)
+        frame = school_participation(store, as_of=as_of, filters=filters)
     tiers = frame.set_index("urn")["highest_tier"].astype("string").fillna(NO_TIER)
     return tiers.where(tiers != "", NO_TIER)
 
@@ -58,17 +46,23 @@ def school_tiers(
 def senco_statuses(
     store: GraphStore, filters: Filters, as_of: dt.date, frame: pd.DataFrame | None = None
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """(urn -> the school's SENCO status, the per-SENCO audit rows) from the SENCO audit."""
+    """(urn -> the school's SENCO status, the per-SENCO audit rows) from the SENCO audit.
+
+    The school's status is the audit's own (``queries.audits.senco.school_status``: its worst current
+    SENCO's, in the documented severity order), so a map's counts are the audit summary's counts; a
+    second, map-only ordering once showed each school's best SENCO and disagreed with the summary."""
     if frame is None:
         try:
             from queries.audits.senco import senco_audit
         except ImportError as exc:  # pragma: no cover - the analysis ships with the package
             raise SendgraphError("the SENCO audit is not available in this installation") from exc
         frame = senco_audit(store, as_of=as_of, filters=filters)
-    rank = {s: i for i, s in enumerate(SENCO_PREFERENCE)}
-    ranked = frame.assign(_r=frame["status"].map(rank).fillna(len(rank)))
-    best = ranked.sort_values("_r").drop_duplicates("urn").set_index("urn")["status"]
-    return best.astype("string"), frame
+    from queries.audits.senco import school_status
+
+    if not len(frame):
+        return pd.Series(dtype="string"), frame
+    worst = school_status(frame).set_index("urn")["status"]
+    return worst.astype("string"), frame
 
 
 def sensory_frame(

@@ -64,8 +64,8 @@ def _colouring(
         status = schools["urn"].map(tiers).fillna(legend.NO_TIER).astype("string")
         lines = ["Highest participation rung: " + s.replace("_", " ") for s in status]
         return status, status == legend.NO_TIER, lines
-    best, rows = senco_statuses(store, filters, as_of, frame)
-    status = schools["urn"].map(best).astype("string")
+    worst, rows = senco_statuses(store, filters, as_of, frame)
+    status = schools["urn"].map(worst).astype("string")
     per_school = rows.groupby("urn")["status"].apply(lambda s: ", ".join(sorted(map(str, s))))
     lines = [
         f"SENCO status: {fmt(s)}"
@@ -409,7 +409,9 @@ def region_html(
         if colour == "tier"
         else legend.status_items(legend.SENCO_STATUS_COLOURS, "school SENCO")
     )
-    what = "schools outside every network" if colour == "tier" else "schools with no or an overdue SENCO"
+    what = (
+        "schools outside every network" if colour == "tier" else "schools with no SENCO or an overdue award"
+    )
     notes = ["Node size: SEN pupils (EHC plans + SEN support)."]
     if len(schools) > aggregate_limit:
         used = la_level(store, graph, schools, gap, status, what, as_of)
