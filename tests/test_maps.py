@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from maps_fixture import SENSORY, TABLES, XSS, load_fixture, map_data
+from maps_fixture import _school as _school_row
 
 from graphmodel.errors import SendgraphError
 from sendgraph.cli import main
@@ -546,3 +547,33 @@ def test_observed_pathways_map_reads_names_and_suppresses_through_is_small(store
         .split(": ")[1]
         .startswith("c people")
     )
+
+
+def test_big_network_map_is_geographic_not_a_grid(workspace, tmp_path):
+    """A network of 450 member schools (more than PHYSICS_LIMIT) with GIAS Easting / Northing: each
+    school is drawn where it is (1 px per 40 m, north up), a member person sits beside the school they
+    work at, and the network's 450 membership lines are hidden until it is clicked (no fan from
+    the middle). Before, every node above 400 went on a grid of rows."""
+    tables = _tables()
+    extra = []
+    for i in range(450):
+        row = _school_row(200000 + i, f"Member {i}", "E06000001", 10, 1)
+        row["easting"], row["northing"] = 440000 + 100 * (i % 30), 530000 + 100 * (i // 30)
+        extra.append(row)
+    tables["schools"] += extra
+    tables["school_memberships"] += [
+        {"urn": r["urn"], "network_id": "N1", "tier": "mailing_list", "start_date": "2020-01-01"}
+        for r in extra
+    ]
+    tables["posts"][0]["urn"] = 200007
+    store = load_fixture(workspace, tmp_path / "bundle", tables)
+    data = map_data(network_html(store, "N1", as_of=AS_OF))
+    assert data["geo"] is True and len(data["nodes"]) > PHYSICS_LIMIT
+    pos = {v["id"]: (v["x"], v["y"]) for v in data["nodes"]}
+    assert pos["School:200031"] == (440100 / 40, -530100 / 40)  # i = 31: column 1, row 1
+    px, py = pos["Person:P1"]
+    sx, sy = pos["School:200007"]
+    assert math.hypot(px - sx, py - sy) <= 60  # beside its school, not in a grid row
+    assert len({round(y) for _x, y in pos.values()}) > 10  # not the old grid (a few rows of 40)
+    hidden = [h for h, c in zip(data["hubEdges"], data["edgeCats"], strict=True) if c == "network"]
+    assert hidden and all(hidden)

@@ -20,7 +20,7 @@ from queries.context import schools_frame
 from queries.posts import current_mask, current_posts
 from visuals import legend
 from visuals.facts import fmt, node_size, school_tooltip, sen_pupils
-from visuals.region_map import school_id
+from visuals.region_map import la_places, school_id, school_place
 from visuals.render import MapGraph, Page, render_page, write_page
 
 
@@ -70,6 +70,7 @@ def network_html(
     schools = schools_frame(store)
     schools = schools[schools["urn"].isin(set(school_tier.index) | set(posts["urn"]))]
     schools = schools.assign(sen=sen_pupils(schools))
+    places = la_places(store)
     for row in schools.to_dict("records"):
         tier = school_tier.get(row["urn"], legend.NO_TIER)
         graph.add_node(
@@ -80,6 +81,10 @@ def network_html(
             category=f"tier:{tier}",
             search=f"{row['name']} {row['urn']}",
             title=school_tooltip(row, [f"School's rung in this network: {tier.replace('_', ' ')}"]),
+            # where the school is (GIAS Easting / Northing): the map is geographic like the region
+            # maps, people sit by the schools they work at; without positions, schools cluster by LA
+            place=school_place(row, places),
+            cluster=fmt(row.get("la_code")),
         )
         if tier != legend.NO_TIER:
             graph.add_edge(
