@@ -33,6 +33,7 @@ from browser import Browser, chromium_path  # noqa: E402
 from graphmodel.workspace import Workspace  # noqa: E402
 from loaders import ingest  # noqa: E402
 from visuals.region_map import region_map  # noqa: E402
+from visuals.render import unpack  # noqa: E402
 
 AS_OF = dt.date(2025, 1, 1)
 
@@ -119,7 +120,7 @@ def measure(browser: Browser | None, label: str, build) -> None:
     import json
 
     start = text.index('type="application/json">') + len('type="application/json">')
-    data = json.loads(text[start : text.index("</script>", start)])
+    data = unpack(json.loads(text[start : text.index("</script>", start)]))
     line = (
         f"{label:<34} nodes {len(data['nodes']):>6,}  edges {len(data['edges']):>6,}  "
         f"physics {'on ' if data['physics'] else 'off'}  file {path.stat().st_size / 1e6:5.1f} MB  "

@@ -504,7 +504,7 @@ def test_region_map_draws_no_link_the_analysis_drops(workspace, tmp_path):
     data = map_data(region_html(store, "North East", as_of=AS_OF, status_frame=TIERS))
     pairs = {(e["from"], e["to"]) for e in data["edges"]}
     assert ("School:100001", "School:100002") not in pairs
-    assert not any("predecessor" in e["title"].lower() for e in data["edges"])
+    assert not any("predecessor" in e.get("title", "").lower() for e in data["edges"])
 
 
 def test_observed_pathways_map_reads_names_and_suppresses_through_is_small(store):
