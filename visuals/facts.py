@@ -122,7 +122,7 @@ TIE_KINDS_DRAWN = ("peer_review", "shared_staff")
 are drawn too. Network and trust ties are drawn as membership of a network / trust node instead."""
 
 
-def school_ties(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+def school_ties(store: GraphStore, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
     """The collaboration analysis' ties between schools on ``as_of``: urn_a, urn_b, kind, weight.
 
     The ONE place maps read ties: ``queries.networks.ties.tie_instances`` (one row per contribution to
@@ -132,7 +132,10 @@ def school_ties(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     """
     from queries.networks.ties import tie_instances
 
-    inst = tie_instances(store, as_of=as_of, min_weight=0)
+    # the map's own scope (a region): the analysis keeps ties with both ends in it, which is all a
+    # region map draws, and works on the region's schools only (a region map of the national
+    # workspace spent minutes on the whole country's ties before)
+    inst = tie_instances(store, as_of=as_of, filters=filters, min_weight=0)
     inst = inst[inst["kind"] != "cpd_event"]
     if not len(inst):
         return pd.DataFrame({"urn_a": [], "urn_b": [], "kind": [], "weight": []})

@@ -173,7 +173,13 @@ def add_schools(
         graph.add_edge(sid, la, "la")
 
 
-def school_level(store: GraphStore, graph: MapGraph, schools: pd.DataFrame, as_of: dt.date) -> set[str]:
+def school_level(
+    store: GraphStore,
+    graph: MapGraph,
+    schools: pd.DataFrame,
+    as_of: dt.date,
+    filters: Filters = Filters(),
+) -> set[str]:
     """Trusts, networks, services and school-to-school links around the schools already in ``graph``.
 
     Returns the edge kinds used (for the legend)."""
@@ -246,7 +252,7 @@ def school_level(store: GraphStore, graph: MapGraph, schools: pd.DataFrame, as_o
             always_label=True,
         )
         graph.add_edge(sid, f"LocalAuthority:{row['la_code']}", "la")
-    ties = school_ties(store, as_of)
+    ties = school_ties(store, as_of, filters)
     ties = ties[ties["urn_a"].isin(urns) & ties["urn_b"].isin(urns)]
     for row in ties.to_dict("records"):
         kind = str(row["kind"])
@@ -434,7 +440,7 @@ def region_html(
             gaps=[bool(g) for g in gap],
             summary=la_summary(schools, gap, status, what),
         )
-        used = school_level(store, graph, schools, as_of)
+        used = school_level(store, graph, schools, as_of, filters)
         _size_choices(store, graph, schools, filters, as_of)
         items = palette + legend.kind_items(store.schema, ["LocalAuthority", "Trust", "Network", "Service"])
         if colour == "senco":
