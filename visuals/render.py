@@ -348,7 +348,9 @@ aside label{display:block;color:#444}
 #count{font-weight:bold}
 #focus-list,#gap-list{margin:2px 0;padding-left:16px;max-height:180px;overflow:auto}
 @media (max-width:700px){
-  header{flex-wrap:wrap}
+  header{flex-wrap:wrap;padding:4px 8px;min-height:0}
+  h1{font-size:15px}
+  .meta{font-size:11px}
   #panel-toggle{display:inline-block}
   main{display:block;height:auto}
   #map{width:100%;height:calc(100vh - 90px)}
@@ -417,7 +419,20 @@ SCRIPT = """
   network.on("afterDrawing", markReady);
   if (!n) { settled = true; markReady(); }
   var fitScale = 1;
-  function fit() { network.fit({animation: false}); fitScale = network.getScale(); }
+  var placeNames = data.nodes.filter(function (v) { return v.font && v.font.size; });
+  function fit() {
+    network.fit({animation: false});
+    fitScale = network.getScale();
+    // place names at least 12 px on screen whatever the window (a 390-px phone fits the same
+    // region four times smaller than a desktop)
+    var want = 12 / (fitScale || 1);
+    var grow = placeNames.filter(function (v) { return v.font.size < want; });
+    if (grow.length) {
+      nodes.update(grow.map(function (v) {
+        return {id: v.id, font: Object.assign({}, v.font, {size: want, strokeWidth: want / 5})};
+      }));
+    }
+  }
   if (data.physics) {
     network.once("stabilizationIterationsDone", function () {
       network.setOptions({physics: {enabled: false}});
