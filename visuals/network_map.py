@@ -94,6 +94,21 @@ def network_html(
                 width=0.5 + ranks[tier] / 2,
                 title=f"school member: {tier.replace('_', ' ')}",
             )
+    pairs = zip(schools["la_code"].astype(str), schools["la_name"].map(fmt), strict=True)
+    for code, la_name in sorted(set(pairs)):
+        if code in places:  # the LA's name where it is, so a reader knows which cluster is which
+            graph.add_node(
+                f"LocalAuthority:{code}",
+                la_name,
+                colour=kinds["LocalAuthority"],
+                shape="diamond",
+                size=10,
+                category="LocalAuthority",
+                always_label=True,
+                place=places[code],
+                search=f"{la_name} {code}",
+                title=f"Local authority {la_name} ({code})",
+            )
     names = store.table("people").set_index("person_id")["name"] if show_names else pd.Series(dtype="string")
     role_names = store.table("roles").set_index("code")["name"].astype(str).to_dict()
     posts = posts.assign(role_name=posts["role"].map(lambda r: role_names.get(r, str(r))))
@@ -126,7 +141,7 @@ def network_html(
         )
     items = (
         legend.tier_items(schema, "member")
-        + legend.kind_items(schema, ["Network"])
+        + legend.kind_items(schema, ["Network", "LocalAuthority"])
         + [
             # shape rows: white, since the fill of every member is its rung (the kind colour was a
             # swatch no node on this map has)
