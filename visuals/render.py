@@ -419,20 +419,7 @@ SCRIPT = """
   network.on("afterDrawing", markReady);
   if (!n) { settled = true; markReady(); }
   var fitScale = 1;
-  var placeNames = data.nodes.filter(function (v) { return v.font && v.font.size; });
-  function fit() {
-    network.fit({animation: false});
-    fitScale = network.getScale();
-    // place names at least 12 px on screen whatever the window (a 390-px phone fits the same
-    // region four times smaller than a desktop)
-    var want = 12 / (fitScale || 1);
-    var grow = placeNames.filter(function (v) { return v.font.size < want; });
-    if (grow.length) {
-      nodes.update(grow.map(function (v) {
-        return {id: v.id, font: Object.assign({}, v.font, {size: want, strokeWidth: want / 5})};
-      }));
-    }
-  }
+  function fit() { network.fit({animation: false}); fitScale = network.getScale(); }
   if (data.physics) {
     network.once("stabilizationIterationsDone", function () {
       network.setOptions({physics: {enabled: false}});
