@@ -1,6 +1,7 @@
 """Map benchmark: node counts, file sizes, build and browser load times, region and national.
 
     python bench/maps.py [--national synthetic|quick] [--seed 1]
+    python bench/maps.py --workspace /tmp/nat/ws [--region "North East"]   # an already loaded workspace
 
 Region: ``sendgraph generate --scale region`` (loaders.synthetic.generate, North East by default)
 loaded into a fresh workspace. National: the same generator at national scale (``synthetic``, slow:
@@ -33,6 +34,7 @@ from browser import Browser, chromium_path  # noqa: E402
 from graphmodel.workspace import Workspace  # noqa: E402
 from loaders import ingest  # noqa: E402
 from visuals.region_map import region_map  # noqa: E402
+from visuals.render import unpack  # noqa: E402
 
 AS_OF = dt.date(2025, 1, 1)
 
@@ -119,17 +121,25 @@ def measure(browser: Browser | None, label: str, build) -> None:
     import json
 
     start = text.index('type="application/json">') + len('type="application/json">')
-    data = json.loads(text[start : text.index("</script>", start)])
+    data = unpack(json.loads(text[start : text.index("</script>", start)]))
     line = (
         f"{label:<34} nodes {len(data['nodes']):>6,}  edges {len(data['edges']):>6,}  "
         f"physics {'on ' if data['physics'] else 'off'}  file {path.stat().st_size / 1e6:5.1f} MB  "
         f"build {built:5.1f}s"
     )
     if browser:
-        report = browser.open(path, timeout=120)
+        report = browser.open(path, timeout=180, values={"t": "window.sendgraphTimes || {}"})
+        t = report.values["t"]
         line += (
             f"  browser load {report.load_seconds:5.1f}s  ready={report.ready}  errors={len(report.errors)}"
         )
+        if t.get("drawn"):  # where the time went, from the page's own marks (ms since navigation)
+            line += (
+                f"\n    script starts {t['start'] / 1000:.1f}s, data parsed +"
+                f"{(t['parsed'] - t['start']) / 1000:.1f}s, vis-network built +"
+                f"{(t['network'] - t['parsed']) / 1000:.1f}s, "
+                f"first drawn +{(t['drawn'] - t['network']) / 1000:.1f}s"
+            )
     print(line, flush=True)
 
 
@@ -137,7 +147,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--national", choices=["quick", "synthetic"], default="quick")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workspace", help="measure on this loaded workspace (read only) instead of generating")
+    ap.add_argument("--region", default="North East", help="the region mapped with --workspace")
     args = ap.parse_args()
+    if args.workspace:
+        on_workspace(Path(args.workspace), args.region)
+        return
     import os
 
     from loaders.synthetic import generate
@@ -183,6 +198,27 @@ def main() -> None:
             "national map (every school, no aggr.)",
             lambda: region_map(nat, "England", tmp / "nf.html", as_of=AS_OF, aggregate_limit=10**9, **kw),
         )
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def on_workspace(root: Path, region: str) -> None:
+    """Region and national every-school maps of an existing workspace (e.g. /tmp/nat/ws), never
+    written to: the maps go to a temporary folder."""
+    import os
+
+    ws = Workspace(root)
+    print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()}; workspace {root}")
+    with tempfile.TemporaryDirectory() as tmp, Browser(timeout=180) as browser:
+        tmp = Path(tmp)
+        measure(
+            browser, f"region map ({region})", lambda: region_map(ws, region, tmp / "r.html", as_of=AS_OF)
+        )
+        measure(
+            browser,
+            "national map (every school)",
+            lambda: region_map(ws, "England", tmp / "nf.html", as_of=AS_OF, aggregate_limit=10**9),
+        )
+    print(f"load average after: {os.getloadavg()}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

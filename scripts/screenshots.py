@@ -3,9 +3,9 @@
     python scripts/screenshots.py [--demo-dir sendgraph-demo] [-o/--output docs/img]
 
 Runs ``sendgraph demo`` (the North East, seed 42) into a temporary folder unless ``--demo-dir`` names
-one already made, then opens each map in headless Chromium at 1600x1000 (tests/browser.py:
-Playwright on /usr/bin/chromium) and saves a PNG once the map says it has drawn. Fails if a page
-logs an error or asks for anything outside the file. docs/maps.md shows the results.
+one already made, then opens each map in headless Chromium at 1600x1000, and some at 390 px wide
+(tests/browser.py: Playwright on /usr/bin/chromium) and saves a PNG once the map says it has
+drawn. Fails if a page logs an error or asks for anything outside the file. docs/maps.md shows the results.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ MAPS = {
     "network_wss": "map-network.png",
     "routes": "map-routes.png",
 }
+NARROW = {"region_participation": "map-region-390px.png", "routes": "map-routes-390px.png"}
+"""Maps also shot on a 390-px-wide phone screen (844 px tall): the sidebar folds behind "Panel"."""
 
 
 def main() -> None:
@@ -51,6 +53,12 @@ def main() -> None:
                     raise SystemExit(f"{name}: {report.errors or report.external_requests or 'not ready'}")
                 (out / png).write_bytes(report.screenshot)
                 print(f"{out / png}  ready in {report.load_seconds:.1f} s")
+            for name, png in NARROW.items():
+                report = browser.open(demo / "maps" / f"{name}.html", width=390, height=844)
+                if not report.ready or report.errors or report.external_requests:
+                    raise SystemExit(f"{name}: {report.errors or report.external_requests or 'not ready'}")
+                (out / png).write_bytes(report.screenshot)
+                print(f"{out / png}  (390 px wide) ready in {report.load_seconds:.1f} s")
 
 
 if __name__ == "__main__":

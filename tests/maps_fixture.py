@@ -99,4 +99,6 @@ def map_data(html_text: str) -> dict:
     start = html_text.index('<script id="map-data" type="application/json">') + len(
         '<script id="map-data" type="application/json">'
     )
-    return json.loads(html_text[start : html_text.index("</script>", start)])
+    from visuals.render import unpack
+
+    return unpack(json.loads(html_text[start : html_text.index("</script>", start)]))

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from maps_fixture import SENSORY, TABLES, XSS, load_fixture, map_data
+from maps_fixture import _school as _school_row
 
 from graphmodel.errors import SendgraphError
 from sendgraph.cli import main
@@ -134,15 +135,50 @@ def test_region_map_nodes_colours_sizes_and_edges(store):
     assert (la["x"], la["y"]) == (round(448105 / 40, 1), round(-530692 / 40, 1))
 
 
-def test_region_map_senco_colouring_takes_the_best_senco(store):
+def test_region_map_senco_colouring_takes_the_audits_worst_senco(store):
+    """A school with one overdue and one compliant SENCO is overdue, as the audit summary counts it
+    (queries.audits.senco.SEVERITY): the map shows the audit's school status, not a map-only one."""
     audit = pd.DataFrame({"urn": [100001, 100001, 100002], "status": ["overdue", "compliant", "no_senco"]})
     data = map_data(region_html(store, "E12000001", colour="senco", as_of=AS_OF, status_frame=audit))
     nodes = {n["id"]: n for n in data["nodes"]}
-    assert (
-        nodes["School:100001"]["color"] == legend.SENCO_STATUS_COLOURS["compliant"]
-    )  # reg. 49: a qualified SENCO
+    assert nodes["School:100001"]["color"] == legend.SENCO_STATUS_COLOURS["overdue"]
     assert nodes["School:100002"]["color"] == legend.SENCO_STATUS_COLOURS["no_senco"]
     assert nodes["School:100003"]["color"] == "#ffffff"  # not in the audit
+
+
+def test_senco_maps_count_what_the_audit_summary_counts(store):
+    """Region and audit maps against ``senco_summary`` on the same hand-made audit rows: three
+    schools, 100001 with an overdue and a compliant SENCO (overdue, the worst), 100002 compliant,
+    100003 with no SENCO. Summary: 1 overdue, 1 compliant, 1 no_senco; gaps (no SENCO or overdue) 2."""
+    from queries.audits.senco import senco_summary
+
+    audit = pd.DataFrame(
+        {
+            "urn": [100001, 100001, 100002, 100003],
+            "person_id": ["P1", "P2", "P3", None],
+            "status": ["overdue", "compliant", "compliant", "no_senco"],
+        }
+    )
+    summary = senco_summary(audit).iloc[0]
+    want = {st: int(summary[f"schools_{st}"]) for st in ("overdue", "compliant", "no_senco")}
+    assert want == {"overdue": 1, "compliant": 1, "no_senco": 1}
+    for page in (
+        region_html(store, "North East", colour="senco", as_of=AS_OF, status_frame=audit),
+        audit_html(store, "senco", region="North East", as_of=AS_OF, frame=audit),
+    ):
+        data = map_data(page)
+        shown = pd.Series(
+            [
+                f["status"]
+                for v, f in zip(data["nodes"], data["facets"], strict=True)
+                if v["id"][:7] == "School:"
+            ]
+        ).value_counts()
+        assert {st: int(shown.get(legend.readable(st), 0)) for st in want} == want
+        gaps = sum(1 for g in data["gaps"] if g)
+        assert gaps == want["overdue"] + want["no_senco"] == 2
+        hartlepool = next(v for v in data["nodes"] if v["id"] == "LocalAuthority:E06000001")["title"]
+        assert "no SENCO or an overdue award: 1 of 2" in hartlepool  # 100001 overdue, 100002 compliant
 
 
 def test_national_map_aggregates_to_la_super_nodes(store):
@@ -300,7 +336,12 @@ def test_maps_count_memberships_and_posts_on_their_last_day(workspace, tmp_path)
     assert kinds[("School:100001", "Network:N1")] == "network"
     net = map_data(network_html(store, "N1", as_of=AS_OF))
     net_kinds = _edge_kinds(net)
-    assert {n["id"] for n in net["nodes"]} == {"Network:N1", "School:100001", "School:100002", "Person:P1"}
+    assert {n["id"] for n in net["nodes"] if not n["id"].startswith("LocalAuthority:")} == {
+        "Network:N1",
+        "School:100001",
+        "School:100002",
+        "Person:P1",
+    }
     assert net_kinds[("School:100002", "Network:N1")] == "network"
     assert net_kinds[("Person:P1", "School:100002")] == "works_at"
     # The next day 100002 is outside every network on the map and in the colouring alike.
@@ -308,7 +349,7 @@ def test_maps_count_memberships_and_posts_on_their_last_day(workspace, tmp_path)
     assert {n["id"]: n for n in after["nodes"]}["School:100002"]["color"] == "#bdbdbd"
     assert ("School:100002", "Network:N1") not in _edge_kinds(after)
     later = map_data(network_html(store, "N1", as_of=dt.date(2024, 1, 2)))
-    assert {n["id"] for n in later["nodes"]} == {"Network:N1", "School:100001"}
+    assert {n["id"] for n in later["nodes"] if n["id"][:6] != "LocalA"} == {"Network:N1", "School:100001"}
 
 
 def test_region_map_leaves_out_schools_not_open_on_the_date(workspace, tmp_path):
@@ -468,4 +509,76 @@ def test_region_map_draws_no_link_the_analysis_drops(workspace, tmp_path):
     data = map_data(region_html(store, "North East", as_of=AS_OF, status_frame=TIERS))
     pairs = {(e["from"], e["to"]) for e in data["edges"]}
     assert ("School:100001", "School:100002") not in pairs
-    assert not any("predecessor" in e["title"].lower() for e in data["edges"])
+    assert not any("predecessor" in e.get("title", "").lower() for e in data["edges"])
+
+
+def test_observed_pathways_map_reads_names_and_suppresses_through_is_small(store):
+    """The --observed map: role names (not codes) on every step, tooltip and the title; a pathway of
+    1..threshold people is suppressed by the one rule (queries.publish.is_small), drawn as the
+    threshold, and every count that includes it shows 'c'. Hand-worked: 12 people ITT > ECT > SENCO,
+    3 people ITT > CLASS_TEACHER+SENCO; the shared first step ITT is the root."""
+    from visuals.pathways_map import pathways_html, role_names
+
+    frame = pd.DataFrame(
+        {
+            "pathway": ["ITT_TRAINEE > ECT > SENCO", "ITT_TRAINEE > CLASS_TEACHER+SENCO > BREAK"],
+            "people": [12, 3],
+            "median_years": [4.0, 6.5],
+            "q1_years": [3.0, 5.0],
+            "q3_years": [5.0, 8.0],
+        }
+    )
+    page = pathways_html(
+        frame, source="ITT_TRAINEE", target="SENCO", described="fixture", as_of=AS_OF, names=role_names(store)
+    )
+    data = map_data(page)
+    shown = [v["label"] for v in data["nodes"]] + [v["title"] for v in data["nodes"]]
+    shown += [e["title"] for e in data["edges"]] + [data["title"]]
+    codes = re.compile(r"\b(ITT_TRAINEE|CLASS_TEACHER|ECT|SENCO)\b(?! ?\))")
+    for text in shown:
+        assert not codes.search(text.replace("(SENCO)", "")), text
+    assert "Initial teacher training trainee" in data["title"]
+    assert any("Class teacher +\nSpecial educational needs co-ordinator (SENCO)" == v for v in data["labels"])
+    edges = {e["title"].split(":")[0]: e for e in data["edges"]}
+    ect = edges["Initial teacher training trainee -> Early career teacher"]
+    assert ect["title"].startswith("Initial teacher training trainee -> Early career teacher: 12 people")
+    small = next(e for k, e in edges.items() if k.startswith("Class teacher"))  # to the break: 3 people
+    assert ": c people" in small["title"] and "career break" in small["title"]
+    assert (
+        edges[
+            "Initial teacher training trainee -> Class teacher + Special educational needs "
+            "co-ordinator (SENCO)"
+        ]["title"]
+        .split(": ")[1]
+        .startswith("c people")
+    )
+
+
+def test_big_network_map_is_geographic_not_a_grid(workspace, tmp_path):
+    """A network of 450 member schools (more than PHYSICS_LIMIT) with GIAS Easting / Northing: each
+    school is drawn where it is (1 px per 40 m, north up), a member person sits beside the school they
+    work at, and the network's 450 membership lines are hidden until it is clicked (no fan from
+    the middle). Before, every node above 400 went on a grid of rows."""
+    tables = _tables()
+    extra = []
+    for i in range(450):
+        row = _school_row(200000 + i, f"Member {i}", "E06000001", 10, 1)
+        row["easting"], row["northing"] = 440000 + 100 * (i % 30), 530000 + 100 * (i // 30)
+        extra.append(row)
+    tables["schools"] += extra
+    tables["school_memberships"] += [
+        {"urn": r["urn"], "network_id": "N1", "tier": "mailing_list", "start_date": "2020-01-01"}
+        for r in extra
+    ]
+    tables["posts"][0]["urn"] = 200007
+    store = load_fixture(workspace, tmp_path / "bundle", tables)
+    data = map_data(network_html(store, "N1", as_of=AS_OF))
+    assert data["geo"] is True and len(data["nodes"]) > PHYSICS_LIMIT
+    pos = {v["id"]: (v["x"], v["y"]) for v in data["nodes"]}
+    assert pos["School:200031"] == (440100 / 40, -530100 / 40)  # i = 31: column 1, row 1
+    px, py = pos["Person:P1"]
+    sx, sy = pos["School:200007"]
+    assert math.hypot(px - sx, py - sy) <= 60  # beside its school, not in a grid row
+    assert len({round(y) for _x, y in pos.values()}) > 10  # not the old grid (a few rows of 40)
+    hidden = [h for h, c in zip(data["hubEdges"], data["edgeCats"], strict=True) if c == "network"]
+    assert hidden and all(hidden)

@@ -44,11 +44,21 @@ def browser():
 
 @pytest.fixture(scope="module")
 def maps(tmp_path_factory):
+    import visuals.render
     from graphmodel.workspace import Workspace
 
     root = tmp_path_factory.mktemp("maps")
     store = load_fixture(Workspace(root / "ws"), root / "bundle")
+    limit = visuals.render.LAZY_EDGE_LIMIT
+    visuals.render.LAZY_EDGE_LIMIT = 0  # the national every-school form, on the fixture
+    try:
+        schools = region_map(
+            store, "England", root / "every.html", as_of=AS_OF, status_frame=TIERS, aggregate_limit=10**9
+        )
+    finally:
+        visuals.render.LAZY_EDGE_LIMIT = limit
     return {
+        "national_schools": schools,
         "region": region_map(store, "North East", root / "region.html", as_of=AS_OF, status_frame=TIERS),
         "region_senco": region_map(
             store, "North East", root / "rs.html", colour="senco", as_of=AS_OF, status_frame=SENCO
@@ -75,7 +85,17 @@ def map_area_pixels(png: bytes) -> tuple[int, float]:
 
 
 @pytest.mark.parametrize(
-    "name", ["region", "region_senco", "national", "network", "routes", "audit_senco", "audit_sensory"]
+    "name",
+    [
+        "region",
+        "region_senco",
+        "national",
+        "national_schools",
+        "network",
+        "routes",
+        "audit_senco",
+        "audit_sensory",
+    ],
 )
 def test_map_draws_without_errors_or_requests(browser, maps, name):
     report = browser.open(maps[name], values={"nodes": "window.sendgraphMap.nodes.length"})
@@ -307,3 +327,27 @@ def test_sidebar_collapses_on_a_narrow_screen(browser, maps):
         panel_after = page.locator("aside").is_visible()
     _clean(report)
     assert width >= 380 and not panel_before and panel_after
+
+
+def test_every_school_map_draws_a_nodes_links_when_clicked(browser, maps):
+    """The national every-school form (render.LAZY_EDGE_LIMIT): no link is drawn when it opens;
+    clicking Hill Secondary draws exactly its three links (its LA, the peer review from 100001,
+    the federation with Bay Primary), lists them and dims the rest; clearing removes them. Filters
+    (packed facets) still count."""
+    with browser.session(maps["national_schools"]) as (page, report):
+        at_open = page.evaluate("window.sendgraphMap.edges.length")
+        packed = page.evaluate("window.sendgraphMap.data.lazyEdges")
+        page.evaluate("window.sendgraphMap.setFocus('School:100003')")
+        drawn = page.evaluate("window.sendgraphMap.edges.getIds().length")
+        listed = page.locator("#focus-list li").all_text_contents()
+        dim = page.evaluate("window.sendgraphMap.nodes.get('School:100004').opacity")
+        page.evaluate("window.sendgraphMap.setFocus(null)")
+        cleared = page.evaluate("window.sendgraphMap.edges.length")
+        page.select_option("select[data-facet=la]", "Hartlepool")
+        count = page.locator("#count").text_content()
+    _clean(report)
+    assert packed is True and at_open == 0
+    assert drawn == 3 and sorted(listed) == sorted(["Middlesbrough", XSS[:32], "Bay Primary"])
+    assert dim == 0.12 and cleared == 0
+    # 100001, 100002 and the Hartlepool LA node carry the LA facet (as on the region map)
+    assert "(3 with a place in the filters)" in count

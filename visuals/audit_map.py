@@ -34,10 +34,10 @@ def _senco(
     from visuals.facts import senco_statuses
 
     schools, filters, place = select_schools(store, region or "England", as_of)
-    best, rows = senco_statuses(store, filters, as_of, frame)
-    schools = schools[schools["urn"].isin(best.index)].reset_index(drop=True)
+    worst, rows = senco_statuses(store, filters, as_of, frame)
+    schools = schools[schools["urn"].isin(worst.index)].reset_index(drop=True)
     schools = schools.assign(sen=sen_pupils(schools))
-    status = schools["urn"].map(best).astype("string")
+    status = schools["urn"].map(worst).astype("string")
     gap = status.isin(legend.SENCO_GAPS)
     graph = MapGraph()
     what = "schools with no SENCO or an overdue award"

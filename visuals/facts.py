@@ -17,18 +17,6 @@ from graphmodel.store import GraphStore
 from queries.context import Filters
 from visuals.legend import NO_TIER
 
-SENCO_PREFERENCE = [
-    "compliant",
-    "exempt",
-    "no_duty",
-    "within_window",
-    "at_risk",
-    "overdue",
-    "no_senco",
-    "not_eligible",
-    "kind_unknown",
-]
-"""A school's status is its best SENCO's: reg. 49 asks that the school has *a* qualified SENCO."""
 SENSORY_SEVERITY = ["unqualified", "within_allowance", "qualified"]
 """A school or service shows its worst sensory post: one unqualified teacher is the gap to see."""
 
@@ -58,17 +46,23 @@ def school_tiers(
 def senco_statuses(
     store: GraphStore, filters: Filters, as_of: dt.date, frame: pd.DataFrame | None = None
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """(urn -> the school's SENCO status, the per-SENCO audit rows) from the SENCO audit."""
+    """(urn -> the school's SENCO status, the per-SENCO audit rows) from the SENCO audit.
+
+    The school's status is the audit's own (``queries.audits.senco.school_status``: its worst current
+    SENCO's, in the documented severity order), so a map's counts are the audit summary's counts; a
+    second, map-only ordering once showed each school's best SENCO and disagreed with the summary."""
     if frame is None:
         try:
             from queries.audits.senco import senco_audit
         except ImportError as exc:  # pragma: no cover - the analysis ships with the package
             raise SendgraphError("the SENCO audit is not available in this installation") from exc
         frame = senco_audit(store, as_of=as_of, filters=filters)
-    rank = {s: i for i, s in enumerate(SENCO_PREFERENCE)}
-    ranked = frame.assign(_r=frame["status"].map(rank).fillna(len(rank)))
-    best = ranked.sort_values("_r").drop_duplicates("urn").set_index("urn")["status"]
-    return best.astype("string"), frame
+    from queries.audits.senco import school_status
+
+    if not len(frame):
+        return pd.Series(dtype="string"), frame
+    worst = school_status(frame).set_index("urn")["status"]
+    return worst.astype("string"), frame
 
 
 def sensory_frame(
@@ -128,7 +122,7 @@ TIE_KINDS_DRAWN = ("peer_review", "shared_staff")
 are drawn too. Network and trust ties are drawn as membership of a network / trust node instead."""
 
 
-def school_ties(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+def school_ties(store: GraphStore, as_of: dt.date, filters: Filters = Filters()) -> pd.DataFrame:
     """The collaboration analysis' ties between schools on ``as_of``: urn_a, urn_b, kind, weight.
 
     The ONE place maps read ties: ``queries.networks.ties.tie_instances`` (one row per contribution to
@@ -138,7 +132,10 @@ def school_ties(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     """
     from queries.networks.ties import tie_instances
 
-    inst = tie_instances(store, as_of=as_of, min_weight=0)
+    # the map's own scope (a region): the analysis keeps ties with both ends in it, which is all a
+    # region map draws, and works on the region's schools only (a region map of the national
+    # workspace spent minutes on the whole country's ties before)
+    inst = tie_instances(store, as_of=as_of, filters=filters, min_weight=0)
     inst = inst[inst["kind"] != "cpd_event"]
     if not len(inst):
         return pd.DataFrame({"urn_a": [], "urn_b": [], "kind": [], "weight": []})

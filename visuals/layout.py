@@ -110,7 +110,12 @@ def geo_layout(
     ring_set = set(ring)
     crowd: dict[tuple[int, int], int] = defaultdict(int)
     for node in others:
-        known = [pos[n] for n in neighbours.get(node, []) if n in pos]
+        # the mean of neighbours that are where they really are; only a node with none of those sits
+        # by a placed "other" (a network member with no post, beside its network), so an unplaced
+        # hub's position never drags the nodes around it to the middle
+        known = [pos[n] for n in neighbours.get(node, []) if n in placed] or [
+            pos[n] for n in neighbours.get(node, []) if n in pos
+        ]
         if node in ring_set:
             continue
         if not known:

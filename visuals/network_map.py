@@ -20,7 +20,7 @@ from queries.context import schools_frame
 from queries.posts import current_mask, current_posts
 from visuals import legend
 from visuals.facts import fmt, node_size, school_tooltip, sen_pupils
-from visuals.region_map import school_id
+from visuals.region_map import la_places, school_id, school_place
 from visuals.render import MapGraph, Page, render_page, write_page
 
 
@@ -70,6 +70,7 @@ def network_html(
     schools = schools_frame(store)
     schools = schools[schools["urn"].isin(set(school_tier.index) | set(posts["urn"]))]
     schools = schools.assign(sen=sen_pupils(schools))
+    places = la_places(store)
     for row in schools.to_dict("records"):
         tier = school_tier.get(row["urn"], legend.NO_TIER)
         graph.add_node(
@@ -80,6 +81,10 @@ def network_html(
             category=f"tier:{tier}",
             search=f"{row['name']} {row['urn']}",
             title=school_tooltip(row, [f"School's rung in this network: {tier.replace('_', ' ')}"]),
+            # where the school is (GIAS Easting / Northing): the map is geographic like the region
+            # maps, people sit by the schools they work at; without positions, schools cluster by LA
+            place=school_place(row, places),
+            cluster=fmt(row.get("la_code")),
         )
         if tier != legend.NO_TIER:
             graph.add_edge(
@@ -88,6 +93,21 @@ def network_html(
                 "network",
                 width=0.5 + ranks[tier] / 2,
                 title=f"school member: {tier.replace('_', ' ')}",
+            )
+    pairs = zip(schools["la_code"].astype(str), schools["la_name"].map(fmt), strict=True)
+    for code, la_name in sorted(set(pairs)):
+        if code in places:  # the LA's name where it is, so a reader knows which cluster is which
+            graph.add_node(
+                f"LocalAuthority:{code}",
+                la_name,
+                colour=kinds["LocalAuthority"],
+                shape="diamond",
+                size=10,
+                category="LocalAuthority",
+                always_label=True,
+                place=places[code],
+                search=f"{la_name} {code}",
+                title=f"Local authority {la_name} ({code})",
             )
     names = store.table("people").set_index("person_id")["name"] if show_names else pd.Series(dtype="string")
     role_names = store.table("roles").set_index("code")["name"].astype(str).to_dict()
@@ -121,7 +141,7 @@ def network_html(
         )
     items = (
         legend.tier_items(schema, "member")
-        + legend.kind_items(schema, ["Network"])
+        + legend.kind_items(schema, ["Network", "LocalAuthority"])
         + [
             # shape rows: white, since the fill of every member is its rung (the kind colour was a
             # swatch no node on this map has)

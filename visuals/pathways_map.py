@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from queries.publish import DEFAULT_THRESHOLD, SYMBOL
+from graphmodel.store import GraphStore
+from queries.publish import DEFAULT_THRESHOLD, SYMBOL, is_small
 from visuals.legend import LegendItem
 from visuals.render import MapGraph, Page, render_page, write_page
 
-__all__ = ["pathways_html", "pathways_map"]
+__all__ = ["pathways_html", "pathways_map", "role_names"]
 
 SEP = " > "
 FLOW = "#6a3d9a"
@@ -31,12 +32,25 @@ BREAK_COLOUR = "#bdbdbd"
 MAX_WIDTH = 12.0
 
 
+def role_names(store: GraphStore) -> dict[str, str]:
+    """Role code -> name from the ``roles`` catalogue (codes without a name are left out)."""
+    roles = store.table("roles")
+    return {str(c): str(n) for c, n in zip(roles["code"], roles["name"], strict=True) if pd.notna(n)}
+
+
 def _people(value: object, threshold: int) -> tuple[int, bool]:
     """(people drawn, whether the count is suppressed) for a ``people`` cell."""
     if value == SYMBOL or pd.isna(value):
         return threshold, True
     n = int(value)
-    return (threshold, True) if 1 <= n <= threshold else (n, False)
+    return (threshold, True) if is_small(n, threshold) else (n, False)
+
+
+def _readable(step: str, names: dict[str, str]) -> str:
+    """A step (same-day roles joined with '+') as role names, the way a person reads it."""
+    if step == "BREAK":
+        return "career break"
+    return " + ".join(names.get(code, code) for code in step.split("+"))
 
 
 def pathways_html(
@@ -47,8 +61,17 @@ def pathways_html(
     described: str,
     as_of: dt.date | None = None,
     threshold: int = DEFAULT_THRESHOLD,
+    names: dict[str, str] | None = None,
 ) -> str:
-    """The HTML page for a pathways table (columns ``pathway``, ``people``, ``median_years``...)."""
+    """The HTML page for a pathways table (columns ``pathway``, ``people``, ``median_years``...).
+
+    ``names`` (role code -> name, e.g. from the ``roles`` table) turns every step, tooltip and the
+    title into role names: a person reads "Qualified teacher of MSI", not QTMSI_TEACHER."""
+    names = names or {}
+
+    def say(path: str) -> str:
+        return SEP.join(_readable(step, names) for step in path.split(SEP))
+
     flows: dict[tuple[str, str], list] = {}
     nodes: dict[str, int] = {}
     for row in frame.to_dict("records"):
@@ -64,18 +87,18 @@ def pathways_html(
                 flow[2].append(row)
     graph = MapGraph()
     for prefix, k in sorted(nodes.items(), key=lambda kv: (kv[1], kv[0])):
-        label = prefix.rsplit(SEP, 1)[-1]
-        colour = TARGET_COLOUR if target in label.split("+") else STEP_COLOUR
-        colour = BREAK_COLOUR if label == "BREAK" else colour
+        step = prefix.rsplit(SEP, 1)[-1]
+        colour = TARGET_COLOUR if target in step.split("+") else STEP_COLOUR
+        colour = BREAK_COLOUR if step == "BREAK" else colour
         graph.add_node(
             prefix,
-            label.replace("+", "+\n"),
+            _readable(step, names).replace(" + ", " +\n"),
             colour=colour,
             shape="box",
             category="step",
             always_label=True,
-            search=prefix,
-            title=prefix,
+            search=f"{say(prefix)} {prefix}",
+            title=say(prefix),
         )
         graph.nodes[prefix]["level"] = k
     top = max((f[0] for f in flows.values()), default=1)
@@ -83,7 +106,8 @@ def pathways_html(
         shown = SYMBOL if hidden else str(n)
         ends = [r for r in rows if str(r["pathway"]) == b]
         detail = "".join(
-            f"\n{r['pathway']}: median {r['median_years']} years (quartiles {r['q1_years']}-{r['q3_years']})"
+            f"\n{say(str(r['pathway']))}: median {r['median_years']} years "
+            f"(quartiles {r['q1_years']}-{r['q3_years']})"
             for r in ends
         )
         graph.add_edge(
@@ -92,11 +116,11 @@ def pathways_html(
             "progression",
             colour=FLOW,
             width=1 + (MAX_WIDTH - 1) * n / top,
-            title=f"{a.rsplit(SEP, 1)[-1]} -> {b.rsplit(SEP, 1)[-1]}: {shown} people{detail}",
+            title=f"{say(a.rsplit(SEP, 1)[-1])} -> {say(b.rsplit(SEP, 1)[-1])}: {shown} people{detail}",
         )
     items = [
         LegendItem(STEP_COLOUR, "a step on a pathway (column = step number)", "box", category="step"),
-        LegendItem(TARGET_COLOUR, f"reached {target}", "box", category="step"),
+        LegendItem(TARGET_COLOUR, f"reached {_readable(target, names)}", "box", category="step"),
         LegendItem(BREAK_COLOUR, "career break (over a year with no post)", "box", category="step"),
         LegendItem(FLOW, "people taking the step (width)", "line", True, category="progression"),
     ]
@@ -107,8 +131,10 @@ def pathways_html(
         f"'{SYMBOL}' and drawn as {threshold}.",
     ]
     if frame.empty:
-        notes.append(f"Nobody in the data reached {target} from {source}.")
-    title = f"Observed pathways from {source} to {target}"
+        notes.append(
+            f"Nobody in the data reached {_readable(target, names)} from {_readable(source, names)}."
+        )
+    title = f"Observed pathways from {_readable(source, names)} to {_readable(target, names)}"
     return render_page(graph, Page(title, described, as_of, items, notes, hierarchical=True))
 
 
@@ -121,9 +147,16 @@ def pathways_map(
     described: str,
     as_of: dt.date | None = None,
     threshold: int = DEFAULT_THRESHOLD,
+    names: dict[str, str] | None = None,
 ) -> Path:
     """Write the pathways map to ``out`` and return its path."""
     page = pathways_html(
-        frame, source=source, target=target, described=described, as_of=as_of, threshold=threshold
+        frame,
+        source=source,
+        target=target,
+        described=described,
+        as_of=as_of,
+        threshold=threshold,
+        names=names,
     )
     return write_page(page, out)

@@ -64,8 +64,8 @@ def _colouring(
         status = schools["urn"].map(tiers).fillna(legend.NO_TIER).astype("string")
         lines = ["Highest participation rung: " + s.replace("_", " ") for s in status]
         return status, status == legend.NO_TIER, lines
-    best, rows = senco_statuses(store, filters, as_of, frame)
-    status = schools["urn"].map(best).astype("string")
+    worst, rows = senco_statuses(store, filters, as_of, frame)
+    status = schools["urn"].map(worst).astype("string")
     per_school = rows.groupby("urn")["status"].apply(lambda s: ", ".join(sorted(map(str, s))))
     lines = [
         f"SENCO status: {fmt(s)}"
@@ -173,7 +173,13 @@ def add_schools(
         graph.add_edge(sid, la, "la")
 
 
-def school_level(store: GraphStore, graph: MapGraph, schools: pd.DataFrame, as_of: dt.date) -> set[str]:
+def school_level(
+    store: GraphStore,
+    graph: MapGraph,
+    schools: pd.DataFrame,
+    as_of: dt.date,
+    filters: Filters = Filters(),
+) -> set[str]:
     """Trusts, networks, services and school-to-school links around the schools already in ``graph``.
 
     Returns the edge kinds used (for the legend)."""
@@ -246,7 +252,7 @@ def school_level(store: GraphStore, graph: MapGraph, schools: pd.DataFrame, as_o
             always_label=True,
         )
         graph.add_edge(sid, f"LocalAuthority:{row['la_code']}", "la")
-    ties = school_ties(store, as_of)
+    ties = school_ties(store, as_of, filters)
     ties = ties[ties["urn_a"].isin(urns) & ties["urn_b"].isin(urns)]
     for row in ties.to_dict("records"):
         kind = str(row["kind"])
@@ -409,7 +415,9 @@ def region_html(
         if colour == "tier"
         else legend.status_items(legend.SENCO_STATUS_COLOURS, "school SENCO")
     )
-    what = "schools outside every network" if colour == "tier" else "schools with no or an overdue SENCO"
+    what = (
+        "schools outside every network" if colour == "tier" else "schools with no SENCO or an overdue award"
+    )
     notes = ["Node size: SEN pupils (EHC plans + SEN support)."]
     if len(schools) > aggregate_limit:
         used = la_level(store, graph, schools, gap, status, what, as_of)
@@ -432,7 +440,7 @@ def region_html(
             gaps=[bool(g) for g in gap],
             summary=la_summary(schools, gap, status, what),
         )
-        used = school_level(store, graph, schools, as_of)
+        used = school_level(store, graph, schools, as_of, filters)
         _size_choices(store, graph, schools, filters, as_of)
         items = palette + legend.kind_items(store.schema, ["LocalAuthority", "Trust", "Network", "Service"])
         if colour == "senco":

@@ -36,6 +36,12 @@ nodes on a desktop GPU, but headless Chromium on 2 cores took 31 s for a 1,306-n
 so the browser simulates only small maps and everything bigger opens from fixed positions."""
 LABEL_LIMIT = 250  # above this many nodes labels overlap into a smear: hover or search instead
 """Above this many nodes, school and person labels are left to tooltips and search (drawing speed)."""
+LAZY_EDGE_LIMIT = 5000
+"""Above this many nodes on a geographic map, no link is handed to vis-network when the page opens:
+the links of the node you click are added when you click it (and removed when you clear it). At
+national scale (28,000 nodes, 75,000 links) vis-network spent ~100 us per link building its objects
+(3-4 s of a 10 s open on 2 cores, bench/maps.py), and 24,000 school-to-LA lines drawn at once are a
+smear; schools already sit in their LA, so the picture loses nothing."""
 COLOUR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -146,11 +152,13 @@ class MapGraph:
             "from": a,
             "to": b,
             "width": round(float(width), 2),
-            "dashes": dashes,
             "color": {"color": _colour(colour or EDGE_COLOURS[kind]), "opacity": 0.7},
-            "title": str(title),
             "_cat": kind,
         }
+        if dashes:
+            edge["dashes"] = True
+        if title:
+            edge["title"] = str(title)
         if arrows:
             edge["arrows"] = "to"
         if label:
@@ -304,6 +312,7 @@ def _payload(graph: MapGraph, hierarchical: bool = False) -> tuple[dict, bool]:
         "sizeBy": sizes,
         "physics": physics,
         "geo": geo,
+        "lazyEdges": geo and n > LAZY_EDGE_LIMIT,
         "options": options,
     }, physics
 
@@ -339,7 +348,9 @@ aside label{display:block;color:#444}
 #count{font-weight:bold}
 #focus-list,#gap-list{margin:2px 0;padding-left:16px;max-height:180px;overflow:auto}
 @media (max-width:700px){
-  header{flex-wrap:wrap}
+  header{flex-wrap:wrap;padding:4px 8px;min-height:0}
+  h1{font-size:15px}
+  .meta{font-size:11px}
   #panel-toggle{display:inline-block}
   main{display:block;height:auto}
   #map{width:100%;height:calc(100vh - 90px)}
@@ -351,16 +362,60 @@ aside label{display:block;color:#444}
 SCRIPT = """
 (function () {
   "use strict";
+  var times = window.sendgraphTimes = {start: performance.now()};
   var data = JSON.parse(document.getElementById("map-data").textContent);
+  if (data.packed) {  // big maps: edges and facets come as columns (render.pack); rebuild the objects
+    var pk = data.packed, ids = data.nodes.map(function (v) { return v.id; });
+    data.edges = pk.from.map(function (a, i) {
+      var more = pk.extra[i] || {};
+      var e = {from: ids[a], to: ids[pk.to[i]], width: pk.width[i],
+        color: {color: pk.colours[pk.colour[i]], opacity: more.opacity !== undefined ? more.opacity : 0.7}};
+      if (pk.title[i]) { e.title = pk.title[i]; }
+      ["dashes", "arrows", "label"].forEach(function (k) { if (more[k] !== undefined) { e[k] = more[k]; } });
+      if (data.hubEdges[i]) { e.hidden = true; }
+      return e;
+    });
+    var fk = Object.keys(pk.facets);
+    data.facets = ids.map(function (_id, i) {
+      var f = {};
+      fk.forEach(function (k) {
+        var c = pk.facets[k].codes[i];
+        if (c >= 0) { f[k] = pk.facets[k].values[c]; }
+      });
+      return f;
+    });
+    delete data.packed;
+  }
+  times.parsed = performance.now();
   var n = data.nodes.length;
+  var lazy = !!data.lazyEdges;
+  var adj = {};
+  data.edges.forEach(function (e, i) {
+    e.id = i;
+    (adj[e.from] = adj[e.from] || []).push(i);
+    (adj[e.to] = adj[e.to] || []).push(i);
+  });
+  function linked(id) {  // neighbours from the data, whether or not their links are drawn now
+    var seen = {}, out = [];
+    (adj[id] || []).forEach(function (i) {
+      var e = data.edges[i], m = e.from === id ? e.to : e.from;
+      if (!seen[m]) { seen[m] = true; out.push(m); }
+    });
+    return out;
+  }
   var nodes = new vis.DataSet(data.nodes);
-  var edges = new vis.DataSet(data.edges.map(function (e, i) { e.id = i; return e; }));
+  var edges = new vis.DataSet(lazy ? [] : data.edges);
+  times.datasets = performance.now();
   var container = document.getElementById("map");
   var network = new vis.Network(container, {nodes: nodes, edges: edges}, data.options);
+  times.network = performance.now();
   var index = {};
   data.nodes.forEach(function (v, i) { index[v.id] = i; });
   var settled = !data.physics;
-  function markReady() { if (settled) { document.body.setAttribute("data-ready", "1"); } }
+  function markReady() {
+    if (settled && !times.drawn) { times.drawn = performance.now(); }
+    if (settled) { document.body.setAttribute("data-ready", "1"); }
+  }
   network.on("afterDrawing", markReady);
   if (!n) { settled = true; markReady(); }
   var fitScale = 1;
@@ -398,7 +453,7 @@ SCRIPT = """
   function neighbourSet(id) {
     var set = {};
     set[id] = true;
-    network.getConnectedNodes(id).forEach(function (m) { set[m] = true; });
+    linked(id).forEach(function (m) { set[m] = true; });
     return set;
   }
   function apply(initial) {
@@ -423,6 +478,15 @@ SCRIPT = """
       return u;
     }));
     window.sendgraphMap.labelsShown = showLabels;
+    if (lazy) {  // only the focused node's links exist in the network
+      edges.clear();
+      if (focusId === null) { return; }
+      edges.add((adj[focusId] || []).filter(function (i) {
+        var e = data.edges[i];
+        return !hiddenCats[data.edgeCats[i]] && visible[index[e.from]] && visible[index[e.to]];
+      }).map(function (i) { return Object.assign({}, data.edges[i], {hidden: false}); }));
+      return;
+    }
     edges.update(data.edges.map(function (e, i) {
       var a = index[e.from], b = index[e.to];
       var hide = !!hiddenCats[data.edgeCats[i]] || !visible[a] || !visible[b];
@@ -455,7 +519,7 @@ SCRIPT = """
     if (id === null) { box.hidden = true; apply(); return; }
     var i = index[id];
     $("focus-name").textContent = data.labels[i] || id;
-    network.getConnectedNodes(id).map(function (m) { return data.labels[index[m]] || m; }).sort()
+    linked(id).map(function (m) { return data.labels[index[m]] || m; }).sort()
       .forEach(function (t) {
         var li = document.createElement("li"); li.textContent = t; list.appendChild(li);
       });
@@ -610,6 +674,78 @@ def _facet_html(payload: dict, facets: dict[str, str]) -> list[str]:
     return out
 
 
+def pack(payload: dict) -> dict:
+    """The wire form of a big (lazy-links) map: edges and facets as columns, not one object each.
+
+    A national map's 75,000 links as objects were 13 MB of repeated keys and ids; as columns of node
+    indexes they are a fraction, and the page's HTML parse and JSON.parse shrink with them. The page
+    script (``unpack`` in SCRIPT) and :func:`unpack` rebuild the same objects, so everything after
+    the first line of the script sees one format."""
+    if not payload.get("lazyEdges"):
+        return payload
+    index = {v["id"]: i for i, v in enumerate(payload["nodes"])}
+    edges = payload["edges"]
+    colours = sorted({e["color"]["color"] for e in edges})
+    cix = {c: i for i, c in enumerate(colours)}
+    extra = {}
+    for i, e in enumerate(edges):
+        more = {k: e[k] for k in ("dashes", "arrows", "label") if e.get(k)}
+        if e["color"]["opacity"] != 0.7:
+            more["opacity"] = e["color"]["opacity"]
+        if more:
+            extra[str(i)] = more
+    keys = sorted({k for f in payload["facets"] for k in f})
+    facets = {}
+    for k in keys:
+        values = sorted({f[k] for f in payload["facets"] if k in f})
+        vix = {v: i for i, v in enumerate(values)}
+        facets[k] = {"values": values, "codes": [vix.get(f.get(k), -1) for f in payload["facets"]]}
+    out = dict(payload)
+    out["edges"] = []
+    out["facets"] = []
+    out["packed"] = {
+        "from": [index[e["from"]] for e in edges],
+        "to": [index[e["to"]] for e in edges],
+        "width": [e["width"] for e in edges],
+        "colours": colours,
+        "colour": [cix[e["color"]["color"]] for e in edges],
+        "title": [e.get("title", "") for e in edges],
+        "extra": extra,
+        "facets": facets,
+    }
+    return out
+
+
+def unpack(payload: dict) -> dict:
+    """The objects :func:`pack` packed (for tests and benchmarks; the page does the same in JS)."""
+    packed = payload.get("packed")
+    if not packed:
+        return payload
+    ids = [v["id"] for v in payload["nodes"]]
+    edges = []
+    for i, (a, b) in enumerate(zip(packed["from"], packed["to"], strict=True)):
+        more = packed["extra"].get(str(i), {})
+        e = {
+            "from": ids[a],
+            "to": ids[b],
+            "width": packed["width"][i],
+            "color": {"color": packed["colours"][packed["colour"][i]], "opacity": more.get("opacity", 0.7)},
+        }
+        if packed["title"][i]:
+            e["title"] = packed["title"][i]
+        e.update({k: v for k, v in more.items() if k != "opacity"})
+        if payload["hubEdges"][i]:
+            e["hidden"] = True
+        edges.append(e)
+    facets = [
+        {k: f["values"][f["codes"][i]] for k, f in packed["facets"].items() if f["codes"][i] >= 0}
+        for i in range(len(ids))
+    ]
+    out = {k: v for k, v in payload.items() if k != "packed"}
+    out["edges"], out["facets"] = edges, facets
+    return out
+
+
 def render_page(graph: MapGraph, page: Page) -> str:
     """The complete, self-contained HTML of one map."""
     payload, physics = _payload(graph, page.hierarchical)
@@ -621,6 +757,11 @@ def render_page(graph: MapGraph, page: Page) -> str:
         if page.hierarchical
         else "geographic (OSGB36 easting / northing, north up); networks spanning LAs on the outer ring, "
         "their links shown when one is clicked"
+        + (
+            f"; with more than {LAZY_EDGE_LIMIT:,} nodes, links are drawn for the node you click"
+            if payload["lazyEdges"]
+            else ""
+        )
         if payload["geo"]
         else f"positions precomputed (more than {PHYSICS_LIMIT:,} nodes), physics off"
     )
@@ -690,7 +831,7 @@ def render_page(graph: MapGraph, page: Page) -> str:
             "<h2>Notes</h2>",
             *[f'<p class="note">{html.escape(x)}</p>' for x in notes],
             "</aside></main>",
-            f'<script id="map-data" type="application/json">{json_for_script(payload)}</script>',
+            f'<script id="map-data" type="application/json">{json_for_script(pack(payload))}</script>',
             f"<script>{SCRIPT}</script>",
             "</body></html>",
         ]

@@ -125,7 +125,7 @@ def _observed_routes(ctx, source, to, output, as_of) -> None:
     from queries.careers.pathways import PUBLISHES, pathways
     from queries.careers.routes import resolve_role
     from queries.publish import publish
-    from visuals.pathways_map import pathways_map
+    from visuals.pathways_map import pathways_map, role_names
 
     if not to:
         raise click.UsageError("--observed needs --to ROLE (the target of the pathways)")
@@ -145,6 +145,7 @@ def _observed_routes(ctx, source, to, output, as_of) -> None:
         target=dst,
         described=store.describe(),
         as_of=as_of,
+        names=role_names(store),
     )
     _done(path)
 
