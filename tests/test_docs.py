@@ -22,7 +22,11 @@ TOPICS = "\n".join(
 
 
 def _walk(group: click.Group, path: tuple[str, ...] = ()):
-    for name, cmd in sorted(group.commands.items()):
+    # list_commands / get_command, not ``group.commands``: the top-level group loads its command
+    # modules lazily, so its ``commands`` dict is empty until a command is asked for
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):
+        cmd = group.get_command(ctx, name)
         yield (*path, name), cmd
         if isinstance(cmd, click.Group):
             yield from _walk(cmd, (*path, name))
@@ -44,6 +48,13 @@ def _section(path: str) -> str:
     match = re.search(rf"^## sendgraph {re.escape(path)}\n(.*?)(?=^## |\Z)", REFERENCE, re.M | re.S)
     assert match, f"docs/cli.md has no section '## sendgraph {path}'"
     return match.group(1)
+
+
+def test_the_walk_finds_every_command():
+    """Guard against the walk silently finding nothing (which would skip every test below)."""
+    top = {p for p, _ in COMMANDS if " " not in p}
+    assert {"audit", "pathways", "map", "load", "gaps", "participation"} <= top
+    assert len(OPTIONS) > 100
 
 
 @pytest.mark.parametrize("path", [p for p, _ in COMMANDS])
