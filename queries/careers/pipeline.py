@@ -161,20 +161,21 @@ def feeder_steps(store: GraphStore, *, as_of: dt.date | None = None) -> pd.DataF
     return _feeders(store, as_of or dt.date.today())[1]
 
 
-def _ready(sp, feeders: pd.DataFrame, target: str, as_of: dt.date) -> dict[str, pd.Series]:
-    """Per feeder role of ``target``: the people whose spell of it runs to ``as_of`` (end inclusive)
-    and whose years in it (earlier spells in full, plus this one up to ``as_of``) have reached its
-    threshold. Whether they hold a post in it that day is left to the caller's current posts."""
+def _ready_keys(sp, feeders: pd.DataFrame, target: str, as_of: dt.date, person_code: np.ndarray):
+    """``person code * (roles + 1) + role`` for each person and feeder role of ``target`` whose spell
+    of it runs to ``as_of`` (end inclusive) and whose years in it (earlier spells in full, plus this
+    one up to ``as_of``) have reached its threshold. Whether they hold a post in it that day is left
+    to the caller's current posts. ``person_code`` maps spell people to the caller's codes."""
     day = day_number(as_of)
-    roles = [str(r) for r in sp.roles]
-    out = {}
+    roles = {str(r): i for i, r in enumerate(sp.roles)}
+    threshold = np.full(len(roles), np.inf)
     for row in feeders[feeders["target"] == target].itertuples(index=False):
-        code = roles.index(row.from_role)
-        held = np.flatnonzero((sp.role == code) & (sp.end >= day))
-        years = (sp.prior[held] + day - sp.start[held]) / DAYS_PER_YEAR
-        who = sp.person[held[years >= row.threshold_years - 1e-9]]
-        out[row.from_role] = pd.Series(sp.people.take(who), dtype=object)
-    return out
+        threshold[roles[row.from_role]] = row.threshold_years - 1e-9  # reached: >= (float-safe)
+    if len(sp) == 0:
+        return np.zeros(0, dtype=np.int64)
+    years = (sp.prior + day - sp.start) / DAYS_PER_YEAR
+    ok = (sp.end >= day) & (years >= threshold[sp.role])
+    return person_code[sp.person[ok]] * (len(roles) + 1) + sp.role[ok]
 
 
 def _send_cpd_people(store: GraphStore, as_of: dt.date, needs_in: tuple[str, ...] | None = None) -> pd.Index:
@@ -266,16 +267,19 @@ def pipeline(
     is_senco = (posts["role"] == "SENCO").fillna(False).to_numpy(dtype=bool)
     sencos = ids.mask_from_codes(pc[is_senco])
     sp, feeders = _feeders(store, as_of)
-    post_roles = posts["role"].astype(object).to_numpy()
+    # (person, role) of each post as one integer key, in the spells' role codes (-1: not in spells)
+    person_code = ids.codes(pd.Series(sp.people, dtype=object))
+    spell_roles = {str(r): i for i, r in enumerate(sp.roles)}
+    post_role = posts["role"].astype(object).map(spell_roles).fillna(-1).to_numpy(dtype=np.int64)
+    post_key = np.where(post_role >= 0, pc * (len(spell_roles) + 1) + post_role, -1)
 
     def in_ready_step(target: str) -> np.ndarray:
         """Per post: its role is a feeder step of ``target`` and the person's years in it have
         reached the step's threshold."""
-        out = np.zeros(len(posts), dtype=bool)
-        for role, who in _ready(sp, feeders, target, as_of).items():
-            rows = post_roles == role
-            out[rows] = ids.mask(who)[pc[rows]]
-        return out
+        # a flag per (person, role) key: one array of (people + 1) * (roles + 1), indexed, no sorting
+        flag = np.zeros((len(ids) + 1) * (len(spell_roles) + 1) + 1, dtype=bool)
+        flag[_ready_keys(sp, feeders, target, as_of, person_code)] = True
+        return flag[post_key]  # -1 (a role with no spell) is the last slot, never set
 
     senco_step = in_ready_step("senco")
     t_mask = posts["teacher"].to_numpy(dtype=bool) & ~is_senco & ~sencos[pc]
