@@ -218,3 +218,54 @@ def load_tables(store, bundle_writer, tables: dict[str, list[dict]]) -> Path:
 def load_careers(store, bundle_writer) -> Path:
     """Write the careers bundle and load it into ``store``; returns the bundle directory."""
     return load_tables(store, bundle_writer, TABLES)
+
+
+# Extra careers for the observed "likely to move" rule of ``pipeline`` (issue 16), loaded on top of
+# TABLES by ``load_likely`` only (the other tests see TABLES unchanged). Days are worked out by hand.
+#   P14 ECT 2019-09-01..2021-08-31 S1 -> CT 2021-09-01 S1 (open); VI CPD (A3, 2023): 5.3 years since
+#       the first teaching post (the old 4-year rule counted them twice), but 1218 days in CT, below
+#       both CT thresholds -> not likely.
+#   P15 ITT 2017-09-01 S4 -> CT 2018-09-01 S4 (open) + ASSISTANT_SENCO 2019-09-01..2021-08-31 S4 ->
+#       SENCO 2021-09-01 S4 (open), NASENCO 2023: an observed ASSISTANT_SENCO -> SENCO move after
+#       731 days (2.0014 years).
+#   P16 ITT 2020-09-01..2021-08-31 S1 -> CT 2021-09-01 S1 (open) + ASSISTANT_SENCO 2022-09-01 S1
+#       (open); autism CPD (A1, 2022): 853 days as assistant SENCO >= 731 -> likely SENCO (only 3.3
+#       years of teaching: the old rule missed them).
+#   P17 CT 2008-09-01..2012-08-31 S2 -> DEPUTY_HEAD 2012-09-01 S2 (open); autism CPD (A1): no one is
+#       observed moving from DEPUTY_HEAD into SENCO -> not likely (16 years of teaching: the old rule
+#       counted them).
+LIKELY_POSTS = [
+    _p("P14", 100001, "ECT", "2019-09-01", "2021-08-31"),
+    _p("P14", 100001, "CLASS_TEACHER", "2021-09-01"),
+    _p("P15", 100004, "ITT_TRAINEE", "2017-09-01", "2018-08-31"),
+    _p("P15", 100004, "CLASS_TEACHER", "2018-09-01"),
+    _p("P15", 100004, "ASSISTANT_SENCO", "2019-09-01", "2021-08-31"),
+    _p("P15", 100004, "SENCO", "2021-09-01"),
+    _p("P16", 100001, "ITT_TRAINEE", "2020-09-01", "2021-08-31"),
+    _p("P16", 100001, "CLASS_TEACHER", "2021-09-01"),
+    _p("P16", 100001, "ASSISTANT_SENCO", "2022-09-01"),
+    _p("P17", 100002, "CLASS_TEACHER", "2008-09-01", "2012-08-31"),
+    _p("P17", 100002, "DEPUTY_HEAD", "2012-09-01"),
+]
+LIKELY_TABLES: dict[str, list[dict]] = {
+    "people": [{"person_id": f"P{i}"} for i in range(14, 18)],
+    "posts": LIKELY_POSTS,
+    "person_qualifications": [
+        _q("P14", "QTS", "2019-07-01"),
+        _q("P15", "QTS", "2018-07-01"),
+        _q("P15", "NASENCO", "2023-07-01"),
+        _q("P16", "QTS", "2021-07-01"),
+        _q("P17", "QTS", "2008-07-01"),
+    ],
+    "attendance": [
+        {"person_id": "P14", "activity_id": "A3", "date": "2023-03-01"},
+        {"person_id": "P16", "activity_id": "A1", "date": "2022-03-01"},
+        {"person_id": "P17", "activity_id": "A1", "date": "2022-03-01"},
+    ],
+}
+
+
+def load_likely(store, bundle_writer) -> None:
+    """Load TABLES, then the extra careers of LIKELY_TABLES on top."""
+    load_careers(store, bundle_writer)
+    ingest.load(store, [(bundle_writer(LIKELY_TABLES), "auto")])

@@ -11,15 +11,28 @@ without its qualification are a compliance **gap** (``sensory_posts_without_mq``
 are the ``schools_*`` columns), while people *likely to move into* a role are the **pipeline**
 (``likely_senco``, ``likely_sensory``, ``senco_in_training``).
 
+Who is *likely to move into* a role is read from the careers observed in the graph (issue 16), not
+from a fixed number of years: a **feeder step** of a target is a role people are observed moving
+from straight into it (the from-role of a move, :mod:`queries.careers.spells`, from outside the
+target into it, started on or before ``as_of``), and its **threshold** is the lower quartile of the
+years those people had spent in that role before the move (``Moves.years``: time actually in the
+role, earlier spells of it included, breaks not). So a quarter of the observed moves came sooner.
+A person's time in a role they hold on ``as_of`` is counted the same way (earlier spells of it in
+full, plus the current spell up to ``as_of``). The targets are SENCO and the sensory roles (roles
+of category ``sensory`` or ``advisory``: QTVI / QTHI / QTMSI teachers, advisory teachers).
+:func:`feeder_steps` lists the feeder steps and thresholds.
+
 * ``likely_senco`` — people in a current teaching post (a role with ``teacher`` true, other than
-  SENCO) with at least :data:`READY_YEARS` years since their first teaching post, who attended
-  SEND CPD (an activity that addresses a need area, attended on or before ``as_of``), hold neither
-  NASENCO nor the NPQ for SENCOs and are not studying for them, and are not currently a SENCO;
-* ``senco_in_training`` — people in such a post (not a SENCO) studying NASENCO / NPQ for SENCOs;
+  SENCO) that is a feeder step of SENCO, with at least its threshold of years in that role, who
+  attended SEND CPD (an activity that addresses a need area, attended on or before ``as_of``), hold
+  neither NASENCO nor the NPQ for SENCOs and are not studying for them, and are not currently a SENCO;
+* ``senco_in_training`` — people in a current teaching post (not a SENCO) studying NASENCO / NPQ for
+  SENCOs;
 * ``likely_sensory`` — people in a current teaching post that is not sensory (not a sensory /
-  advisory role, not in a sensory service), with at least :data:`READY_YEARS` years since their
-  first teaching post, who attended CPD addressing a sensory need (VI, HI, MSI) by ``as_of``, and
-  neither hold nor study a sensory MQ: a class teacher with 8 years and vision-impairment CPD;
+  advisory role, not in a sensory service) that is a feeder step of the sensory roles, with at
+  least its threshold of years in that role, who attended CPD addressing a sensory need (VI, HI,
+  MSI) by ``as_of``, and neither hold nor study a sensory MQ: a class teacher with 8 years and
+  vision-impairment CPD, where observed class teachers moved into sensory posts after 5;
 * ``sensory_posts_without_mq`` (a gap, not a pipeline) — teachers in a sensory service (service
   kind ``sensory``) or in a sensory / advisory role without the matching MQ (SI 2003/1662: they may
   teach up to 3 years while obtaining it); a role with no need (e.g. a class teacher in the
@@ -55,13 +68,26 @@ from graphmodel.store import GraphStore
 from queries.audits.capacity import capacity_against_need
 from queries.audits.senco import AWARDS, senco_audit
 from queries.audits.sensory import SENSES, matching_mq
+from queries.careers.spells import (
+    DAYS_PER_YEAR,
+    career_arrays,
+    day_number,
+    move_arrays,
+    spell_arrays,
+)
 from queries.context import Filters, match_rows, schools_frame
 from queries.posts import current_posts, current_service_posts, held, services_frame, studying, ts
 from queries.publish import Publishes
 from queries.registry import analysis
 
-READY_YEARS = 4
-"""UCL 2019 §3.1: about 4–5 years of teaching before starting the NASENCO or an MQ."""
+__all__ = ["FEEDER_COLUMNS", "LEVELS", "PUBLISHES", "READY_QUANTILE", "TARGETS", "feeder_steps", "pipeline"]
+
+READY_QUANTILE = 0.25
+"""A person is likely to move on once their years in a feeder step reach this quantile of the years
+observed movers spent in it (the lower quartile: a quarter of the observed moves came sooner)."""
+TARGETS = {"senco": ("SENCO",), "sensory": ("sensory", "advisory")}
+"""The pipeline's targets: SENCO (a role code) and the sensory roles (role categories)."""
+FEEDER_COLUMNS = ["target", "from_role", "moves", "threshold_years"]
 LEVELS = {
     "la": ["region_code", "region_name", "la_code", "la_name"],
     "region": ["region_code", "region_name"],
@@ -97,14 +123,59 @@ def _located_posts(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     return posts
 
 
-def _first_teaching_start(store: GraphStore, as_of: dt.date) -> pd.Series:
-    """Each person's first start in a teaching role (school or service), on or before as_of."""
-    roles = store.table("roles")
-    teaching = roles.loc[roles["teacher"].fillna(False).astype(bool), "code"]
-    parts = [store.table(t)[["person_id", "role", "start_date"]] for t in ("posts", "service_posts")]
-    posts = pd.concat(parts, ignore_index=True)
-    posts = posts[posts["role"].isin(teaching).astype(bool) & (posts["start_date"] <= ts(as_of)).astype(bool)]
-    return posts.groupby("person_id")["start_date"].min()
+def _target_roles(store: GraphStore) -> dict[str, set[str]]:
+    """Role codes of each target in :data:`TARGETS`."""
+    roles = store.table("roles")[["code", "category"]]
+    sensory = roles["category"].isin(list(TARGETS["sensory"])).fillna(False).to_numpy(dtype=bool)
+    return {"senco": set(TARGETS["senco"]), "sensory": set(roles.loc[sensory, "code"].astype(str))}
+
+
+def _feeders(store: GraphStore, as_of: dt.date):
+    """Spells as of ``as_of``, and per target the feeder steps (module docstring): a frame of
+    target, from_role, moves, threshold_years."""
+    sp = spell_arrays(career_arrays(store, as_of=as_of))
+    mv = move_arrays(sp)
+    roles = np.asarray([str(r) for r in sp.roles], dtype=object)
+    frames = []
+    for target, codes in _target_roles(store).items():
+        is_t = np.isin(roles, list(codes)) if len(roles) else np.zeros(0, dtype=bool)
+        into = is_t[mv.to_role] & ~is_t[mv.from_role] if len(mv.person) else np.zeros(0, dtype=bool)
+        moves = pd.DataFrame({"from_role": roles[mv.from_role[into]], "years": mv.years[into]})
+        g = moves.groupby("from_role", sort=True)["years"]
+        frame = pd.DataFrame({"moves": g.size(), "threshold_years": g.quantile(READY_QUANTILE)}).reset_index()
+        frames.append(frame.assign(target=target))
+    out = pd.concat(frames, ignore_index=True)
+    out["moves"] = out["moves"].astype("int64")
+    out["threshold_years"] = out["threshold_years"].astype("float64")
+    return sp, out[FEEDER_COLUMNS]
+
+
+def feeder_steps(store: GraphStore, *, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The feeder steps of each pipeline target as of a date, with the threshold a person's years in
+    the step must reach to count as likely to move on (module docstring).
+
+    One row per target (``senco``, ``sensory``) and role people were observed moving from straight
+    into it: ``moves`` observed and ``threshold_years`` (their lower quartile of years in the role,
+    unrounded). Not published on its own: it explains ``likely_senco`` and ``likely_sensory``.
+    """
+    return _feeders(store, as_of or dt.date.today())[1]
+
+
+def _ready_keys(sp, feeders: pd.DataFrame, target: str, as_of: dt.date, person_code: np.ndarray):
+    """``person code * (roles + 1) + role`` for each person and feeder role of ``target`` whose spell
+    of it runs to ``as_of`` (end inclusive) and whose years in it (earlier spells in full, plus this
+    one up to ``as_of``) have reached its threshold. Whether they hold a post in it that day is left
+    to the caller's current posts. ``person_code`` maps spell people to the caller's codes."""
+    day = day_number(as_of)
+    roles = {str(r): i for i, r in enumerate(sp.roles)}
+    threshold = np.full(len(roles), np.inf)
+    for row in feeders[feeders["target"] == target].itertuples(index=False):
+        threshold[roles[row.from_role]] = row.threshold_years - 1e-9  # reached: >= (float-safe)
+    if len(sp) == 0:
+        return np.zeros(0, dtype=np.int64)
+    years = (sp.prior + day - sp.start) / DAYS_PER_YEAR
+    ok = (sp.end >= day) & (years >= threshold[sp.role])
+    return person_code[sp.person[ok]] * (len(roles) + 1) + sp.role[ok]
 
 
 def _send_cpd_people(store: GraphStore, as_of: dt.date, needs_in: tuple[str, ...] | None = None) -> pd.Index:
@@ -195,17 +266,27 @@ def pipeline(
     training = ids.mask(studying(store, as_of, AWARDS)["person_id"]) & ~awards
     is_senco = (posts["role"] == "SENCO").fillna(False).to_numpy(dtype=bool)
     sencos = ids.mask_from_codes(pc[is_senco])
-    first = _first_teaching_start(store, as_of)
-    first_day = np.full(len(ids) + 1, np.iinfo(np.int64).max, dtype=np.int64)
-    first_day[ids.codes(pd.Series(first.index))] = first.to_numpy("datetime64[D]").astype(np.int64)
-    day = (ts(as_of) - pd.Timestamp("1970-01-01")).days
-    years = (day - first_day[pc]) / 365.25  # negative (never ready) for people with no teaching start
+    sp, feeders = _feeders(store, as_of)
+    # (person, role) of each post as one integer key, in the spells' role codes (-1: not in spells)
+    person_code = ids.codes(pd.Series(sp.people, dtype=object))
+    spell_roles = {str(r): i for i, r in enumerate(sp.roles)}
+    post_role = posts["role"].astype(object).map(spell_roles).fillna(-1).to_numpy(dtype=np.int64)
+    post_key = np.where(post_role >= 0, pc * (len(spell_roles) + 1) + post_role, -1)
 
+    def in_ready_step(target: str) -> np.ndarray:
+        """Per post: its role is a feeder step of ``target`` and the person's years in it have
+        reached the step's threshold."""
+        # a flag per (person, role) key: one array of (people + 1) * (roles + 1), indexed, no sorting
+        flag = np.zeros((len(ids) + 1) * (len(spell_roles) + 1) + 1, dtype=bool)
+        flag[_ready_keys(sp, feeders, target, as_of, person_code)] = True
+        return flag[post_key]  # -1 (a role with no spell) is the last slot, never set
+
+    senco_step = in_ready_step("senco")
     t_mask = posts["teacher"].to_numpy(dtype=bool) & ~is_senco & ~sencos[pc]
     teaching = posts[t_mask]
     tc = pc[t_mask]
     cpd = ids.mask(pd.Series(_send_cpd_people(store, as_of)))
-    ready = teaching[(years[t_mask] >= READY_YEARS) & cpd[tc] & ~awards[tc] & ~training[tc]]
+    ready = teaching[senco_step[t_mask] & cpd[tc] & ~awards[tc] & ~training[tc]]
     in_training = teaching[training[tc]]
 
     mq_for_need = dict(matching_mq(store).itertuples(index=False, name=None))
@@ -228,13 +309,13 @@ def pipeline(
     no_need = pd.isna(want)
     lacking = sensory[(~no_need & ~has_match) | (no_need & ~has_any)]
 
-    # likely to move into a sensory post: teaching elsewhere, experienced, sensory CPD, no MQ
+    # likely to move into a sensory post: teaching elsewhere in a feeder step, sensory CPD, no MQ
     in_sensory = ids.mask_from_codes(sc)
     mq_any = ids.mask(mq["person_id"]) | ids.mask(studying(store, as_of, mq_for_need.values())["person_id"])
     sensory_cpd = ids.mask(pd.Series(_send_cpd_people(store, as_of, tuple(SENSES))))
     o_mask = posts["teacher"].to_numpy(dtype=bool) & ~in_sensory[pc]
     oc = pc[o_mask]
-    likely_sensory = posts[o_mask][(years[o_mask] >= READY_YEARS) & sensory_cpd[oc] & ~mq_any[oc]]
+    likely_sensory = posts[o_mask][in_ready_step("sensory")[o_mask] & sensory_cpd[oc] & ~mq_any[oc]]
 
     def people(frame: pd.DataFrame, name: str) -> pd.Series:
         return frame.drop_duplicates(["person_id", *keys]).groupby(keys, dropna=False).size().rename(name)
