@@ -59,7 +59,7 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         }
     )
     # class teachers: 1-3 per sense in special schools serving it, 1 in resourced provision for it
-    people, senses, starts, directs = [], [], [], []
+    people, senses, starts, directs, firsts = [], [], [], [], []
     for sense in SENSES:
         serves = s.provides(sense)
         per = np.where(s.kind == "special", rng.integers(1, 4, len(serves)), 1) * serves
@@ -92,7 +92,7 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         )
         w.posts.add(person=person, urn=w.urn[school], role=f"QT{sense}_TEACHER", start_date=start)
         people.append(person), senses.append(np.full(n, sense, dtype=object)), starts.append(start)
-        directs.append(direct)
+        directs.append(direct), firsts.append(start)
 
     # advisory teachers: need / pupils-per-FTE, a fifth of LAs staffed at 30-60% of that
     short = exact_flags(rng, len(scope.las), P.SHORT_LA_SHARE)
@@ -140,18 +140,19 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
             fte=rng.choice([0.6, 0.8, 1.0], n),
         )
         people.append(person), senses.append(np.full(n, sense, dtype=object)), starts.append(start)
-        directs.append(direct)
+        # the first sensory post: the class QTxI post for those who held one, else the advisory post
+        directs.append(direct), firsts.append(np.where(path < 0.5, was_class, start))
 
     person, sense, start = np.concatenate(people), np.concatenate(senses), np.concatenate(starts)
-    direct = np.concatenate(directs)
+    direct, first_sensory = np.concatenate(directs), np.concatenate(firsts)
     n = len(person)
     none = exact_flags(rng, n, P.SENSORY_NO_QUAL)
-    # holders: the matching MQ around appointment (some after it, within the 3-year allowance;
-    # direct entrants from ITT only after it)
+    # holders: the two-year MQ course starts in the first year in the first sensory post (so it ends
+    # within the 3-year allowance), like the SENCO award: QTS -> course start has a median of about
+    # 4.5 years (UCL 2019 s3.2; params.TEACHING_YEARS_*), as ``sendgraph course-timing`` measures it
     mq = ("MQ_" + sense).astype(object)
-    got = w.before_now(
-        years_after(start, np.where(direct, rng.uniform(0.5, 2.5, n), rng.uniform(-3, 2.5, n)))
-    )
+    course = years_after(first_sensory, rng.uniform(0.0, 1.0, n))
+    got = w.before_now(years_after(course, np.full(n, 2.0)))
     for code in SENSES:
         m = ~none & (sense == code)
         w.quals.add(
