@@ -60,6 +60,11 @@ TEACHING_YEARS_SCALE = 0.55
 # and this share had a career break (1.5-3 years, no post) part-way through their class teaching.
 SENSORY_VIA_SENCO = 0.15
 SENSORY_CAREER_BREAK = 0.10
+# UCL 2019 s3.2's route is QTS -> teaching -> MQ -> sensory post, but the regulations allow the MQ
+# within 3 years of appointment. Modelling assumption (no source gives the split): this share of
+# sensory specialists not straight from ITT finished the MQ before their first sensory post (the
+# pathways table shows the MQ "gained along the way"); the rest start it in their first year in post.
+SENSORY_MQ_BEFORE_POST = 0.4
 
 # --- specialists (UCL 2019 s5.2-5.3) -----------------------------------------------------------
 SENSORY_NO_QUAL = 0.18  # 14/78 with no formal sensory qualification
