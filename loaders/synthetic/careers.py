@@ -5,11 +5,13 @@ for the current post, then the earlier posts that led to it, walking back in tim
 worked out from the reference date ``as_of`` so nothing lies in the future (validation rejects
 future start and award dates).
 
-Timing follows UCL 2019 s3.1: about 4-5 years as a class teacher before a SENCO or sensory post
-(:func:`teaching_years`); ECT induction takes two years. In every specialist cohort exactly 71/685
-(10.4%, UCL 2019 KF5 / s2.6) of those with a recorded earlier role go straight from ITT into the
-specialism (:func:`direct_entrants`): the post starts with their induction or part-way through it.
-The SENCO cohort is built so DOMAIN.md's SENCO figures hold exactly (see :func:`senco_cohort`).
+Timing follows UCL 2019 s3.1: about 4-5 years from QTS (the two ECT induction years included) to
+*starting* the NASENCO or an MQ: a median 1.9 years as a class teacher after induction
+(:func:`teaching_years`), then the post, and the course with it or within a year. In every
+specialist cohort exactly 71/685 (10.4%, UCL 2019 KF5 / s2.6) of those with a recorded earlier role
+go straight from ITT into the specialism (:func:`direct_entrants`): the post starts with their
+induction or part-way through it. The SENCO cohort is built so DOMAIN.md's SENCO figures hold
+exactly (see :func:`senco_cohort`).
 
 Posts are added with the *changeover* date as ``end_date`` (the next post's start); the posts table
 records the day before (:class:`loaders.synthetic.records.PostRows`).
@@ -100,9 +102,13 @@ def _birth_years(w: World, qts: np.ndarray, age_at_qts: tuple[int, int] = (21, 3
 
 
 def teaching_years(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Years as a class teacher, after induction, before a SENCO or sensory post: median 4.5
-    ("about 4-5 years of teaching experience before starting the NASENCO or another mandatory
-    route", UCL 2019 s3.1; ``queries.careers.transitions`` measures it as CLASS_TEACHER -> SENCO years)."""
+    """Years as a class teacher, after induction, before a SENCO or sensory post: median 1.9.
+
+    Why so few: UCL 2019 s3.1's "about 4-5 years of teaching experience before starting the NASENCO
+    or another mandatory route" counts from QTS to the course start (induction included), and the
+    course starts around the post; two ECT years, these and the lag to the course make the 4-5
+    years ``queries.careers.courses.course_timing`` measures (params.TEACHING_YEARS_*, issue 16).
+    ``transitions`` shows these years as CLASS_TEACHER -> SENCO."""
     return P.TEACHING_YEARS_MIN + rng.gamma(P.TEACHING_YEARS_SHAPE, P.TEACHING_YEARS_SCALE, n)
 
 
@@ -251,7 +257,9 @@ def senco_cohort(w: World) -> np.ndarray:
     those before Sep 2009 on (16, 28] with a shape solved so the mean is 11.52 years (UCL 2019
     s6.1). 44.5% are on the SLT (primary 54.7%, secondary 19.1%); 75% hold another role at the
     same time. 10.4% went straight from ITT into the post (:func:`direct_entrants`); the others
-    taught :func:`teaching_years` after induction.
+    taught :func:`teaching_years` after induction. Those appointed since Sep 2009 with the award start
+    it within a year of appointment (QTS -> course start: median about 4.5 years, UCL 2019 s3.1);
+    those appointed earlier took it in 2009-14, long after QTS.
     """
     rng, s = w.rng, w.schools
     n_s = len(s.frame)
@@ -320,7 +328,7 @@ def senco_cohort(w: World) -> np.ndarray:
     ).astype(object)
     keeps_teaching = other_role == "CLASS_TEACHER"
 
-    # earlier career: 4-5 years' teaching (UCL 2019 s3.1) before the first SENCO post, or straight
+    # earlier career: induction and teaching_years (UCL 2019 s3.1) before the first SENCO post, or straight
     # from ITT (10.4%): those still within their ECT years hold a concurrent class-teaching role
     movers = np.isin(cat, ["A_old", "A_young", "C"]) & (tenure >= 2)
     moved = movers & (rng.random(n) < (P.SENCO_MOVED - d) / (1 - b - d))
@@ -457,7 +465,7 @@ def leadership(w: World, head_taken: np.ndarray) -> None:
     start = years_before(w.as_of, tenure)
     ex_senco = rng.random(n) < 0.2
     step = years_before(start, np.where(ex_senco, rng.uniform(2, 10, n), rng.uniform(2, 7, n)))
-    # ex-SENCOs came to the SENCO post like the SENCO cohort (4-5 years' teaching, or from ITT)
+    # ex-SENCOs came to the SENCO post like the SENCO cohort (teaching_years, or from ITT)
     direct = direct_entrants(rng, ex_senco, int(ex_senco.sum()))
     qts = np.where(
         ex_senco,

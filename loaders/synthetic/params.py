@@ -41,12 +41,17 @@ SENCO_EXEMPT_BY_SERVICE = 0.05
 
 # --- progression (UCL 2019 KF5, s2.6, s3.1; DOMAIN.md "Progression") ----------------------------
 DIRECT_FROM_ITT = 71 / 685  # 10.4% of SENCOs went straight from ITT into a SEND specialism
-# Years as a class teacher (after the two ECT years) before a SENCO or sensory post: "about 4-5
-# years of teaching experience before starting the NASENCO or another mandatory route". 1 + a gamma
-# (shape 4, scale 0.95): median 4.5 years, middle half 3.4-5.8, rarely under 2 or over 9.
+# UCL 2019 s3.1 / s3.2: new teachers had "about 4-5 years of teaching experience before starting the
+# NASENCO or another mandatory route". That counts from QTS, induction included, to the *course start*
+# (issue 16; ``sendgraph course-timing`` measures it). The generator draws the years as a class
+# teacher after the two ECT years and before the first specialist post as 1 + a gamma (shape 2,
+# scale 0.55): median 1.9, middle half 1.5-2.5, rarely over 4. With induction that puts the post at a
+# median of about 3.9 years after QTS, and the course (SENCO award or MQ) starts in the first year in
+# post: QTS -> course start has a median of about 4.5 years. Not a published figure: the shape is a
+# modelling assumption fitted to it.
 TEACHING_YEARS_MIN = 1.0
-TEACHING_YEARS_SHAPE = 4.0
-TEACHING_YEARS_SCALE = 0.95
+TEACHING_YEARS_SHAPE = 2.0
+TEACHING_YEARS_SCALE = 0.55
 
 # Multi-step routes into class sensory posts (issue 16: a pathways table an analyst would recognise).
 # Modelling assumptions, not published figures: UCL 2019 s3.2 says some sensory specialists "came
@@ -55,6 +60,11 @@ TEACHING_YEARS_SCALE = 0.95
 # and this share had a career break (1.5-3 years, no post) part-way through their class teaching.
 SENSORY_VIA_SENCO = 0.15
 SENSORY_CAREER_BREAK = 0.10
+# UCL 2019 s3.2's route is QTS -> teaching -> MQ -> sensory post, but the regulations allow the MQ
+# within 3 years of appointment. Modelling assumption (no source gives the split): this share of
+# sensory specialists not straight from ITT finished the MQ before their first sensory post (the
+# pathways table shows the MQ "gained along the way"); the rest start it in their first year in post.
+SENSORY_MQ_BEFORE_POST = 0.4
 
 # --- specialists (UCL 2019 s5.2-5.3) -----------------------------------------------------------
 SENSORY_NO_QUAL = 0.18  # 14/78 with no formal sensory qualification

@@ -1,13 +1,15 @@
 """Low-incidence specialists: sensory (QTVI / QTHI / QTMSI) teachers, LA sensory services, PD specialists.
 
 Class teachers of pupils with sensory impairment work in special schools and resourced provision
-that serve VI / HI / MSI; advisory teachers work in one LA sensory service per LA, staffed roughly in
-proportion to the LA's real EHC plans for that need, with a fifth of LAs well short (the capacity
-gaps the audits must find). The route is teacher -> (4-5 years) -> MQ -> class or advisory post
-(UCL 2019 s3.2); some came from being a SENCO. 10.4% of class sensory teachers and of teachers among
-PD specialists took the post straight from ITT (UCL 2019 KF5; :func:`careers.direct_entrants`);
-advisory posts always follow classroom experience. Exactly 18% hold no sensory qualification (UCL 2019
-s5.2, 14/78) and 24% of PD specialists no relevant qualification (s5.3, 17/70).
+that serve VI / HI / MSI; advisory teachers work in one LA sensory service per LA, staffed roughly
+in proportion to the LA's real EHC plans for that need, with a fifth of LAs well short (the capacity
+gaps the audits must find). The route is QTS -> teaching -> MQ -> class or advisory post (UCL 2019
+s3.2), the MQ course starting a median of about 4.5 years after QTS: 40% finished it before the
+post, the rest start it in their first year in post (:func:`mq_lead`); some came from being a SENCO.
+10.4% of class sensory teachers and of teachers among PD specialists took the post straight from ITT
+(UCL 2019 KF5; :func:`careers.direct_entrants`); advisory posts always follow classroom experience.
+Exactly 18% hold no sensory qualification (UCL 2019 s5.2, 14/78) and 24% of PD specialists no
+relevant qualification (s5.3, 17/70).
 """
 
 from __future__ import annotations
@@ -31,6 +33,17 @@ from loaders.synthetic.records import Rows
 SENSES = ("VI", "HI", "MSI")
 SENSORY_QUALS = ("MQ_VI", "MQ_HI", "MQ_MSI", "ED_AUDIOLOGIST", "HABILITATION")
 PD_QUALS = ("PD_CERT", "PGCERT_SEN", "MA_SEN", "NASENCO", "PHD_SEN")
+
+
+def mq_lead(rng: np.random.Generator, direct: np.ndarray) -> np.ndarray:
+    """Years by which the MQ course starts before the first sensory post: 3-4 years for
+    ``params.SENSORY_MQ_BEFORE_POST`` of those who did not come straight from ITT (the UCL route
+    QTS -> teaching -> MQ -> post, the MQ finished before it), else 0 (the course starts in post).
+    The lead is added to their years of class teaching, so the time from QTS to the course start
+    is the same for both."""
+    n = len(direct)
+    ahead = ~direct & (rng.random(n) < P.SENSORY_MQ_BEFORE_POST)
+    return np.where(ahead, rng.uniform(3.0, 4.0, n), 0.0)
 
 
 def sensory_services(scope: Scope) -> pd.DataFrame:
@@ -59,7 +72,7 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         }
     )
     # class teachers: 1-3 per sense in special schools serving it, 1 in resourced provision for it
-    people, senses, starts, directs = [], [], [], []
+    people, senses, starts, firsts, leads = [], [], [], [], []
     for sense in SENSES:
         serves = s.provides(sense)
         per = np.where(s.kind == "special", rng.integers(1, 4, len(serves)), 1) * serves
@@ -76,7 +89,9 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         on_break = ~direct & ~via_senco & (route < P.SENSORY_VIA_SENCO + P.SENSORY_CAREER_BREAK)
         senco_start = years_before(start, np.where(via_senco, rng.uniform(2.0, 5.0, n), 0.0))
         gap = np.where(on_break, rng.uniform(1.5, 3.0, n), 0.0)
-        to_specialism = years_to_specialism(rng, direct)
+        # those who take the MQ before the post teach that much longer first (mq_lead)
+        lead = mq_lead(rng, direct)
+        to_specialism = years_to_specialism(rng, direct) + lead
         qts = years_before(senco_start, to_specialism + gap)
         # the break starts part-way through the class-teaching years (after the two ECT years)
         break_at = years_after(qts, 2.0 + np.maximum(to_specialism - 2.0, 0.5) * rng.uniform(0.3, 0.7, n))
@@ -92,7 +107,7 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         )
         w.posts.add(person=person, urn=w.urn[school], role=f"QT{sense}_TEACHER", start_date=start)
         people.append(person), senses.append(np.full(n, sense, dtype=object)), starts.append(start)
-        directs.append(direct)
+        firsts.append(start), leads.append(lead)
 
     # advisory teachers: need / pupils-per-FTE, a fifth of LAs staffed at 30-60% of that
     short = exact_flags(rng, len(scope.las), P.SHORT_LA_SHARE)
@@ -111,7 +126,8 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
         first_post = np.where(path < 0.65, was_class, start)
         # (induction over before they join the service)
         direct = direct_entrants(rng, (path < 0.65) & (years_between(was_class, start) >= 2.0), n)
-        qts = years_before(first_post, years_to_specialism(rng, direct))
+        lead = mq_lead(rng, direct)
+        qts = years_before(first_post, years_to_specialism(rng, direct) + lead)
         person = w.new_people(n, _birth_years(w, qts))
         school = w.school_in_la(la)
         teacher_start(w, person, school, qts, first_post, direct=direct)
@@ -140,18 +156,20 @@ def sensory_specialists(w: World, scope: Scope, services: pd.DataFrame) -> Rows:
             fte=rng.choice([0.6, 0.8, 1.0], n),
         )
         people.append(person), senses.append(np.full(n, sense, dtype=object)), starts.append(start)
-        directs.append(direct)
+        # the first sensory post: the class QTxI post for those who held one, else the advisory post
+        firsts.append(np.where(path < 0.5, was_class, start)), leads.append(lead)
 
     person, sense, start = np.concatenate(people), np.concatenate(senses), np.concatenate(starts)
-    direct = np.concatenate(directs)
+    first_sensory, lead = np.concatenate(firsts), np.concatenate(leads)
     n = len(person)
     none = exact_flags(rng, n, P.SENSORY_NO_QUAL)
-    # holders: the matching MQ around appointment (some after it, within the 3-year allowance;
-    # direct entrants from ITT only after it)
+    # holders: the two-year MQ course starts in the first year in the first sensory post (so it ends
+    # within the 3-year allowance), like the SENCO award, or (mq_lead) 3-4 years earlier, finishing
+    # before the post. Either way QTS -> course start has a median of about 4.5 years (UCL 2019 s3.2;
+    # params.TEACHING_YEARS_*), as ``sendgraph course-timing`` measures it.
     mq = ("MQ_" + sense).astype(object)
-    got = w.before_now(
-        years_after(start, np.where(direct, rng.uniform(0.5, 2.5, n), rng.uniform(-3, 2.5, n)))
-    )
+    course = years_after(years_before(first_sensory, lead), rng.uniform(0.0, 1.0, n))
+    got = w.before_now(years_after(course, np.full(n, 2.0)))
     for code in SENSES:
         m = ~none & (sense == code)
         w.quals.add(
