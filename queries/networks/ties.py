@@ -70,11 +70,14 @@ __all__ = [
     "TIE_LIFETIME_YEARS",
     "school_ties",
     "shared_tie_graph",
+    "shared_tie_instances",
     "shared_tie_weights",
+    "shared_weight_graph",
     "tie_graph",
     "tie_instances",
     "tie_weights",
     "tied_schools",
+    "weight_graph",
 ]
 
 DEFAULT_MIN_WEIGHT = 0.02
@@ -463,6 +466,21 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
+def _school_nodes(store: GraphStore, as_of: dt.date, filters: Filters) -> nx.Graph:
+    """A graph with a node (and its attributes) for every school open on ``as_of`` in scope."""
+    g = nx.Graph()
+    schools = in_operation(schools_frame(store), as_of)
+    if filters.describe():
+        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+    attrs = schools[["urn", *NODE_ATTRIBUTES]].astype(object)
+    attrs = attrs.where(attrs.notna(), None)
+    g.add_nodes_from(
+        (int(row[0]), {k: _plain(v) for k, v in zip(NODE_ATTRIBUTES, row[1:], strict=True) if v is not None})
+        for row in attrs.itertuples(index=False, name=None)
+    )
+    return g
+
+
 @analysis
 def tie_graph(
     store: GraphStore,
@@ -481,16 +499,7 @@ def tie_graph(
     :mod:`queries.networks.fragility`).
     """
     as_of = as_of or dt.date.today()
-    g = nx.Graph()
-    schools = in_operation(schools_frame(store), as_of)
-    if filters.describe():
-        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
-    attrs = schools[["urn", *NODE_ATTRIBUTES]].astype(object)
-    attrs = attrs.where(attrs.notna(), None)
-    g.add_nodes_from(
-        (int(row[0]), {k: _plain(v) for k, v in zip(NODE_ATTRIBUTES, row[1:], strict=True) if v is not None})
-        for row in attrs.itertuples(index=False, name=None)
-    )
+    g = _school_nodes(store, as_of, filters)
     edges: dict[tuple[int, int], dict] = {}
     inst = tie_instances(store, as_of=as_of, filters=filters, min_weight=min_weight)
     for a, b, kind, w, ca, cb in inst.itertuples(index=False, name=None):
@@ -525,3 +534,54 @@ def shared_tie_graph(store: GraphStore, as_of: dt.date, min_weight: float = DEFA
     if cache is None:
         return build()
     return cache(("tie_graph", as_of, float(min_weight)), build)
+
+
+def weight_graph(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    min_weight: float = DEFAULT_MIN_WEIGHT,
+) -> nx.Graph:
+    """:func:`tie_graph` with only ``weight`` and ``distance`` on its edges (no kinds, people or
+    support): the same nodes, node attributes, edges, weights and insertion order.
+
+    Why: communities, betweenness, bridges and cut points need the weights only; building it from
+    :func:`tie_weights` skips the Python loop over millions of tie contributions with their person
+    tuples. Who carries a tie is looked up afterwards only for the edges a table shows
+    (:func:`shared_tie_instances`).
+    """
+    as_of = as_of or dt.date.today()
+    g = _school_nodes(store, as_of, filters)
+    w = tie_weights(store, as_of=as_of, filters=filters, min_weight=min_weight)
+    a = w["urn_a"].to_numpy(dtype=np.int64).tolist()
+    b = w["urn_b"].to_numpy(dtype=np.int64).tolist()
+    weights = w["weight"].to_numpy(dtype=np.float64).tolist()
+    g.add_edges_from(
+        (x, y, {"weight": wt, "distance": 1.0 / wt}) for x, y, wt in zip(a, b, weights, strict=True)
+    )
+    g.graph.update({"as_of": as_of.isoformat(), "min_weight": min_weight})
+    return g
+
+
+def shared_weight_graph(
+    store: GraphStore, as_of: dt.date, min_weight: float = DEFAULT_MIN_WEIGHT
+) -> nx.Graph:
+    """:func:`weight_graph` (national, no filters), kept on the store's cache like
+    :func:`shared_tie_graph`. Read-only: callers copy before changing it."""
+    build = functools.partial(weight_graph, store, as_of=as_of, min_weight=min_weight)
+    cache = getattr(store, "cache", None)
+    if cache is None:
+        return build()
+    return cache(("weight_graph", as_of, float(min_weight)), build)
+
+
+def shared_tie_instances(
+    store: GraphStore, as_of: dt.date, min_weight: float = DEFAULT_MIN_WEIGHT
+) -> pd.DataFrame:
+    """:func:`tie_instances` (national, no filters), kept on the store's cache. Read-only."""
+    build = functools.partial(tie_instances, store, as_of=as_of, min_weight=min_weight)
+    cache = getattr(store, "cache", None)
+    if cache is None:
+        return build()
+    return cache(("tie_instances", as_of, float(min_weight)), build)
