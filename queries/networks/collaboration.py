@@ -24,11 +24,13 @@ from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, schools_frame
 from queries.networks.ties import (
     DEFAULT_MIN_WEIGHT,
+    pair_tie_instances,
     shared_tie_instances,
     shared_tie_weights,
     shared_weight_graph,
     tie_graph,
     tied_schools,
+    weight_graph,
 )
 from queries.posts import in_operation
 from queries.registry import analysis
@@ -72,7 +74,8 @@ def scope(
     as_of: dt.date | None,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> tuple[nx.Graph, nx.Graph]:
-    """The national graph and the subgraph induced on the schools matching ``filters``.
+    """The national graph (with filters, only its ties inside the scope) and the subgraph induced
+    on the schools matching ``filters``.
 
     Structure (components, communities, brokers, bridges) is computed on the subgraph, so a
     regional lead sees their region's own structure; isolates use the national graph, so a school
@@ -80,10 +83,14 @@ def scope(
     only (:func:`queries.networks.ties.weight_graph`): who carries a tie comes from
     :func:`edge_details`, for the edges a table shows.
     """
-    g = shared_weight_graph(store, as_of or dt.date.today(), min_weight)
+    as_of = as_of or dt.date.today()
     if not filters.describe():
+        g = shared_weight_graph(store, as_of, min_weight)
         return g, g
-    urns = set(apply_filters(schools_frame(store), filters)["urn"].astype("int64")) & set(g.nodes)
+    # the national nodes, but only the ties inside the scope: the induced subgraph is the same
+    wanted = pd.Index(apply_filters(schools_frame(store), filters)["urn"].astype("int64").unique())
+    g = weight_graph(store, as_of=as_of, min_weight=min_weight, within=wanted)
+    urns = set(wanted) & set(g.nodes)
     return g, g.subgraph(urns).copy()
 
 
@@ -93,15 +100,16 @@ def pair_keys(a: object, b: object) -> np.ndarray:
 
 
 def scope_instances(
-    store: GraphStore, as_of: dt.date | None, min_weight: float, nodes: object
+    store: GraphStore, as_of: dt.date | None, min_weight: float, g: nx.Graph, sub: nx.Graph
 ) -> pd.DataFrame:
-    """The national tie contributions (:func:`queries.networks.ties.tie_instances`, national
-    threshold) of the ties with both ends among ``nodes``: the carriers of the edges of
-    :func:`scope`'s subgraph, in tie_graph's order (urn_a, urn_b, kind)."""
-    inst = shared_tie_instances(store, as_of or dt.date.today(), min_weight)
-    keep = pd.Index(np.fromiter(nodes, dtype=np.int64))
-    mask = isin(inst["urn_a"], keep) & isin(inst["urn_b"], keep)
-    return inst[np.asarray(mask, dtype=bool)]
+    """The tie contributions (:func:`queries.networks.ties.tie_instances`, national threshold) of
+    the edges of ``sub`` (:func:`scope`'s subgraph of the national graph ``g``): the carriers of
+    every national tie when ``sub`` is ``g``, else those of ``sub``'s edges only."""
+    as_of = as_of or dt.date.today()
+    if sub is g:
+        return shared_tie_instances(store, as_of, min_weight)
+    pairs = pd.DataFrame([(min(a, b), max(a, b)) for a, b in sub.edges], columns=["urn_a", "urn_b"])
+    return pair_tie_instances(store, as_of, pairs, min_weight)
 
 
 def edge_details(
@@ -115,9 +123,8 @@ def edge_details(
     }
     if not out:
         return out
-    inst = shared_tie_instances(store, as_of or dt.date.today(), min_weight)
-    wanted = pair_keys([a for a, _ in out], [b for _, b in out])
-    sel = inst[np.isin(pair_keys(inst["urn_a"], inst["urn_b"]), wanted)]
+    frame = pd.DataFrame(list(out), columns=["urn_a", "urn_b"])
+    sel = pair_tie_instances(store, as_of or dt.date.today(), frame, min_weight)
     for a, b, kind, _w, ca, cb in sel.itertuples(index=False, name=None):
         d = out[(a, b)]
         if kind not in d["kinds"]:

@@ -117,9 +117,9 @@ def fragile_links(
 
     >>> fragile_links(store, as_of=dt.date(2025, 9, 1), filters=Filters(la="Darlington"))  # doctest: +SKIP
     """
-    _, sub = scope(store, filters, as_of, min_weight)
+    g, sub = scope(store, filters, as_of, min_weight)
     bridge_set = {(min(a, b), max(a, b)) for a, b in nx.bridges(sub)}
-    sole = _sole_carriers(scope_instances(store, as_of, min_weight, sub.nodes))
+    sole = _sole_carriers(scope_instances(store, as_of, min_weight, g, sub))
     kinds = edge_details(store, as_of, min_weight, sorted(sole))
     rows = []
     for (a, b), who in sorted(sole.items()):
@@ -186,12 +186,13 @@ def _carried_by(inst: pd.DataFrame, removed: set[str]) -> tuple[np.ndarray, set[
 
 
 def _remove(
-    store: GraphStore, as_of: dt.date, min_weight: float, g: nx.Graph, removed: set[str]
+    store: GraphStore, as_of: dt.date, min_weight: float, scoped: tuple[nx.Graph, nx.Graph], removed: set[str]
 ) -> tuple[nx.Graph, list[tuple[int, int]], dict[tuple[int, int], dict], set[str]]:
     """``g`` without the ties lost when ``removed`` leave, the lost ties, their details
     (:func:`queries.networks.collaboration.edge_details`) and which of ``removed`` carry a tie.
     Only the ties one of them carries are examined: no other tie can be lost."""
-    touched, carrying = _carried_by(scope_instances(store, as_of, min_weight, g.nodes), removed)
+    g = scoped[1]
+    touched, carrying = _carried_by(scope_instances(store, as_of, min_weight, *scoped), removed)
     pairs = [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in touched.tolist()]
     details = edge_details(store, as_of, min_weight, pairs)
     lost = [
@@ -241,8 +242,9 @@ def what_if_remove(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    _, sub = scope(store, filters, as_of, min_weight)
-    after, _lost, _details, carrying = _remove(store, as_of, min_weight, sub, removed)
+    scoped = scope(store, filters, as_of, min_weight)
+    sub = scoped[1]
+    after, _lost, _details, carrying = _remove(store, as_of, min_weight, scoped, removed)
     before_m, after_m = _measures(sub), _measures(after)
     out = pd.DataFrame(
         {
@@ -281,8 +283,9 @@ def what_if_lost_links(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    _, sub = scope(store, filters, as_of, min_weight)
-    after, lost, details, _carrying = _remove(store, as_of, min_weight, sub, removed)
+    scoped = scope(store, filters, as_of, min_weight)
+    sub = scoped[1]
+    after, lost, details, _carrying = _remove(store, as_of, min_weight, scoped, removed)
     rows = [
         {
             "urn_a": a,
