@@ -100,6 +100,19 @@ def _sole_carriers(inst: pd.DataFrame) -> dict[tuple[int, int], set[str]]:
     return out
 
 
+def _kinds(inst: pd.DataFrame, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
+    """The sorted kinds of tie of each of ``pairs``, from their contributions in ``inst``."""
+    if not pairs:
+        return {}
+    keys = pair_keys(inst["urn_a"], inst["urn_b"])
+    mask = np.isin(keys, pair_keys([a for a, _ in pairs], [b for _, b in pairs]))
+    found = pd.DataFrame({"key": keys[mask], "kind": inst["kind"].to_numpy()[mask]}).drop_duplicates()
+    out: dict[tuple[int, int], list[str]] = {}
+    for key, kind in zip(found["key"].tolist(), found["kind"].tolist(), strict=True):
+        out.setdefault((key >> 32, key & 0xFFFFFFFF), []).append(kind)
+    return {k: sorted(v) for k, v in out.items()}
+
+
 @analysis
 def fragile_links(
     store: GraphStore,
@@ -119,13 +132,14 @@ def fragile_links(
     """
     g, sub = scope(store, filters, as_of, min_weight)
     bridge_set = {(min(a, b), max(a, b)) for a, b in nx.bridges(sub)}
-    sole = _sole_carriers(scope_instances(store, as_of, min_weight, g, sub))
-    kinds = edge_details(store, as_of, min_weight, sorted(sole))
+    inst = scope_instances(store, as_of, min_weight, g, sub)
+    sole = _sole_carriers(inst)
+    kinds = _kinds(inst, sorted(sole))
     rows = []
     for (a, b), who in sorted(sole.items()):
         if who:
             na, nb = sub.nodes[a], sub.nodes[b]
-            d = kinds[a, b]
+            d = {"kinds": kinds[a, b]}
             rows.append(
                 {
                     "urn_a": a,
