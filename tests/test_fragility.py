@@ -19,6 +19,7 @@ from queries.networks.fragility import (
     what_if_lost_links,
     what_if_remove,
 )
+from queries.networks.ties import tie_graph
 from tests.participation_fixture import AS_OF, load_world
 
 
@@ -98,3 +99,29 @@ def test_what_if_errors(world):
         what_if_remove(world, person_ids=["P99"], as_of=AS_OF)
     with pytest.raises(SendgraphError, match="--person"):
         what_if_remove(world, as_of=AS_OF)
+
+
+@pytest.mark.parametrize("removed", [{"P2"}, {"P4"}, {"P2", "P3"}, {"P5", "P4"}, {"P1"}])
+def test_what_if_examines_only_the_ties_the_removed_carry(world, removed):
+    # the fast path looks at the ties one of the removed carries; the definition checks every edge
+    g = tie_graph(world, as_of=AS_OF)
+    expected = sorted(
+        (min(a, b), max(a, b))
+        for a, b, d in g.edges(data=True)
+        if removed & set(d["people"]) and edge_lost(d["support"], removed)
+    )
+    lost = what_if_lost_links(world, person_ids=sorted(removed), as_of=AS_OF)
+    assert list(zip(lost["urn_a"], lost["urn_b"], strict=True)) == expected
+    t = _table(what_if_remove(world, person_ids=sorted(removed), as_of=AS_OF))
+    assert t["links"] == (g.number_of_edges(), g.number_of_edges() - len(expected))
+
+
+def test_fragile_links_match_single_carriers_on_every_edge(world):
+    g = tie_graph(world, as_of=AS_OF, min_weight=0)
+    expected = {
+        (min(a, b), max(a, b)): ";".join(sorted(single_carriers(d["support"])))
+        for a, b, d in g.edges(data=True)
+        if single_carriers(d["support"])
+    }
+    f = fragile_links(world, as_of=AS_OF, min_weight=0)
+    assert dict(zip(zip(f["urn_a"], f["urn_b"], strict=True), f["person_id"], strict=True)) == expected

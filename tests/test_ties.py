@@ -22,17 +22,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from loaders import ingest
 from queries.networks.collaboration import components, isolates
 from queries.networks.ties import (
     DEFAULT_MIN_WEIGHT,
+    pair_tie_instances,
     school_ties,
     shared_tie_graph,
     tie_graph,
     tie_instances,
     tie_weights,
+    weight_graph,
 )
 
 AS_OF = dt.date(2025, 1, 1)
@@ -193,3 +196,25 @@ def test_sparse_components_count_every_school(store):
     assert comp["links"].sum() == g.number_of_edges()
     assert list(comp["component"]) == list(range(1, len(comp) + 1))
     assert comp["schools"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("min_weight", [0, 0.02, 0.5])
+def test_weight_graph_is_the_tie_graph_without_carriers(store, min_weight):
+    # the structure measures run on weight_graph: same nodes, attributes, edges, weights and order
+    full = tie_graph(store, as_of=AS_OF, min_weight=min_weight)
+    fast = weight_graph(store, as_of=AS_OF, min_weight=min_weight)
+    assert list(fast.nodes(data=True)) == list(full.nodes(data=True))
+    assert list(fast.edges) == list(full.edges)
+    for a, b, d in full.edges(data=True):
+        assert fast.edges[a, b] == {"weight": d["weight"], "distance": d["distance"]}
+    assert fast.graph == full.graph
+
+
+@pytest.mark.parametrize("min_weight", [0, 0.5])
+def test_instances_of_some_pairs_are_those_rows_of_the_full_list(store, min_weight):
+    # bridges, brokers and regional tables look up carriers for their own ties only
+    full = tie_instances(store, as_of=AS_OF, min_weight=min_weight)
+    pairs = full[["urn_a", "urn_b"]].drop_duplicates().iloc[::2]
+    some = pair_tie_instances(store, AS_OF, pairs, min_weight)
+    expected = full.merge(pairs, on=["urn_a", "urn_b"])
+    pd.testing.assert_frame_equal(some, expected)

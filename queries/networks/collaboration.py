@@ -24,10 +24,13 @@ from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, schools_frame
 from queries.networks.ties import (
     DEFAULT_MIN_WEIGHT,
-    shared_tie_graph,
+    pair_tie_instances,
+    shared_tie_instances,
     shared_tie_weights,
+    shared_weight_graph,
     tie_graph,
     tied_schools,
+    weight_graph,
 )
 from queries.posts import in_operation
 from queries.registry import analysis
@@ -41,8 +44,11 @@ __all__ = [
     "communities",
     "components",
     "cut_pieces",
+    "edge_details",
     "isolates",
+    "pair_keys",
     "scope",
+    "scope_instances",
     "scope_ties",
 ]
 
@@ -68,17 +74,70 @@ def scope(
     as_of: dt.date | None,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> tuple[nx.Graph, nx.Graph]:
-    """The national graph and the subgraph induced on the schools matching ``filters``.
+    """The national graph (with filters, only its ties inside the scope) and the subgraph induced
+    on the schools matching ``filters``.
 
     Structure (components, communities, brokers, bridges) is computed on the subgraph, so a
     regional lead sees their region's own structure; isolates use the national graph, so a school
-    linked only across the boundary is not called isolated.
+    linked only across the boundary is not called isolated. Edges carry ``weight`` and ``distance``
+    only (:func:`queries.networks.ties.weight_graph`): who carries a tie comes from
+    :func:`edge_details`, for the edges a table shows.
     """
-    g = shared_tie_graph(store, as_of or dt.date.today(), min_weight)
+    as_of = as_of or dt.date.today()
     if not filters.describe():
+        g = shared_weight_graph(store, as_of, min_weight)
         return g, g
-    urns = set(apply_filters(schools_frame(store), filters)["urn"].astype("int64")) & set(g.nodes)
+    # the national nodes, but only the ties inside the scope: the induced subgraph is the same
+    wanted = pd.Index(apply_filters(schools_frame(store), filters)["urn"].astype("int64").unique())
+    g = weight_graph(store, as_of=as_of, min_weight=min_weight, within=wanted)
+    urns = set(wanted) & set(g.nodes)
     return g, g.subgraph(urns).copy()
+
+
+def pair_keys(a: object, b: object) -> np.ndarray:
+    """One int64 key per (urn_a, urn_b) pair (URNs are well below 2**31)."""
+    return (np.asarray(a, dtype=np.int64) << 32) | np.asarray(b, dtype=np.int64)
+
+
+def scope_instances(
+    store: GraphStore, as_of: dt.date | None, min_weight: float, g: nx.Graph, sub: nx.Graph
+) -> pd.DataFrame:
+    """The tie contributions (:func:`queries.networks.ties.tie_instances`, national threshold) of
+    the edges of ``sub`` (:func:`scope`'s subgraph of the national graph ``g``): the carriers of
+    every national tie when ``sub`` is ``g``, else those of ``sub``'s edges only."""
+    as_of = as_of or dt.date.today()
+    if sub is g:
+        return shared_tie_instances(store, as_of, min_weight)
+    pairs = pd.DataFrame([(min(a, b), max(a, b)) for a, b in sub.edges], columns=["urn_a", "urn_b"])
+    return pair_tie_instances(store, as_of, pairs, min_weight)
+
+
+def edge_details(
+    store: GraphStore, as_of: dt.date | None, min_weight: float, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], dict]:
+    """``kinds``, ``people`` and ``support`` (as :func:`queries.networks.ties.tie_graph` puts them on
+    its edges) for the given tied pairs ``(min urn, max urn)`` only: looking them up for the few
+    edges a table shows is far cheaper than putting them on every national edge."""
+    out: dict[tuple[int, int], dict] = {
+        (int(a), int(b)): {"kinds": [], "people": [], "support": []} for a, b in pairs
+    }
+    if not out:
+        return out
+    frame = pd.DataFrame(list(out), columns=["urn_a", "urn_b"])
+    sel = pair_tie_instances(store, as_of or dt.date.today(), frame, min_weight)
+    for a, b, kind, _w, ca, cb in sel.itertuples(index=False, name=None):
+        d = out[(a, b)]
+        if kind not in d["kinds"]:
+            d["kinds"].append(kind)
+        d["support"].append((kind, ca, cb))
+        if ca:
+            d["people"].extend(ca)
+        if cb:
+            d["people"].extend(cb)
+    for d in out.values():
+        d["kinds"].sort()
+        d["people"] = sorted(set(d["people"]))
+    return out
 
 
 def scope_ties(
@@ -268,7 +327,12 @@ def brokers(
     out = _school_rows(sub, ranked)
     out.insert(1, "betweenness", [round(bc[v], 6) for v in ranked])
     out["degree"] = [sub.degree(v) for v in ranked]
-    out["people"] = [";".join(sorted({p for u in sub[v] for p in sub.edges[v, u]["people"]})) for v in ranked]
+    details = edge_details(
+        store, as_of, min_weight, sorted({(min(v, u), max(v, u)) for v in ranked for u in sub[v]})
+    )
+    out["people"] = [
+        ";".join(sorted({p for u in sub[v] for p in details[min(v, u), max(v, u)]["people"]})) for v in ranked
+    ]
     out.attrs["method"] = method
     return out
 
@@ -284,9 +348,10 @@ def bridges(
     """Links whose loss splits a component: the only tie between two groups of schools (UCL G11)."""
     _, sub = scope(store, filters, as_of, min_weight)
     rows = []
-    for a, b in nx.bridges(sub):
-        a, b = min(a, b), max(a, b)
-        d = sub.edges[a, b]
+    found = [(min(a, b), max(a, b)) for a, b in nx.bridges(sub)]
+    details = edge_details(store, as_of, min_weight, found)
+    for a, b in found:
+        d = details[a, b]
         side = (
             nx.node_connected_component(sub.subgraph(set(sub.nodes) - {b}).copy(), a)
             if sub.number_of_nodes() <= EXACT_BETWEENNESS_LIMIT

@@ -16,13 +16,14 @@ import datetime as dt
 from collections.abc import Iterable
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters
-from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, scope
+from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, edge_details, pair_keys, scope, scope_instances
 from queries.registry import analysis
 
 __all__ = [
@@ -64,6 +65,54 @@ def edge_lost(support: list[tuple], removed: set[str]) -> bool:
     )
 
 
+def _sole(carriers: pd.Series) -> pd.Series:
+    """The person_id where an end has exactly one carrier, else None."""
+    return carriers.map(lambda c: c[0] if c is not None and len(c) == 1 else None)
+
+
+def _sole_carriers(inst: pd.DataFrame) -> dict[tuple[int, int], set[str]]:
+    """:func:`single_carriers` for every tie in ``inst`` (tie contributions) at once, leaving out
+    ties with none: a person is a single carrier of a tie when they are the only carrier of one
+    end of every one of its contributions. Vectorised because a national graph has over a million
+    ties."""
+    if inst.empty:
+        return {}
+    keys = pair_keys(inst["urn_a"], inst["urn_b"])
+    # a tie with a contribution carried by both schools as institutions has no single carrier
+    institutional = (inst["carriers_a"].isna() & inst["carriers_b"].isna()).to_numpy()
+    keep = ~np.isin(keys, keys[institutional])
+    inst, keys = inst[keep], keys[keep]
+    row = np.arange(len(inst))
+    long = pd.concat(
+        [
+            pd.DataFrame({"key": keys, "row": row, "person": _sole(inst["carriers_a"]).to_numpy()}),
+            pd.DataFrame({"key": keys, "row": row, "person": _sole(inst["carriers_b"]).to_numpy()}),
+        ],
+        ignore_index=True,
+    ).dropna(subset=["person"])
+    long = long.drop_duplicates(["row", "person"])
+    instances = pd.Series(keys).value_counts()
+    hits = long.groupby(["key", "person"]).size().rename("n").reset_index()
+    hits = hits[(hits["n"].to_numpy() == instances.reindex(hits["key"]).to_numpy())]
+    out: dict[tuple[int, int], set[str]] = {}
+    for key, person in zip(hits["key"].tolist(), hits["person"].tolist(), strict=True):
+        out.setdefault((key >> 32, key & 0xFFFFFFFF), set()).add(person)
+    return out
+
+
+def _kinds(inst: pd.DataFrame, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
+    """The sorted kinds of tie of each of ``pairs``, from their contributions in ``inst``."""
+    if not pairs:
+        return {}
+    keys = pair_keys(inst["urn_a"], inst["urn_b"])
+    mask = np.isin(keys, pair_keys([a for a, _ in pairs], [b for _, b in pairs]))
+    found = pd.DataFrame({"key": keys[mask], "kind": inst["kind"].to_numpy()[mask]}).drop_duplicates()
+    out: dict[tuple[int, int], list[str]] = {}
+    for key, kind in zip(found["key"].tolist(), found["kind"].tolist(), strict=True):
+        out.setdefault((key >> 32, key & 0xFFFFFFFF), []).append(kind)
+    return {k: sorted(v) for k, v in out.items()}
+
+
 @analysis
 def fragile_links(
     store: GraphStore,
@@ -81,14 +130,16 @@ def fragile_links(
 
     >>> fragile_links(store, as_of=dt.date(2025, 9, 1), filters=Filters(la="Darlington"))  # doctest: +SKIP
     """
-    _, sub = scope(store, filters, as_of, min_weight)
+    g, sub = scope(store, filters, as_of, min_weight)
     bridge_set = {(min(a, b), max(a, b)) for a, b in nx.bridges(sub)}
+    inst = scope_instances(store, as_of, min_weight, g, sub)
+    sole = _sole_carriers(inst)
+    kinds = _kinds(inst, sorted(sole))
     rows = []
-    for a, b, d in sub.edges(data=True):
-        a, b = min(a, b), max(a, b)
-        who = single_carriers(d["support"])
+    for (a, b), who in sorted(sole.items()):
         if who:
             na, nb = sub.nodes[a], sub.nodes[b]
+            d = {"kinds": kinds[a, b]}
             rows.append(
                 {
                     "urn_a": a,
@@ -133,15 +184,41 @@ def people_to_remove(
     return removed
 
 
-def _remove(g: nx.Graph, removed: set[str]) -> tuple[nx.Graph, list[tuple[int, int]]]:
+def _carried_by(inst: pd.DataFrame, removed: set[str]) -> tuple[np.ndarray, set[str]]:
+    """The pair keys of the ties in ``inst`` that one of ``removed`` helps carry, and which of
+    ``removed`` carry any tie: found with one explode, not a loop over every tie."""
+    keys, who = [], set()
+    wanted = pd.Index(sorted(removed), dtype=object)
+    for col in ("carriers_a", "carriers_b"):
+        named = inst[col].notna().to_numpy()
+        people = inst.loc[named, col].explode()
+        hit = people.isin(wanted).to_numpy()
+        who |= set(people[hit])
+        rows = inst.loc[people.index[hit]]
+        keys.append(pair_keys(rows["urn_a"], rows["urn_b"]))
+    return np.unique(np.concatenate(keys)), who
+
+
+def _remove(
+    store: GraphStore, as_of: dt.date, min_weight: float, scoped: tuple[nx.Graph, nx.Graph], removed: set[str]
+) -> tuple[nx.Graph, list[tuple[int, int]], dict[tuple[int, int], dict], set[str]]:
+    """``g`` without the ties lost when ``removed`` leave, the lost ties, their details
+    (:func:`queries.networks.collaboration.edge_details`) and which of ``removed`` carry a tie.
+    Only the ties one of them carries are examined: no other tie can be lost."""
+    g = scoped[1]
+    touched, carrying = _carried_by(scope_instances(store, as_of, min_weight, *scoped), removed)
+    pairs = [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in touched.tolist()]
+    details = edge_details(store, as_of, min_weight, pairs)
     lost = [
-        (min(a, b), max(a, b))
-        for a, b, d in g.edges(data=True)
-        if d["people"] and removed & set(d["people"]) and edge_lost(d["support"], removed)
+        p
+        for p in pairs
+        if details[p]["people"]
+        and removed & set(details[p]["people"])
+        and edge_lost(details[p]["support"], removed)
     ]
     after = g.copy()
     after.remove_edges_from(lost)
-    return after, sorted(lost)
+    return after, sorted(lost), details, carrying
 
 
 def _measures(g: nx.Graph) -> dict[str, int]:
@@ -179,8 +256,9 @@ def what_if_remove(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    _, sub = scope(store, filters, as_of, min_weight)
-    after, _lost = _remove(sub, removed)
+    scoped = scope(store, filters, as_of, min_weight)
+    sub = scoped[1]
+    after, _lost, _details, carrying = _remove(store, as_of, min_weight, scoped, removed)
     before_m, after_m = _measures(sub), _measures(after)
     out = pd.DataFrame(
         {
@@ -190,7 +268,6 @@ def what_if_remove(
         }
     )
     out["change"] = out["after"] - out["before"]
-    carrying = {p for _, _, d in sub.edges(data=True) for p in d["people"]} & removed
     out.attrs.update(
         {
             "as_of": as_of.isoformat(),
@@ -220,16 +297,17 @@ def what_if_lost_links(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    _, sub = scope(store, filters, as_of, min_weight)
-    after, lost = _remove(sub, removed)
+    scoped = scope(store, filters, as_of, min_weight)
+    sub = scoped[1]
+    after, lost, details, _carrying = _remove(store, as_of, min_weight, scoped, removed)
     rows = [
         {
             "urn_a": a,
             "school_a": sub.nodes[a].get("name"),
             "urn_b": b,
             "school_b": sub.nodes[b].get("name"),
-            "kinds": ";".join(sub.edges[a, b]["kinds"]),
-            "person_id": ";".join(sorted(removed & set(sub.edges[a, b]["people"]))),
+            "kinds": ";".join(details[a, b]["kinds"]),
+            "person_id": ";".join(sorted(removed & set(details[a, b]["people"]))),
             "a_isolated": after.degree(a) == 0,
             "b_isolated": after.degree(b) == 0,
         }

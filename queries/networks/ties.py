@@ -68,13 +68,17 @@ from queries.registry import analysis
 __all__ = [
     "DEFAULT_MIN_WEIGHT",
     "TIE_LIFETIME_YEARS",
+    "pair_tie_instances",
     "school_ties",
     "shared_tie_graph",
+    "shared_tie_instances",
     "shared_tie_weights",
+    "shared_weight_graph",
     "tie_graph",
     "tie_instances",
     "tie_weights",
     "tied_schools",
+    "weight_graph",
 ]
 
 DEFAULT_MIN_WEIGHT = 0.02
@@ -122,9 +126,13 @@ def _no_carriers(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return frame[keys].drop_duplicates().assign(carriers=None).reset_index(drop=True)
 
 
-def _network_ends(store: GraphStore, as_of: dt.date, carriers: bool = True) -> pd.DataFrame:
+def _network_ends(
+    store: GraphStore, as_of: dt.date, carriers: bool = True, urns: pd.Index | None = None
+) -> pd.DataFrame:
     m = school_network_memberships(store, as_of)
     m = m[(m["rank"] >= tier_ranks(store)[ACTIVE_FROM]).fillna(False).to_numpy(dtype=bool)]
+    if urns is not None:
+        m = m[isin(m["urn"].astype("int64"), urns)]
     if m.empty:
         return pd.DataFrame(columns=END_COLUMNS)
     ends = (_carriers if carriers else _no_carriers)(m, ["network_id", "urn"])
@@ -163,7 +171,9 @@ def _lapsed(dates: pd.Series, as_of: dt.date, kind: str) -> pd.Series:
     return ~((dates <= t) & (t < expires)).fillna(False).astype(bool)
 
 
-def _cpd_ends(store: GraphStore, as_of: dt.date, carriers: bool = True) -> pd.DataFrame:
+def _cpd_ends(
+    store: GraphStore, as_of: dt.date, carriers: bool = True, urns: pd.Index | None = None
+) -> pd.DataFrame:
     att = store.table("attendance")
     if att.empty:
         return pd.DataFrame(columns=END_COLUMNS)
@@ -179,6 +189,8 @@ def _cpd_ends(store: GraphStore, as_of: dt.date, carriers: bool = True) -> pd.Da
     posts = posts[isin(posts["person_id"], att["person_id"].unique())]
     posts = posts[active_on(posts, as_of).to_numpy()][["person_id", "urn"]].drop_duplicates()
     m = att[["activity_id", "person_id"]].merge(posts, on="person_id")
+    if urns is not None:
+        m = m[isin(m["urn"].astype("int64"), urns)]
     if m.empty:
         return pd.DataFrame(columns=END_COLUMNS)
     ends = (_carriers if carriers else _no_carriers)(m, ["activity_id", "urn"])
@@ -257,20 +269,29 @@ def _shared_staff_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
 
 
 def _group_like_ends(
-    store: GraphStore, as_of: dt.date, schools: pd.DataFrame, carriers: bool = True
+    store: GraphStore,
+    as_of: dt.date,
+    schools: pd.DataFrame,
+    carriers: bool = True,
+    urns: pd.Index | None = None,
 ) -> pd.DataFrame:
+    """Every (group, school) membership tying schools; with ``urns``, only those schools' rows
+    (their carriers are the same: each end's carriers depend on that group and school only)."""
     parts = [
-        _network_ends(store, as_of, carriers),
+        _network_ends(store, as_of, carriers, urns),
         _group_ends(store, as_of),
         _trust_ends(schools),
-        _cpd_ends(store, as_of, carriers),
+        _cpd_ends(store, as_of, carriers, urns),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=END_COLUMNS)
     ends = pd.concat(parts, ignore_index=True)
     ends["urn"] = ends["urn"].astype("int64")
-    return ends[isin(ends["urn"], schools["urn"].astype("int64"))].reset_index(drop=True)
+    keep = isin(ends["urn"], schools["urn"].astype("int64"))
+    if urns is not None:
+        keep &= isin(ends["urn"], urns)
+    return ends[keep].reset_index(drop=True)
 
 
 def _project(ends: pd.DataFrame) -> pd.DataFrame:
@@ -331,9 +352,33 @@ def tie_instances(
     )
     total = total.groupby(["urn_a", "urn_b"], as_index=False)["weight"].sum()
     kept = total.loc[total["weight"] >= min_weight - 1e-12, ["urn_a", "urn_b"]]
-    # the group contributions of the kept pairs, with each end's carriers
     size = ends.groupby("source")["urn"].transform("nunique")
-    e = ends.assign(_w=1.0 / (size - 1).where(size >= 2))
+    return _instances(kept, ends.assign(_w=1.0 / (size - 1).where(size >= 2)), pairs)
+
+
+def pair_tie_instances(
+    store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, min_weight: float = DEFAULT_MIN_WEIGHT
+) -> pd.DataFrame:
+    """The :func:`tie_instances` rows (national, no filters) of the given tied ``pairs`` only
+    (``urn_a < urn_b``, ties of weight >= ``min_weight``, e.g. rows of :func:`tie_weights`).
+
+    Why: a table that shows who carries a few ties (bridges, brokers, a region's links) needs the
+    carriers of those schools' groups only, not the person tuples of every national membership.
+    """
+    schools = in_operation(schools_frame(store), as_of)
+    kept = pairs[["urn_a", "urn_b"]].astype("int64").drop_duplicates()
+    urns = pd.Index(np.union1d(kept["urn_a"].to_numpy(), kept["urn_b"].to_numpy()))
+    every = _group_like_ends(store, as_of, schools, carriers=False)
+    size = every.groupby("source")["urn"].transform("nunique")
+    every = every.assign(_w=1.0 / (size - 1).where(size >= 2))[["source", "urn", "_w"]]
+    ends = _group_like_ends(store, as_of, schools, carriers=True, urns=urns)
+    ends = ends.merge(every, on=["source", "urn"], how="left")
+    return _instances(kept, ends, _pair_instances(store, as_of, schools))
+
+
+def _instances(kept: pd.DataFrame, e: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`tie_instances` for the ``kept`` pairs: group contributions from the
+    memberships ``e`` (with carriers and ``_w`` = 1/(n−1)) and the pairwise ones in ``pairs``."""
     grouped = kept.merge(e, left_on="urn_a", right_on="urn").merge(
         e[["source", "urn", "carriers"]], left_on=["urn_b", "source"], right_on=["urn", "source"]
     )
@@ -463,6 +508,21 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
+def _school_nodes(store: GraphStore, as_of: dt.date, filters: Filters) -> nx.Graph:
+    """A graph with a node (and its attributes) for every school open on ``as_of`` in scope."""
+    g = nx.Graph()
+    schools = in_operation(schools_frame(store), as_of)
+    if filters.describe():
+        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+    attrs = schools[["urn", *NODE_ATTRIBUTES]].astype(object)
+    attrs = attrs.where(attrs.notna(), None)
+    g.add_nodes_from(
+        (int(row[0]), {k: _plain(v) for k, v in zip(NODE_ATTRIBUTES, row[1:], strict=True) if v is not None})
+        for row in attrs.itertuples(index=False, name=None)
+    )
+    return g
+
+
 @analysis
 def tie_graph(
     store: GraphStore,
@@ -481,16 +541,7 @@ def tie_graph(
     :mod:`queries.networks.fragility`).
     """
     as_of = as_of or dt.date.today()
-    g = nx.Graph()
-    schools = in_operation(schools_frame(store), as_of)
-    if filters.describe():
-        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
-    attrs = schools[["urn", *NODE_ATTRIBUTES]].astype(object)
-    attrs = attrs.where(attrs.notna(), None)
-    g.add_nodes_from(
-        (int(row[0]), {k: _plain(v) for k, v in zip(NODE_ATTRIBUTES, row[1:], strict=True) if v is not None})
-        for row in attrs.itertuples(index=False, name=None)
-    )
+    g = _school_nodes(store, as_of, filters)
     edges: dict[tuple[int, int], dict] = {}
     inst = tie_instances(store, as_of=as_of, filters=filters, min_weight=min_weight)
     for a, b, kind, w, ca, cb in inst.itertuples(index=False, name=None):
@@ -525,3 +576,59 @@ def shared_tie_graph(store: GraphStore, as_of: dt.date, min_weight: float = DEFA
     if cache is None:
         return build()
     return cache(("tie_graph", as_of, float(min_weight)), build)
+
+
+def weight_graph(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    min_weight: float = DEFAULT_MIN_WEIGHT,
+    within: pd.Index | None = None,
+) -> nx.Graph:
+    """:func:`tie_graph` with only ``weight`` and ``distance`` on its edges (no kinds, people or
+    support): the same nodes, node attributes, edges, weights and insertion order.
+
+    Why: communities, betweenness, bridges and cut points need the weights only; building it from
+    :func:`tie_weights` skips the Python loop over millions of tie contributions with their person
+    tuples. Who carries a tie is looked up afterwards only for the edges a table shows
+    (:func:`pair_tie_instances`). With ``within`` (URNs), only the ties with both ends among them
+    are added (every node still is): the induced subgraph on ``within`` is then the same, in the
+    same order, as that of the whole graph.
+    """
+    as_of = as_of or dt.date.today()
+    g = _school_nodes(store, as_of, filters)
+    w = tie_weights(store, as_of=as_of, filters=filters, min_weight=min_weight)
+    if within is not None:
+        w = w[isin(w["urn_a"], within) & isin(w["urn_b"], within)]
+    a = w["urn_a"].to_numpy(dtype=np.int64).tolist()
+    b = w["urn_b"].to_numpy(dtype=np.int64).tolist()
+    weights = w["weight"].to_numpy(dtype=np.float64).tolist()
+    g.add_edges_from(
+        (x, y, {"weight": wt, "distance": 1.0 / wt}) for x, y, wt in zip(a, b, weights, strict=True)
+    )
+    g.graph.update({"as_of": as_of.isoformat(), "min_weight": min_weight})
+    return g
+
+
+def shared_weight_graph(
+    store: GraphStore, as_of: dt.date, min_weight: float = DEFAULT_MIN_WEIGHT
+) -> nx.Graph:
+    """:func:`weight_graph` (national, no filters), kept on the store's cache like
+    :func:`shared_tie_graph`. Read-only: callers copy before changing it."""
+    build = functools.partial(weight_graph, store, as_of=as_of, min_weight=min_weight)
+    cache = getattr(store, "cache", None)
+    if cache is None:
+        return build()
+    return cache(("weight_graph", as_of, float(min_weight)), build)
+
+
+def shared_tie_instances(
+    store: GraphStore, as_of: dt.date, min_weight: float = DEFAULT_MIN_WEIGHT
+) -> pd.DataFrame:
+    """:func:`tie_instances` (national, no filters), kept on the store's cache. Read-only."""
+    build = functools.partial(tie_instances, store, as_of=as_of, min_weight=min_weight)
+    cache = getattr(store, "cache", None)
+    if cache is None:
+        return build()
+    return cache(("tie_instances", as_of, float(min_weight)), build)
