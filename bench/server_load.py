@@ -20,6 +20,7 @@ of the national seed-42 bundle.
 
     python bench/server_load.py [--scale region|national] [--bundle DIR] [--workspace WS]
                                 [--batch-size 5000] [--timeout 300] [--only SUBSTRING]
+                                [--falkordb-url redis://HOST:PORT --graph NAME]
 """
 
 from __future__ import annotations
@@ -156,6 +157,12 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=5000)
     ap.add_argument("--timeout", type=float, default=300, help="Kill a command after this many seconds.")
     ap.add_argument("--only", default=None, help="Only commands whose text contains this.")
+    ap.add_argument(
+        "--falkordb-url",
+        default=None,
+        help="A running FalkorDB already holding the bundle in graph --graph: skips starting one and the load.",
+    )
+    ap.add_argument("--graph", default="bench", help="Graph name on the FalkorDB (default bench).")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-server-"))
@@ -167,7 +174,7 @@ def main() -> None:
         gen = generate(args.scale, args.seed, bundle)
         print(f"generated {args.scale}: {gen.rows:,} rows in {time.perf_counter() - t:.1f}s")
     rows = sum(max(0, sum(1 for _ in open(f, encoding="utf-8")) - 1) for f in bundle.glob("*.csv"))
-    server = start_falkordb()
+    server = None if args.falkordb_url else start_falkordb()
     try:
         base = {**os.environ, "PYTHONPATH": str(ROOT), "SENDGRAPH_BATCH_SIZE": str(args.batch_size)}
         ws = args.workspace or str(work / "ws")
@@ -175,10 +182,12 @@ def main() -> None:
         falkor = {
             **base,
             "SENDGRAPH_BACKEND": "falkordb",
-            "FALKORDB_URL": server.url,
-            "FALKORDB_GRAPH": "bench",
+            "FALKORDB_URL": args.falkordb_url or server.url,
+            "FALKORDB_GRAPH": args.graph,
         }
         loads = [("FalkorDB", falkor)] if args.workspace else [("embedded", embedded), ("FalkorDB", falkor)]
+        if args.falkordb_url:
+            loads = [x for x in loads if x[0] != "FalkorDB"]
         for name, env in loads:
             before = load_avg()
             secs, out = run(["load", str(bundle)], env)
@@ -203,7 +212,8 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
     print(f"\n{dt.datetime.now():%Y-%m-%d %H:%M}; {os.cpu_count()} cores; load avg {load_avg()}")
 
 
