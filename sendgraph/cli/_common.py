@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -170,22 +171,54 @@ def publish_options(func: Callable) -> Callable:
     return wrapper
 
 
+@dataclass(frozen=True)
+class Emit:
+    """How a command prints its table: ``--format`` and ``--output`` and, for a published table, its
+    small-number protection (``--no-suppress``, ``--threshold``). One value, so a command hands its
+    output choices on whole instead of threading four arguments through every call."""
+
+    fmt: str = "table"
+    output: str | None = None
+    no_suppress: bool = False
+    threshold: int = DEFAULT_THRESHOLD
+
+
+def table_options(published: bool = True) -> Callable[[Callable], Callable]:
+    """--format and --output, plus --no-suppress and --threshold when the table is ``published``
+    (an aggregate; a detail table of schools or pseudonymous ids has nothing to suppress): the
+    command receives them as one :class:`Emit` named ``out``."""
+
+    def decorate(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            out = Emit(
+                kwargs.pop("fmt"),
+                kwargs.pop("output"),
+                kwargs.pop("no_suppress", False),
+                kwargs.pop("threshold", DEFAULT_THRESHOLD),
+            )
+            return func(*args, out=out, **kwargs)
+
+        wrapper = output_options(wrapper)
+        return publish_options(wrapper) if published else wrapper
+
+    return decorate
+
+
 def publish_and_emit(
     store: GraphStore,
     frame,
     spec,
+    out: Emit,
     *,
     title: str,
     as_of,
     filters: Filters,
-    fmt: str,
-    output: str | None,
-    no_suppress: bool,
-    threshold: int,
     **facts: object,
 ) -> None:
     """Publish ``frame`` by its declaration (``queries.publish.publish``) and print or write it: the
-    one path every published table of the command line takes, with the store as its source."""
+    one path every published table of the command line takes, with the store as its source. Facts
+    that are None or blank are left out of the metadata."""
     result = publish(
         frame,
         spec,
@@ -193,19 +226,20 @@ def publish_and_emit(
         source=store.describe(),
         as_of=as_of,
         filters=filters,
-        threshold=threshold,
-        suppress=not no_suppress,
-        **facts,
+        threshold=out.threshold,
+        suppress=not out.no_suppress,
+        **{k: v for k, v in facts.items() if v not in (None, "")},
     )
-    emit(result, fmt, output)
+    emit(result, out)
 
 
-def emit(result: Result, fmt: str, output: str | None) -> None:
+def emit(result: Result, out: Emit) -> None:
+    """Print ``result`` (or write it to ``out.output``) in ``out.fmt``."""
     if _SHOW_CYPHER.get() is not None:  # --show-cypher prints the statements instead
         return
-    write(result, fmt, output, click.echo)
-    if output:
-        click.echo(f"wrote {output}", err=True)
+    write(result, out.fmt, out.output, click.echo)
+    if out.output:
+        click.echo(f"wrote {out.output}", err=True)
 
 
 def input_options(func: Callable) -> Callable:

@@ -23,10 +23,9 @@ from sendgraph.cli._common import (
     as_of_option,
     filter_options,
     get_store,
-    output_options,
     publish_and_emit,
-    publish_options,
     show_cypher_option,
+    table_options,
     view_option,
 )
 
@@ -55,11 +54,10 @@ def _summary_command(
     @scope_options
     @click.option("--by", type=BY_CHOICE, default=None, help="Break the summary down by this.")
     @view_option({"summary": "counts and rates (suppressed)", "detail": "each post (person_id, no names)"})
-    @output_options
-    @publish_options
+    @table_options()
     @show_cypher_option
     @click.pass_context
-    def command(ctx, as_of, filters, by, view, fmt, output, no_suppress, threshold):
+    def command(ctx, as_of, filters, by, view, out):
         store = get_store(ctx)
         frame = run(store, as_of=as_of, filters=filters)
         if view == "detail":
@@ -71,13 +69,10 @@ def _summary_command(
             store,
             frame,
             spec_,
+            out,
             title=heading,
             as_of=as_of,
             filters=filters,
-            fmt=fmt,
-            output=output,
-            no_suppress=no_suppress,
-            threshold=threshold,
             rule=RULES[name],
         )
 
@@ -138,11 +133,10 @@ pd_cmd.help = "PD specialists with no relevant qualification (a gap, never non-c
     help="Pupil counts: DfE EHC plans, school-level counts, or school-level when loaded.",
 )
 @click.option("--year", type=int, default=None, help="DfE time_period of the pupil counts (default latest).")
-@output_options
-@publish_options
+@table_options()
 @show_cypher_option
 @click.pass_context
-def capacity(ctx, as_of, filters, by, needs, source, year, fmt, output, no_suppress, threshold):
+def capacity(ctx, as_of, filters, by, needs, source, year, out):
     """Qualified VI / HI / MSI FTE against pupils with that primary need, per LA or region, ranked.
 
     The filters choose the rows shown; ranks stay national."""
@@ -155,13 +149,10 @@ def capacity(ctx, as_of, filters, by, needs, source, year, fmt, output, no_suppr
         store,
         frame.drop(columns=["pupils_source"]),
         capacity_q.PUBLISHES,
+        out,
         title=f"Sensory capacity against need by {by} as of {as_of}",
         as_of=as_of,
         filters=filters,
-        fmt=fmt,
-        output=output,
-        no_suppress=no_suppress,
-        threshold=threshold,
         rule=RULES["sensory"],
         need=",".join(needs) or None,
         pupils=pupils,
@@ -179,11 +170,10 @@ def capacity(ctx, as_of, filters, by, needs, source, year, fmt, output, no_suppr
     help="school: each person and post (no names); la: counts per LA (suppressed).",
 )
 @click.option("--include-overdue", is_flag=True, help="Also list people already past their deadline.")
-@output_options
-@publish_options
+@table_options()
 @show_cypher_option
 @click.pass_context
-def deadlines(ctx, as_of, filters, within, by, include_overdue, fmt, output, no_suppress, threshold):
+def deadlines(ctx, as_of, filters, within, by, include_overdue, out):
     """Who must achieve the SENCO award or a sensory MQ by when, within a horizon."""
     store = get_store(ctx)
     frame = deadlines_q.deadlines(
@@ -193,13 +183,10 @@ def deadlines(ctx, as_of, filters, within, by, include_overdue, fmt, output, no_
         store,
         frame,
         deadlines_q.PUBLISHES if by == "la" else DETAIL,
+        out,
         title=f"Qualification deadlines within {within} of {as_of}, by {by}",
         as_of=as_of,
         filters=filters,
-        fmt=fmt,
-        output=output,
-        no_suppress=no_suppress,
-        threshold=threshold,
         rule=f"{RULES['senco']}; {RULES['sensory']}",
         within=within,
         include_overdue=include_overdue or None,

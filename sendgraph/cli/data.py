@@ -15,9 +15,9 @@ from sendgraph.cli._common import (
     emit,
     get_store,
     input_options,
-    output_options,
     print_load,
     progress,
+    table_options,
     take_over_option,
 )
 from sendgraph.output import Result
@@ -57,9 +57,9 @@ def validate(ctx: click.Context, inputs, options) -> None:
 
 
 @click.command()
-@output_options
+@table_options(published=False)
 @click.pass_context
-def info(ctx: click.Context, fmt, output) -> None:
+def info(ctx: click.Context, out) -> None:
     """Row counts by node kind and relationship table."""
     store = get_store(ctx)
     counts = store.counts()
@@ -69,7 +69,7 @@ def info(ctx: click.Context, fmt, output) -> None:
         rows.append({"kind": "node", "name": label, "table": node.name, "rows": counts.get(node.name, 0)})
     for name, rel in schema.relationships.items():
         rows.append({"kind": "relationship", "name": rel.type, "table": name, "rows": counts.get(name, 0)})
-    emit(Result(pd.DataFrame(rows), "Graph contents", {"source": store.describe()}), fmt, output)
+    emit(Result(pd.DataFrame(rows), "Graph contents", {"source": store.describe()}), out)
 
 
 @click.command("export")

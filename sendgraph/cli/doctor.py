@@ -6,15 +6,15 @@ import click
 import pandas as pd
 
 from graphmodel.workspace import doctor as check_workspace
-from sendgraph.cli._common import emit, output_options
+from sendgraph.cli._common import emit, table_options
 from sendgraph.output import Result
 
 
 @click.command()
 @click.option("--repair", is_flag=True, help="Fix what is safe: CURRENT, half-written directories.")
-@output_options
+@table_options(published=False)
 @click.pass_context
-def doctor(ctx: click.Context, repair, fmt, output) -> None:
+def doctor(ctx: click.Context, repair, out) -> None:
     """Report the workspace's state: CURRENT, each version and its checksums, orphans.
 
     Exits 0 when everything is sound (or was repaired), 1 when a problem remains.
@@ -22,7 +22,7 @@ def doctor(ctx: click.Context, repair, fmt, output) -> None:
     path = ctx.find_root().obj["workspace"]
     findings = check_workspace(path, repair=repair)
     frame = pd.DataFrame([f.__dict__ for f in findings], columns=["item", "state", "detail", "action"])
-    emit(Result(frame, "Workspace check", {"source": f"embedded workspace {path}"}), fmt, output)
+    emit(Result(frame, "Workspace check", {"source": f"embedded workspace {path}"}), out)
     if any(f.state in ("problem", "missing") for f in findings):
         ctx.exit(1)
 

@@ -9,31 +9,27 @@ import click
 from queries.context import Filters
 from queries.survey_figures import DEFAULT_AS_OF, publish_figures, survey_figures
 from sendgraph.cli._common import (
+    Emit,
     as_of_option,
     emit,
     filter_options,
     get_store,
-    output_options,
-    publish_options,
     show_cypher_option,
+    table_options,
 )
 
 
 @click.command()
 @as_of_option(f"Evaluate every figure as of this date (default {DEFAULT_AS_OF}).", default=DEFAULT_AS_OF)
 @filter_options
-@output_options
+@table_options()
 @show_cypher_option
-@publish_options
 @click.pass_context
 def figures(
     ctx: click.Context,
     as_of: dt.date,
     filters: Filters,
-    fmt: str,
-    output: str | None,
-    no_suppress: bool,
-    threshold: int,
+    out: Emit,
 ) -> None:
     """SENCO award, SLT, tenure, specialist qualification and networking figures with their targets.
 
@@ -47,10 +43,10 @@ def figures(
         as_of=as_of,
         source=store.describe(),
         filters=filters,
-        suppress=not no_suppress,
-        threshold=threshold,
+        suppress=not out.no_suppress,
+        threshold=out.threshold,
     )
-    emit(published, fmt, output)
+    emit(published, out)
 
 
 commands = [figures]

@@ -19,10 +19,9 @@ from sendgraph.cli._common import (
     as_of_option,
     filter_options,
     get_store,
-    output_options,
     publish_and_emit,
-    publish_options,
     show_cypher_option,
+    table_options,
     view_option,
 )
 
@@ -53,23 +52,6 @@ def graph_options(func):
     return func
 
 
-def _emit(ctx, frame, spec, title, as_of, filters, fmt, output, no_suppress=False, threshold=4, **extra):
-    store = get_store(ctx)
-    publish_and_emit(
-        store,
-        frame,
-        spec,
-        title=title,
-        as_of=as_of,
-        filters=filters,
-        fmt=fmt,
-        output=output,
-        no_suppress=no_suppress,
-        threshold=threshold,
-        **{k: v for k, v in extra.items() if v not in (None, "")},
-    )
-
-
 @click.command("participation")
 @filter_options
 @click.option("--network", default=None, help="Only this SEND network (id or name).")
@@ -88,20 +70,18 @@ def _emit(ctx, frame, spec, title, as_of, filters, fmt, output, no_suppress=Fals
     metavar="YEARS",
     help="For --view over-time: comma-separated years (e.g. 2016,2017), each at 31 August.",
 )
-@output_options
+@table_options()
 @show_cypher_option
-@publish_options
 @click.pass_context
-def participation_cmd(
-    ctx, filters, network, by, as_of, view, years, fmt, output, no_suppress, threshold
-) -> None:
+def participation_cmd(ctx, filters, network, by, as_of, view, years, out) -> None:
     """The participation ladder: share of schools at each rung, the funnel between rungs, staff taking
     part per school, each group against the national figure (WSS §1.6, G13; UCL G10, G21)."""
     store = get_store(ctx)
-    common = dict(fmt=fmt, output=output, no_suppress=no_suppress, threshold=threshold, network=network)
+    facts = dict(by=by, network=network)
     if view == "schools":
         frame = participation.school_participation(store, as_of=as_of, filters=filters, network=network)
-        _emit(ctx, frame, SCHOOLS, "Participation by school", as_of, filters, by=by, **common)
+        title = "Participation by school"
+        publish_and_emit(store, frame, SCHOOLS, out, title=title, as_of=as_of, filters=filters, **facts)
         return
     if view == "over-time":
         if not years:
@@ -114,12 +94,17 @@ def participation_cmd(
             store, as_of=as_of, filters=filters, years=year_list, network=network
         )
         title = "Participation over time (at 31 August each year)"
-        _emit(ctx, frame, participation.OVER_TIME, title, None, filters, by=by, **common)
+        publish_and_emit(
+            store, frame, participation.OVER_TIME, out, title=title, as_of=None, filters=filters, **facts
+        )
         return
     frame = participation.participation_summary(store, as_of=as_of, filters=filters, by=by, network=network)
     title = "Participation ladder: schools at each rung"
     rungs = frame.attrs.get("rungs")
-    _emit(ctx, frame, participation.SUMMARY, title, as_of, filters, by=by, rungs=rungs, **common)
+    facts = dict(by=by, rungs=rungs, network=network)  # in the order the metadata lists them
+    publish_and_emit(
+        store, frame, participation.SUMMARY, out, title=title, as_of=as_of, filters=filters, **facts
+    )
 
 
 @click.group("gaps")
@@ -145,17 +130,15 @@ def gaps_group() -> None:
     help="Grouping for --view summary.",
 )
 @graph_options
-@output_options
+@table_options()
 @show_cypher_option
-@publish_options
 @click.pass_context
-def network_cmd(ctx, filters, hops, view, by, as_of, min_weight, fmt, output, no_suppress, threshold) -> None:
+def network_cmd(ctx, filters, hops, view, by, as_of, min_weight, out) -> None:
     """Schools outside every SEND network, passive-only schools, mainstream schools with no special / PRU
     / AP link within HOPS (matched on age range), and LAs with no trained peer reviewer."""
     if hops < 1:
         raise click.BadParameter("must be 1 or more", param_hint="--hops")
     store = get_store(ctx)
-    common = dict(fmt=fmt, output=output, no_suppress=no_suppress, threshold=threshold)
     if view == "summary":
         frame = network_gaps.network_gaps_summary(
             store, as_of=as_of, filters=filters, by=by, hops=hops, min_weight=min_weight
@@ -168,18 +151,8 @@ def network_cmd(ctx, filters, hops, view, by, as_of, min_weight, fmt, output, no
         counts = frame["gap"].value_counts()
         gaps = ", ".join(f"{g} {int(counts.get(g, 0))}" for g in network_gaps.GAP_KINDS)
         spec, title, extra = SCHOOLS, "Network gaps", {"gaps": gaps}
-    _emit(
-        ctx,
-        frame,
-        spec,
-        title,
-        as_of,
-        filters,
-        hops=hops,
-        min_weight=min_weight,
-        **extra,
-        **common,
-    )
+    facts = dict(hops=hops, min_weight=min_weight, **extra)
+    publish_and_emit(store, frame, spec, out, title=title, as_of=as_of, filters=filters, **facts)
 
 
 @gaps_group.command("structure")
@@ -201,10 +174,10 @@ def network_cmd(ctx, filters, hops, view, by, as_of, min_weight, fmt, output, no
     help="Brokers: sampled sources when the graph is too large for exact betweenness.",
 )
 @graph_options
-@output_options
+@table_options(published=False)
 @show_cypher_option
 @click.pass_context
-def structure_cmd(ctx, view, filters, top, seed, samples, as_of, min_weight, fmt, output) -> None:
+def structure_cmd(ctx, view, filters, top, seed, samples, as_of, min_weight, out) -> None:
     """Components, isolates, communities (Louvain), brokers (betweenness), bridges and articulation
     points of the school collaboration graph (UCL G10-G12; WSS §6.2)."""
     store = get_store(ctx)
@@ -227,41 +200,29 @@ def structure_cmd(ctx, view, filters, top, seed, samples, as_of, min_weight, fmt
     attrs = {k: v for k, v in frame.attrs.items() if k in ("method", "communities", "modularity")}
     scope = "isolates: no link nationally; other views: the graph induced on the schools in scope"
     title = f"Collaboration graph: {view.replace('-', ' ')}"
-    _emit(
-        ctx,
-        frame,
-        SCHOOLS,
-        title,
-        day,
-        filters,
-        fmt,
-        output,
-        min_weight=min_weight,
-        **attrs,
-        scope=scope,
-    )
+    facts = dict(min_weight=min_weight, **attrs, scope=scope)
+    publish_and_emit(store, frame, SCHOOLS, out, title=title, as_of=day, filters=filters, **facts)
 
 
 @gaps_group.command("fragile")
 @filter_options
 @graph_options
-@output_options
+@table_options(published=False)
 @show_cypher_option
 @click.pass_context
-def fragile_cmd(ctx, filters, as_of, min_weight, fmt, output) -> None:
+def fragile_cmd(ctx, filters, as_of, min_weight, out) -> None:
     """School-to-school links that one person's leaving would break, and who that person is (UCL G11)."""
     store = get_store(ctx)
     day = as_of
     frame = fragility.fragile_links(store, as_of=day, filters=filters, min_weight=min_weight)
-    _emit(
-        ctx,
+    publish_and_emit(
+        store,
         frame,
         PEOPLE,
-        "Fragile links (carried by one person)",
-        day,
-        filters,
-        fmt,
-        output,
+        out,
+        title="Fragile links (carried by one person)",
+        as_of=day,
+        filters=filters,
         min_weight=min_weight,
         links_in_scope=frame.attrs.get("links_in_scope"),
         fragile_links=len(frame),
@@ -287,9 +248,8 @@ def fragile_cmd(ctx, filters, as_of, min_weight, fmt, output) -> None:
 @view_option({"before-after": "connectivity before and after", "lost-links": "the links lost"})
 @filter_options
 @graph_options
-@output_options
+@table_options()
 @show_cypher_option
-@publish_options
 @click.pass_context
 def what_if_cmd(
     ctx,
@@ -300,10 +260,7 @@ def what_if_cmd(
     filters,
     as_of,
     min_weight,
-    fmt,
-    output,
-    no_suppress,
-    threshold,
+    out,
 ) -> None:
     """What connectivity is lost if these people leave (or those near retirement do)."""
     store = get_store(ctx)
@@ -321,17 +278,18 @@ def what_if_cmd(
         retirement_age=retirement_age if retiring_within is not None else None,
         people_named=len(people) or None,
     )
-    common = dict(fmt=fmt, output=output, no_suppress=no_suppress, threshold=threshold)
     if view == "lost-links":
         frame = fragility.what_if_lost_links(store, **args)
-        _emit(ctx, frame, PEOPLE, "Links lost", day, filters, **extra, **common)
+        publish_and_emit(store, frame, PEOPLE, out, title="Links lost", as_of=day, filters=filters, **extra)
         return
     frame = fragility.what_if_remove(store, **args)
-    hide = not no_suppress and threshold > 0
+    hide = not out.no_suppress and out.threshold > 0
     for key in ("people_removed", "people_removed_carrying_links"):
-        extra[key] = SYMBOL if hide and is_small(frame.attrs[key], threshold) else frame.attrs[key]
+        extra[key] = SYMBOL if hide and is_small(frame.attrs[key], out.threshold) else frame.attrs[key]
     title = "What if they leave: connectivity before and after"
-    _emit(ctx, pd.DataFrame(frame), WHAT_IF, title, day, filters, **extra, **common)
+    publish_and_emit(
+        store, pd.DataFrame(frame), WHAT_IF, out, title=title, as_of=day, filters=filters, **extra
+    )
 
 
 WHAT_IF = Publishes()

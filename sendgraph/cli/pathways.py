@@ -15,10 +15,9 @@ from sendgraph.cli._common import (
     as_of_option,
     filter_options,
     get_store,
-    output_options,
     publish_and_emit,
-    publish_options,
     show_cypher_option,
+    table_options,
     view_option,
 )
 
@@ -43,11 +42,10 @@ VIEWS = {
 )
 @as_of_option("Only posts started by this date count; later ends count as still held (default today).")
 @filter_options
-@output_options
-@publish_options
+@table_options()
 @show_cypher_option
 @click.pass_context
-def pathways_cmd(ctx, source, target, view, as_of, filters, fmt, output, no_suppress, threshold) -> None:
+def pathways_cmd(ctx, source, target, view, as_of, filters, out) -> None:
     """How people actually got from one role to another, whole career by whole career.
 
     Each person's dated posts become one sequence of steps (moves, returns, career breaks); the
@@ -62,13 +60,10 @@ def pathways_cmd(ctx, source, target, view, as_of, filters, fmt, output, no_supp
         store,
         frame,
         PUBLISHES[view],
+        out,
         title=title.format(src=src, dst=dst),
         as_of=as_of,
         filters=filters,
-        fmt=fmt,
-        output=output,
-        no_suppress=no_suppress,
-        threshold=threshold,
         definitions="docs/routes.md (spells, returns, breaks, steps)",
     )
 
@@ -76,11 +71,10 @@ def pathways_cmd(ctx, source, target, view, as_of, filters, fmt, output, no_supp
 @click.command("course-timing")
 @as_of_option("Count course starts up to this date (default today).")
 @filter_options
-@output_options
-@publish_options
+@table_options()
 @show_cypher_option
 @click.pass_context
-def course_timing_cmd(ctx, as_of, filters, fmt, output, no_suppress, threshold) -> None:
+def course_timing_cmd(ctx, as_of, filters, out) -> None:
     """Years from QTS to starting the NASENCO / NPQ for SENCOs or an MQ, against the UCL figure.
 
     From course start dates (started_date of a qualification held, start_date of one being studied),
@@ -92,13 +86,10 @@ def course_timing_cmd(ctx, as_of, filters, fmt, output, no_suppress, threshold) 
         store,
         frame,
         courses.PUBLISHES,
+        out,
         title="Years from QTS to starting a specialist course",
         as_of=as_of,
         filters=filters,
-        fmt=fmt,
-        output=output,
-        no_suppress=no_suppress,
-        threshold=threshold,
         ucl_2019="about 4-5 years of teaching before starting the NASENCO or an MQ (KF5, s3.1)",
     )
 

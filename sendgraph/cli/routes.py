@@ -25,10 +25,9 @@ from sendgraph.cli._common import (
     emit,
     filter_options,
     get_store,
-    output_options,
     publish_and_emit,
-    publish_options,
     show_cypher_option,
+    table_options,
     view_option,
 )
 from sendgraph.output import Result
@@ -40,10 +39,10 @@ from sendgraph.output import Result
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Routes to list.")
 @as_of_option("Date the role requirements apply (default today).")
 @filter_options
-@output_options
+@table_options(published=False)
 @show_cypher_option
 @click.pass_context
-def routes_cmd(ctx, source, target, limit, as_of, filters, fmt, output) -> None:
+def routes_cmd(ctx, source, target, limit, as_of, filters, out) -> None:
     """Reference routes from one role to another, ranked by total typical years.
 
     One row per step, with the qualification it needs and the providers that offer it. The routes
@@ -61,7 +60,7 @@ def routes_cmd(ctx, source, target, limit, as_of, filters, fmt, output) -> None:
         "routes": int(frame["route"].nunique()) if len(frame) else 0,
         "note": "reference routes from the catalogue (role_progressions, provider_offers): editable data",
     }
-    emit(Result(frame, f"Routes from {src} to {dst}", meta), fmt, output)
+    emit(Result(frame, f"Routes from {src} to {dst}", meta), out)
 
 
 VIEWS = {
@@ -91,11 +90,10 @@ VIEWS = {
 )
 @as_of_option("Careers as they stood on this date (default: every post recorded).", today=False)
 @filter_options
-@output_options
+@table_options()
 @show_cypher_option
-@publish_options
 @click.pass_context
-def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, threshold) -> None:
+def transitions_cmd(ctx, view, as_of, filters, out) -> None:
     """Observed career moves from dated posts (same role at another school is not a move)."""
     store = get_store(ctx)
     func, spec, title = VIEWS[view]
@@ -104,13 +102,10 @@ def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, thresho
         store,
         frame,
         spec,
+        out,
         title=title,
         as_of=as_of,
         filters=filters,
-        fmt=fmt,
-        output=output,
-        no_suppress=no_suppress,
-        threshold=threshold,
     )
 
 
@@ -120,11 +115,10 @@ def transitions_cmd(ctx, view, as_of, filters, fmt, output, no_suppress, thresho
 @click.option(
     "--by", type=click.Choice(list(LEVELS)), default="la", show_default=True, help="One row per LA or region."
 )
-@output_options
+@table_options()
 @show_cypher_option
-@publish_options
 @click.pass_context
-def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -> None:
+def pipeline_cmd(ctx, as_of, filters, by, out) -> None:
     """The gaps (people in post without the qualification) and the people likely to fill them, per area."""
     store = get_store(ctx)
     frame = pipeline(store, as_of=as_of, filters=filters, level=by)
@@ -137,13 +131,10 @@ def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -
         store,
         frame,
         PUBLISHES,
+        out,
         title="Specialist pipeline: gaps and people likely to move into the roles",
         as_of=as_of,
         filters=filters,
-        fmt=fmt,
-        output=output,
-        no_suppress=no_suppress,
-        threshold=threshold,
         by=by,
         note=note,
     )
@@ -154,10 +145,10 @@ def pipeline_cmd(ctx, as_of, filters, by, fmt, output, no_suppress, threshold) -
 @click.option("--target", required=True, help="Target role: code, name or short name (QTVI, SENCO...).")
 @as_of_option("Date to judge by (default today).")
 @filter_options
-@output_options
+@table_options(published=False)
 @show_cypher_option
 @click.pass_context
-def next_steps_cmd(ctx, person_id, target, as_of, filters, fmt, output) -> None:
+def next_steps_cmd(ctx, person_id, target, as_of, filters, out) -> None:
     """What one person is missing for a target role, and who offers it.
 
     Providers listed are national and in the region of the person's current post, or with --region
@@ -175,7 +166,7 @@ def next_steps_cmd(ctx, person_id, target, as_of, filters, fmt, output) -> None:
         "current_roles": ", ".join(frame.attrs.get("current_roles") or []) or "none",
         "route": " -> ".join(route) if route else "no reference route; target requirements only",
     }
-    emit(Result(frame, f"Next steps to {resolve_role(store, target)}", meta), fmt, output)
+    emit(Result(frame, f"Next steps to {resolve_role(store, target)}", meta), out)
 
 
 @click.command("bottlenecks")
@@ -195,11 +186,10 @@ def next_steps_cmd(ctx, person_id, target, as_of, filters, fmt, output) -> None:
 )
 @as_of_option("Date of the posts and requirements (default today).")
 @filter_options
-@output_options
-@publish_options
+@table_options()
 @show_cypher_option
 @click.pass_context
-def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, threshold) -> None:
+def bottlenecks_cmd(ctx, view, limit, as_of, filters, out) -> None:
     """Roles and qualifications most routes to specialist roles pass through, with provider capacity.
 
     The filters narrow --view observed (the people counted); --view reference counts routes on
@@ -212,13 +202,10 @@ def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, 
             store,
             frame,
             bottlenecks_q.OBSERVED,
+            out,
             title="Bottlenecks on the observed routes into specialist roles",
             as_of=as_of,
             filters=filters,
-            fmt=fmt,
-            output=output,
-            no_suppress=no_suppress,
-            threshold=threshold,
             note="places_per_year blank = no provider publishes places (the shipped catalogue has none; "
             "load provider_offers.places_per_year to set places against need)",
         )
@@ -229,7 +216,7 @@ def bottlenecks_cmd(ctx, view, limit, as_of, filters, fmt, output, no_suppress, 
         "routes_per_pair": limit,
         "note": "places_per_year blank = no provider reports places (unknown, not zero)",
     }
-    emit(Result(frame, "Bottlenecks on routes to specialist roles", meta), fmt, output)
+    emit(Result(frame, "Bottlenecks on routes to specialist roles", meta), out)
 
 
 commands = [routes_cmd, transitions_cmd, pipeline_cmd, next_steps_cmd, bottlenecks_cmd]

@@ -14,9 +14,9 @@ from sendgraph.cli._common import (
     emit,
     get_store,
     input_options,
-    output_options,
     print_load,
     progress,
+    table_options,
     take_over_option,
 )
 from sendgraph.output import Result
@@ -87,12 +87,12 @@ def wipe_cmd(ctx: click.Context, yes) -> None:
 
 
 @server.command("runs")
-@output_options
+@table_options(published=False)
 @click.pass_context
-def runs_cmd(ctx: click.Context, fmt, output) -> None:
+def runs_cmd(ctx: click.Context, out) -> None:
     """The loads recorded in the server (LoadRun nodes), newest first."""
     store = _server_store(ctx)
-    emit(Result(store.load_runs(), "Load runs", {"source": store.describe()}), fmt, output)
+    emit(Result(store.load_runs(), "Load runs", {"source": store.describe()}), out)
 
 
 commands = [server]
