@@ -10,7 +10,10 @@ implementation against this view. The rows it gets are exactly the rows the embe
 would have kept, so the answer is the same DataFrame (proved by ``tests/test_differential.py``).
 
 A narrowed pull registered with ``native_pull`` is read in keyset pages when its table is large
-(``ServerStore.pull_table``), so it never runs into the server's query timeout.
+(``ServerStore.pull_table``), so it never runs into the server's query timeout. A table can also be
+given as a function (:meth:`NarrowedStore.set_table`), run the first time it is asked for: that is
+how a read that depends on another one's answer (the qualifications of the people of the narrowed
+posts, :func:`by_people`) stays lazy.
 
 ``backend``: by default the view dispatches analyses it is handed to their embedded versions (the
 narrowing is done); an analysis built on other analyses (deadlines on the SENCO and sensory audits)
@@ -19,10 +22,16 @@ passes the server's backend instead, so the inner analyses run their own native 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import pandas as pd
 
 from graphmodel.server.cypher import NativeQuery
 from graphmodel.store import DerivedCache
+
+PEOPLE_PER_QUERY = 20_000
+"""Person ids per query of :func:`by_people`: each query is an index lookup per id, well under a
+second on the server, so a long list never makes one query long enough to meet a timeout."""
 
 
 class NarrowedStore(DerivedCache):
@@ -33,20 +42,29 @@ class NarrowedStore(DerivedCache):
         self.schema = store.schema
         self.dialect = store.dialect
         self.backend = backend
-        self._narrowed = narrowed
+        self._narrowed: dict[str, tuple[NativeQuery, dict] | Callable[[], pd.DataFrame]] = dict(narrowed)
         self._cache: dict = {}  # narrowed tables by name, and derived results (DerivedCache)
+
+    def set_table(self, name: str, fetch: Callable[[], pd.DataFrame]) -> None:
+        """Table ``name`` is what ``fetch()`` returns (called once, when the table is first read)."""
+        self._narrowed[name] = fetch
+        self._cache.pop(name, None)
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._narrowed:
             return self._store.table(name)
         if name not in self._cache:
-            query, params = self._narrowed[name]
-            if query.table == name:
-                self._cache[name] = self._store.pull_table(name, query.where, params)
+            how = self._narrowed[name]
+            if callable(how):
+                self._cache[name] = how()
             else:
-                self._cache[name] = self._store.typed_query(
-                    name, query.for_dialect(self.dialect.name), params
-                )
+                query, params = how
+                if query.table == name:
+                    self._cache[name] = self._store.pull_table(name, query.where, params)
+                else:
+                    self._cache[name] = self._store.typed_query(
+                        name, query.for_dialect(self.dialect.name), params
+                    )
         return self._cache[name]
 
     # what a nested native implementation asks of the store it is given
@@ -56,5 +74,33 @@ class NarrowedStore(DerivedCache):
     def pull_table(self, name: str, where: str | None = None, params: dict | None = None) -> pd.DataFrame:
         return self._store.pull_table(name, where, params)
 
+    def run_read(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
+        return self._store.run_read(query, params)
+
     def describe(self) -> str:
         return self._store.describe()
+
+
+def people_of(*frames: pd.DataFrame) -> list[str]:
+    """The distinct person ids of ``frames`` (their ``person_id`` columns), sorted: a ``$people``."""
+    ids: set = set()
+    for f in frames:
+        ids.update(f["person_id"].dropna().tolist())
+    return sorted(ids)
+
+
+def by_people(
+    store, name: str, query: NativeQuery, people: Iterable[str], params: dict | None = None
+) -> pd.DataFrame:
+    """Rows of table ``name`` that ``query`` (with ``a.person_id IN $people``) returns for ``people``,
+    asked :data:`PEOPLE_PER_QUERY` ids at a time, typed and ordered by key like ``store.table``."""
+    people = list(people)
+    text = query.for_dialect(store.dialect.name)
+    parts = [
+        store.typed_query(name, text, {**(params or {}), "people": people[i : i + PEOPLE_PER_QUERY]})
+        for i in range(0, max(len(people), 1), PEOPLE_PER_QUERY)
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    key = list(store.schema.table(name).key)
+    return pd.concat(parts, ignore_index=True).sort_values(key, kind="stable", ignore_index=True)

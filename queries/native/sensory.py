@@ -29,13 +29,13 @@ import datetime as dt
 import pandas as pd
 
 from graphmodel.schema import load_schema
-from graphmodel.server.cypher import native_pull, native_query
+from graphmodel.server.cypher import NativeQuery, native_pull, native_query, pull
 from queries.audits.capacity import capacity_against_need
 from queries.audits.deadlines import deadlines
 from queries.audits.pd import pd_audit, relevant_qualifications
 from queries.audits.sensory import SENSES, matching_mq, sensory_audit
 from queries.context import Filters
-from queries.native._view import NarrowedStore
+from queries.native._view import NarrowedStore, by_people, people_of
 from queries.posts import roles_for_needs
 from queries.registry import implementation
 
@@ -45,22 +45,19 @@ _STARTED = "r.role IN $roles AND r.start_date <= date($as_of)"
 _CURRENT = f"{_STARTED} AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
 _ROLES = {"roles": ["QTVI_TEACHER"], "as_of": _DAY}
 
-POSTS = native_pull("sensory.posts", _S, "posts", _STARTED, _ROLES)
-SERVICE_POSTS = native_pull("sensory.service_posts", _S, "service_posts", _STARTED, _ROLES)
-MQ_HELD = native_pull(
+POSTS = native_query("sensory.posts", pull(_S, "posts", _STARTED), _ROLES)
+SERVICE_POSTS = native_query("sensory.service_posts", pull(_S, "service_posts", _STARTED), _ROLES)
+_HELD = "a.person_id IN $people AND b.code IN $quals AND r.awarded_date <= date($as_of)"
+MQ_HELD = native_query(
     "sensory.mq_held",
-    _S,
-    "person_qualifications",
-    "b.code IN $quals AND r.awarded_date <= date($as_of)",
-    {"quals": ["MQ_VI"], "as_of": _DAY},
+    pull(_S, "person_qualifications", _HELD),
+    {"people": ["P1"], "quals": ["MQ_VI"], "as_of": _DAY},
 )
-PD_POSTS = native_pull("pd.posts", _S, "posts", _CURRENT, _ROLES)
-PD_SERVICE_POSTS = native_pull("pd.service_posts", _S, "service_posts", _CURRENT, _ROLES)
-PD_HELD = native_pull(
+PD_POSTS = native_query("pd.posts", pull(_S, "posts", _CURRENT), _ROLES)
+PD_SERVICE_POSTS = native_query("pd.service_posts", pull(_S, "service_posts", _CURRENT), _ROLES)
+PD_HELD = native_query(
     "pd.held",
-    _S,
-    "person_qualifications",
-    "a.person_id IN $people AND b.code IN $quals AND r.awarded_date <= date($as_of)",
+    pull(_S, "person_qualifications", _HELD),
     {"people": ["P1"], "quals": ["NASENCO"], "as_of": _DAY},
 )
 NEEDS_YEAR = native_query(
@@ -74,24 +71,36 @@ SCHOOL_NEEDS = native_pull(
 )
 LA_NEEDS = native_pull("capacity.la_needs", _S, "la_needs", "b.code IN $needs", {"needs": ["VI"]})
 REGION_NEEDS = native_pull("capacity.region_needs", _S, "region_needs", "b.code IN $needs", {"needs": ["VI"]})
-STUDYING = native_pull(
+STUDYING = native_query(
     "deadlines.studying",
-    _S,
-    "person_studying",
-    "b.code IN $quals AND r.start_date <= date($as_of)",
+    pull(_S, "person_studying", "b.code IN $quals AND r.start_date <= date($as_of)"),
     {"quals": ["MQ_VI"], "as_of": _DAY},
 )
 
 
-def _sensory_narrowing(store, as_of: dt.date) -> dict:
-    day = as_of.isoformat()
-    roles = {"roles": roles_for_needs(store, SENSES)["role"].tolist(), "as_of": day}
-    quals = {"quals": matching_mq(store)["required"].tolist(), "as_of": day}
-    return {
-        "posts": (POSTS, roles),
-        "service_posts": (SERVICE_POSTS, roles),
-        "person_qualifications": (MQ_HELD, quals),
-    }
+def _specialists(
+    store, as_of: dt.date, needs: list[str], posts: NativeQuery, service_posts: NativeQuery
+) -> NarrowedStore:
+    """``store`` with ``posts`` and ``service_posts`` narrowed to the roles serving ``needs`` (one
+    read each: a few thousand rows nationally, so not paged)."""
+    roles = {"roles": roles_for_needs(store, needs)["role"].tolist(), "as_of": as_of.isoformat()}
+    return NarrowedStore(store, {"posts": (posts, roles), "service_posts": (service_posts, roles)})
+
+
+def _held_by(view: NarrowedStore, store, as_of: dt.date, query: NativeQuery, quals: list[str]) -> None:
+    """Narrow ``person_qualifications`` to ``quals`` awarded by ``as_of`` to the people of the view's
+    posts and service posts (the rules only ever look up those people's awards)."""
+    people = people_of(view.table("posts"), view.table("service_posts"))
+    params = {"quals": quals, "as_of": as_of.isoformat()}
+    view.set_table(
+        "person_qualifications", lambda: by_people(store, "person_qualifications", query, people, params)
+    )
+
+
+def _sensory_view(store, as_of: dt.date) -> NarrowedStore:
+    view = _specialists(store, as_of, SENSES, POSTS, SERVICE_POSTS)
+    _held_by(view, store, as_of, MQ_HELD, matching_mq(store)["required"].tolist())
+    return view
 
 
 @implementation(sensory_audit, "falkordb", "neo4j")
@@ -100,8 +109,7 @@ def sensory_audit_native(
 ) -> pd.DataFrame:
     """:func:`queries.audits.sensory.sensory_audit` with specialist posts and MQs fetched server-side."""
     as_of = as_of or dt.date.today()
-    view = NarrowedStore(store, _sensory_narrowing(store, as_of))
-    return sensory_audit.embedded(view, as_of=as_of, filters=filters)
+    return sensory_audit.embedded(_sensory_view(store, as_of), as_of=as_of, filters=filters)
 
 
 @implementation(pd_audit, "falkordb", "neo4j")
@@ -109,13 +117,8 @@ def pd_audit_native(store, *, as_of: dt.date | None = None, filters: Filters = F
     """:func:`queries.audits.pd.pd_audit` with current PD posts and their holders' awards fetched
     server-side."""
     as_of = as_of or dt.date.today()
-    day = as_of.isoformat()
-    roles = {"roles": roles_for_needs(store, ["PD"])["role"].tolist(), "as_of": day}
-    narrowing = {"posts": (PD_POSTS, roles), "service_posts": (PD_SERVICE_POSTS, roles)}
-    view = NarrowedStore(store, narrowing)
-    people = sorted(set(view.table("posts")["person_id"]) | set(view.table("service_posts")["person_id"]))
-    quals = {"people": people, "quals": relevant_qualifications(store), "as_of": day}
-    view._narrowed["person_qualifications"] = (PD_HELD, quals)
+    view = _specialists(store, as_of, ["PD"], PD_POSTS, PD_SERVICE_POSTS)
+    _held_by(view, store, as_of, PD_HELD, relevant_qualifications(store))
     return pd_audit.embedded(view, as_of=as_of, filters=filters)
 
 
@@ -131,13 +134,14 @@ def capacity_against_need_native(
     if chosen is None:
         _c, rows = store.run_read(NEEDS_YEAR.for_dialect(store.dialect.name), needs)
         chosen = rows[0][0] if rows and rows[0][0] is not None else -1
-    narrowing = {
-        **_sensory_narrowing(store, as_of),
-        "school_needs": (SCHOOL_NEEDS, {**needs, "year": int(chosen)}),
-        "la_needs": (LA_NEEDS, needs),
-        "region_needs": (REGION_NEEDS, needs),
-    }
-    view = NarrowedStore(store, narrowing)
+    view = _sensory_view(store, as_of)
+    view._narrowed.update(
+        {
+            "school_needs": (SCHOOL_NEEDS, {**needs, "year": int(chosen)}),
+            "la_needs": (LA_NEEDS, needs),
+            "region_needs": (REGION_NEEDS, needs),
+        }
+    )
     return capacity_against_need.embedded(view, as_of=as_of, year=year, **kwargs)
 
 
