@@ -21,7 +21,7 @@ import pandas as pd
 from graphmodel.schema import load_schema
 from graphmodel.server.cypher import native_query, pull
 from queries.context import Filters
-from queries.native._view import NarrowedStore, by_people, people_of
+from queries.native._view import WHOLE_TABLES, NarrowedStore, by_people, people_of
 from queries.networks.participation import (
     participation_over_time,
     participation_summary,
@@ -45,6 +45,7 @@ MEMBER_POSTS = native_query(
 def _view(store, first: dt.date, last: dt.date | None = None) -> NarrowedStore:
     """``store`` with ``posts`` narrowed to members' posts held at some time from ``first`` to ``last``."""
     view = NarrowedStore(store, {})
+    view.prefetch(*WHOLE_TABLES, "networks", "school_memberships")
     people = people_of(store.table("person_memberships"))
     days = {"first": first.isoformat(), "last": (last or first).isoformat()}
     view.set_table("posts", lambda: by_people(store, "posts", MEMBER_POSTS, people, days))

@@ -26,7 +26,7 @@ from graphmodel.schema import load_schema
 from graphmodel.server.cypher import native_query, pull
 from queries.audits.senco import AWARDS, senco_audit
 from queries.context import Filters
-from queries.native._view import NarrowedStore, by_people, people_of
+from queries.native._view import WHOLE_TABLES, NarrowedStore, by_people, people_of
 from queries.registry import implementation
 
 _S = load_schema()
@@ -64,6 +64,7 @@ def senco_view(store, as_of: dt.date) -> NarrowedStore:
     """``store`` narrowed to what the SENCO audit of ``as_of`` reads."""
     day = as_of.isoformat()
     view = NarrowedStore(store, {"posts": (POSTS, {"senco": "SENCO", "roles": ROLES, "as_of": day})})
+    view.prefetch(*WHOLE_TABLES)
     people = people_of(view.table("posts"))  # every one holds a current SENCO post
     view.set_table(
         "person_qualifications",

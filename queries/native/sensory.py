@@ -35,7 +35,7 @@ from queries.audits.deadlines import deadlines
 from queries.audits.pd import pd_audit, relevant_qualifications
 from queries.audits.sensory import SENSES, matching_mq, sensory_audit
 from queries.context import Filters
-from queries.native._view import NarrowedStore, by_people, people_of
+from queries.native._view import WHOLE_TABLES, NarrowedStore, by_people, people_of
 from queries.posts import roles_for_needs
 from queries.registry import implementation
 
@@ -84,7 +84,9 @@ def _specialists(
     """``store`` with ``posts`` and ``service_posts`` narrowed to the roles serving ``needs`` (one
     read each: a few thousand rows nationally, so not paged)."""
     roles = {"roles": roles_for_needs(store, needs)["role"].tolist(), "as_of": as_of.isoformat()}
-    return NarrowedStore(store, {"posts": (posts, roles), "service_posts": (service_posts, roles)})
+    view = NarrowedStore(store, {"posts": (posts, roles), "service_posts": (service_posts, roles)})
+    view.prefetch(*WHOLE_TABLES, "services")
+    return view
 
 
 def _held_by(view: NarrowedStore, store, as_of: dt.date, query: NativeQuery, quals: list[str]) -> None:
