@@ -47,18 +47,18 @@ def test_every_table_read_in_pages_equals_one_read(careers_graph):
 
 
 def test_narrowed_reads_are_paged_too(careers_graph):
-    from queries.native.sensory import PD_HELD, POSTS
+    from queries.native.sensory import _HELD, _STARTED
 
     store = careers_graph
     params = {"roles": ["SENCO", "CLASS_TEACHER"], "as_of": "2025-01-01"}
-    one = store.pull_table("posts", POSTS.where, params)
+    one = store.pull_table("posts", _STARTED, params)
     held = {"people": ["P01", "P02", "P08"], "quals": ["QTS", "NASENCO"], "as_of": "2025-01-01"}
-    one_held = store.pull_table("person_qualifications", PD_HELD.where, held)
+    one_held = store.pull_table("person_qualifications", _HELD, held)
     assert len(one) > 5 and len(one_held) >= 3
     store.page_rows = 2
     store._sizes.clear()
-    pd.testing.assert_frame_equal(store.pull_table("posts", POSTS.where, params), one)
-    pd.testing.assert_frame_equal(store.pull_table("person_qualifications", PD_HELD.where, held), one_held)
+    pd.testing.assert_frame_equal(store.pull_table("posts", _STARTED, params), one)
+    pd.testing.assert_frame_equal(store.pull_table("person_qualifications", _HELD, held), one_held)
 
 
 def test_a_refused_query_names_the_analysis_and_the_setting(bundle_writer, tmp_path):
