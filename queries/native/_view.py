@@ -33,6 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pandas as pd
 
+from graphmodel.server.base import ServerStore
 from graphmodel.server.cypher import NativeQuery
 from graphmodel.store import DerivedCache
 
@@ -60,7 +61,10 @@ class NarrowedStore(DerivedCache):
         """Start pulling the (un-narrowed) tables ``names`` on a background thread, in order; a later
         ``table(name)`` waits for that pull instead of starting its own."""
         todo = [n for n in names if n not in self._narrowed and n not in self._futures]
-        if not todo:
+        base = self._store
+        while isinstance(base, NarrowedStore):
+            base = base._store
+        if not todo or not isinstance(base, ServerStore):  # e.g. --show-cypher: keep its order
             return
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sendgraph-prefetch")
         for name in todo:

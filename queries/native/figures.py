@@ -31,7 +31,7 @@ from queries.audits.senco import AWARDS
 from queries.audits.sensory import SENSES, matching_mq
 from queries.context import Filters
 from queries.native._view import NarrowedStore, by_people, people_of
-from queries.posts import roles_for_needs
+from queries.posts import current_mask, roles_for_needs
 from queries.registry import implementation
 from queries.survey_figures import DEFAULT_AS_OF, OTHER_SENSORY_QUALS, PD_QUALS, survey_figures
 
@@ -96,7 +96,11 @@ def survey_figures_native(
         },
     )
     view.prefetch("schools", "service_posts", "school_links", "peer_reviews", "group_memberships", "networks")
-    people = people_of(view.table("posts"), view.table("service_posts"))
+    # the bases' people (on a server the posts read holds only them and their other posts)
+    posts, svc = view.table("posts"), view.table("service_posts")
+    people = people_of(
+        *(p[p["role"].isin(roles).fillna(False).to_numpy() & current_mask(p, as_of)] for p in (posts, svc))
+    )
     quals = sorted({*AWARDS, *matching_mq(store)["required"], *OTHER_SENSORY_QUALS, *PD_QUALS})
     held = {"quals": quals, "as_of": day}
     view.set_table(

@@ -27,6 +27,7 @@ from graphmodel.server.cypher import native_query, pull
 from queries.audits.senco import AWARDS, senco_audit
 from queries.context import Filters
 from queries.native._view import WHOLE_TABLES, NarrowedStore, by_people, people_of
+from queries.posts import current_mask
 from queries.registry import implementation
 
 _S = load_schema()
@@ -65,7 +66,10 @@ def senco_view(store, as_of: dt.date) -> NarrowedStore:
     day = as_of.isoformat()
     view = NarrowedStore(store, {"posts": (POSTS, {"senco": "SENCO", "roles": ROLES, "as_of": day})})
     view.prefetch(*WHOLE_TABLES)
-    people = people_of(view.table("posts"))  # every one holds a current SENCO post
+    posts = view.table("posts")  # on a server: all current SENCOs' posts; --show-cypher: every post
+    people = people_of(
+        posts[(posts["role"] == "SENCO").fillna(False).to_numpy() & current_mask(posts, as_of)]
+    )
     view.set_table(
         "person_qualifications",
         lambda: by_people(store, "person_qualifications", HELD, people, {"quals": QUALS, "as_of": day}),
