@@ -38,16 +38,23 @@ import pandas as pd
 
 from graphmodel.schema import load_schema
 from graphmodel.server.cypher import NativeQuery, native_query, pull
-from graphmodel.validate import conform
+from graphmodel.validate import DTYPES, conform
+from queries.careers.bottlenecks import AWARD_KIND, observed_bottlenecks
 from queries.careers.courses import GROUPS, course_timing
 from queries.careers.next_steps import next_steps
 from queries.careers.pathways import no_recorded_start, pathway_steps, pathways
-from queries.careers.routes import resolve_role
+from queries.careers.routes import SPECIALIST_CATEGORIES, current_requirements, resolve_role
 from queries.context import Filters
 from queries.native._view import NarrowedStore
 from queries.registry import implementation
 
-__all__ = ["CHUNK", "course_timing_native", "next_steps_native", "pathways_native"]
+__all__ = [
+    "CHUNK",
+    "course_timing_native",
+    "next_steps_native",
+    "observed_bottlenecks_native",
+    "pathways_native",
+]
 
 _S = load_schema()
 CHUNK = 5000
@@ -68,10 +75,6 @@ TARGET_SERVICE_POSTS = native_query(
     {"roles": ["QTVI_TEACHER"], "as_of": _DAY},
 )
 _OF_PEOPLE = "a.person_id IN $people"
-PERSON_ROWS = {
-    table: native_query(f"careers.{table}.of_people", pull(_S, table, _OF_PEOPLE), _PEOPLE)
-    for table in ("posts", "service_posts", "person_qualifications", "person_studying", "attendance")
-}
 
 
 def _ymd(var: str) -> str:
@@ -80,70 +83,58 @@ def _ymd(var: str) -> str:
     return f"{var}.year * 10000 + {var}.month * 100 + {var}.day"
 
 
-_CAREER_COLUMNS = (
-    "a.person_id AS person_id, {place} AS {col}, r.role AS role, {start} AS start_date, {end} AS end_date"
-)
-CAREER_ROWS = {
-    table: native_query(
-        f"careers.{table}.careers_of_people",
-        f"MATCH (a:Person)-[r:{rel}]->(b:{label}) WHERE {_OF_PEOPLE} RETURN "
-        + _CAREER_COLUMNS.format(
-            place=f"b.{col}", col=col, start=_ymd("r.start_date"), end=_ymd("r.end_date")
-        ),
-        _PEOPLE,
-    )
-    for table, rel, label, col in (
-        ("posts", "WORKS_AT", "School", "urn"),
-        ("service_posts", "WORKS_IN", "Service", "service_id"),
-    )
+def compact_pull(table: str, where: str, columns: list[str] | None = None) -> str:
+    """:func:`graphmodel.server.cypher.pull` of ``columns`` (default all) of ``table``, with every
+    date as a yyyymmdd integer (:func:`_typed` turns them back into dates)."""
+    spec = _S.table(table)
+    rel = _S.relationships.get(table)
+    out = []
+    for c in columns or list(spec.properties):
+        if rel is not None and c == rel.start.column:
+            src = f"a.{_S.nodes[rel.start.kind].key_column}"
+        elif rel is not None and c == rel.end.column:
+            src = f"b.{_S.nodes[rel.end.kind].key_column}"
+        else:
+            src = f"{'r' if rel is not None else 'n'}.{c}"
+        out.append(f"{_ymd(src) if spec.properties[c].type == 'date' else src} AS {c}")
+    return f"{pull(_S, table, where).split(' RETURN ', 1)[0]} RETURN {', '.join(out)}"
+
+
+def _query(id: str, table: str, where: str, params: dict, columns: list[str] | None = None) -> NativeQuery:
+    return native_query(id, compact_pull(table, where, columns), params)
+
+
+PERSON_ROWS = {
+    table: _query(f"careers.{table}.of_people", table, _OF_PEOPLE, _PEOPLE)
+    for table in ("person_qualifications", "person_studying", "attendance")
 }
-PEOPLE = native_query("careers.people", pull(_S, "people", "n.person_id IN $people"), _PEOPLE)
-ACTIVITIES = native_query(
-    "careers.cpd_activities", pull(_S, "cpd_activities", "n.activity_id IN $ids"), {"ids": ["A1"]}
+_CAREER = ["person_id", "role", "start_date", "end_date"]
+PERSON_ROWS["posts"] = _query("careers.posts.of_people", "posts", _OF_PEOPLE, _PEOPLE, [*_CAREER, "urn"])
+PERSON_ROWS["service_posts"] = _query(
+    "careers.service_posts.of_people", "service_posts", _OF_PEOPLE, _PEOPLE, [*_CAREER, "service_id"]
 )
-ACTIVITY_NEEDS = native_query(
-    "careers.activity_needs", pull(_S, "activity_needs", "a.activity_id IN $ids"), {"ids": ["A1"]}
-)
-SCHOOLS = native_query("careers.schools", pull(_S, "schools", "n.urn IN $ids"), {"ids": [1]})
-SERVICES = native_query("careers.services", pull(_S, "services", "n.service_id IN $ids"), {"ids": ["S1"]})
-COURSES_HELD = native_query(
+"""Posts and service posts: the career columns only (fte and slt are no part of a career)."""
+PEOPLE = _query("careers.people", "people", "n.person_id IN $people", _PEOPLE)
+ACTIVITIES = _query("careers.cpd_activities", "cpd_activities", "n.activity_id IN $ids", {"ids": ["A1"]})
+ACTIVITY_NEEDS = _query("careers.activity_needs", "activity_needs", "a.activity_id IN $ids", {"ids": ["A1"]})
+SCHOOLS = _query("careers.schools", "schools", "n.urn IN $ids", {"ids": [1]})
+SERVICES = _query("careers.services", "services", "n.service_id IN $ids", {"ids": ["S1"]})
+_QUALS = {"quals": ["NASENCO"], "as_of": _DAY}
+COURSES_HELD = _query(
     "course_timing.held",
-    pull(_S, "person_qualifications", "b.code IN $quals AND r.awarded_date <= date($as_of)"),
-    {"quals": ["NASENCO"], "as_of": _DAY},
+    "person_qualifications",
+    "b.code IN $quals AND r.awarded_date <= date($as_of)",
+    _QUALS,
 )
-COURSES_STUDIED = native_query(
-    "course_timing.studying",
-    pull(_S, "person_studying", "b.code IN $quals AND r.start_date <= date($as_of)"),
-    {"quals": ["NASENCO"], "as_of": _DAY},
+COURSES_STUDIED = _query(
+    "course_timing.studying", "person_studying", "b.code IN $quals AND r.start_date <= date($as_of)", _QUALS
 )
-QTS_OF_PEOPLE = native_query(
-    "course_timing.qts",
-    pull(
-        _S, "person_qualifications", f"{_OF_PEOPLE} AND b.code IN $quals AND r.awarded_date <= date($as_of)"
-    ),
-    {**_PEOPLE, "quals": ["QTS"], "as_of": _DAY},
+QUALS_OF_PEOPLE = _query(
+    "careers.awards_of_people",
+    "person_qualifications",
+    f"{_OF_PEOPLE} AND b.code IN $quals AND r.awarded_date <= date($as_of)",
+    {**_PEOPLE, **_QUALS},
 )
-
-
-def _in_chunks(
-    store, table: str, query: NativeQuery, name: str, ids: list, params: dict | None = None
-) -> pd.DataFrame:
-    """Rows of ``table`` for ``ids`` (passed as parameter ``name``), :data:`CHUNK` ids per read,
-    typed and ordered by key as ``store.table`` gives them."""
-    text, params = query.for_dialect(store.dialect.name), params or {}
-    ids = sorted(set(ids))
-    frames = [
-        store.typed_query(table, text, {**params, name: ids[i : i + CHUNK]})
-        for i in range(0, len(ids), CHUNK)
-    ]
-    if not frames:  # nobody: the table's empty frame, with its columns and dtypes
-        frames = [store.typed_query(table, text, {**params, name: []})]
-    key = list(_S.table(table).key)
-    return pd.concat(frames, ignore_index=True).sort_values(key, kind="stable", ignore_index=True)
-
-
-def _of_people(store, table: str, people: list) -> pd.DataFrame:
-    return _in_chunks(store, table, PERSON_ROWS[table], "people", people)
 
 
 def _dates(values: list) -> pd.Series:
@@ -153,26 +144,49 @@ def _dates(values: list) -> pd.Series:
     return pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
 
 
-def _careers_of(store, table: str, people: list) -> pd.DataFrame:
-    """The career columns of ``table`` (posts or service posts: person, place, role, start, end) for
-    ``people``, typed and ordered by key like ``store.table``; the other columns are blank (no career
-    analysis reads them: fte and slt are not part of a career)."""
-    text, spec = CAREER_ROWS[table].for_dialect(store.dialect.name), _S.table(table)
-    ids, rows = sorted(set(people)), []
-    for i in range(0, len(ids), CHUNK):
-        rows.extend(store.run_read(text, {"people": ids[i : i + CHUNK]})[1])
-    cols = list(zip(*rows, strict=True)) if rows else [[]] * 5
-    place = "urn" if table == "posts" else "service_id"
-    frame = pd.DataFrame(
-        {
-            "person_id": pd.Series(cols[0], dtype="string"),
-            place: pd.Series(cols[1], dtype="Int64" if place == "urn" else "string"),
-            "role": pd.Series(cols[2], dtype="string"),
-            "start_date": _dates(list(cols[3])),
-            "end_date": _dates(list(cols[4])),
-        }
-    )
-    return conform(spec, frame).sort_values(list(spec.key), kind="stable", ignore_index=True)
+def _typed(table: str, columns: list[str], rows: list[list]) -> pd.DataFrame:
+    """Rows of a :func:`compact_pull` as ``store.table(table)`` types them, ordered by key; columns
+    not read are blank."""
+    spec = _S.table(table)
+    data = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    frame = {}
+    for c, values in zip(columns, data, strict=True):
+        kind = spec.properties[c].type
+        if kind == "date":
+            frame[c] = _dates(list(values))
+        elif kind == "bool":
+            frame[c] = pd.Series(values, dtype="object").astype("boolean")
+        else:
+            frame[c] = pd.Series(pd.array(list(values), dtype=DTYPES[kind]))
+    out = conform(spec, pd.DataFrame(frame) if frame else pd.DataFrame(index=range(0)))
+    return out.sort_values(list(spec.key), kind="stable", ignore_index=True)
+
+
+def _in_chunks(
+    store,
+    table: str,
+    query: NativeQuery,
+    name: str | None,
+    ids: list | None = None,
+    params: dict | None = None,
+) -> pd.DataFrame:
+    """Rows of ``table`` from ``query`` for ``ids`` (passed as parameter ``name``; none: one read),
+    :data:`CHUNK` ids per read, typed and ordered by key as ``store.table`` gives them."""
+    text, params = query.for_dialect(store.dialect.name), params or {}
+    if name is None:
+        chunks = [params]
+    else:
+        keys = sorted(set(ids or []))
+        chunks = [{**params, name: keys[i : i + CHUNK]} for i in range(0, len(keys), CHUNK)]
+    columns = [c.rsplit(" AS ", 1)[1] for c in text.split(" RETURN ", 1)[1].split(", ")]
+    rows: list[list] = []
+    for p in chunks:
+        rows.extend(store.run_read(text, p)[1])
+    return _typed(table, columns, rows)
+
+
+def _of_people(store, table: str, people: list) -> pd.DataFrame:
+    return _in_chunks(store, table, PERSON_ROWS[table], "people", people)
 
 
 class _Fetched(NarrowedStore):
@@ -197,7 +211,7 @@ def _day(as_of: dt.date | None) -> str:
 def _career_view(store, people: list, *, cpd: bool = False) -> dict[str, pd.DataFrame]:
     """The posts and service posts of ``people`` (and with ``cpd``, their awards, attendance and the
     activities they attended with the needs those address)."""
-    frames = {t: _careers_of(store, t, people) for t in ("posts", "service_posts")}
+    frames = {t: _of_people(store, t, people) for t in ("posts", "service_posts")}
     if cpd:
         frames["person_qualifications"] = _of_people(store, "person_qualifications", people)
         att = _of_people(store, "attendance", people)
@@ -208,9 +222,11 @@ def _career_view(store, people: list, *, cpd: bool = False) -> dict[str, pd.Data
     return frames
 
 
-def _target_people(store, target: str, as_of: dt.date | None) -> list[str]:
-    """People with a post or service post in ``target`` started by ``as_of``."""
-    params = {"roles": [resolve_role(store, target)], "as_of": _day(as_of)}
+def _target_people(store, target: str | list[str], as_of: dt.date | None) -> list[str]:
+    """People with a post or service post in ``target`` (a role, or a list of role codes) started by
+    ``as_of``."""
+    roles = target if isinstance(target, list) else [resolve_role(store, target)]
+    params = {"roles": roles, "as_of": _day(as_of)}
     people: set[str] = set()
     for q in (TARGET_POSTS, TARGET_SERVICE_POSTS):
         _c, rows = store.run_read(q.for_dialect(store.dialect.name), params)
@@ -247,11 +263,11 @@ def course_timing_native(
     cat = store.table("qualifications")[["code", "kind"]].astype({"code": str, "kind": str})
     courses = sorted(cat.loc[cat["kind"].isin(list(GROUPS)), "code"])
     params = {"quals": courses, "as_of": day}
-    held = store.typed_query("person_qualifications", COURSES_HELD.for_dialect(store.dialect.name), params)
-    study = store.typed_query("person_studying", COURSES_STUDIED.for_dialect(store.dialect.name), params)
+    held = _in_chunks(store, "person_qualifications", COURSES_HELD, None, params=params)
+    study = _in_chunks(store, "person_studying", COURSES_STUDIED, None, params=params)
     people = sorted(set(held["person_id"].astype(str)) | set(study["person_id"].astype(str)))
     qts = _in_chunks(
-        store, "person_qualifications", QTS_OF_PEOPLE, "people", people, {"quals": ["QTS"], "as_of": day}
+        store, "person_qualifications", QUALS_OF_PEOPLE, "people", people, {"quals": ["QTS"], "as_of": day}
     )
     key = list(_S.table("person_qualifications").key)
     frames = {
@@ -282,3 +298,29 @@ def next_steps_native(
     return next_steps.embedded(
         _Fetched(store, frames), as_of=as_of, filters=filters, person_id=person_id, target=target
     )
+
+
+@implementation(observed_bottlenecks, "falkordb", "neo4j")
+def observed_bottlenecks_native(
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """:func:`queries.careers.bottlenecks.observed_bottlenecks` on the people who held a specialist
+    post by ``as_of``: every row counts only them (roles and steps before their first specialist
+    spell; the need is people in a current specialist post without its qualification)."""
+    roles = store.table("roles")
+    special = sorted(roles.loc[roles["category"].isin(SPECIALIST_CATEGORIES), "code"].astype(str))
+    people = _target_people(store, special, as_of)
+    frames = _career_view(store, people)
+    # awards and courses: only of the qualifications a specialist role requires and the SENCO
+    # awards that stand in for each other (a superset of what the need counts); awards of the
+    # specialists only (QTS is one of them: held by 600k people), courses of anyone (few)
+    required = current_requirements(store, as_of or dt.date.today())
+    cat = store.table("qualifications")[["code", "kind"]].astype({"code": str, "kind": str})
+    quals = {q for r, qs in required.items() if r in special for q in qs}
+    quals |= set(cat.loc[cat["kind"] == AWARD_KIND, "code"])
+    params = {"quals": sorted(quals), "as_of": _day(as_of)}
+    frames["person_qualifications"] = _in_chunks(
+        store, "person_qualifications", QUALS_OF_PEOPLE, "people", people, params
+    )
+    frames["person_studying"] = _in_chunks(store, "person_studying", COURSES_STUDIED, None, params=params)
+    return observed_bottlenecks.embedded(_Fetched(store, frames), as_of=as_of, filters=filters)
