@@ -46,6 +46,7 @@ from queries.careers.pathways import no_recorded_start, pathway_steps, pathways
 from queries.careers.routes import SPECIALIST_CATEGORIES, current_requirements, resolve_role
 from queries.context import Filters
 from queries.native._view import NarrowedStore
+from queries.native.explain import ExplainStore
 from queries.registry import implementation
 
 __all__ = [
@@ -178,6 +179,10 @@ def _in_chunks(
     else:
         keys = sorted(set(ids or []))
         chunks = [{**params, name: keys[i : i + CHUNK]} for i in range(0, len(keys), CHUNK)]
+    if isinstance(store, ExplainStore) and not store._server:
+        # --show-cypher on the embedded workspace: record the statement, answer with the whole
+        # table (the rules drop the rows the narrowing would have dropped)
+        return store.typed_query(table, text, chunks[0] if chunks else {**params, name: []})
     columns = [c.rsplit(" AS ", 1)[1] for c in text.split(" RETURN ", 1)[1].split(", ")]
     rows: list[list] = []
     for p in chunks:
