@@ -65,6 +65,23 @@ def test_text_holding_a_nul_is_refused_not_shifted():
         bulk.column(pd.Series(["a\0b"], dtype="string"), "str")
 
 
+def test_the_bulk_settings_are_read_and_checked(monkeypatch):
+    from graphmodel.server.falkordb_store import DEFAULT_BULK_MIN_ROWS, bulk_min_rows_from_env
+
+    monkeypatch.delenv("SENDGRAPH_BULK_MIN_ROWS", raising=False)
+    assert bulk_min_rows_from_env() == DEFAULT_BULK_MIN_ROWS
+    for raw, value in (("off", None), ("OFF", None), ("0", 0), ("250000", 250000)):
+        monkeypatch.setenv("SENDGRAPH_BULK_MIN_ROWS", raw)
+        assert bulk_min_rows_from_env() == value
+    for raw in ("-1", "lots"):
+        monkeypatch.setenv("SENDGRAPH_BULK_MIN_ROWS", raw)
+        with pytest.raises(SendgraphError, match="SENDGRAPH_BULK_MIN_ROWS"):
+            bulk_min_rows_from_env()
+    monkeypatch.setenv("SENDGRAPH_BULK_CHUNK_ROWS", "0")
+    with pytest.raises(SendgraphError, match="SENDGRAPH_BULK_CHUNK_ROWS"):
+        bulk.chunk_rows()
+
+
 # ------------------------------------------------------------------------------ on a real server
 def store_on(server, graph: str | None = None, *, bulk_rows: int | None = 0) -> FalkorStore:
     store = FalkorStore(server.url, graph or f"bulk_{uuid.uuid4().hex[:10]}")
