@@ -485,6 +485,20 @@ class ServerStore(DerivedCache):
         report.seconds = time.perf_counter() - start
         if report.unchanged and not repair:
             return report
+        if self._bulk_wanted(todo):
+            self._wrote = True
+            try:
+                self._bulk_load({name: new for name, (new, _upsert) in todo.items()}, progress)
+            except BaseException as exc:
+                self._cache.clear()
+                self._sizes.clear()
+                self._finish(run_id, "failed", report, f"{type(exc).__name__}: {exc}"[:500])
+                raise
+            self._cache.clear()
+            self._sizes.clear()
+            self._finish(run_id, "complete", report, None)
+            report.seconds = time.perf_counter() - start
+            return report
         self.ensure_schema()
         self._wrote = True
         collecting = gc.isenabled()
@@ -505,6 +519,27 @@ class ServerStore(DerivedCache):
         self._finish(run_id, "complete", report, None)
         report.seconds = time.perf_counter() - start
         return report
+
+    # ---------------------------------------------------------------- a first load in bulk
+    bulk_min_rows: int | None = None
+    """Rows from which a load into a graph holding no data takes the server's bulk route
+    (:meth:`_bulk_load`); None: this server has none (Neo4j: ``export --to neo4j-admin``)."""
+
+    def _bulk_wanted(self, todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> bool:
+        """True if this load may build the graph in bulk: the server has a bulk route, the load is big
+        enough for it to pay, every row is new, and the graph holds nothing but load records."""
+        if self.bulk_min_rows is None:
+            return False
+        if any(len(upsert) for _new, upsert in todo.values()):
+            return False
+        if sum(len(new) for new, _upsert in todo.values()) < max(1, self.bulk_min_rows):
+            return False
+        _c, rows = self.run_read(cypher.BULK_DATA_PRESENT, {})
+        return not rows or int(rows[0][0]) == 0
+
+    def _bulk_load(self, new: dict[str, pd.DataFrame], progress: Progress | None) -> None:
+        """Write ``new`` (every row new, the graph empty) by the server's bulk route; all or nothing."""
+        raise NotImplementedError
 
     def _finish(self, run_id: str, status: str, report: LoadReport, error: str | None) -> None:
         counts = {"incoming": report.incoming, "added": report.added, "changed": report.changed}
