@@ -160,7 +160,8 @@ def main() -> None:
     ap.add_argument(
         "--falkordb-url",
         default=None,
-        help="A running FalkorDB already holding the bundle in graph --graph: skips starting one and the load.",
+        help="A running FalkorDB already holding the bundle in graph --graph: "
+        "skips starting one and the load.",
     )
     ap.add_argument("--graph", default="bench", help="Graph name on the FalkorDB (default bench).")
     args = ap.parse_args()
