@@ -16,8 +16,9 @@ registered function (a small seam) with a native version in this module:
   activity list (id and format: one narrow row per activity), so the rule stays in
   :func:`~queries.networks.ties.is_meeting`; the 3-year lifetime is a date bound
   (:func:`~queries.networks.ties.live_since`). Read in pages of activities, so no query runs long.
-* :func:`~queries.networks.ties.shared_staff` - people in post at two or more schools, found by a
-  server-side aggregate (~20k people nationally), not by pulling current posts.
+* :func:`~queries.networks.ties.shared_staff` - people in post at two or more schools, found
+  server-side (each school's current staff who hold a current post at another school, in pages of
+  schools): a few hundred rows nationally instead of 950k current posts.
 * :func:`~queries.networks.participation.held_posts` - the current posts of a network's staff
   members, looked up by person key in pages of ids (the range index), not by pulling posts.
 * :func:`~queries.networks.fragility.people_leaving` - the what-if people, by key or birth year.
@@ -79,10 +80,10 @@ MEETING_PEOPLE_AT = native_query(
 )
 SHARED_STAFF = native_query(
     "networks.shared_staff",
-    f"MATCH (p:Person)-[r:WORKS_AT]->(s:School) WHERE {_HELD} "
-    "WITH p, collect(DISTINCT s.urn) AS urns WHERE size(urns) >= 2 "
-    "UNWIND urns AS urn RETURN p.person_id AS person_id, urn",
-    {"as_of": _DAY},
+    f"MATCH (s:School)<-[r:WORKS_AT]-(p:Person) WHERE s.urn IN $urns AND {_HELD} "
+    f"MATCH (p)-[q:WORKS_AT]->(t:School) WHERE {_HELD.replace('r.', 'q.')} AND t.urn <> s.urn "
+    "RETURN DISTINCT p.person_id AS person_id, s.urn AS urn",
+    {"urns": [100000], "as_of": _DAY},
 )
 HELD_BY = native_query(
     "networks.held_by",
@@ -108,6 +109,9 @@ NAMED = native_pull("networks.named", _S, "people", "n.person_id IN $people", {"
 PAGE_ACTIVITIES = 2_000
 """Activities per meetings query: nationally ~25k activities, so ~13 queries of ~25k rows each,
 each well under a second of server time (far below any server's query timeout)."""
+PAGE_SCHOOLS = 4_000
+"""Schools per shared-staff query: their current posts and their staff's other current posts
+(nationally ~6 queries, each a sixth of the posts), so none runs near a server's query timeout."""
 PAGE_KEYS = 5_000
 """Person ids or URNs per look-up query (a parameter list, answered from the range index)."""
 
@@ -181,7 +185,11 @@ def shared_staff_native(store, *, as_of: dt.date | None = None, filters: Filters
     cols = ["person_id", "urn"]
 
     def build() -> pd.DataFrame:
-        rows = _rows(store, SHARED_STAFF, {"as_of": as_of.isoformat()})
+        urns = sorted(int(u) for u in store.table("schools")["urn"].dropna())
+        rows: list[list] = []
+        for part in _chunks(urns, PAGE_SCHOOLS):
+            if part:
+                rows += _rows(store, SHARED_STAFF, {"urns": part, "as_of": as_of.isoformat()})
         return _frame(rows, cols, {"person_id": "string", "urn": "Int64"}, cols)
 
     return _cached(store, ("native.shared_staff", as_of), build).copy()
