@@ -92,3 +92,33 @@ def test_the_printed_statements_run_on_a_server(falkor_store, bundle_writer):
         falkor_store.run_read(query, params)  # raises if the text or a parameter is wrong
     script = as_browser_script(found)
     assert script.count(";\n") == len(found)
+
+
+WHOLE_NETWORK_INPUT = re.compile(
+    r"MATCH \(a:Person\)-\[r:(WORKS_AT|ATTENDED)\]->\(b:\w+\) RETURN|MATCH \(n:Person\) RETURN"
+)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["gaps", "network"],
+        ["gaps", "structure", "--view", "bridges"],
+        ["gaps", "fragile"],
+        ["gaps", "what-if", "--person", "P08"],
+        ["gaps", "what-if", "--retiring-within", "5"],
+    ],
+    ids=" ".join,
+)
+def test_network_analyses_read_no_person_level_table_whole(careers_ws, command):
+    """Issue 14: the network analyses ask a server for the tie list's inputs narrowed and joined
+    (meetings x schools, shared staff, members' posts, the what-if people), never for posts,
+    attendance or people whole."""
+    result = CliRunner().invoke(
+        main, ["-w", careers_ws, *command, "--as-of", "2025-01-01", "--show-cypher"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    script = result.output
+    assert "MATCH (c:CPDActivity) RETURN c.activity_id AS activity_id, c.format AS format" in script
+    assert "MATCH (s:School)<-[r:WORKS_AT]-(p:Person) WHERE s.urn IN $urns" in script  # shared staff
+    assert not WHOLE_NETWORK_INPUT.search(script), "a network analysis pulls a whole person-level table"

@@ -28,6 +28,8 @@ from queries.registry import analysis
 
 __all__ = [
     "fragile_links",
+    "people_leaving",
+    "people_to_remove",
     "what_if_lost_links",
     "what_if_remove",
 ]
@@ -159,6 +161,30 @@ def fragile_links(
     return out
 
 
+@analysis
+def people_leaving(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    person_ids: Iterable[str] | None = None,
+    born_by: int | None = None,
+) -> pd.DataFrame:
+    """(person_id, birth_year) of the people named in ``person_ids`` and of those born in or before
+    ``born_by``, in person_id order. National (``filters`` unused).
+
+    Why a registered function: the what-if analyses need only these people, not the million rows of
+    the people table, so a graph server looks them up by key and birth year
+    (:mod:`queries.native.networks`).
+    """
+    people = store.table("people")[["person_id", "birth_year"]]
+    keep = isin(people["person_id"], sorted(set(person_ids or [])))
+    if born_by is not None:
+        keep |= (people["birth_year"] <= born_by).fillna(False).to_numpy(dtype=bool)
+    out = people[keep].sort_values("person_id", kind="stable").reset_index(drop=True)
+    return out.astype({"person_id": "string", "birth_year": "Int64"})
+
+
 def people_to_remove(
     store: GraphStore,
     person_ids: Iterable[str] | None,
@@ -167,18 +193,20 @@ def people_to_remove(
     retirement_age: int = DEFAULT_RETIREMENT_AGE,
 ) -> set[str]:
     """The named people plus those reaching ``retirement_age`` within the given years (birth_year)."""
-    people = store.table("people")
     named = {p.strip() for p in (person_ids or []) if p and p.strip()}
-    # check only the named ids (a set of every person id costs seconds nationally)
-    known = set(people.loc[isin(people["person_id"], sorted(named)), "person_id"]) if named else set()
-    unknown = sorted(named - known)
-    if unknown:
-        raise SendgraphError(f"unknown person_id(s): {', '.join(unknown[:5])}")
-    removed = set(named)
+    latest_birth = None
     if retiring_within_years is not None:
         if retiring_within_years < 0:
             raise SendgraphError("--retiring-within must be 0 or more years")
         latest_birth = as_of.year + retiring_within_years - retirement_age
+    if not named and latest_birth is None:
+        return set()
+    people = people_leaving(store, as_of=as_of, person_ids=sorted(named), born_by=latest_birth)
+    unknown = sorted(named - set(people["person_id"]))
+    if unknown:
+        raise SendgraphError(f"unknown person_id(s): {', '.join(unknown[:5])}")
+    removed = set(named)
+    if latest_birth is not None:
         old = people[(people["birth_year"] <= latest_birth).fillna(False).astype(bool)]
         removed |= set(old["person_id"])
     return removed

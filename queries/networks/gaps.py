@@ -219,7 +219,11 @@ def _gaps(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The gap rows (:func:`network_gaps`), the schools in scope and the trained reviewers: what
     both :func:`network_gaps` and :func:`network_gaps_summary` need, computed once."""
-    per = school_participation(store, as_of=as_of, filters=filters)
+    # the participation rule as written here, on this store: its one large input (members' current
+    # posts) is the held_posts seam, which a graph server answers by person key in a second; the
+    # participation command's own native version pulls member posts by a pattern predicate over
+    # every post (~50 s nationally on FalkorDB under load), so the gaps do not take that path
+    per = school_participation.embedded(store, as_of=as_of, filters=filters)
     schools = schools_frame(store)
     scope = in_operation(apply_filters(schools, filters), as_of)  # = schools_in_scope, one frame
     parts = []

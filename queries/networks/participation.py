@@ -33,6 +33,7 @@ from queries.registry import analysis
 __all__ = [
     "OVER_TIME",
     "SUMMARY",
+    "held_posts",
     "ladder_progression",
     "participation_over_time",
     "participation_summary",
@@ -137,12 +138,29 @@ def send_networks(store: GraphStore, network: str | None = None) -> pd.DataFrame
 
 def active_posts(store: GraphStore, as_of: dt.date, people: object = None) -> pd.DataFrame:
     """(person_id, urn) of every post held on ``as_of``, one row per pair; only ``people`` if given
-    (filtering first keeps a national posts table of millions of rows cheap)."""
+    (filtering first keeps a national posts table of millions of rows cheap): :func:`held_posts`."""
+    return held_posts(store, as_of=as_of, people=None if people is None else list(pd.unique(people)))
+
+
+@analysis
+def held_posts(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), people: object = None
+) -> pd.DataFrame:
+    """(person_id, urn) of the posts held on ``as_of``, one row per pair in (person_id, urn) order;
+    only those of ``people`` (person ids) if given. National (``filters`` unused).
+
+    Why a registered function: a network's staff members (~26k nationally) hold a few tens of
+    thousands of the ~950k current posts, so a graph server looks their posts up by person key
+    (:mod:`queries.native.networks`) instead of pulling the posts table.
+    """
+    as_of = as_of or dt.date.today()
     posts = store.table("posts")[["person_id", "urn", "start_date", "end_date"]]
     if people is not None:
         posts = posts[isin(posts["person_id"], people)]
     posts = posts[active_on(posts, as_of).to_numpy()]
-    return posts[["person_id", "urn"]].drop_duplicates().reset_index(drop=True)
+    out = posts[["person_id", "urn"]].drop_duplicates()
+    out = out.sort_values(["person_id", "urn"], kind="stable").reset_index(drop=True)
+    return out.astype({"person_id": "string", "urn": "Int64"})
 
 
 def school_network_memberships(store: GraphStore, as_of: dt.date, network: str | None = None) -> pd.DataFrame:

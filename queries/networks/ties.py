@@ -67,9 +67,14 @@ from queries.registry import analysis
 
 __all__ = [
     "DEFAULT_MIN_WEIGHT",
+    "MEETING_COLUMNS",
     "TIE_LIFETIME_YEARS",
+    "is_meeting",
+    "live_since",
+    "meeting_schools",
     "pair_tie_instances",
     "school_ties",
+    "shared_staff",
     "shared_tie_graph",
     "shared_tie_instances",
     "shared_tie_weights",
@@ -171,17 +176,53 @@ def _lapsed(dates: pd.Series, as_of: dt.date, kind: str) -> pd.Series:
     return ~((dates <= t) & (t < expires)).fillna(False).astype(bool)
 
 
-def _cpd_ends(
-    store: GraphStore, as_of: dt.date, carriers: bool = True, urns: pd.Index | None = None
+def is_meeting(formats: pd.Series) -> np.ndarray:
+    """True for CPD formats where staff of different schools meet (not online, INSET, in-school or a
+    review tool; a blank format counts as a meeting)."""
+    hit = formats.astype("string").str.contains(NOT_MEETINGS, case=False, regex=True).fillna(False)
+    return ~hit.astype(bool).to_numpy()
+
+
+def live_since(as_of: dt.date, kind: str) -> dt.date:
+    """The earliest date of a contact of ``kind`` still live on ``as_of``: :func:`_lapsed`'s rule as a
+    date bound (so a server can filter by it), found by stepping over the few days where adding the
+    lifetime to a date near a month's end rounds."""
+    t = pd.Timestamp(as_of)
+    guess = t - pd.DateOffset(years=TIE_LIFETIME_YEARS[kind])
+    for day in pd.date_range(guess - pd.Timedelta(days=4), guess + pd.Timedelta(days=4)):
+        if day + pd.DateOffset(years=TIE_LIFETIME_YEARS[kind]) > t:
+            return day.date()
+    return (guess + pd.Timedelta(days=5)).date()  # unreachable: a lifetime in years moves a date < 4 days
+
+
+MEETING_COLUMNS = ["activity_id", "urn", "person_id"]
+
+
+@analysis
+def meeting_schools(
+    store: GraphStore,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    people: bool = False,
+    urns: pd.Index | None = None,
 ) -> pd.DataFrame:
+    """Live face-to-face CPD meetings and the schools their attendees work at on ``as_of``: one row
+    per (activity_id, urn), with ``people`` per (activity_id, urn, person_id); only ``urns`` if given.
+
+    Why a function of its own: it is the largest input of the tie list (nationally ~320k live
+    attendances joined to ~950k current posts), so a graph server answers it with one Cypher join
+    (:mod:`queries.native.networks`) instead of pulling attendance and posts whole. A meeting is a
+    CPD activity whose format is not online, INSET, in-school or a review tool; it ties for
+    :data:`TIE_LIFETIME_YEARS` from the attendance date (else the activity's date). National:
+    ``filters`` is not applied here (callers keep the ties with both ends in scope).
+    Rows are sorted, so every store gives them in the same order.
+    """
+    as_of = as_of or dt.date.today()
+    cols = MEETING_COLUMNS if people else MEETING_COLUMNS[:2]
     att = store.table("attendance")
-    if att.empty:
-        return pd.DataFrame(columns=END_COLUMNS)
     acts = store.table("cpd_activities")[["activity_id", "format", "date"]]
-    meeting = ~acts["format"].astype("string").str.contains(NOT_MEETINGS, case=False, regex=True).fillna(
-        False
-    )
-    acts = acts[meeting.astype(bool).to_numpy()]
+    acts = acts[is_meeting(acts["format"])]
     att = att.merge(acts.rename(columns={"date": "activity_date"}), on="activity_id")
     when = att["date"].fillna(att["activity_date"])
     att = att[~_lapsed(when, as_of, "cpd_event").to_numpy()]
@@ -191,6 +232,14 @@ def _cpd_ends(
     m = att[["activity_id", "person_id"]].merge(posts, on="person_id")
     if urns is not None:
         m = m[isin(m["urn"].astype("int64"), urns)]
+    m = m[cols].drop_duplicates().sort_values(cols, kind="stable").reset_index(drop=True)
+    return m.astype({"activity_id": "string", "urn": "Int64", **({"person_id": "string"} if people else {})})
+
+
+def _cpd_ends(
+    store: GraphStore, as_of: dt.date, carriers: bool = True, urns: pd.Index | None = None
+) -> pd.DataFrame:
+    m = meeting_schools(store, as_of=as_of, people=carriers, urns=urns)
     if m.empty:
         return pd.DataFrame(columns=END_COLUMNS)
     ends = (_carriers if carriers else _no_carriers)(m, ["activity_id", "urn"])
@@ -246,14 +295,31 @@ def _review_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     )
 
 
-def _shared_staff_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
-    """People in post at two or more schools on ``as_of``: found with Arrow's value_counts first,
-    because the national posts table has millions of rows and only a few thousand hold two posts."""
+@analysis
+def shared_staff(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """(person_id, urn) of the people in post at two or more schools on ``as_of``, sorted: each such
+    person ties every pair of their schools (``shared_staff``). National (``filters`` unused).
+
+    Why a function of its own: the posts table has millions of rows and only a few thousand people
+    hold posts at two schools, so a graph server finds them server-side
+    (:mod:`queries.native.networks`); here Arrow's value_counts picks the people with 2+ posts first.
+    """
+    as_of = as_of or dt.date.today()
     posts = store.table("posts")
     posts = posts[active_on(posts, as_of).to_numpy()]
     counts = pc.value_counts(pa.array(posts["person_id"]))
     several = pc.filter(counts.field("values"), pc.greater_equal(counts.field("counts"), 2))
     posts = posts.loc[isin(posts["person_id"], several), ["person_id", "urn"]].drop_duplicates()
+    posts = posts[posts.duplicated("person_id", keep=False).to_numpy()]
+    posts = posts.sort_values(["person_id", "urn"], kind="stable").reset_index(drop=True)
+    return posts.astype({"person_id": "string", "urn": "Int64"})
+
+
+def _shared_staff_instances(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """One instance per person and pair of schools they are in post at (:func:`shared_staff`)."""
+    posts = shared_staff(store, as_of=as_of)
     pairs = posts.merge(posts, on="person_id", suffixes=("_x", "_y"))
     pairs = pairs[pairs["urn_x"] < pairs["urn_y"]]
     return pd.DataFrame(

@@ -1,0 +1,232 @@
+"""The network analyses' large inputs on a graph server: asked for narrowed and joined, not pulled.
+
+The tie list (:mod:`queries.networks.ties`) and the measures built on it (collaboration, gaps,
+fragility) run unchanged, in pandas / scipy / networkx, on every store: Newman's projection, the
+weight threshold, components, Louvain, betweenness, bridges and cut points are graph algorithms over
+the school-to-school tie list, which Cypher on FalkorDB or a plain Neo4j (no GDS) cannot run, and
+whose rules (weights 1/(n-1), lifetimes, what carries a tie) stay written once. What a server does
+here is the data gathering. Only four inputs of the network analyses are large nationally; each is a
+registered function (a small seam) with a native version in this module:
+
+* :func:`~queries.networks.ties.meeting_schools` - live face-to-face CPD meetings x the schools of
+  their attendees: one Cypher join of ATTENDED and current WORKS_AT, DISTINCT (activity_id, urn)
+  (~300k rows of 2 columns instead of 553k attendance rows and 2.6M posts); the person column only
+  when carriers are asked for, and then for the schools whose ties a table shows when it can
+  (``urns``). Which formats are meetings (a regular expression) is decided in pandas on the
+  activity list (id and format: one narrow row per activity), so the rule stays in
+  :func:`~queries.networks.ties.is_meeting`; the 3-year lifetime is a date bound
+  (:func:`~queries.networks.ties.live_since`). Read in pages of activities, so no query runs long.
+* :func:`~queries.networks.ties.shared_staff` - people in post at two or more schools, found
+  server-side (each school's current staff who hold a current post at another school, in pages of
+  schools): a few hundred rows nationally instead of 950k current posts.
+* :func:`~queries.networks.participation.held_posts` - the current posts of a network's staff
+  members, looked up by person key in pages of ids (the range index), not by pulling posts.
+* :func:`~queries.networks.fragility.people_leaving` - the what-if people, by key or birth year.
+
+Everything else the network analyses read is one row per school, group, network or membership
+(schools, trusts, groups, school links, peer reviews, network memberships: tens of thousands of rows
+nationally) and is pulled as a table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from graphmodel.schema import load_schema
+from graphmodel.server.cypher import native_pull, native_query
+from queries.context import Filters
+from queries.native._view import NarrowedStore
+from queries.networks.fragility import people_leaving
+from queries.networks.participation import held_posts
+from queries.networks.ties import MEETING_COLUMNS, is_meeting, live_since, meeting_schools, shared_staff
+from queries.registry import implementation
+
+_S = load_schema()
+_DAY = "2025-01-01"
+_HELD = (
+    "(r.start_date IS NULL OR r.start_date <= date($as_of)) "
+    "AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
+)
+ACTIVITIES = native_query(
+    "networks.activities", "MATCH (c:CPDActivity) RETURN c.activity_id AS activity_id, c.format AS format", {}
+)
+_LIVE = (
+    "c.activity_id IN $activities "
+    "AND coalesce(t.date, c.date) <= date($as_of) AND coalesce(t.date, c.date) >= date($since)"
+)
+_MEET = {"activities": ["A1"], "as_of": _DAY, "since": "2022-01-02"}
+MEETINGS = native_query(
+    "networks.meetings",
+    f"MATCH (p:Person)-[t:ATTENDED]->(c:CPDActivity) WHERE {_LIVE} "
+    f"MATCH (p)-[r:WORKS_AT]->(s:School) WHERE {_HELD} "
+    "RETURN DISTINCT c.activity_id AS activity_id, s.urn AS urn",
+    _MEET,
+)
+MEETING_PEOPLE = native_query(
+    "networks.meeting_people",
+    f"MATCH (p:Person)-[t:ATTENDED]->(c:CPDActivity) WHERE {_LIVE} "
+    f"MATCH (p)-[r:WORKS_AT]->(s:School) WHERE {_HELD} "
+    "RETURN DISTINCT c.activity_id AS activity_id, s.urn AS urn, p.person_id AS person_id",
+    _MEET,
+)
+MEETING_PEOPLE_AT = native_query(
+    "networks.meeting_people_at",
+    f"MATCH (s:School)<-[r:WORKS_AT]-(p:Person)-[t:ATTENDED]->(c:CPDActivity) "
+    f"WHERE s.urn IN $urns AND {_HELD} AND {_LIVE} "
+    "RETURN DISTINCT c.activity_id AS activity_id, s.urn AS urn, p.person_id AS person_id",
+    {**_MEET, "urns": [100000]},
+)
+SHARED_STAFF = native_query(
+    "networks.shared_staff",
+    f"MATCH (s:School)<-[r:WORKS_AT]-(p:Person) WHERE s.urn IN $urns AND {_HELD} "
+    f"MATCH (p)-[q:WORKS_AT]->(t:School) WHERE {_HELD.replace('r.', 'q.')} AND t.urn <> s.urn "
+    "RETURN DISTINCT p.person_id AS person_id, s.urn AS urn",
+    {"urns": [100000], "as_of": _DAY},
+)
+HELD_BY = native_query(
+    "networks.held_by",
+    f"MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE a.person_id IN $people AND {_HELD} "
+    "RETURN DISTINCT a.person_id AS person_id, b.urn AS urn",
+    {"people": ["P1"], "as_of": _DAY},
+)
+HELD = native_query(
+    "networks.held",
+    f"MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE {_HELD} "
+    "RETURN DISTINCT a.person_id AS person_id, b.urn AS urn",
+    {"as_of": _DAY},
+)
+LEAVING = native_pull(
+    "networks.leaving",
+    _S,
+    "people",
+    "n.person_id IN $people OR n.birth_year <= $born_by",
+    {"people": ["P1"], "born_by": 1960},
+)
+NAMED = native_pull("networks.named", _S, "people", "n.person_id IN $people", {"people": ["P1"]})
+
+PAGE_ACTIVITIES = 2_000
+"""Activities per meetings query: nationally ~25k activities, so ~13 queries of ~25k rows each,
+each well under a second of server time (far below any server's query timeout)."""
+PAGE_SCHOOLS = 4_000
+"""Schools per shared-staff query: their current posts and their staff's other current posts
+(nationally ~6 queries, each a sixth of the posts), so none runs near a server's query timeout."""
+PAGE_KEYS = 5_000
+"""Person ids or URNs per look-up query (a parameter list, answered from the range index)."""
+
+
+def _rows(store, query, params: dict) -> list[list]:
+    _names, rows = store.run_read(query.for_dialect(store.dialect.name), params)
+    return rows
+
+
+def _cached(store, key: tuple, build):
+    """``build()`` kept on the store's derived-results cache (dropped by a new load), where it has one:
+    the weight graph and the carriers of one command both need the same server answers."""
+    cache = getattr(store, "cache", None)
+    return build() if cache is None else cache(key, build)
+
+
+def _chunks(values: list, size: int) -> list[list]:
+    return [values[i : i + size] for i in range(0, len(values), size)] or [[]]
+
+
+def _frame(rows: list[list], columns: list[str], types: dict[str, str], order: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame({c: [] for c in columns})
+    frame = frame.astype({c: ("object" if t == "string" else "float64") for c, t in types.items()})
+    frame = frame.astype(types)
+    frame = frame.drop_duplicates().sort_values(order, kind="stable").reset_index(drop=True)
+    return frame
+
+
+def _meeting_activities(store) -> list[str]:
+    """Ids of the CPD activities that are meetings (:func:`~queries.networks.ties.is_meeting`), sorted."""
+    acts = pd.DataFrame(_rows(store, ACTIVITIES, {}), columns=["activity_id", "format"])
+    return sorted(acts.loc[is_meeting(acts["format"]), "activity_id"].astype(str)) if len(acts) else []
+
+
+@implementation(meeting_schools, "falkordb", "neo4j")
+def meeting_schools_native(
+    store,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    people: bool = False,
+    urns: pd.Index | None = None,
+) -> pd.DataFrame:
+    """:func:`queries.networks.ties.meeting_schools` as a Cypher join, paged over activities."""
+    as_of = as_of or dt.date.today()
+    cols = MEETING_COLUMNS if people else MEETING_COLUMNS[:2]
+    meeting = _cached(store, ("native.meeting_activities",), lambda: _meeting_activities(store))
+    base = {"as_of": as_of.isoformat(), "since": live_since(as_of, "cpd_event").isoformat()}
+    rows: list[list] = []
+    if urns is not None:
+        for part in _chunks(sorted(int(u) for u in urns), PAGE_KEYS):
+            for acts_part in _chunks(meeting, 10 * PAGE_ACTIVITIES):
+                if part and acts_part:
+                    params = {**base, "activities": acts_part, "urns": part}
+                    rows += _rows(store, MEETING_PEOPLE_AT, params)
+        if not people:
+            rows = [r[:2] for r in rows]
+    else:
+        query = MEETING_PEOPLE if people else MEETINGS
+        for part in _chunks(meeting, PAGE_ACTIVITIES):
+            if part:
+                rows += _rows(store, query, {**base, "activities": part})
+    types = {"activity_id": "string", "urn": "Int64", **({"person_id": "string"} if people else {})}
+    return _frame(rows, cols, types, cols)
+
+
+@implementation(shared_staff, "falkordb", "neo4j")
+def shared_staff_native(store, *, as_of: dt.date | None = None, filters: Filters = Filters()) -> pd.DataFrame:
+    """:func:`queries.networks.ties.shared_staff` as a server-side aggregate over current posts."""
+    as_of = as_of or dt.date.today()
+    cols = ["person_id", "urn"]
+
+    def build() -> pd.DataFrame:
+        urns = sorted(int(u) for u in store.table("schools")["urn"].dropna())
+        rows: list[list] = []
+        for part in _chunks(urns, PAGE_SCHOOLS):
+            if part:
+                rows += _rows(store, SHARED_STAFF, {"urns": part, "as_of": as_of.isoformat()})
+        return _frame(rows, cols, {"person_id": "string", "urn": "Int64"}, cols)
+
+    return _cached(store, ("native.shared_staff", as_of), build).copy()
+
+
+@implementation(held_posts, "falkordb", "neo4j")
+def held_posts_native(
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters(), people: object = None
+) -> pd.DataFrame:
+    """:func:`queries.networks.participation.held_posts`, looked up by person key in pages of ids
+    (every current post only when no people are named: no network analysis asks for that)."""
+    as_of = as_of or dt.date.today()
+    day = as_of.isoformat()
+    cols = ["person_id", "urn"]
+    if people is None:
+        rows = _rows(store, HELD, {"as_of": day})
+    else:
+        ids = sorted({str(p) for p in people if p is not None and not pd.isna(p)})
+        rows = []
+        for part in _chunks(ids, PAGE_KEYS):
+            if part:
+                rows += _rows(store, HELD_BY, {"people": part, "as_of": day})
+    return _frame(rows, cols, {"person_id": "string", "urn": "Int64"}, cols)
+
+
+@implementation(people_leaving, "falkordb", "neo4j")
+def people_leaving_native(
+    store,
+    *,
+    as_of: dt.date | None = None,
+    filters: Filters = Filters(),
+    person_ids: object = None,
+    born_by: int | None = None,
+) -> pd.DataFrame:
+    """:func:`queries.networks.fragility.people_leaving` on the people found by key (and birth
+    year) on the server: a narrowed pull of ``people``, then the embedded rule on it."""
+    ids = sorted({str(p) for p in (person_ids or [])})
+    narrowed = (NAMED, {"people": ids}) if born_by is None else (LEAVING, {"people": ids, "born_by": born_by})
+    view = NarrowedStore(store, {"people": narrowed})
+    return people_leaving.embedded(view, as_of=as_of, filters=filters, person_ids=ids, born_by=born_by)
