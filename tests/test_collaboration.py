@@ -124,3 +124,27 @@ def test_cut_pieces_from_the_block_cut_tree():
     g = nx.complete_graph(4)  # 0..3 biconnected, then a tail 3-4-5
     g.add_edges_from([(3, 4), (4, 5)])
     assert cut_pieces(g) == {3: [3, 2], 4: [4, 1]}
+
+
+def test_sampled_brokers_match_networkx_sampling(world):
+    """The sampled estimate takes networkx's sources (random.Random(seed).sample of the schools in
+    scope) and its normalisation, so it equals networkx's ``betweenness_centrality(k=...)``."""
+    import networkx as nx
+
+    g = collaboration_graph(world, as_of=AS_OF)
+    for k, seed in [(4, 42), (6, 7), (10, 1)]:
+        b = brokers(world, as_of=AS_OF, top=None, exact_limit=0, samples=k, seed=seed)
+        expected = nx.betweenness_centrality(g, k=k, normalized=True, seed=seed, weight="distance")
+        expected = {v: round(x, 6) for v, x in expected.items() if x > 0}
+        assert expected
+        assert dict(zip(b["urn"], b["betweenness"], strict=True)) == expected
+        assert b.attrs["method"].startswith(f"approximate weighted betweenness from {k} sampled")
+
+
+def test_structure_of_a_scope_without_ties_is_empty(world):
+    # the North West holds one school, 1009, with no tie
+    nw = Filters(region="North West")
+    assert communities(world, as_of=AS_OF, filters=nw).empty
+    assert brokers(world, as_of=AS_OF, filters=nw).empty
+    assert bridges(world, as_of=AS_OF, filters=nw).empty
+    assert articulation_points(world, as_of=AS_OF, filters=nw).empty

@@ -203,9 +203,9 @@ def scope_graph(
     g = igraph.Graph(n=len(urns))
     if len(a):
         g.add_edges(np.column_stack([a, b]))
-        weight = ties["weight"].to_numpy(dtype=np.float64)
-        g.es["weight"] = weight.tolist()
-        g.es["distance"] = (1.0 / weight).tolist()
+    weight = ties["weight"].to_numpy(dtype=np.float64)
+    g.es["weight"] = weight.tolist()  # set even with no edges: the attribute must exist
+    g.es["distance"] = (1.0 / weight).tolist()
     return ScopeGraph(nodes=nodes, urns=urns, ties=ties, graph=g, national=not filters.describe())
 
 
