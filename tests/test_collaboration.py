@@ -66,11 +66,16 @@ def test_components_and_isolates(world):
 def test_louvain_on_tie_weights(world):
     c = communities(world, as_of=AS_OF)
     groups = c.groupby("community")["urn"].apply(list).to_dict()
-    # with N1's ties at 0.5, 1004's strong shared-staff tie pulls it to the Hartlepool group
-    assert groups == {1: [1001, 1002, 1003, 1004], 2: [1007, 1010, 1011], 3: [1005, 1006]}
-    # weighted Q = sum(W_c/m - (s_c/2m)^2), m = 3*0.5 + 5*1 = 6.5, strengths s: 6, 4, 3 (2m = 13):
-    # 2.5/6.5-(6/13)^2 + 2/6.5-(4/13)^2 + 1/6.5-(3/13)^2 = 0.4852
-    assert c.attrs["modularity"] == pytest.approx(0.4852, abs=1e-4)
+    # the best partition (checked exhaustively over all 21147 partitions of the 9 linked schools):
+    # N1's 0.5 triangle, 1004-1005-1006 on their strong ties, and the 1007 star
+    assert groups == {1: [1001, 1002, 1003], 2: [1004, 1005, 1006], 3: [1007, 1010, 1011]}
+    # weighted Q = sum(W_c/m - (s_c/2m)^2), m = 3*0.5 + 5*1 = 6.5, strengths s: 4, 5, 4 (2m = 13):
+    # 1.5/6.5-(4/13)^2 + 2/6.5-(5/13)^2 + 2/6.5-(4/13)^2 = 0.5089
+    # (networkx's Louvain stopped at 0.4852, with 1004 in the triangle's group)
+    assert c.attrs["modularity"] == pytest.approx(0.5089, abs=1e-4)
+    assert c.attrs["method"].startswith("Louvain (igraph multilevel), seed 42")
+    again = communities(world, as_of=AS_OF, seed=42)
+    assert again.equals(c)  # the same seed gives the same partition
     assert c.attrs["communities"] == 3
 
 
@@ -119,3 +124,27 @@ def test_cut_pieces_from_the_block_cut_tree():
     g = nx.complete_graph(4)  # 0..3 biconnected, then a tail 3-4-5
     g.add_edges_from([(3, 4), (4, 5)])
     assert cut_pieces(g) == {3: [3, 2], 4: [4, 1]}
+
+
+def test_sampled_brokers_match_networkx_sampling(world):
+    """The sampled estimate takes networkx's sources (random.Random(seed).sample of the schools in
+    scope) and its normalisation, so it equals networkx's ``betweenness_centrality(k=...)``."""
+    import networkx as nx
+
+    g = collaboration_graph(world, as_of=AS_OF)
+    for k, seed in [(4, 42), (6, 7), (10, 1)]:
+        b = brokers(world, as_of=AS_OF, top=None, exact_limit=0, samples=k, seed=seed)
+        expected = nx.betweenness_centrality(g, k=k, normalized=True, seed=seed, weight="distance")
+        expected = {v: round(x, 6) for v, x in expected.items() if x > 0}
+        assert expected
+        assert dict(zip(b["urn"], b["betweenness"], strict=True)) == expected
+        assert b.attrs["method"].startswith(f"approximate weighted betweenness from {k} sampled")
+
+
+def test_structure_of_a_scope_without_ties_is_empty(world):
+    # the North West holds one school, 1009, with no tie
+    nw = Filters(region="North West")
+    assert communities(world, as_of=AS_OF, filters=nw).empty
+    assert brokers(world, as_of=AS_OF, filters=nw).empty
+    assert bridges(world, as_of=AS_OF, filters=nw).empty
+    assert articulation_points(world, as_of=AS_OF, filters=nw).empty

@@ -11,8 +11,13 @@ with no tie of any weight.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
 
+import igraph
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -37,7 +42,9 @@ from queries.registry import analysis
 
 __all__ = [
     "DEFAULT_MIN_WEIGHT",
+    "ScopeGraph",
     "articulation_points",
+    "betweenness",
     "bridges",
     "brokers",
     "collaboration_graph",
@@ -48,6 +55,7 @@ __all__ = [
     "isolates",
     "pair_keys",
     "scope",
+    "scope_graph",
     "scope_instances",
     "scope_ties",
 ]
@@ -100,16 +108,15 @@ def pair_keys(a: object, b: object) -> np.ndarray:
 
 
 def scope_instances(
-    store: GraphStore, as_of: dt.date | None, min_weight: float, g: nx.Graph, sub: nx.Graph
+    store: GraphStore, as_of: dt.date | None, min_weight: float, graph: ScopeGraph
 ) -> pd.DataFrame:
     """The tie contributions (:func:`queries.networks.ties.tie_instances`, national threshold) of
-    the edges of ``sub`` (:func:`scope`'s subgraph of the national graph ``g``): the carriers of
-    every national tie when ``sub`` is ``g``, else those of ``sub``'s edges only."""
+    the ties of ``graph`` (:func:`scope_graph`): the carriers of every national tie when the scope
+    is national, else those of the scope's ties only."""
     as_of = as_of or dt.date.today()
-    if sub is g:
+    if graph.national:
         return shared_tie_instances(store, as_of, min_weight)
-    pairs = pd.DataFrame([(min(a, b), max(a, b)) for a, b in sub.edges], columns=["urn_a", "urn_b"])
-    return pair_tie_instances(store, as_of, pairs, min_weight)
+    return pair_tie_instances(store, as_of, graph.ties[["urn_a", "urn_b"]], min_weight)
 
 
 def edge_details(
@@ -162,26 +169,70 @@ def scope_ties(
     return nodes, ties.reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class ScopeGraph:
+    """The tie graph in scope as arrays and an igraph graph: vertex ``i`` is the school
+    ``urns[i]`` (row ``i`` of ``nodes``, the schools in scope in :func:`scope`'s node order); edges
+    carry ``weight`` and ``distance`` (1/weight)."""
+
+    nodes: pd.DataFrame
+    urns: np.ndarray
+    ties: pd.DataFrame
+    graph: igraph.Graph
+    national: bool
+
+
+def scope_graph(
+    store: GraphStore,
+    filters: Filters,
+    as_of: dt.date | None,
+    min_weight: float = DEFAULT_MIN_WEIGHT,
+) -> ScopeGraph:
+    """:func:`scope`'s subgraph, built from :func:`scope_ties` as an igraph graph.
+
+    Why: communities, betweenness, bridges and cut points run in igraph's C core (seconds
+    nationally where networkx took tens of seconds), and building the igraph graph from the tie
+    list takes well under a second where the networkx graph took several.
+    """
+    nodes, ties = scope_ties(store, filters, as_of, min_weight)
+    nodes = nodes.drop_duplicates("urn").reset_index(drop=True)
+    urns = nodes["urn"].to_numpy(dtype=np.int64)
+    index = pd.Index(urns)
+    a = index.get_indexer(ties["urn_a"])
+    b = index.get_indexer(ties["urn_b"])
+    g = igraph.Graph(n=len(urns))
+    if len(a):
+        g.add_edges(np.column_stack([a, b]))
+    weight = ties["weight"].to_numpy(dtype=np.float64)
+    g.es["weight"] = weight.tolist()  # set even with no edges: the attribute must exist
+    g.es["distance"] = (1.0 / weight).tolist()
+    return ScopeGraph(nodes=nodes, urns=urns, ties=ties, graph=g, national=not filters.describe())
+
+
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """igraph draws from ``random.Random(seed)`` inside the block (then from :mod:`random` again):
+    a randomised algorithm gives the same answer for the same seed."""
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        igraph.set_random_number_generator(random)
+
+
+def _names(graph: ScopeGraph) -> dict[int, object]:
+    """urn -> school name (None where missing), as a graph node's ``name`` attribute."""
+    names = graph.nodes["name"].astype(object)
+    return dict(zip(graph.urns.tolist(), names.where(names.notna(), None).tolist(), strict=True))
+
+
 def _frame_rows(schools: pd.DataFrame, nodes: list[int]) -> pd.DataFrame:
-    """:func:`_school_rows` from the schools frame (missing values as None, like a graph node's
-    missing attribute)."""
+    """School rows (urn, school_name, la and region codes and names, phase, kind) for ``nodes``
+    from the schools frame (missing values as None, like a graph node's missing attribute)."""
     cols = ["name", "la_code", "la_name", "region_code", "region_name", "phase", "kind"]
     frame = schools.drop_duplicates("urn").set_index("urn").loc[nodes, cols].astype(object)
     frame = frame.where(frame.notna(), None).reset_index().rename(columns={"name": "school_name"})
     return frame[["urn", "school_name", *cols[1:]]].reset_index(drop=True)
-
-
-def _school_rows(g: nx.Graph, nodes: list[int]) -> pd.DataFrame:
-    cols = ["name", "la_code", "la_name", "region_code", "region_name", "phase", "kind"]
-    rows = [
-        {"urn": n, **{("school_name" if c == "name" else c): g.nodes[n].get(c) for c in cols}} for n in nodes
-    ]
-    return pd.DataFrame(rows, columns=["urn", "school_name", *cols[1:]])
-
-
-def _components(g: nx.Graph) -> list[set[int]]:
-    """Connected components, largest first, ties by smallest URN (a stable numbering)."""
-    return sorted(nx.connected_components(g), key=lambda c: (-len(c), min(c)))
 
 
 @analysis
@@ -205,7 +256,7 @@ def components(
     n = len(urns)
     adj = sp.csr_matrix((np.ones(len(a_i), dtype=np.int8), (a_i, b_i)), shape=(n, n))
     _, raw = connected_components(adj, directed=False)
-    # number components largest first, ties by smallest URN (as _components does)
+    # number components largest first, ties by smallest URN (a stable numbering)
     sizes = np.bincount(raw) if n else np.array([], dtype=np.int64)
     first = pd.Series(urns).groupby(raw).min().to_numpy() if n else np.array([], dtype=np.int64)
     order = np.lexsort((first, -sizes))
@@ -247,6 +298,11 @@ def isolates(
     return _frame_rows(schools, nodes)
 
 
+def _vertex_rows(graph: ScopeGraph, idx: list[int] | np.ndarray) -> pd.DataFrame:
+    """:func:`_frame_rows` for vertex indices of ``graph``."""
+    return _frame_rows(graph.nodes, [int(u) for u in graph.urns[np.asarray(idx, dtype=np.int64)]])
+
+
 @analysis
 def communities(
     store: GraphStore,
@@ -257,37 +313,68 @@ def communities(
     resolution: float = 1.0,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
-    """Communities of practice by Louvain modularity (networkx, fixed ``seed``: reproducible).
+    """Communities of practice by Louvain modularity (igraph's multilevel algorithm of Blondel et
+    al., its random order drawn from a ``random.Random(seed)``: reproducible).
 
     One row per linked school with its ``community`` number (1 = largest; isolates are left out:
     they belong to no community, see :func:`isolates`). WSS §6.2 asks whether reviewers form local
     clusters or a star around one hub; UCL G10 asks for community detection and isolates. Edges
     are weighted by tie strength (Newman 1/(n−1) per shared group, 1 per pairwise tie). The
-    modularity is in ``attrs["modularity"]``.
+    modularity (at resolution 1) is in ``attrs["modularity"]``.
+
+    Why igraph: networkx's pure-Python Louvain took ~28 s of CPU on the national graph (24k
+    schools, 834k ties), igraph's C one about 1 s, with a modularity as high (issue 14).
     """
-    _, sub = scope(store, filters, as_of, min_weight)
-    linked = sub.subgraph([n for n in sub.nodes if sub.degree(n) > 0])
-    found = (
-        nx.community.louvain_communities(linked, weight="weight", resolution=resolution, seed=seed)
-        if linked.number_of_edges()
-        else []
-    )
-    found = sorted(found, key=lambda c: (-len(c), min(c)))
+    graph = scope_graph(store, filters, as_of, min_weight)
+    linked_idx = np.flatnonzero(np.asarray(graph.graph.degree(), dtype=np.int64) > 0)
+    found: list[list[int]] = []
+    modularity = None
+    if len(linked_idx):
+        linked = graph.graph.induced_subgraph(linked_idx.tolist())
+        with _seeded(seed):
+            clusters = linked.community_multilevel(weights="weight", resolution=resolution)
+        membership = clusters.membership
+        modularity = linked.modularity(membership, weights="weight")
+        urns = graph.urns[linked_idx]
+        groups = pd.Series(urns).groupby(np.asarray(membership)).agg(list)
+        found = [sorted(int(u) for u in c) for c in groups]
+    found = sorted(found, key=lambda c: (-len(c), c[0]))
     number = {n: i for i, comp in enumerate(found, start=1) for n in comp}
-    out = _school_rows(sub, sorted(number))
+    out = _frame_rows(graph.nodes, sorted(number))
     out.insert(1, "community", out["urn"].map(number).astype("int64"))
     out["community_size"] = out["community"].map({i: len(c) for i, c in enumerate(found, start=1)})
     out = out.sort_values(["community", "urn"]).reset_index(drop=True)
     out.attrs.update(
         {
-            "method": f"Louvain (networkx), seed {seed}, resolution {resolution}, weight = tie strength",
+            "method": f"Louvain (igraph multilevel), seed {seed}, resolution {resolution}, "
+            "weight = tie strength",
             "communities": len(found),
-            "modularity": round(nx.community.modularity(linked, found, weight="weight"), 4)
-            if found
-            else None,
+            "modularity": round(modularity, 4) if found else None,
         }
     )
     return out
+
+
+def betweenness(graph: ScopeGraph, sources: list[int] | None = None) -> np.ndarray:
+    """Normalised weighted betweenness of every vertex of ``graph`` (distance = 1/weight), from all
+    sources or from the vertex indices ``sources`` (a sample), as networkx's
+    ``betweenness_centrality(G, k, normalized=True, weight="distance")`` scales it (networkx 3.6
+    ``_rescale``, endpoints excluded): igraph counts each unordered pair once, networkx each ordered
+    pair, hence the 2; sampled sources divide by (k−1)(n−2), other vertices by k(n−2)."""
+    n = graph.graph.vcount()
+    raw = np.asarray(
+        graph.graph.betweenness(weights="distance", sources=sources) if n else [], dtype=np.float64
+    )
+    raw = 2.0 * raw
+    big_n = n - 1
+    if big_n < 2:
+        return raw
+    if sources is None:
+        return raw * (1.0 / (big_n * (big_n - 1)))
+    k = len(sources)
+    scale = np.full(n, 1.0 / (k * (big_n - 1)))
+    scale[np.asarray(sources, dtype=np.int64)] = 1.0 / ((k - 1) * (big_n - 1)) if k > 1 else np.nan
+    return raw * scale
 
 
 @analysis
@@ -305,34 +392,50 @@ def brokers(
     """Schools that hold the network together: normalised betweenness centrality, highest first.
 
     Exact (Brandes) when at most ``exact_limit`` schools are linked; above that, sampled from
-    ``samples`` source schools with a fixed ``seed`` (networkx's ``k``); shortest paths use
-    distance = 1/tie weight, so a path through strong ties is shorter. Stated in
-    ``attrs["method"]``. Normalised over all schools in scope (isolates score 0). ``people`` lists
-    the person_ids carrying the broker's person-level links: who a regional lead would talk to
-    (WSS §6.2 brokerage; UCL G11).
+    ``samples`` source schools with a fixed ``seed`` (networkx's ``k``: the same sources as
+    ``random.Random(seed).sample(schools in scope, k)``); shortest paths use distance = 1/tie
+    weight, so a path through strong ties is shorter. Stated in ``attrs["method"]``. Normalised
+    over all schools in scope (isolates score 0), as networkx normalises. ``people`` lists the
+    person_ids carrying the broker's person-level links: who a regional lead would talk to (WSS
+    §6.2 brokerage; UCL G11). Computed by igraph (C): networkx took ~60 s of CPU for 150 sampled
+    sources nationally and a minute for the North East's exact betweenness (issue 14).
     """
-    _, sub = scope(store, filters, as_of, min_weight)
-    n = sub.number_of_nodes()
-    linked = sum(1 for v in sub.nodes if sub.degree(v) > 0)
-    if linked <= exact_limit:
-        bc = nx.betweenness_centrality(sub, normalized=True, weight="distance")
-        method = "exact weighted betweenness (Brandes; distance = 1/tie weight), normalised"
+    graph = scope_graph(store, filters, as_of, min_weight)
+    n = graph.graph.vcount()
+    degree = np.asarray(graph.graph.degree(), dtype=np.int64)
+    linked = int((degree > 0).sum())
+    if linked <= exact_limit or min(samples, n) == n:
+        bc = betweenness(graph)
+        if linked <= exact_limit:
+            method = "exact weighted betweenness (Brandes; distance = 1/tie weight), normalised"
+        else:
+            method = f"approximate weighted betweenness from {n} sampled sources (seed {seed}), normalised"
     else:
         k = min(samples, n)
-        bc = nx.betweenness_centrality(sub, k=k, normalized=True, seed=seed, weight="distance")
+        sources = random.Random(seed).sample(range(n), k)
+        bc = betweenness(graph, sources)
         method = f"approximate weighted betweenness from {k} sampled sources (seed {seed}), normalised"
-    ranked = sorted((v for v in bc if bc[v] > 0), key=lambda v: (-bc[v], v))
+    hit = np.flatnonzero(bc > 0)
+    ranked = hit[np.lexsort((graph.urns[hit], -bc[hit]))]
     if top:
         ranked = ranked[:top]
-    out = _school_rows(sub, ranked)
-    out.insert(1, "betweenness", [round(bc[v], 6) for v in ranked])
-    out["degree"] = [sub.degree(v) for v in ranked]
-    details = edge_details(
-        store, as_of, min_weight, sorted({(min(v, u), max(v, u)) for v in ranked for u in sub[v]})
+    out = _vertex_rows(graph, ranked)
+    out.insert(1, "betweenness", [round(float(bc[v]), 6) for v in ranked])
+    out["degree"] = degree[ranked].astype("int64") if len(ranked) else pd.Series([], dtype="int64")
+    neighbours = {int(v): [int(graph.urns[u]) for u in graph.graph.neighbors(int(v))] for v in ranked}
+    pairs = sorted(
+        {(min(int(graph.urns[v]), u), max(int(graph.urns[v]), u)) for v in ranked for u in neighbours[int(v)]}
     )
-    out["people"] = [
-        ";".join(sorted({p for u in sub[v] for p in details[min(v, u), max(v, u)]["people"]})) for v in ranked
-    ]
+    details = edge_details(store, as_of, min_weight, pairs)
+    people = []
+    for v in ranked:
+        urn = int(graph.urns[v])
+        people.append(
+            ";".join(
+                sorted({p for u in neighbours[int(v)] for p in details[min(urn, u), max(urn, u)]["people"]})
+            )
+        )
+    out["people"] = people
     out.attrs["method"] = method
     return out
 
@@ -345,28 +448,44 @@ def bridges(
     filters: Filters = Filters(),
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> pd.DataFrame:
-    """Links whose loss splits a component: the only tie between two groups of schools (UCL G11)."""
-    _, sub = scope(store, filters, as_of, min_weight)
+    """Links whose loss splits a component: the only tie between two groups of schools (UCL G11).
+
+    ``smaller_side`` (for graphs of at most :data:`EXACT_BETWEENNESS_LIMIT` schools) is the number
+    of schools on the smaller side of the split.
+    """
+    graph = scope_graph(store, filters, as_of, min_weight)
+    g = graph.graph
+    eids = g.bridges()
+    found = sorted(
+        (min(int(graph.urns[x]), int(graph.urns[y])), max(int(graph.urns[x]), int(graph.urns[y])), e)
+        for e in eids
+        for x, y in [g.es[e].tuple]
+    )
+    details = edge_details(store, as_of, min_weight, [(a, b) for a, b, _ in found])
+    names = _names(graph)
+    small = g.vcount() <= EXACT_BETWEENNESS_LIMIT
+    index = pd.Index(graph.urns)
     rows = []
-    found = [(min(a, b), max(a, b)) for a, b in nx.bridges(sub)]
-    details = edge_details(store, as_of, min_weight, found)
-    for a, b in found:
+    for a, b, e in found:
         d = details[a, b]
-        side = (
-            nx.node_connected_component(sub.subgraph(set(sub.nodes) - {b}).copy(), a)
-            if sub.number_of_nodes() <= EXACT_BETWEENNESS_LIMIT
-            else None
-        )
-        comp = len(nx.node_connected_component(sub, a))
+        side = None
+        if small:
+            # the bridge's a side: a's component once the bridge is gone
+            cut = g.copy()
+            cut.delete_edges([e])
+            ia = int(index.get_loc(a))
+            part = len(cut.subcomponent(ia))
+            comp = len(g.subcomponent(ia))
+            side = min(part, comp - part)
         rows.append(
             {
                 "urn_a": a,
-                "school_a": sub.nodes[a].get("name"),
+                "school_a": names.get(a),
                 "urn_b": b,
-                "school_b": sub.nodes[b].get("name"),
+                "school_b": names.get(b),
                 "kinds": ";".join(d["kinds"]),
                 "people": ";".join(d["people"]),
-                "smaller_side": None if side is None else min(len(side), comp - len(side)),
+                "smaller_side": side,
             }
         )
     out = pd.DataFrame(
@@ -376,41 +495,56 @@ def bridges(
     return out.sort_values(["urn_a", "urn_b"]).reset_index(drop=True)
 
 
+def _pieces(n: int, edges: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """:func:`cut_pieces` on vertices ``0..n-1`` and an edge list, with igraph."""
+    g = igraph.Graph(n=n, edges=edges)
+    blocks, cuts = g.biconnected_components(return_articulation_points=True)
+    if not cuts:
+        return {}
+    cut_set = set(cuts)
+    nb = len(blocks)
+    # block–cut tree: blocks are 0..nb-1, cut vertex c is nb + position
+    slot = {c: nb + i for i, c in enumerate(cuts)}
+    weight = [sum(1 for v in block if v not in cut_set) for block in blocks] + [1] * len(cuts)
+    tree_edges = [(i, slot[v]) for i, block in enumerate(blocks) for v in block if v in cut_set]
+    tree = igraph.Graph(n=nb + len(cuts), edges=tree_edges)
+    below = np.asarray(weight, dtype=np.int64)
+    parent = np.full(tree.vcount(), -1, dtype=np.int64)
+    total = np.zeros(tree.vcount(), dtype=np.int64)
+    seen = np.zeros(tree.vcount(), dtype=bool)
+    for root in range(nb, tree.vcount()):  # every tree component holds a cut vertex
+        if seen[root]:
+            continue
+        order, _layers, parents = tree.bfs(root)
+        order = [v for v in order if v >= 0]
+        seen[order] = True
+        for x in order:
+            parent[x] = parents[x] if x != root else -1
+        for x in reversed(order):
+            if parent[x] >= 0:
+                below[parent[x]] += below[x]
+        total[order] = below[root]
+    out: dict[int, list[int]] = {}
+    for c in cuts:
+        x = slot[c]
+        pieces = [int(below[y]) for y in tree.neighbors(x) if parent[y] == x]
+        if parent[x] >= 0:
+            pieces.append(int(total[x] - below[x]))
+        out[c] = sorted(pieces, reverse=True)
+    return out
+
+
 def cut_pieces(g: nx.Graph) -> dict[int, list[int]]:
-    """For each articulation point, the sizes of the pieces its component splits into without it.
+    """For each articulation point of the networkx graph ``g``, the sizes of the pieces its
+    component splits into without it.
 
     Uses the block–cut tree (linear time): removing a cut vertex v leaves one piece per block that
     contains v, so no graph is rebuilt per vertex (national graphs have thousands of them).
     """
-    blocks = [set(b) for b in nx.biconnected_components(g)]
-    cuts = set(nx.articulation_points(g))
-    tree = nx.Graph()
-    weight: dict[tuple[str, int], int] = {}
-    for i, block in enumerate(blocks):
-        weight[("b", i)] = sum(1 for v in block if v not in cuts)
-        tree.add_node(("b", i))
-        for v in block & cuts:
-            tree.add_edge(("b", i), ("c", v))
-    for v in cuts:
-        weight[("c", v)] = 1
-    out: dict[int, list[int]] = {}
-    for comp in nx.connected_components(tree):
-        root = next(iter(comp))
-        total = sum(weight[x] for x in comp)
-        order = list(nx.dfs_preorder_nodes(tree, root))
-        parent = {root: None, **{child: par for par, child in nx.dfs_edges(tree, root)}}
-        below = {x: weight[x] for x in comp}
-        for x in reversed(order):
-            if parent[x] is not None:
-                below[parent[x]] += below[x]
-        for x in comp:
-            if x[0] != "c":
-                continue
-            pieces = [below[c] for c in tree[x] if parent.get(c) == x]
-            if parent[x] is not None:
-                pieces.append(total - below[x])
-            out[x[1]] = sorted(pieces, reverse=True)
-    return out
+    nodes = list(g.nodes)
+    index = {v: i for i, v in enumerate(nodes)}
+    found = _pieces(len(nodes), [(index[a], index[b]) for a, b in g.edges])
+    return {nodes[i]: p for i, p in found.items()}
 
 
 @analysis
@@ -426,11 +560,13 @@ def articulation_points(
     ``pieces_if_removed`` is how many parts the component falls into; ``schools_cut_off`` is how many
     schools would lose their connection to the largest remaining part.
     """
-    _, sub = scope(store, filters, as_of, min_weight)
-    pieces = cut_pieces(sub)
+    graph = scope_graph(store, filters, as_of, min_weight)
+    found = _pieces(graph.graph.vcount(), graph.graph.get_edgelist())
+    pieces = {int(graph.urns[i]): p for i, p in found.items()}
+    degree = dict(zip(graph.urns.tolist(), graph.graph.degree(), strict=True))
     nodes = sorted(pieces, key=lambda v: (-(sum(pieces[v]) - pieces[v][0]), v))
-    out = _school_rows(sub, nodes)
+    out = _frame_rows(graph.nodes, nodes)
     out.insert(1, "pieces_if_removed", [len(pieces[v]) for v in nodes])
     out.insert(2, "schools_cut_off", [sum(pieces[v]) - pieces[v][0] for v in nodes])
-    out["degree"] = [sub.degree(v) for v in nodes]
+    out["degree"] = [degree[v] for v in nodes]
     return out

@@ -15,15 +15,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters
-from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, edge_details, pair_keys, scope, scope_instances
+from queries.networks.collaboration import (
+    DEFAULT_MIN_WEIGHT,
+    ScopeGraph,
+    edge_details,
+    pair_keys,
+    scope_graph,
+    scope_instances,
+)
 from queries.registry import analysis
 
 __all__ = [
@@ -132,32 +140,38 @@ def fragile_links(
 
     >>> fragile_links(store, as_of=dt.date(2025, 9, 1), filters=Filters(la="Darlington"))  # doctest: +SKIP
     """
-    g, sub = scope(store, filters, as_of, min_weight)
-    bridge_set = {(min(a, b), max(a, b)) for a, b in nx.bridges(sub)}
-    inst = scope_instances(store, as_of, min_weight, g, sub)
+    graph = scope_graph(store, filters, as_of, min_weight)
+    edges = graph.graph.get_edgelist()
+    urns = graph.urns.tolist()
+    bridge_set = {
+        (min(urns[x], urns[y]), max(urns[x], urns[y])) for x, y in (edges[e] for e in graph.graph.bridges())
+    }
+    inst = scope_instances(store, as_of, min_weight, graph)
     sole = _sole_carriers(inst)
     kinds = _kinds(inst, sorted(sole))
+    attrs = graph.nodes[["name", "la_code"]].astype(object)
+    attrs = attrs.where(attrs.notna(), None)
+    node = dict(zip(urns, attrs.itertuples(index=False, name=None), strict=True))
     rows = []
     for (a, b), who in sorted(sole.items()):
         if who:
-            na, nb = sub.nodes[a], sub.nodes[b]
-            d = {"kinds": kinds[a, b]}
+            na, nb = node[a], node[b]
             rows.append(
                 {
                     "urn_a": a,
-                    "school_a": na.get("name"),
-                    "la_code_a": na.get("la_code"),
+                    "school_a": na[0],
+                    "la_code_a": na[1],
                     "urn_b": b,
-                    "school_b": nb.get("name"),
-                    "la_code_b": nb.get("la_code"),
-                    "kinds": ";".join(d["kinds"]),
+                    "school_b": nb[0],
+                    "la_code_b": nb[1],
+                    "kinds": ";".join(kinds[a, b]),
                     "person_id": ";".join(sorted(who)),
                     "bridge": (a, b) in bridge_set,
                 }
             )
     out = pd.DataFrame(rows, columns=FRAGILE_COLUMNS)
     out = out.sort_values(["urn_a", "urn_b"]).reset_index(drop=True)
-    out.attrs["links_in_scope"] = sub.number_of_edges()
+    out.attrs["links_in_scope"] = graph.graph.ecount()
     return out
 
 
@@ -228,13 +242,13 @@ def _carried_by(inst: pd.DataFrame, removed: set[str]) -> tuple[np.ndarray, set[
 
 
 def _remove(
-    store: GraphStore, as_of: dt.date, min_weight: float, scoped: tuple[nx.Graph, nx.Graph], removed: set[str]
-) -> tuple[nx.Graph, list[tuple[int, int]], dict[tuple[int, int], dict], set[str]]:
-    """``g`` without the ties lost when ``removed`` leave, the lost ties, their details
-    (:func:`queries.networks.collaboration.edge_details`) and which of ``removed`` carry a tie.
-    Only the ties one of them carries are examined: no other tie can be lost."""
-    g = scoped[1]
-    touched, carrying = _carried_by(scope_instances(store, as_of, min_weight, *scoped), removed)
+    store: GraphStore, as_of: dt.date, min_weight: float, graph: ScopeGraph, removed: set[str]
+) -> tuple[np.ndarray, list[tuple[int, int]], dict[tuple[int, int], dict], set[str]]:
+    """Which ties of ``graph`` are kept (a boolean per row of ``graph.ties``) when ``removed``
+    leave, the lost ties, their details (:func:`queries.networks.collaboration.edge_details`) and
+    which of ``removed`` carry a tie. Only the ties one of them carries are examined: no other tie
+    can be lost."""
+    touched, carrying = _carried_by(scope_instances(store, as_of, min_weight, graph), removed)
     pairs = [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in touched.tolist()]
     details = edge_details(store, as_of, min_weight, pairs)
     lost = [
@@ -244,19 +258,42 @@ def _remove(
         and removed & set(details[p]["people"])
         and edge_lost(details[p]["support"], removed)
     ]
-    after = g.copy()
-    after.remove_edges_from(lost)
-    return after, sorted(lost), details, carrying
+    keys = pair_keys(graph.ties["urn_a"], graph.ties["urn_b"])
+    lost_keys = (
+        pair_keys([a for a, _ in lost], [b for _, b in lost]) if lost else np.array([], dtype=np.int64)
+    )
+    kept = ~np.isin(keys, lost_keys)
+    return kept, sorted(lost), details, carrying
 
 
-def _measures(g: nx.Graph) -> dict[str, int]:
-    comps = [c for c in nx.connected_components(g) if len(c) > 1]
+def _degrees(graph: ScopeGraph, kept: np.ndarray) -> np.ndarray:
+    """Each vertex's number of ties among the ``kept`` rows of ``graph.ties``."""
+    index = pd.Index(graph.urns)
+    ends = np.concatenate(
+        [index.get_indexer(graph.ties["urn_a"][kept]), index.get_indexer(graph.ties["urn_b"][kept])]
+    )
+    return np.bincount(ends, minlength=len(graph.urns))
+
+
+def _measures(graph: ScopeGraph, kept: np.ndarray) -> dict[str, int]:
+    """Connectivity of ``graph`` with only the ``kept`` ties (sparse components: no graph copy)."""
+    n = len(graph.urns)
+    index = pd.Index(graph.urns)
+    a = index.get_indexer(graph.ties["urn_a"][kept])
+    b = index.get_indexer(graph.ties["urn_b"][kept])
+    degree = _degrees(graph, kept)
+    sizes = np.array([], dtype=np.int64)
+    if n:
+        adj = sp.csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+        _, labels = connected_components(adj, directed=False)
+        sizes = np.bincount(labels)
+    big = sizes[sizes > 1]
     return {
-        "links": g.number_of_edges(),
-        "linked_schools": sum(1 for v in g if g.degree(v) > 0),
-        "isolated_schools": sum(1 for v in g if g.degree(v) == 0),
-        "components_of_2_or_more": len(comps),
-        "largest_component": max((len(c) for c in comps), default=0),
+        "links": int(kept.sum()),
+        "linked_schools": int((degree > 0).sum()),
+        "isolated_schools": int((degree == 0).sum()),
+        "components_of_2_or_more": len(big),
+        "largest_component": int(big.max()) if len(big) else 0,
     }
 
 
@@ -284,10 +321,9 @@ def what_if_remove(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    scoped = scope(store, filters, as_of, min_weight)
-    sub = scoped[1]
-    after, _lost, _details, carrying = _remove(store, as_of, min_weight, scoped, removed)
-    before_m, after_m = _measures(sub), _measures(after)
+    graph = scope_graph(store, filters, as_of, min_weight)
+    kept, _lost, _details, carrying = _remove(store, as_of, min_weight, graph, removed)
+    before_m, after_m = _measures(graph, np.ones(len(kept), dtype=bool)), _measures(graph, kept)
     out = pd.DataFrame(
         {
             "measure": list(before_m),
@@ -325,19 +361,21 @@ def what_if_lost_links(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    scoped = scope(store, filters, as_of, min_weight)
-    sub = scoped[1]
-    after, lost, details, _carrying = _remove(store, as_of, min_weight, scoped, removed)
+    graph = scope_graph(store, filters, as_of, min_weight)
+    kept, lost, details, _carrying = _remove(store, as_of, min_weight, graph, removed)
+    names = dict(zip(graph.urns.tolist(), graph.nodes["name"].astype(object).tolist(), strict=True))
+    names = {k: (None if v is None or v is pd.NA or v != v else v) for k, v in names.items()}
+    after = dict(zip(graph.urns.tolist(), _degrees(graph, kept).tolist(), strict=True))
     rows = [
         {
             "urn_a": a,
-            "school_a": sub.nodes[a].get("name"),
+            "school_a": names.get(a),
             "urn_b": b,
-            "school_b": sub.nodes[b].get("name"),
+            "school_b": names.get(b),
             "kinds": ";".join(details[a, b]["kinds"]),
             "person_id": ";".join(sorted(removed & set(details[a, b]["people"]))),
-            "a_isolated": after.degree(a) == 0,
-            "b_isolated": after.degree(b) == 0,
+            "a_isolated": after[a] == 0,
+            "b_isolated": after[b] == 0,
         }
         for a, b in lost
     ]
