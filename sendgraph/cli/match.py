@@ -9,7 +9,7 @@ import click
 from graphmodel.errors import SendgraphError
 from loaders.match import DEFAULT_ACCEPT, reference_from_store, rematch, summary, table_rows
 from loaders.sheets import read_sheet, write_sheet
-from sendgraph.cli._common import emit, get_store
+from sendgraph.cli._common import Emit, emit, get_store
 from sendgraph.output import FORMATS, Result
 
 
@@ -120,8 +120,7 @@ def schools(
         )
     emit(
         Result(summary(result), f"Matched {len(result)} rows of {file}", {"source": store.describe()}),
-        fmt,
-        None,
+        Emit(fmt),
     )
 
 
