@@ -110,18 +110,7 @@ def specialist_reach(g: nx.Graph, schools: pd.DataFrame, hops: int) -> pd.DataFr
         if d > 0
     ]
     reach = pd.DataFrame(pairs, columns=["specialist", "urn", "hops"], dtype="int64")
-    low, high = _ages(schools)
-    ages = pd.DataFrame(
-        {"urn": schools["urn"].astype("int64"), "low": low.to_numpy(), "high": high.to_numpy()}
-    )
-    reach = reach.merge(ages, on="urn").merge(
-        ages.rename(columns={"urn": "specialist", "low": "s_low", "high": "s_high"}), on="specialist"
-    )
-    overlap = (reach["low"] < reach["s_high"]) & (reach["s_low"] < reach["high"])
-    nearest = reach[overlap].groupby("urn")["hops"].min()
-    mainstream = schools.loc[schools["kind"] == "mainstream", ["urn"]].astype("int64")
-    mainstream["nearest_hops"] = mainstream["urn"].map(nearest).astype("Int64")
-    return mainstream.reset_index(drop=True)
+    return _nearest_specialist(reach, schools)
 
 
 def specialist_reach_from_ties(ties: pd.DataFrame, schools: pd.DataFrame, hops: int) -> pd.DataFrame:
@@ -161,8 +150,16 @@ def specialist_reach_from_ties(ties: pd.DataFrame, schools: pd.DataFrame, hops: 
         if found
         else pd.DataFrame({"specialist": [], "urn": [], "hops": []})
     ).astype("int64")
+    return _nearest_specialist(reach, schools)
+
+
+def _nearest_specialist(reach: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """From (specialist, urn, hops) pairs: each mainstream school's fewest hops to a special / AP
+    setting whose age range overlaps its own (NA when none), shared by both ways of finding pairs."""
     low, high = _ages(schools)
-    ages = pd.DataFrame({"urn": urns, "low": low.to_numpy(), "high": high.to_numpy()})
+    ages = pd.DataFrame(
+        {"urn": schools["urn"].astype("int64").to_numpy(), "low": low.to_numpy(), "high": high.to_numpy()}
+    )
     reach = reach.merge(ages, on="urn").merge(
         ages.rename(columns={"urn": "specialist", "low": "s_low", "high": "s_high"}), on="specialist"
     )
