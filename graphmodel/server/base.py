@@ -55,6 +55,7 @@ from graphmodel.schema import Schema, load_schema
 from graphmodel.server import cypher
 from graphmodel.server.convert import is_plain, plain, typed_column
 from graphmodel.server.dialect import Dialect
+from graphmodel.server.settings import whole_number
 from graphmodel.store import CURRENT_ANALYSIS, DerivedCache, LoadReport, Progress
 from graphmodel.validate import Checked, conform, empty_frame
 
@@ -661,13 +662,4 @@ def _now() -> str:
 
 def batch_size_from_env() -> int:
     """``SENDGRAPH_BATCH_SIZE`` (rows per UNWIND statement), default 5000."""
-    raw = os.environ.get("SENDGRAPH_BATCH_SIZE")
-    if not raw:
-        return DEFAULT_BATCH_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        size = 0
-    if size < 1:
-        raise SendgraphError(f"SENDGRAPH_BATCH_SIZE must be a positive whole number (got {raw!r})")
-    return size
+    return whole_number("SENDGRAPH_BATCH_SIZE", DEFAULT_BATCH_SIZE)

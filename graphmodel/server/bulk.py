@@ -22,7 +22,6 @@ loaded with ``CREATE ... date(row[i])``. Text can hold no NUL, which validation 
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import pandas as pd
 from graphmodel.errors import SendgraphError
 from graphmodel.schema import NodeKind, Property, RelTable, Schema
 from graphmodel.server.cypher import TABLE_MARKER, needs_marker
+from graphmodel.server.settings import whole_number
 
 CHUNK_ROWS = 100_000
 """Entities per GRAPH.BULK call: a few MB, far below redis's 512 MB argument limit, and short
@@ -43,16 +43,7 @@ _NULL, _BOOL, _DOUBLE, _STRING, _LONG = 0, 1, 2, 3, 4
 
 def chunk_rows() -> int:
     """``SENDGRAPH_BULK_CHUNK_ROWS`` (entities per GRAPH.BULK call), default :data:`CHUNK_ROWS`."""
-    raw = os.environ.get("SENDGRAPH_BULK_CHUNK_ROWS")
-    if not raw:
-        return CHUNK_ROWS
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise SendgraphError(f"SENDGRAPH_BULK_CHUNK_ROWS must be a positive whole number (got {raw!r})")
-    return value
+    return whole_number("SENDGRAPH_BULK_CHUNK_ROWS", CHUNK_ROWS)
 
 
 def header(name: str, props: list[str]) -> bytes:

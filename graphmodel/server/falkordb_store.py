@@ -29,6 +29,7 @@ from graphmodel.schema import Schema
 from graphmodel.server import bulk, cypher
 from graphmodel.server.base import DEFAULT_BATCH_SIZE, LoadBusy, ServerStore, batch_size_from_env
 from graphmodel.server.dialect import FALKORDB
+from graphmodel.server.settings import whole_number
 from graphmodel.store import Progress
 
 try:  # the connection errors of the redis client underneath falkordb (absent without the extra)
@@ -430,15 +431,7 @@ def open_falkordb(workspace: str | None = None) -> FalkorStore:
 def bulk_min_rows_from_env() -> int | None:
     """``SENDGRAPH_BULK_MIN_ROWS``: a first load of at least this many rows into an empty graph goes by
     GRAPH.BULK (default 50,000; 0: every first load; ``off``: never)."""
-    raw = os.environ.get("SENDGRAPH_BULK_MIN_ROWS")
-    if not raw:
-        return DEFAULT_BULK_MIN_ROWS
-    if raw.strip().lower() == "off":
+    if os.environ.get("SENDGRAPH_BULK_MIN_ROWS", "").strip().lower() == "off":
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise SendgraphError(f"SENDGRAPH_BULK_MIN_ROWS must be a whole number of rows or 'off' (got {raw!r})")
-    return value
+    what = "a whole number of rows or 'off'"
+    return whole_number("SENDGRAPH_BULK_MIN_ROWS", DEFAULT_BULK_MIN_ROWS, minimum=0, what=what)
