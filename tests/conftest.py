@@ -68,3 +68,15 @@ def bundle_writer(tmp_path: Path):
         return write_bundle(tmp_path / f"bundle{next(counter)}", tables)
 
     return write
+
+
+@pytest.fixture
+def careers_ws(tmp_path: Path, bundle_writer) -> str:
+    """Path of an embedded workspace holding the hand-built careers fixture (tests/career_fixture.py)."""
+    from career_fixture import TABLES
+
+    from loaders import ingest
+
+    path = tmp_path / "ws"
+    ingest.load(Workspace(path), [(bundle_writer(TABLES), "auto")])
+    return str(path)

@@ -15,21 +15,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from graphmodel.workspace import Workspace
-from loaders import ingest
 from queries.native.careers import _dates, compact_pull
 from sendgraph.cli import main
 
 WHOLE = re.compile(r"MATCH \(a:Person\)-\[r:(WORKS_AT|WORKS_IN|HOLDS|STUDYING|ATTENDED)\]->\(b:\w+\) RETURN")
-
-
-@pytest.fixture
-def careers_ws(tmp_path, bundle_writer):
-    from career_fixture import TABLES
-
-    path = tmp_path / "ws"
-    ingest.load(Workspace(path), [(bundle_writer(TABLES), "auto")])
-    return str(path)
 
 
 @pytest.mark.parametrize(

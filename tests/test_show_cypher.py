@@ -15,22 +15,12 @@ import falkordb_server as fk
 import pytest
 from click.testing import CliRunner
 
-from graphmodel.workspace import Workspace
 from loaders import ingest
 from sendgraph.cli import main
 
 falkordb_server = fk.falkordb_server
 falkor_store = fk.falkor_store
 WHOLE = re.compile(r"MATCH \(a:Person\)-\[r:(WORKS_AT|HOLDS|STUDYING)\]->\(b:\w+\) RETURN")
-
-
-@pytest.fixture
-def careers_ws(tmp_path, bundle_writer):
-    from career_fixture import TABLES
-
-    path = tmp_path / "ws"
-    ingest.load(Workspace(path), [(bundle_writer(TABLES), "auto")])
-    return str(path)
 
 
 def _script(ws: str, *args: str) -> str:
