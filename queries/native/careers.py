@@ -194,17 +194,12 @@ def _of_people(store, table: str, people: list) -> pd.DataFrame:
     return _in_chunks(store, table, PERSON_ROWS[table], "people", people)
 
 
-class _Fetched(NarrowedStore):
-    """A server store with some tables replaced by rows already fetched for the analysis."""
-
-    def __init__(self, store, frames: dict[str, pd.DataFrame]):
-        super().__init__(store, {})
-        self._frames = frames
-
-    def table(self, name: str) -> pd.DataFrame:
-        if name in self._frames:
-            return self._frames[name]
-        return super().table(name)
+def _fetched(store, frames: dict[str, pd.DataFrame]) -> NarrowedStore:
+    """``store`` with some tables replaced by rows already fetched for the analysis."""
+    view = NarrowedStore(store, {})
+    for name, frame in frames.items():
+        view.set_table(name, lambda frame=frame: frame)
+    return view
 
 
 def _day(as_of: dt.date | None) -> str:
@@ -246,7 +241,7 @@ def pathways_native(func, cpd: bool):
     def run(
         store, *, source: str, target: str, as_of: dt.date | None = None, filters: Filters = Filters()
     ) -> pd.DataFrame:
-        view = _Fetched(store, _career_view(store, _target_people(store, target, as_of), cpd=cpd))
+        view = _fetched(store, _career_view(store, _target_people(store, target, as_of), cpd=cpd))
         return func.embedded(view, source=source, target=target, as_of=as_of, filters=filters)
 
     run.__name__ = f"{func.__name__}_native"
@@ -283,7 +278,7 @@ def course_timing_native(
     }
     if filters.describe():
         frames.update(_career_view(store, people))
-    return course_timing.embedded(_Fetched(store, frames), as_of=as_of, filters=filters)
+    return course_timing.embedded(_fetched(store, frames), as_of=as_of, filters=filters)
 
 
 @implementation(next_steps, "falkordb", "neo4j")
@@ -301,7 +296,7 @@ def next_steps_native(
     services = frames["service_posts"]["service_id"].dropna().astype(str).tolist()
     frames["services"] = _in_chunks(store, "services", SERVICES, "ids", services)
     return next_steps.embedded(
-        _Fetched(store, frames), as_of=as_of, filters=filters, person_id=person_id, target=target
+        _fetched(store, frames), as_of=as_of, filters=filters, person_id=person_id, target=target
     )
 
 
@@ -328,4 +323,4 @@ def observed_bottlenecks_native(
         store, "person_qualifications", QUALS_OF_PEOPLE, "people", people, params
     )
     frames["person_studying"] = _in_chunks(store, "person_studying", COURSES_STUDIED, None, params=params)
-    return observed_bottlenecks.embedded(_Fetched(store, frames), as_of=as_of, filters=filters)
+    return observed_bottlenecks.embedded(_fetched(store, frames), as_of=as_of, filters=filters)
