@@ -109,6 +109,12 @@ class NarrowedStore(DerivedCache):
         return self._store.describe()
 
 
+def chunks(values: list, size: int) -> list[list]:
+    """``values`` in consecutive lists of at most ``size`` (none when ``values`` is empty): the key lists
+    of look-up reads, so no single query grows with the data."""
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
 def people_of(*frames: pd.DataFrame) -> list[str]:
     """The distinct person ids of ``frames`` (their ``person_id`` columns), sorted: a ``$people``."""
     ids: set = set()
@@ -125,8 +131,8 @@ def by_people(
     people = list(people)
     text = query.for_dialect(store.dialect.name)
     parts = [
-        store.typed_query(name, text, {**(params or {}), "people": people[i : i + PEOPLE_PER_QUERY]})
-        for i in range(0, max(len(people), 1), PEOPLE_PER_QUERY)
+        store.typed_query(name, text, {**(params or {}), "people": part})
+        for part in chunks(people, PEOPLE_PER_QUERY) or [[]]  # none: one read, for the typed empty table
     ]
     if len(parts) == 1:
         return parts[0]

@@ -45,7 +45,7 @@ from queries.careers.next_steps import next_steps
 from queries.careers.pathways import no_recorded_start, pathway_steps, pathways
 from queries.careers.routes import SPECIALIST_CATEGORIES, current_requirements, resolve_role
 from queries.context import Filters
-from queries.native._view import NarrowedStore
+from queries.native._view import NarrowedStore, chunks
 from queries.native.explain import ExplainStore
 from queries.registry import implementation
 
@@ -175,17 +175,17 @@ def _in_chunks(
     :data:`CHUNK` ids per read, typed and ordered by key as ``store.table`` gives them."""
     text, params = query.for_dialect(store.dialect.name), params or {}
     if name is None:
-        chunks = [params]
+        reads = [params]
     else:
         keys = sorted(set(ids or []))
-        chunks = [{**params, name: keys[i : i + CHUNK]} for i in range(0, len(keys), CHUNK)]
+        reads = [{**params, name: part} for part in chunks(keys, CHUNK)]
     if isinstance(store, ExplainStore) and not store._server:
         # --show-cypher on the embedded workspace: record the statement, answer with the whole
         # table (the rules drop the rows the narrowing would have dropped)
-        return store.typed_query(table, text, chunks[0] if chunks else {**params, name: []})
+        return store.typed_query(table, text, reads[0] if reads else {**params, name: []})
     columns = [c.rsplit(" AS ", 1)[1] for c in text.split(" RETURN ", 1)[1].split(", ")]
     rows: list[list] = []
-    for p in chunks:
+    for p in reads:
         rows.extend(store.run_read(text, p)[1])
     return _typed(table, columns, rows)
 

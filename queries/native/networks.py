@@ -37,7 +37,7 @@ import pandas as pd
 from graphmodel.schema import load_schema
 from graphmodel.server.cypher import native_pull, native_query
 from queries.context import Filters
-from queries.native._view import NarrowedStore
+from queries.native._view import NarrowedStore, chunks
 from queries.networks.fragility import people_leaving
 from queries.networks.participation import held_posts
 from queries.networks.ties import MEETING_COLUMNS, is_meeting, live_since, meeting_schools, shared_staff
@@ -128,10 +128,6 @@ def _cached(store, key: tuple, build):
     return build() if cache is None else cache(key, build)
 
 
-def _chunks(values: list, size: int) -> list[list]:
-    return [values[i : i + size] for i in range(0, len(values), size)] or [[]]
-
-
 def _frame(rows: list[list], columns: list[str], types: dict[str, str], order: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame({c: [] for c in columns})
     frame = frame.astype({c: ("object" if t == "string" else "float64") for c, t in types.items()})
@@ -162,18 +158,16 @@ def meeting_schools_native(
     base = {"as_of": as_of.isoformat(), "since": live_since(as_of, "cpd_event").isoformat()}
     rows: list[list] = []
     if urns is not None:
-        for part in _chunks(sorted(int(u) for u in urns), PAGE_KEYS):
-            for acts_part in _chunks(meeting, 10 * PAGE_ACTIVITIES):
-                if part and acts_part:
-                    params = {**base, "activities": acts_part, "urns": part}
-                    rows += _rows(store, MEETING_PEOPLE_AT, params)
+        for part in chunks(sorted(int(u) for u in urns), PAGE_KEYS):
+            for acts_part in chunks(meeting, 10 * PAGE_ACTIVITIES):
+                params = {**base, "activities": acts_part, "urns": part}
+                rows += _rows(store, MEETING_PEOPLE_AT, params)
         if not people:
             rows = [r[:2] for r in rows]
     else:
         query = MEETING_PEOPLE if people else MEETINGS
-        for part in _chunks(meeting, PAGE_ACTIVITIES):
-            if part:
-                rows += _rows(store, query, {**base, "activities": part})
+        for part in chunks(meeting, PAGE_ACTIVITIES):
+            rows += _rows(store, query, {**base, "activities": part})
     types = {"activity_id": "string", "urn": "Int64", **({"person_id": "string"} if people else {})}
     return _frame(rows, cols, types, cols)
 
@@ -187,9 +181,8 @@ def shared_staff_native(store, *, as_of: dt.date | None = None, filters: Filters
     def build() -> pd.DataFrame:
         urns = sorted(int(u) for u in store.table("schools")["urn"].dropna())
         rows: list[list] = []
-        for part in _chunks(urns, PAGE_SCHOOLS):
-            if part:
-                rows += _rows(store, SHARED_STAFF, {"urns": part, "as_of": as_of.isoformat()})
+        for part in chunks(urns, PAGE_SCHOOLS):
+            rows += _rows(store, SHARED_STAFF, {"urns": part, "as_of": as_of.isoformat()})
         return _frame(rows, cols, {"person_id": "string", "urn": "Int64"}, cols)
 
     return _cached(store, ("native.shared_staff", as_of), build).copy()
@@ -209,9 +202,8 @@ def held_posts_native(
     else:
         ids = sorted({str(p) for p in people if p is not None and not pd.isna(p)})
         rows = []
-        for part in _chunks(ids, PAGE_KEYS):
-            if part:
-                rows += _rows(store, HELD_BY, {"people": part, "as_of": day})
+        for part in chunks(ids, PAGE_KEYS):
+            rows += _rows(store, HELD_BY, {"people": part, "as_of": day})
     return _frame(rows, cols, {"person_id": "string", "urn": "Int64"}, cols)
 
 
