@@ -32,10 +32,8 @@ from queries.networks.ties import (
     pair_tie_instances,
     shared_tie_instances,
     shared_tie_weights,
-    shared_weight_graph,
     tie_graph,
     tied_schools,
-    weight_graph,
 )
 from queries.posts import in_operation
 from queries.registry import analysis
@@ -54,7 +52,6 @@ __all__ = [
     "edge_details",
     "isolates",
     "pair_keys",
-    "scope",
     "scope_graph",
     "scope_instances",
     "scope_ties",
@@ -74,32 +71,6 @@ def collaboration_graph(
 
 
 # ------------------------------------------------------------------------------------------ structure
-
-
-def scope(
-    store: GraphStore,
-    filters: Filters,
-    as_of: dt.date | None,
-    min_weight: float = DEFAULT_MIN_WEIGHT,
-) -> tuple[nx.Graph, nx.Graph]:
-    """The national graph (with filters, only its ties inside the scope) and the subgraph induced
-    on the schools matching ``filters``.
-
-    Structure (components, communities, brokers, bridges) is computed on the subgraph, so a
-    regional lead sees their region's own structure; isolates use the national graph, so a school
-    linked only across the boundary is not called isolated. Edges carry ``weight`` and ``distance``
-    only (:func:`queries.networks.ties.weight_graph`): who carries a tie comes from
-    :func:`edge_details`, for the edges a table shows.
-    """
-    as_of = as_of or dt.date.today()
-    if not filters.describe():
-        g = shared_weight_graph(store, as_of, min_weight)
-        return g, g
-    # the national nodes, but only the ties inside the scope: the induced subgraph is the same
-    wanted = pd.Index(apply_filters(schools_frame(store), filters)["urn"].astype("int64").unique())
-    g = weight_graph(store, as_of=as_of, min_weight=min_weight, within=wanted)
-    urns = set(wanted) & set(g.nodes)
-    return g, g.subgraph(urns).copy()
 
 
 def pair_keys(a: object, b: object) -> np.ndarray:
@@ -153,11 +124,13 @@ def scope_ties(
     as_of: dt.date | None,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`scope` as frames: the schools in scope (open on ``as_of``, matching ``filters``) and
-    the national ties (national weights and threshold) with both ends among them.
+    """The schools in scope (open on ``as_of``, matching ``filters``) and the national ties
+    (national weights and threshold) with both ends among them.
 
-    Why: components and isolates need no weights, carriers or networkx graph; a sparse routine on
-    this tie list answers them nationally in seconds where building the graph takes far longer.
+    Structure (components, communities, brokers, bridges) is computed on these ties, so a regional
+    lead sees their region's own structure; isolates use the national ties, so a school linked only
+    across the boundary is not called isolated. Why frames: components and isolates need no weights,
+    carriers or graph object; a sparse routine on this tie list answers them nationally in seconds.
     """
     as_of = as_of or dt.date.today()
     ties = shared_tie_weights(store, as_of, min_weight)
@@ -172,7 +145,7 @@ def scope_ties(
 @dataclass(frozen=True)
 class ScopeGraph:
     """The tie graph in scope as arrays and an igraph graph: vertex ``i`` is the school
-    ``urns[i]`` (row ``i`` of ``nodes``, the schools in scope in :func:`scope`'s node order); edges
+    ``urns[i]`` (row ``i`` of ``nodes``, the schools in scope); edges
     carry ``weight`` and ``distance`` (1/weight)."""
 
     nodes: pd.DataFrame
@@ -188,7 +161,7 @@ def scope_graph(
     as_of: dt.date | None,
     min_weight: float = DEFAULT_MIN_WEIGHT,
 ) -> ScopeGraph:
-    """:func:`scope`'s subgraph, built from :func:`scope_ties` as an igraph graph.
+    """The tie graph in scope, built from :func:`scope_ties` as an igraph graph.
 
     Why: communities, betweenness, bridges and cut points run in igraph's C core (seconds
     nationally where networkx took tens of seconds), and building the igraph graph from the tie
