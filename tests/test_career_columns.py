@@ -80,9 +80,7 @@ def test_embedded_columns_follow_every_load(workspace, bundle_writer):
     _load_steps(workspace, bundle_writer)
 
 
-def test_falkordb_columns_follow_every_load_and_match_embedded(
-    workspace, falkor_store, bundle_writer
-):
+def test_falkordb_columns_follow_every_load_and_match_embedded(workspace, falkor_store, bundle_writer):
     _load_steps(falkor_store, bundle_writer)
     _load_steps(workspace, bundle_writer)
     for t in CAREERS.tables:
