@@ -221,7 +221,10 @@ def spell_arrays(posts: Careers) -> Careers:
     ``in_scope`` are the spell's first post's."""
     if len(posts) == 0:
         return posts
-    c, new, group = _spell_runs(posts)
+    return _spells_of_runs(*_spell_runs(posts))
+
+
+def _spells_of_runs(c: Careers, new: np.ndarray, group: np.ndarray) -> Careers:
     first = np.flatnonzero(new)
     out = c.take(first)
     out.end = np.maximum.reduceat(c.end, first)
@@ -396,9 +399,9 @@ def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     check = np.zeros(n, dtype=np.int64)
     firsts = np.zeros(n, dtype=np.int64)
     if n:
-        s, new, _group = _spell_runs(c)
+        s, new, group = _spell_runs(c)
         spell_of = np.cumsum(new) - 1
-        sp = spell_arrays(c)
+        sp = _spells_of_runs(s, new, group)
         spell_start[s.row] = sp.start[spell_of]
         prior[s.row] = sp.prior[spell_of]
         first[sp.row] = True
