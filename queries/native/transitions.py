@@ -97,21 +97,19 @@ RECHECK = _per_side(
 )
 """The people whose moves ``as_of`` changes (asked only when the grouped scan found some)."""
 
-SCOPED_SPELLS = native_query(
-    "transitions.scoped_spells",
-    "WITH date($as_of) AS d CALL { "
-    f"UNWIND $urns AS u MATCH (a:{_PERSON.label})-[r:{_POSTS.type}]->"
-    f"(b:{_SCHOOL.label} {{{_SCHOOL.key_column}: u}}) RETURN a, r "
-    "UNION ALL "
-    f"UNWIND $services AS v MATCH (a:{_PERSON.label})-[r:{_SPOSTS.type}]->"
-    f"(b:{_SERVICE.label} {{{_SERVICE.key_column}: v}}) RETURN a, r "
-    "} WITH a, r, d WHERE r.spell_first "
-    f"RETURN a.{_PERSON.key_column} AS person_id, r.role AS role, r.move_from AS from_role, "
-    f"r.move_days AS days, {_OK}",
-    {**_DAY, "urns": [100001], "services": ["SV1"]},
-)
-"""The spell-first posts in the settings matching the filters, one row each (an index lookup per
-setting: a list membership test on every edge costs seconds nationally)."""
+SCOPED_SPELLS = [
+    native_query(
+        f"transitions.scoped_spells.{rel.name}",
+        f"WITH date($as_of) AS d UNWIND $keys AS k MATCH (a:{_PERSON.label})-[r:{rel.type}]->"
+        f"(b:{node.label} {{{node.key_column}: k}}) WHERE r.spell_first "
+        f"RETURN a.{_PERSON.key_column} AS person_id, r.role AS role, r.move_from AS from_role, "
+        f"r.move_days AS days, {_OK}",
+        {**_DAY, "keys": [example]},
+    )
+    for (rel, node, _edges), example in zip(_SIDES, (100001, "SV1"), strict=True)
+]
+"""The spell-first posts in the schools, then the services, matching the filters, one row each (an
+index lookup per setting: a list membership test on every edge costs seconds nationally)."""
 
 SPECIALIST_SPELLS = _per_side(
     "transitions.specialist_spells",
@@ -197,7 +195,14 @@ def _scoped(store, as_of: dt.date | None, filters: Filters) -> tuple[pd.DataFram
     """The in-scope spell-first posts whose moves hold on ``as_of``, and the people to recheck
     (among those with an in-scope spell: ``as_of`` only ever removes spells)."""
     urns, services = _scope_keys(store, filters)
-    rows = _both(store, [SCOPED_SPELLS], {"as_of": _day(as_of), "urns": urns, "services": services})
+    day = _day(as_of)
+    rows = pd.concat(
+        [
+            _both(store, [query], {"as_of": day, "keys": keys})
+            for query, keys in zip(SCOPED_SPELLS, (urns, services), strict=True)
+        ],
+        ignore_index=True,
+    )
     ok = _ok(rows)
     recheck = sorted({str(p) for p in rows.loc[~ok, "person_id"]})
     return rows[ok].reset_index(drop=True), recheck
