@@ -6,18 +6,22 @@ from) and ``move_days`` (days in it before the move), and ``career_firsts`` bits
 first spell in a role, first move of a (from, to) pair and first move out of a role. So the
 server counts *people* with sums instead of distinct counts, and the four views need one scan of
 the spell-first edges (``transitions``, ``dead-ends``, ``compare``: grouped by role, move_from and
-move_days, about 7k rows nationally; ``direct``: the specialist spells, one row each).
+move_days, about 7k rows nationally; ``direct``: the specialist spells, one row each). Each post
+table is read on its own, walked in from its setting's label (a pattern with both relationship
+types walked every person node).
 
 The stored columns are computed with every post and the ends as recorded. ``as_of`` drops posts
 starting after it and opens ends after it; ``career_check`` is the day from which that changes
-nothing for the person. The scan lists the few people whose ``career_check`` is after ``as_of``
-(none, when ``as_of`` is after every start), and their answers come from the embedded rules run
+nothing for the person. The scan groups by ``career_check <= as_of`` too; only when some post
+fails it does a second read list those people (nationally at the bench date: one person), and their
+answers come from the embedded rules run
 on their own posts: people are disjoint, so their counts add to the server's, and move-level
 medians are taken over the server's histogram of ``move_days`` plus their moves.
 
 Place filters: the settings that match are found by the same pandas code as on the embedded
-store, then the in-scope spells are read through an index lookup per school or service
-(``UNWIND`` in a ``CALL`` subquery: a list membership test per edge costs seconds nationally).
+store, then the in-scope spells are read through an index lookup per school or service (one
+``UNWIND`` per post table: a list membership test on every edge costs seconds nationally, and a
+``CALL`` subquery has no form both FalkorDB 4.16 and Neo4j 5 accept without a warning).
 
 A graph loaded before the career columns existed cannot answer: the scan sees posts without
 ``career_check`` and the analysis says to reload with ``sendgraph server load --replace``.
