@@ -132,6 +132,14 @@ OLD_GRAPH = (
 )
 
 
+def _too_early(as_of: dt.date | None) -> bool:
+    """FalkorDB 4.16 compares two dates wrongly when they lie more than 68 years apart
+    (``date('1957-02-01') <= date('2025-09-01')`` is false: seconds overflow 32 bits). A person
+    wrongly failing ``career_check <= as_of`` is only rechecked; one wrongly passing it (``as_of``
+    decades back) would be miscounted, so an ``as_of`` that far back runs the embedded rules."""
+    return as_of is not None and as_of < dt.date(dt.date.today().year - 60, 1, 1)
+
+
 def _day(as_of: dt.date | None) -> str:
     """``as_of`` for the check; none means every post as recorded: no start is in the future (the
     schema refuses them), so with today only open-ended ties could send a person to the recheck,
@@ -238,6 +246,8 @@ def observed_transitions_native(
 ) -> pd.DataFrame:
     """:func:`queries.careers.transitions.observed_transitions` from the stored moves (module
     docstring): server sums, plus the rules on the people ``as_of`` changes."""
+    if _too_early(as_of):
+        return observed_transitions.embedded(store, as_of=as_of, filters=filters)
     parts: list[pd.DataFrame] = []
     people: list[pd.Series] = []
     leavers: list[pd.Series] = []
@@ -296,6 +306,8 @@ def _add(series: list[pd.Series]) -> pd.Series:
 def dead_ends_native(store, *, as_of: dt.date | None = None, filters: Filters = Filters()) -> pd.DataFrame:
     """:func:`queries.careers.transitions.dead_ends` from the stored spells and moves (the roles
     people left are counted anywhere, so the whole grouped scan runs even with filters)."""
+    if _too_early(as_of):
+        return dead_ends.embedded(store, as_of=as_of, filters=filters)
     grouped, recheck = _spells(store, as_of)
     if len(recheck) > RECHECK_LIMIT:
         return dead_ends.embedded(store, as_of=as_of, filters=filters)
@@ -321,6 +333,8 @@ def direct_to_specialist_native(
 ) -> pd.DataFrame:
     """:func:`queries.careers.transitions.direct_to_specialist` from the stored specialist spells
     (a person without one has no specialist post, on any ``as_of``: only they are rechecked)."""
+    if _too_early(as_of):
+        return direct_to_specialist.embedded(store, as_of=as_of, filters=filters)
     special = sorted(_specialist_codes(store))
     rows = _both(store, SPECIALIST_SPELLS, {"as_of": _day(as_of), "roles": special})
     ok = _ok(rows)
