@@ -80,7 +80,23 @@ from queries.posts import current_posts, current_service_posts, held, services_f
 from queries.publish import Publishes
 from queries.registry import analysis
 
-__all__ = ["FEEDER_COLUMNS", "LEVELS", "PUBLISHES", "READY_QUANTILE", "TARGETS", "feeder_steps", "pipeline"]
+__all__ = [
+    "FEEDER_COLUMNS",
+    "LEVELS",
+    "PEOPLE_COUNTS",
+    "PUBLISHES",
+    "READY_QUANTILE",
+    "TARGETS",
+    "assemble",
+    "career_spells",
+    "check_arguments",
+    "feeder_frame",
+    "feeder_steps",
+    "moves_into_targets",
+    "people_counts",
+    "pipeline",
+    "target_roles",
+]
 
 READY_QUANTILE = 0.25
 """A person is likely to move on once their years in a feeder step reach this quantile of the years
@@ -123,31 +139,62 @@ def _located_posts(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     return posts
 
 
-def _target_roles(store: GraphStore) -> dict[str, set[str]]:
+def target_roles(store: GraphStore) -> dict[str, set[str]]:
     """Role codes of each target in :data:`TARGETS`."""
     roles = store.table("roles")[["code", "category"]]
     sensory = roles["category"].isin(list(TARGETS["sensory"])).fillna(False).to_numpy(dtype=bool)
     return {"senco": set(TARGETS["senco"]), "sensory": set(roles.loc[sensory, "code"].astype(str))}
 
 
-def _feeders(store: GraphStore, as_of: dt.date):
-    """Spells as of ``as_of``, and per target the feeder steps (module docstring): a frame of
-    target, from_role, moves, threshold_years."""
-    sp = spell_arrays(career_arrays(store, as_of=as_of))
+def career_spells(store: GraphStore, as_of: dt.date):
+    """Every person's spells as of ``as_of`` (:func:`queries.careers.spells.spell_arrays`)."""
+    return spell_arrays(career_arrays(store, as_of=as_of))
+
+
+def moves_into_targets(sp, targets: dict[str, set[str]]) -> pd.DataFrame:
+    """The observed moves into each target from outside it (module docstring): one row per move,
+    with target, from_role and days (in the from-role before the move, :attr:`Moves.days`)."""
     mv = move_arrays(sp)
     roles = np.asarray([str(r) for r in sp.roles], dtype=object)
     frames = []
-    for target, codes in _target_roles(store).items():
+    for target, codes in targets.items():
         is_t = np.isin(roles, list(codes)) if len(roles) else np.zeros(0, dtype=bool)
         into = is_t[mv.to_role] & ~is_t[mv.from_role] if len(mv.person) else np.zeros(0, dtype=bool)
-        moves = pd.DataFrame({"from_role": roles[mv.from_role[into]], "years": mv.years[into]})
-        g = moves.groupby("from_role", sort=True)["years"]
+        frames.append(
+            pd.DataFrame({"target": target, "from_role": roles[mv.from_role[into]], "days": mv.days[into]})
+        )
+    return pd.concat(frames, ignore_index=True).astype({"days": "int64"})
+
+
+def feeder_frame(moves: pd.DataFrame) -> pd.DataFrame:
+    """Feeder steps from observed moves: ``moves`` has target, from_role, days and ``n`` (how many
+    moves of that length; 1 when absent). Per target and from-role: moves and the
+    :data:`READY_QUANTILE` of the years (days / :data:`DAYS_PER_YEAR`)."""
+    n = moves["n"].to_numpy(dtype=np.int64) if "n" in moves else np.ones(len(moves), dtype=np.int64)
+    frames = []
+    for target in TARGETS:
+        sel = (moves["target"] == target).to_numpy(dtype=bool)
+        days = np.repeat(moves["days"].to_numpy(dtype=np.int64)[sel], n[sel])
+        each = pd.DataFrame(
+            {
+                "from_role": np.repeat(moves["from_role"].to_numpy(dtype=object)[sel], n[sel]),
+                "years": days / DAYS_PER_YEAR,
+            }
+        )
+        g = each.groupby("from_role", sort=True)["years"]
         frame = pd.DataFrame({"moves": g.size(), "threshold_years": g.quantile(READY_QUANTILE)}).reset_index()
         frames.append(frame.assign(target=target))
     out = pd.concat(frames, ignore_index=True)
     out["moves"] = out["moves"].astype("int64")
     out["threshold_years"] = out["threshold_years"].astype("float64")
-    return sp, out[FEEDER_COLUMNS]
+    return out[FEEDER_COLUMNS]
+
+
+def _feeders(store: GraphStore, as_of: dt.date):
+    """Spells as of ``as_of``, and per target the feeder steps (module docstring): a frame of
+    target, from_role, moves, threshold_years."""
+    sp = career_spells(store, as_of)
+    return sp, feeder_frame(moves_into_targets(sp, target_roles(store)))
 
 
 def feeder_steps(store: GraphStore, *, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -213,12 +260,12 @@ def _capacity(store: GraphStore, as_of: dt.date, level: str, las_in_graph: pd.Se
 
 
 class _PersonCodes:
-    """Person ids as integer codes into the people table (code len(people) = unknown)."""
+    """Person ids as integer codes (code len(people) = unknown)."""
 
-    def __init__(self, store: GraphStore):
+    def __init__(self, ids: pd.Series):
         # Arrow strings, not a pandas object Index: at national scale (2.6 million post rows) turning
         # ids into Python objects and hashing them took most of ``pipeline``'s time.
-        self.people = pa.array(store.table("people")["person_id"].astype(str).array)
+        self.people = pac.unique(pa.array(pd.Series(ids).astype(str).array))
 
     def __len__(self) -> int:
         return len(self.people)
@@ -239,34 +286,32 @@ class _PersonCodes:
         return self.mask_from_codes(self.codes(ids))
 
 
-@analysis
-def pipeline(
-    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
-) -> pd.DataFrame:
-    """The gaps and the people likely to fill them, per LA or region (module docstring).
+PEOPLE_COUNTS = [
+    "teachers_not_senco",
+    "likely_senco",
+    "senco_in_training",
+    "likely_sensory",
+    "sensory_posts_without_mq",
+]
+"""The counts of people :func:`people_counts` gives (a person counts once per area)."""
 
-    Rows: every LA (or region) with a school or service in the graph; ``filters`` (region, LA)
-    choose the rows shown. Counts are of people or schools (published through
-    :func:`queries.publish.publish` with :data:`PUBLISHES`); pupils and FTE are not suppressed.
 
-    >>> pipeline(store, as_of=dt.date(2025, 9, 1), level="region")  # doctest: +SKIP
-    """
-    as_of = as_of or dt.date.today()
-    if filters.trust or filters.phase or filters.type:
-        raise SendgraphError("pipeline counts per LA or region: --trust, --phase and --type do not apply")
-    if level not in LEVELS:
-        raise SendgraphError(f"level must be one of: {', '.join(LEVELS)}")
+def people_counts(store: GraphStore, as_of: dt.date, level: str, sp, feeders: pd.DataFrame) -> pd.DataFrame:
+    """Per area of ``level`` (indexed by :data:`LEVELS`), the :data:`PEOPLE_COUNTS` of the people
+    whose posts ``store`` holds, from their spells ``sp`` as of ``as_of`` and the feeder steps.
+
+    A person's counts depend on their own rows only (posts, awards, courses, CPD), given the feeder
+    steps: so a server can count most people in Cypher and this function the rest (the native
+    version, :mod:`queries.native.pipeline`)."""
     keys = LEVELS[level]
-    geo = LEVELS["la"]
     posts = _located_posts(store, as_of)
     # person ids as integer codes: membership tests on a million Arrow strings are slow, on codes fast
-    ids = _PersonCodes(store)
+    ids = _PersonCodes(posts["person_id"])
     pc = ids.codes(posts["person_id"])
     awards = ids.mask(held(store, as_of, AWARDS)["person_id"])
     training = ids.mask(studying(store, as_of, AWARDS)["person_id"]) & ~awards
     is_senco = (posts["role"] == "SENCO").fillna(False).to_numpy(dtype=bool)
     sencos = ids.mask_from_codes(pc[is_senco])
-    sp, feeders = _feeders(store, as_of)
     # (person, role) of each post as one integer key, in the spells' role codes (-1: not in spells)
     person_code = ids.codes(pd.Series(sp.people, dtype=object))
     spell_roles = {str(r): i for i, r in enumerate(sp.roles)}
@@ -320,6 +365,49 @@ def pipeline(
     def people(frame: pd.DataFrame, name: str) -> pd.Series:
         return frame.drop_duplicates(["person_id", *keys]).groupby(keys, dropna=False).size().rename(name)
 
+    parts = [
+        people(teaching, "teachers_not_senco"),
+        people(ready, "likely_senco"),
+        people(in_training, "senco_in_training"),
+        people(likely_sensory, "likely_sensory"),
+        people(lacking, "sensory_posts_without_mq"),
+    ]
+    return pd.concat(parts, axis=1).fillna(0).astype("int64")[PEOPLE_COUNTS]
+
+
+@analysis
+def pipeline(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
+) -> pd.DataFrame:
+    """The gaps and the people likely to fill them, per LA or region (module docstring).
+
+    Rows: every LA (or region) with a school or service in the graph; ``filters`` (region, LA)
+    choose the rows shown. Counts are of people or schools (published through
+    :func:`queries.publish.publish` with :data:`PUBLISHES`); pupils and FTE are not suppressed.
+
+    >>> pipeline(store, as_of=dt.date(2025, 9, 1), level="region")  # doctest: +SKIP
+    """
+    as_of = as_of or dt.date.today()
+    check_arguments(filters, level)
+    sp, feeders = _feeders(store, as_of)
+    return assemble(store, as_of, filters, level, people_counts(store, as_of, level, sp, feeders))
+
+
+def check_arguments(filters: Filters, level: str) -> None:
+    """Refuse filters and levels :func:`pipeline` has no meaning for."""
+    if filters.trust or filters.phase or filters.type:
+        raise SendgraphError("pipeline counts per LA or region: --trust, --phase and --type do not apply")
+    if level not in LEVELS:
+        raise SendgraphError(f"level must be one of: {', '.join(LEVELS)}")
+
+
+def assemble(
+    store: GraphStore, as_of: dt.date, filters: Filters, level: str, counts: pd.DataFrame
+) -> pd.DataFrame:
+    """The published table: every area with a school or service, the people ``counts`` (indexed by
+    the level's keys, :func:`people_counts`), the schools' SENCO status and the capacity figures."""
+    keys = LEVELS[level]
+    geo = LEVELS["la"]
     all_places = pd.concat([schools_frame(store)[geo], services_frame(store)[geo]]).drop_duplicates()
     areas = all_places.dropna(subset=["la_code"])[keys].drop_duplicates()
 
@@ -331,11 +419,7 @@ def pipeline(
 
     out = areas.set_index(keys)
     for series in (
-        people(teaching, "teachers_not_senco"),
-        people(ready, "likely_senco"),
-        people(in_training, "senco_in_training"),
-        people(likely_sensory, "likely_sensory"),
-        people(lacking, "sensory_posts_without_mq"),
+        *(counts[c] for c in PEOPLE_COUNTS),
         schools_main,
         no_senco.rename("schools_no_senco"),
         overdue.rename("schools_overdue_senco"),
