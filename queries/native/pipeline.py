@@ -1,0 +1,350 @@
+"""The specialist pipeline on a graph server: most people counted in Cypher, the rest by the rules.
+
+:func:`queries.careers.pipeline.pipeline` reads every person's career (nationally 2.6M posts) to
+find the feeder steps and who has reached them; pulling that whole is what made the server version
+time out (issue 14). A load now stores each post's spell and the move into it (the ``careers``
+derived columns of schema.toml: ``spell_start``, ``spell_prior_days``, ``spell_first``,
+``move_from``, ``move_days``, ``career_check``), so the server can answer most of it with
+aggregates, and the embedded rules run only on the people an aggregate cannot answer:
+
+1. **Feeder steps.** One grouped read of the moves stored on spells' first posts into a target
+   role, started by ``as_of``: (from-role, role, days, how many), nationally a few thousand rows.
+   A person whose ``career_check`` is after ``as_of`` (their moves depend on the date: a post
+   started after it, or spells starting the same day) is left out of it; their posts are fetched
+   by key and their moves computed with :func:`queries.careers.spells.move_arrays`. The thresholds
+   are then :func:`queries.careers.pipeline.feeder_frame` of the two, the embedded computation.
+2. **People counts per area.** A person's counts depend only on their own rows once the feeder
+   steps are known, and for most people on two facts the server can test on one post: it is a
+   current teaching post, and (for the likely movers) its spell has lasted the step's threshold
+   (``spell_start``, ``spell_prior_days``: the same for every ``as_of`` the post is current on) and
+   the person attended SEND (or sensory) CPD by ``as_of``. Exceptions are the people whose
+   qualifications, courses or other posts change the answer: anyone who held a SENCO or sensory
+   post by ``as_of``, anyone with a service post, holders of a SENCO award or a sensory MQ, and
+   anyone studying for one (nationally tens of thousands of a million). The server counts everyone
+   (``count(DISTINCT person)`` per area), the same statements count the exceptions alone (by key),
+   and the embedded :func:`queries.careers.pipeline.people_counts` counts the exceptions from their
+   fetched rows: server total - server exceptions + embedded exceptions. Counts of distinct people
+   per area are sums over people, so this is exact.
+3. Schools, the SENCO audit and capacity are the native versions those analyses already have.
+
+A graph loaded before the derived columns existed is refused with a message naming the reload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from graphmodel.careers import DAYS_PER_YEAR
+from graphmodel.errors import SendgraphError
+from graphmodel.server.cypher import NativeQuery, native_query
+from queries.audits.senco import AWARDS
+from queries.audits.sensory import SENSES, matching_mq
+from queries.careers.pipeline import (
+    LEVELS,
+    PEOPLE_COUNTS,
+    assemble,
+    career_spells,
+    check_arguments,
+    feeder_frame,
+    moves_into_targets,
+    people_counts,
+    pipeline,
+    target_roles,
+)
+from queries.context import Filters
+from queries.native._view import PEOPLE_PER_QUERY, chunks
+from queries.native.careers import (
+    ACTIVITIES,
+    ACTIVITY_NEEDS,
+    COURSES_HELD,
+    COURSES_STUDIED,
+    PERSON_ROWS,
+    TARGET_POSTS,
+    TARGET_SERVICE_POSTS,
+    _fetched,
+    _in_chunks,
+)
+from queries.registry import implementation
+
+__all__ = ["COUNTS", "FEEDER_MOVES", "pipeline_native", "ready_days"]
+
+_DAY = "2025-01-01"
+_CURRENT = "r.start_date <= d AND (r.end_date IS NULL OR r.end_date >= d)"
+_Y = "(r.spell_start.year - 1)"
+_ORDINAL = f"365 * {_Y} + {_Y} / 4 - {_Y} / 100 + {_Y} / 400 + r.spell_start.ordinalDay"
+"""The spell's start as a day number (Python's ``date.toordinal``), in integers: FalkorDB 4.16's
+``date - duration({days: n})`` is off by a day or two across months (2025-09-01 - 578 days gave
+2024-01-31), and neither server shares a days-between function with the other."""
+_READY = f"r.spell_prior_days + $day - ({_ORDINAL}) >= coalesce($min_days[r.role], 0)"
+_OF = " AND a.person_id IN $people"
+_AREA = {
+    "la": ("(b:School)", "b.la_code"),
+    "region": ("(b:School)-[:IN_LA]->(l:LocalAuthority)", "l.region_code"),
+}
+
+
+def _teachers(level: str, of_people: bool) -> str:
+    """Per area: people in a current post in one of ``$roles`` (the teaching roles but SENCO)."""
+    school, area = _AREA[level]
+    return (
+        f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->{school} "
+        f"WHERE r.role IN $roles AND {_CURRENT}{_OF if of_people else ''} "
+        f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
+    )
+
+
+def _ready(level: str, of_people: bool) -> str:
+    """Per area: people who attended CPD addressing one of ``$needs`` by ``as_of`` (an undated
+    attendance of an undated activity counts) and hold a current post in one of ``$roles`` whose
+    spell has lasted ``$min_days[role]`` (earlier spells of the role included) on day ``$day``."""
+    school, area = _AREA[level]
+    return (
+        "WITH date($as_of) AS d "
+        "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
+        f"WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d{_OF if of_people else ''} "
+        f"WITH DISTINCT a, d MATCH (a)-[r:WORKS_AT]->{school} "
+        f"WHERE r.role IN $roles AND {_CURRENT} AND {_READY} "
+        f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
+    )
+
+
+_PEOPLE = {"people": ["P1"]}
+_TEACH = {"as_of": _DAY, "roles": ["CLASS_TEACHER"]}
+_READY_P = {**_TEACH, "day": 739130, "needs": ["VI"], "min_days": {"CLASS_TEACHER": 1826}}
+COUNTS: dict[tuple[str, str, bool], NativeQuery] = {}
+"""(count, level, of_people) -> statement: ``teachers`` or ``ready``, per level, for everyone or
+for the people in ``$people`` only."""
+for _level in LEVELS:
+    for _of in (False, True):
+        _suffix = f"{_level}{'.of_people' if _of else ''}"
+        COUNTS[("teachers", _level, _of)] = native_query(
+            f"pipeline.teachers.{_suffix}", _teachers(_level, _of), {**_TEACH, **(_PEOPLE if _of else {})}
+        )
+        COUNTS[("ready", _level, _of)] = native_query(
+            f"pipeline.ready.{_suffix}", _ready(_level, _of), {**_READY_P, **(_PEOPLE if _of else {})}
+        )
+
+_MOVES = (
+    "WITH date($as_of) AS d MATCH (a:Person)-[r:{rel}]->(b:{end}) "
+    "WHERE r.role IN $roles AND r.spell_first AND r.move_from IS NOT NULL AND r.start_date <= d "
+    "AND r.career_check <= d "
+    "RETURN r.move_from AS from_role, r.role AS role, r.move_days AS days, count(r) AS moves"
+)
+FEEDER_MOVES = {
+    rel: native_query(
+        f"pipeline.feeder_moves.{table}",
+        _MOVES.format(rel=rel, end=end),
+        {"as_of": _DAY, "roles": ["SENCO"]},
+    )
+    for table, rel, end in (("posts", "WORKS_AT", "School"), ("service_posts", "WORKS_IN", "Service"))
+}
+"""The stored moves into target roles (``$roles``) of people whose moves hold on ``as_of``."""
+_CHECK = (
+    "WITH date($as_of) AS d MATCH (a:Person)-[r:{rel}]->(b:{end}) WHERE r.career_check > d "
+    "RETURN DISTINCT a.person_id AS person_id"
+)
+CHECK_PEOPLE = {
+    rel: native_query(f"pipeline.check_people.{table}", _CHECK.format(rel=rel, end=end), {"as_of": _DAY})
+    for table, rel, end in (("posts", "WORKS_AT", "School"), ("service_posts", "WORKS_IN", "Service"))
+}
+"""People whose stored moves do not hold on ``as_of`` (``career_check`` after it)."""
+HAS_COLUMNS = native_query(
+    "pipeline.has_career_columns",
+    "MATCH (a:Person)-[r:WORKS_AT]->(b:School) WITH r LIMIT 1 RETURN r.spell_start IS NOT NULL AS stored",
+    {},
+)
+
+
+def ready_days(threshold_years: float) -> int:
+    """The fewest whole days whose years (days / 365.25) reach ``threshold_years`` as the embedded
+    rule compares them (``years >= threshold - 1e-9``, in float64): days in a role are whole, so
+    the server can compare integers (a spell's start against ``as_of`` minus these days)."""
+    limit = np.float64(threshold_years) - 1e-9
+    n = max(int(np.ceil(limit * DAYS_PER_YEAR)), 0)
+    while n > 0 and np.float64(n - 1) / DAYS_PER_YEAR >= limit:
+        n -= 1
+    while np.float64(n) / DAYS_PER_YEAR < limit:
+        n += 1
+    return n
+
+
+def _rows(store, query: NativeQuery, params: dict) -> list[list]:
+    return store.run_read(query.for_dialect(store.dialect.name), params)[1]
+
+
+def _people(store, query: NativeQuery, params: dict) -> set[str]:
+    return {str(r[0]) for r in _rows(store, query, params) if r[0] is not None}
+
+
+def _require_columns(store) -> None:
+    rows = _rows(store, HAS_COLUMNS, {})
+    if rows and not rows[0][0]:
+        raise SendgraphError(
+            "this graph was loaded before posts stored their career columns (spell and move), which "
+            "pipeline reads on a server: reload it with `sendgraph server load --replace BUNDLE`"
+        )
+
+
+def _feeders(store, pool, day: str, roles: list[str], check_view) -> pd.DataFrame:
+    """Feeder steps: the stored moves into the targets (people whose moves hold on ``day``) plus
+    the moves of the others computed from their posts."""
+    futures = [pool.submit(_rows, store, q, {"as_of": day, "roles": roles}) for q in FEEDER_MOVES.values()]
+    targets = target_roles(store)
+    rows = [r for f in futures for r in f.result()]
+    stored = pd.DataFrame(rows, columns=["from_role", "role", "days", "n"])
+    frames = []
+    for target, codes in targets.items():
+        into = stored["role"].isin(codes) & ~stored["from_role"].isin(codes)
+        frames.append(stored[into.to_numpy(dtype=bool)].assign(target=target))
+    as_of = dt.date.fromisoformat(day)
+    checked = moves_into_targets(career_spells(check_view, as_of), targets).assign(n=1)
+    frames.append(checked)
+    moves = pd.concat(frames, ignore_index=True)[["target", "from_role", "days", "n"]]
+    return feeder_frame(moves.astype({"days": "int64", "n": "int64"}))
+
+
+def _server_counts(store, pool, level: str, params: dict[str, dict], people: list[str]):
+    """Per area code: the ``teachers`` / ``senco`` / ``sensory`` counts the server gives for
+    everyone, and for ``people`` alone (futures, resolved by :func:`_resolve`)."""
+    what = {"teachers_not_senco": "teachers", "likely_senco": "ready", "likely_sensory": "ready"}
+    out = {}
+    for column, kind in what.items():
+        p = params[column]
+        if not p["roles"]:
+            continue
+        everyone = pool.submit(_rows, store, COUNTS[(kind, level, False)], p)
+        parts = [
+            pool.submit(_rows, store, COUNTS[(kind, level, True)], {**p, "people": part})
+            for part in chunks(people, PEOPLE_PER_QUERY)
+        ]
+        out[column] = (everyone, parts)
+    return out
+
+
+def _tally(rows: list[list]) -> pd.Series:
+    frame = pd.DataFrame(rows, columns=["area", "people"]).dropna(subset=["area"])
+    return frame.groupby("area")["people"].sum().astype("int64")
+
+
+@implementation(pipeline, "falkordb", "neo4j")
+def pipeline_native(
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
+) -> pd.DataFrame:
+    """:func:`queries.careers.pipeline.pipeline` from server aggregates plus the exceptions'
+    rows (module docstring)."""
+    as_of = as_of or dt.date.today()
+    check_arguments(filters, level)
+    _require_columns(store)
+    day = as_of.isoformat()
+    roles = store.table("roles")[["code", "teacher"]]
+    teaching = sorted(roles.loc[roles["teacher"].fillna(False).astype(bool), "code"].astype(str))
+    targets = target_roles(store)
+    target_codes = sorted(set().union(*targets.values()))
+    mqs = sorted(set(matching_mq(store)["required"].astype(str)))
+    quals = {"quals": sorted({*AWARDS, *mqs}), "as_of": day}
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
+        # the exceptions: anyone whose rows other than one current post change their answer
+        held_f = pool.submit(_in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
+        study_f = pool.submit(_in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
+        special = pool.submit(_people, store, TARGET_POSTS, {"roles": target_codes, "as_of": day})
+        service = pool.submit(
+            _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
+        )
+        check = [pool.submit(_people, store, q, {"as_of": day}) for q in CHECK_PEOPLE.values()]
+        held, study = held_f.result(), study_f.result()
+        exceptions = sorted(
+            special.result()
+            | service.result()
+            | set(held["person_id"].astype(str))
+            | set(study["person_id"].astype(str))
+        )
+        checked = sorted(set().union(*(f.result() for f in check)))
+        careers = sorted(set(exceptions) | set(checked))
+        posts_f = pool.submit(_in_chunks, store, "posts", PERSON_ROWS["posts"], "people", careers)
+        spost_f = pool.submit(
+            _in_chunks, store, "service_posts", PERSON_ROWS["service_posts"], "people", careers
+        )
+        att_f = pool.submit(_in_chunks, store, "attendance", PERSON_ROWS["attendance"], "people", exceptions)
+        posts, spost = posts_f.result(), spost_f.result()
+        check_set = pd.Series(checked, dtype="string")
+        check_view = _fetched(
+            store,
+            {
+                "posts": posts[posts["person_id"].isin(check_set).to_numpy(dtype=bool)],
+                "service_posts": spost[spost["person_id"].isin(check_set).to_numpy(dtype=bool)],
+            },
+        )
+        feeders = _feeders(store, pool, day, target_codes, check_view)
+
+        # the server's counts, for everyone and for the exceptions alone
+        need_codes = sorted(store.table("need_areas")["code"].astype(str))
+        params = {"teachers_not_senco": {"as_of": day, "roles": [r for r in teaching if r != "SENCO"]}}
+        for column, target, needs in (
+            ("likely_senco", "senco", need_codes),
+            ("likely_sensory", "sensory", list(SENSES)),
+        ):
+            steps = feeders[(feeders["target"] == target).to_numpy(dtype=bool)]
+            min_days = {
+                str(r.from_role): ready_days(r.threshold_years)
+                for r in steps.itertuples(index=False)
+                if str(r.from_role) in teaching
+            }
+            params[column] = {
+                "as_of": day,
+                "day": as_of.toordinal(),
+                "roles": sorted(min_days),
+                "needs": needs,
+                "min_days": min_days,
+            }
+        server = _server_counts(store, pool, level, params, exceptions)
+
+        # the exceptions' own counts, by the embedded rules on their rows
+        att = att_f.result()
+        acts = att["activity_id"].dropna().astype(str).tolist()
+        mine = pd.Series(exceptions, dtype="string")
+        view = _fetched(
+            store,
+            {
+                "posts": posts[posts["person_id"].isin(mine).to_numpy(dtype=bool)],
+                "service_posts": spost[spost["person_id"].isin(mine).to_numpy(dtype=bool)],
+                "person_qualifications": held,
+                "person_studying": study,
+                "attendance": att,
+                "cpd_activities": _in_chunks(store, "cpd_activities", ACTIVITIES, "ids", acts),
+                "activity_needs": _in_chunks(store, "activity_needs", ACTIVITY_NEEDS, "ids", acts),
+            },
+        )
+        own = people_counts(view, as_of, level, career_spells(view, as_of), feeders).reset_index()
+        key = "la_code" if level == "la" else "region_code"
+        own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
+        # server totals - the exceptions as the server counts them + as the rules count them
+        result = {}
+        for column in PEOPLE_COUNTS:
+            result[column] = own[column]
+            if column in server:
+                everyone, parts = server[column]
+                minus = _tally([r for f in parts for r in f.result()])
+                result[column] = (
+                    _tally(everyone.result()).sub(minus, fill_value=0).add(own[column], fill_value=0)
+                )
+    counts = pd.DataFrame(result).fillna(0).astype("int64")
+    places = _area_keys(store, level)
+    counts = places.join(counts, on=key, how="inner").set_index(LEVELS[level])[PEOPLE_COUNTS]
+    return assemble(store, as_of, filters, level, counts)
+
+
+def _area_keys(store, level: str) -> pd.DataFrame:
+    """The key columns of each area of ``level`` (codes and names), from the geography tables."""
+    las = store.table("local_authorities")[["code", "name", "region_code"]].rename(
+        columns={"code": "la_code", "name": "la_name"}
+    )
+    regions = store.table("regions")[["code", "name"]].rename(
+        columns={"code": "region_code", "name": "region_name"}
+    )
+    if level == "region":
+        return regions[LEVELS[level]].drop_duplicates()
+    return las.merge(regions, on="region_code", how="left")[LEVELS[level]]
