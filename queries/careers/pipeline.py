@@ -296,13 +296,22 @@ PEOPLE_COUNTS = [
 """The counts of people :func:`people_counts` gives (a person counts once per area)."""
 
 
-def people_counts(store: GraphStore, as_of: dt.date, level: str, sp, feeders: pd.DataFrame) -> pd.DataFrame:
+def people_counts(
+    store: GraphStore,
+    as_of: dt.date,
+    level: str,
+    sp,
+    feeders: pd.DataFrame,
+    cpd: dict[str, pd.Index] | None = None,
+) -> pd.DataFrame:
     """Per area of ``level`` (indexed by :data:`LEVELS`), the :data:`PEOPLE_COUNTS` of the people
     whose posts ``store`` holds, from their spells ``sp`` as of ``as_of`` and the feeder steps.
 
     A person's counts depend on their own rows only (posts, awards, courses, CPD), given the feeder
     steps: so a server can count most people in Cypher and this function the rest (the native
-    version, :mod:`queries.native.pipeline`)."""
+    version, :mod:`queries.native.pipeline`). ``cpd``: the people who attended SEND CPD
+    (``"send"``) and sensory CPD (``"sensory"``) by ``as_of``, if already known (else read from
+    the store's attendance)."""
     keys = LEVELS[level]
     posts = _located_posts(store, as_of)
     # person ids as integer codes: membership tests on a million Arrow strings are slow, on codes fast
@@ -330,8 +339,12 @@ def people_counts(store: GraphStore, as_of: dt.date, level: str, sp, feeders: pd
     t_mask = posts["teacher"].to_numpy(dtype=bool) & ~is_senco & ~sencos[pc]
     teaching = posts[t_mask]
     tc = pc[t_mask]
-    cpd = ids.mask(pd.Series(_send_cpd_people(store, as_of)))
-    ready = teaching[senco_step[t_mask] & cpd[tc] & ~awards[tc] & ~training[tc]]
+    cpd = cpd or {
+        "send": _send_cpd_people(store, as_of),
+        "sensory": _send_cpd_people(store, as_of, tuple(SENSES)),
+    }
+    send_cpd = ids.mask(pd.Series(cpd["send"], dtype=object))
+    ready = teaching[senco_step[t_mask] & send_cpd[tc] & ~awards[tc] & ~training[tc]]
     in_training = teaching[training[tc]]
 
     mq_for_need = dict(matching_mq(store).itertuples(index=False, name=None))
@@ -357,7 +370,7 @@ def people_counts(store: GraphStore, as_of: dt.date, level: str, sp, feeders: pd
     # likely to move into a sensory post: teaching elsewhere in a feeder step, sensory CPD, no MQ
     in_sensory = ids.mask_from_codes(sc)
     mq_any = ids.mask(mq["person_id"]) | ids.mask(studying(store, as_of, mq_for_need.values())["person_id"])
-    sensory_cpd = ids.mask(pd.Series(_send_cpd_people(store, as_of, tuple(SENSES))))
+    sensory_cpd = ids.mask(pd.Series(cpd["sensory"], dtype=object))
     o_mask = posts["teacher"].to_numpy(dtype=bool) & ~in_sensory[pc]
     oc = pc[o_mask]
     likely_sensory = posts[o_mask][in_ready_step("sensory")[o_mask] & sensory_cpd[oc] & ~mq_any[oc]]

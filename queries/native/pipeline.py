@@ -58,8 +58,6 @@ from queries.careers.pipeline import (
 from queries.context import Filters
 from queries.native._view import PEOPLE_PER_QUERY, chunks
 from queries.native.careers import (
-    ACTIVITIES,
-    ACTIVITY_NEEDS,
     COURSES_HELD,
     COURSES_STUDIED,
     PERSON_ROWS,
@@ -70,7 +68,7 @@ from queries.native.careers import (
 )
 from queries.registry import implementation
 
-__all__ = ["COUNTS", "FEEDER_MOVES", "pipeline_native", "ready_days"]
+__all__ = ["COUNTS", "CPD_PEOPLE", "FEEDER_MOVES", "pipeline_native", "ready_days"]
 
 _DAY = "2025-01-01"
 _CURRENT = "r.start_date <= d AND (r.end_date IS NULL OR r.end_date >= d)"
@@ -152,6 +150,15 @@ CHECK_PEOPLE = {
     for table, rel, end in (("posts", "WORKS_AT", "School"), ("service_posts", "WORKS_IN", "Service"))
 }
 """People whose stored moves do not hold on ``as_of`` (``career_check`` after it)."""
+CPD_PEOPLE = native_query(
+    "pipeline.cpd_people",
+    "WITH date($as_of) AS d "
+    "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
+    f"WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d{_OF} "
+    "RETURN DISTINCT a.person_id AS person_id",
+    {"as_of": _DAY, "needs": ["VI"], **_PEOPLE},
+)
+"""Which of ``$people`` attended CPD addressing one of ``$needs`` by ``as_of`` (as :func:`_ready`)."""
 HAS_COLUMNS = native_query(
     "pipeline.has_career_columns",
     "MATCH (a:Person)-[r:WORKS_AT]->(b:School) WITH r LIMIT 1 RETURN r.spell_start IS NOT NULL AS stored",
@@ -189,40 +196,18 @@ def _require_columns(store) -> None:
         )
 
 
-def _feeders(store, pool, day: str, roles: list[str], check_view) -> pd.DataFrame:
-    """Feeder steps: the stored moves into the targets (people whose moves hold on ``day``) plus
-    the moves of the others computed from their posts."""
-    futures = [pool.submit(_rows, store, q, {"as_of": day, "roles": roles}) for q in FEEDER_MOVES.values()]
+def _feeders(store, rows: list[list[list]], check_view, as_of: dt.date) -> pd.DataFrame:
+    """Feeder steps: the stored moves into the targets (``rows`` of :data:`FEEDER_MOVES`, people
+    whose moves hold on ``as_of``) plus the moves of the others, from their posts (``check_view``)."""
     targets = target_roles(store)
-    rows = [r for f in futures for r in f.result()]
-    stored = pd.DataFrame(rows, columns=["from_role", "role", "days", "n"])
+    stored = pd.DataFrame([r for part in rows for r in part], columns=["from_role", "role", "days", "n"])
     frames = []
     for target, codes in targets.items():
         into = stored["role"].isin(codes) & ~stored["from_role"].isin(codes)
         frames.append(stored[into.to_numpy(dtype=bool)].assign(target=target))
-    as_of = dt.date.fromisoformat(day)
-    checked = moves_into_targets(career_spells(check_view, as_of), targets).assign(n=1)
-    frames.append(checked)
+    frames.append(moves_into_targets(career_spells(check_view, as_of), targets).assign(n=1))
     moves = pd.concat(frames, ignore_index=True)[["target", "from_role", "days", "n"]]
     return feeder_frame(moves.astype({"days": "int64", "n": "int64"}))
-
-
-def _server_counts(store, pool, level: str, params: dict[str, dict], people: list[str]):
-    """Per area code: the ``teachers`` / ``senco`` / ``sensory`` counts the server gives for
-    everyone, and for ``people`` alone (futures, resolved by :func:`_resolve`)."""
-    what = {"teachers_not_senco": "teachers", "likely_senco": "ready", "likely_sensory": "ready"}
-    out = {}
-    for column, kind in what.items():
-        p = params[column]
-        if not p["roles"]:
-            continue
-        everyone = pool.submit(_rows, store, COUNTS[(kind, level, False)], p)
-        parts = [
-            pool.submit(_rows, store, COUNTS[(kind, level, True)], {**p, "people": part})
-            for part in chunks(people, PEOPLE_PER_QUERY)
-        ]
-        out[column] = (everyone, parts)
-    return out
 
 
 def _tally(rows: list[list]) -> pd.Series:
@@ -246,43 +231,35 @@ def pipeline_native(
     target_codes = sorted(set().union(*targets.values()))
     mqs = sorted(set(matching_mq(store)["required"].astype(str)))
     quals = {"quals": sorted({*AWARDS, *mqs}), "as_of": day}
+    need_codes = sorted(store.table("need_areas")["code"].astype(str))
+    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"]}
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
+        # first what the feeder steps need (they set the thresholds of the ready counts), and the
+        # one count that does not depend on them
+        moves_f = [
+            pool.submit(_rows, store, q, {"as_of": day, "roles": target_codes}) for q in FEEDER_MOVES.values()
+        ]
+        check_f = [pool.submit(_people, store, q, {"as_of": day}) for q in CHECK_PEOPLE.values()]
+        teachers_f = pool.submit(_rows, store, COUNTS[("teachers", level, False)], teachers)
         # the exceptions: anyone whose rows other than one current post change their answer
         held_f = pool.submit(_in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
         study_f = pool.submit(_in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
-        special = pool.submit(_people, store, TARGET_POSTS, {"roles": target_codes, "as_of": day})
-        service = pool.submit(
+        special_f = pool.submit(_people, store, TARGET_POSTS, {"roles": target_codes, "as_of": day})
+        service_f = pool.submit(
             _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
         )
-        check = [pool.submit(_people, store, q, {"as_of": day}) for q in CHECK_PEOPLE.values()]
-        held, study = held_f.result(), study_f.result()
-        exceptions = sorted(
-            special.result()
-            | service.result()
-            | set(held["person_id"].astype(str))
-            | set(study["person_id"].astype(str))
-        )
-        checked = sorted(set().union(*(f.result() for f in check)))
-        careers = sorted(set(exceptions) | set(checked))
-        posts_f = pool.submit(_in_chunks, store, "posts", PERSON_ROWS["posts"], "people", careers)
-        spost_f = pool.submit(
-            _in_chunks, store, "service_posts", PERSON_ROWS["service_posts"], "people", careers
-        )
-        att_f = pool.submit(_in_chunks, store, "attendance", PERSON_ROWS["attendance"], "people", exceptions)
-        posts, spost = posts_f.result(), spost_f.result()
-        check_set = pd.Series(checked, dtype="string")
+        checked = sorted(set().union(*(f.result() for f in check_f)))
         check_view = _fetched(
             store,
             {
-                "posts": posts[posts["person_id"].isin(check_set).to_numpy(dtype=bool)],
-                "service_posts": spost[spost["person_id"].isin(check_set).to_numpy(dtype=bool)],
+                "posts": _in_chunks(store, "posts", PERSON_ROWS["posts"], "people", checked),
+                "service_posts": _in_chunks(
+                    store, "service_posts", PERSON_ROWS["service_posts"], "people", checked
+                ),
             },
         )
-        feeders = _feeders(store, pool, day, target_codes, check_view)
-
-        # the server's counts, for everyone and for the exceptions alone
-        need_codes = sorted(store.table("need_areas")["code"].astype(str))
-        params = {"teachers_not_senco": {"as_of": day, "roles": [r for r in teaching if r != "SENCO"]}}
+        feeders = _feeders(store, [f.result() for f in moves_f], check_view, as_of)
+        params = {"teachers_not_senco": teachers}
         for column, target, needs in (
             ("likely_senco", "senco", need_codes),
             ("likely_sensory", "sensory", list(SENSES)),
@@ -300,37 +277,70 @@ def pipeline_native(
                 "needs": needs,
                 "min_days": min_days,
             }
-        server = _server_counts(store, pool, level, params, exceptions)
+        everyone = {
+            c: pool.submit(_rows, store, COUNTS[("ready", level, False)], params[c])
+            for c in ("likely_senco", "likely_sensory")
+            if params[c]["roles"]
+        }
+        everyone["teachers_not_senco"] = teachers_f
+
+        held, study = held_f.result(), study_f.result()
+        exceptions = sorted(
+            special_f.result()
+            | service_f.result()
+            | set(held["person_id"].astype(str))
+            | set(study["person_id"].astype(str))
+        )
+        parts = chunks(exceptions, PEOPLE_PER_QUERY)
+        theirs = {
+            c: [
+                pool.submit(
+                    _rows,
+                    store,
+                    COUNTS[("ready" if c != "teachers_not_senco" else "teachers", level, True)],
+                    {**params[c], "people": part},
+                )
+                for part in parts
+            ]
+            for c in everyone
+        }
+        cpd_f = {
+            name: [
+                pool.submit(_people, store, CPD_PEOPLE, {"as_of": day, "needs": needs, "people": part})
+                for part in parts
+            ]
+            for name, needs in (("send", need_codes), ("sensory", list(SENSES)))
+        }
+        posts_f = pool.submit(_in_chunks, store, "posts", PERSON_ROWS["posts"], "people", exceptions)
+        spost_f = pool.submit(
+            _in_chunks, store, "service_posts", PERSON_ROWS["service_posts"], "people", exceptions
+        )
 
         # the exceptions' own counts, by the embedded rules on their rows
-        att = att_f.result()
-        acts = att["activity_id"].dropna().astype(str).tolist()
-        mine = pd.Series(exceptions, dtype="string")
         view = _fetched(
             store,
             {
-                "posts": posts[posts["person_id"].isin(mine).to_numpy(dtype=bool)],
-                "service_posts": spost[spost["person_id"].isin(mine).to_numpy(dtype=bool)],
+                "posts": posts_f.result(),
+                "service_posts": spost_f.result(),
                 "person_qualifications": held,
                 "person_studying": study,
-                "attendance": att,
-                "cpd_activities": _in_chunks(store, "cpd_activities", ACTIVITIES, "ids", acts),
-                "activity_needs": _in_chunks(store, "activity_needs", ACTIVITY_NEEDS, "ids", acts),
             },
         )
-        own = people_counts(view, as_of, level, career_spells(view, as_of), feeders).reset_index()
+        cpd = {
+            name: pd.Index(sorted(set().union(set(), *(f.result() for f in futures))), dtype=object)
+            for name, futures in cpd_f.items()
+        }
+        own = people_counts(view, as_of, level, career_spells(view, as_of), feeders, cpd).reset_index()
         key = "la_code" if level == "la" else "region_code"
         own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
         # server totals - the exceptions as the server counts them + as the rules count them
         result = {}
         for column in PEOPLE_COUNTS:
             result[column] = own[column]
-            if column in server:
-                everyone, parts = server[column]
-                minus = _tally([r for f in parts for r in f.result()])
-                result[column] = (
-                    _tally(everyone.result()).sub(minus, fill_value=0).add(own[column], fill_value=0)
-                )
+            if column in everyone:
+                minus = _tally([r for f in theirs[column] for r in f.result()])
+                total = _tally(everyone[column].result())
+                result[column] = total.sub(minus, fill_value=0).add(own[column], fill_value=0)
     counts = pd.DataFrame(result).fillna(0).astype("int64")
     places = _area_keys(store, level)
     counts = places.join(counts, on=key, how="inner").set_index(LEVELS[level])[PEOPLE_COUNTS]
