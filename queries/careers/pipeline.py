@@ -87,6 +87,7 @@ __all__ = [
     "PUBLISHES",
     "READY_QUANTILE",
     "TARGETS",
+    "area_table",
     "assemble",
     "career_spells",
     "check_arguments",
@@ -96,6 +97,7 @@ __all__ = [
     "people_counts",
     "pipeline",
     "target_roles",
+    "with_people",
 ]
 
 READY_QUANTILE = 0.25
@@ -417,8 +419,13 @@ def check_arguments(filters: Filters, level: str) -> None:
 def assemble(
     store: GraphStore, as_of: dt.date, filters: Filters, level: str, counts: pd.DataFrame
 ) -> pd.DataFrame:
-    """The published table: every area with a school or service, the people ``counts`` (indexed by
-    the level's keys, :func:`people_counts`), the schools' SENCO status and the capacity figures."""
+    """The published table: :func:`area_table` with the people ``counts`` (:func:`with_people`)."""
+    return with_people(area_table(store, as_of, level), counts, filters, level)
+
+
+def area_table(store: GraphStore, as_of: dt.date, level: str) -> pd.DataFrame:
+    """Every area with a school or service, with the schools' SENCO status and the capacity figures:
+    the published table but for the people counts (which a server version reads separately)."""
     keys = LEVELS[level]
     geo = LEVELS["la"]
     all_places = pd.concat([schools_frame(store)[geo], services_frame(store)[geo]]).drop_duplicates()
@@ -432,7 +439,6 @@ def assemble(
 
     out = areas.set_index(keys)
     for series in (
-        *(counts[c] for c in PEOPLE_COUNTS),
         schools_main,
         no_senco.rename("schools_no_senco"),
         overdue.rename("schools_overdue_senco"),
@@ -440,7 +446,8 @@ def assemble(
         out = out.join(series, how="left")
     out = out.reset_index()
     for c in _COUNTS:
-        out[c] = out[c].fillna(0).astype("int64")
+        if c in out:
+            out[c] = out[c].fillna(0).astype("int64")
 
     key = "la_code" if level == "la" else "region_code"
     las = all_places.dropna(subset=["la_code"])[["la_code", "region_code"]].drop_duplicates()
@@ -456,6 +463,18 @@ def assemble(
         low = need.lower()
         out[f"{low}_pupils"] = out[f"{low}_pupils"].fillna(0).astype("int64")
         out[f"{low}_qualified_fte"] = out[f"{low}_qualified_fte"].fillna(0.0).astype("float64").round(2)
+    return out
+
+
+def with_people(table: pd.DataFrame, counts: pd.DataFrame, filters: Filters, level: str) -> pd.DataFrame:
+    """:func:`area_table` with the :data:`PEOPLE_COUNTS` (indexed by the level's keys) after the
+    keys, sorted by area, the place filters applied."""
+    keys = LEVELS[level]
+    out = table.join(counts[PEOPLE_COUNTS], on=keys, how="left")
+    for c in PEOPLE_COUNTS:
+        out[c] = out[c].fillna(0).astype("int64")
+    rest = [c for c in table.columns if c not in keys]
+    out = out[[*keys, *PEOPLE_COUNTS, *rest]]
     out = out.sort_values(keys, kind="stable").reset_index(drop=True)
     for value, columns, what in (
         (filters.region, ["region_code", "region_name"], "region"),
