@@ -471,6 +471,7 @@ def with_people(table: pd.DataFrame, counts: pd.DataFrame, filters: Filters, lev
     keys, sorted by area, the place filters applied."""
     keys = LEVELS[level]
     out = table.join(counts[PEOPLE_COUNTS], on=keys, how="left")
+    out = out.astype({k: table[k].dtype for k in keys})  # a join on an object index loosens them
     for c in PEOPLE_COUNTS:
         out[c] = out[c].fillna(0).astype("int64")
     rest = [c for c in table.columns if c not in keys]

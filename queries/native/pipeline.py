@@ -32,6 +32,7 @@ A graph loaded before the derived columns existed is refused with a message nami
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
@@ -46,7 +47,7 @@ from queries.audits.sensory import SENSES, matching_mq
 from queries.careers.pipeline import (
     LEVELS,
     PEOPLE_COUNTS,
-    assemble,
+    area_table,
     career_spells,
     check_arguments,
     feeder_frame,
@@ -54,21 +55,30 @@ from queries.careers.pipeline import (
     people_counts,
     pipeline,
     target_roles,
+    with_people,
 )
-from queries.context import Filters
+from queries.context import Filters, schools_frame
 from queries.native._view import PEOPLE_PER_QUERY, chunks
 from queries.native.careers import (
     COURSES_HELD,
     COURSES_STUDIED,
     PERSON_ROWS,
-    TARGET_POSTS,
     TARGET_SERVICE_POSTS,
     _fetched,
     _in_chunks,
+    _query,
 )
 from queries.registry import implementation
 
-__all__ = ["COUNTS", "CPD_PEOPLE", "FEEDER_MOVES", "pipeline_native", "ready_days"]
+__all__ = [
+    "CPD_PEOPLE",
+    "FEEDER_MOVES",
+    "POSTS_OF_PEOPLE",
+    "READY",
+    "TEACHERS",
+    "pipeline_native",
+    "ready_days",
+]
 
 _DAY = "2025-01-01"
 _CURRENT = "r.start_date <= d AND (r.end_date IS NULL OR r.end_date >= d)"
@@ -78,24 +88,30 @@ _ORDINAL = f"365 * {_Y} + {_Y} / 4 - {_Y} / 100 + {_Y} / 400 + r.spell_start.ord
 ``date - duration({days: n})`` is off by a day or two across months (2025-09-01 - 578 days gave
 2024-01-31), and neither server shares a days-between function with the other."""
 _READY = f"r.spell_prior_days + $day - ({_ORDINAL}) >= coalesce($min_days[r.role], 0)"
-_OF = " AND a.person_id IN $people"
 _AREA = {
     "la": ("(b:School)", "b.la_code"),
     "region": ("(b:School)-[:IN_LA]->(l:LocalAuthority)", "l.region_code"),
 }
 
 
-def _teachers(level: str, of_people: bool) -> str:
-    """Per area: people in a current post in one of ``$roles`` (the teaching roles but SENCO)."""
+_TEACHING = f"r.role IN $roles AND {_CURRENT}"
+_SPECIAL = "r.role IN $special AND r.start_date <= d"
+
+
+def _teachers(level: str) -> str:
+    """Per area: people in a current post in one of ``$roles`` (the teaching roles but SENCO), and
+    the people who held a post in one of ``$special`` by ``as_of`` (SENCO and the sensory roles:
+    exceptions, see the module docstring), in one scan of the posts."""
     school, area = _AREA[level]
     return (
         f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->{school} "
-        f"WHERE r.role IN $roles AND {_CURRENT}{_OF if of_people else ''} "
-        f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
+        f"WHERE ({_TEACHING}) OR ({_SPECIAL}) "
+        f"RETURN {area} AS area, count(DISTINCT CASE WHEN {_TEACHING} THEN a.person_id END) AS people, "
+        f"collect(DISTINCT CASE WHEN {_SPECIAL} THEN a.person_id END) AS special"
     )
 
 
-def _ready(level: str, of_people: bool) -> str:
+def _ready(level: str) -> str:
     """Per area: people who attended CPD addressing one of ``$needs`` by ``as_of`` (an undated
     attendance of an undated activity counts) and hold a current post in one of ``$roles`` whose
     spell has lasted ``$min_days[role]`` (earlier spells of the role included) on day ``$day``."""
@@ -103,7 +119,7 @@ def _ready(level: str, of_people: bool) -> str:
     return (
         "WITH date($as_of) AS d "
         "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
-        f"WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d{_OF if of_people else ''} "
+        "WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d "
         f"WITH DISTINCT a, d MATCH (a)-[r:WORKS_AT]->{school} "
         f"WHERE r.role IN $roles AND {_CURRENT} AND {_READY} "
         f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
@@ -111,26 +127,25 @@ def _ready(level: str, of_people: bool) -> str:
 
 
 _PEOPLE = {"people": ["P1"]}
-_TEACH = {"as_of": _DAY, "roles": ["CLASS_TEACHER"]}
-_READY_P = {**_TEACH, "day": 739130, "needs": ["VI"], "min_days": {"CLASS_TEACHER": 1826}}
-COUNTS: dict[tuple[str, str, bool], NativeQuery] = {}
-"""(count, level, of_people) -> statement: ``teachers`` or ``ready``, per level, for everyone or
-for the people in ``$people`` only."""
-for _level in LEVELS:
-    for _of in (False, True):
-        _suffix = f"{_level}{'.of_people' if _of else ''}"
-        COUNTS[("teachers", _level, _of)] = native_query(
-            f"pipeline.teachers.{_suffix}", _teachers(_level, _of), {**_TEACH, **(_PEOPLE if _of else {})}
-        )
-        COUNTS[("ready", _level, _of)] = native_query(
-            f"pipeline.ready.{_suffix}", _ready(_level, _of), {**_READY_P, **(_PEOPLE if _of else {})}
-        )
+_TEACH = {"as_of": _DAY, "roles": ["CLASS_TEACHER"], "special": ["SENCO"]}
+_READY_P = {
+    "as_of": _DAY,
+    "roles": ["CLASS_TEACHER"],
+    "day": 739130,
+    "needs": ["VI"],
+    "min_days": {"CLASS_TEACHER": 1826},
+}
+TEACHERS = {level: native_query(f"pipeline.teachers.{level}", _teachers(level), _TEACH) for level in LEVELS}
+READY = {level: native_query(f"pipeline.ready.{level}", _ready(level), _READY_P) for level in LEVELS}
 
 _MOVES = (
     "WITH date($as_of) AS d MATCH (a:Person)-[r:{rel}]->(b:{end}) "
-    "WHERE r.role IN $roles AND r.spell_first AND r.move_from IS NOT NULL AND r.start_date <= d "
-    "AND r.career_check <= d "
-    "RETURN r.move_from AS from_role, r.role AS role, r.move_days AS days, count(r) AS moves"
+    "WHERE r.career_check > d OR (r.role IN $roles AND r.spell_first AND r.move_from IS NOT NULL "
+    "AND r.start_date <= d) "
+    "WITH r, CASE WHEN r.career_check > d THEN a.person_id END AS late "
+    "RETURN late, CASE WHEN late IS NULL THEN r.move_from END AS from_role, "
+    "CASE WHEN late IS NULL THEN r.role END AS role, CASE WHEN late IS NULL THEN r.move_days END AS days, "
+    "count(r) AS moves"
 )
 FEEDER_MOVES = {
     rel: native_query(
@@ -140,21 +155,23 @@ FEEDER_MOVES = {
     )
     for table, rel, end in (("posts", "WORKS_AT", "School"), ("service_posts", "WORKS_IN", "Service"))
 }
-"""The stored moves into target roles (``$roles``) of people whose moves hold on ``as_of``."""
-_CHECK = (
-    "WITH date($as_of) AS d MATCH (a:Person)-[r:{rel}]->(b:{end}) WHERE r.career_check > d "
-    "RETURN DISTINCT a.person_id AS person_id"
+"""One scan of the posts (and one of the service posts): the stored moves into target roles
+(``$roles``) started by ``as_of``, grouped (from-role, role, days), of people whose moves hold on
+``as_of``; and, in rows of their own (``late``), the people whose moves do not (``career_check``
+after ``as_of``)."""
+POSTS_OF_PEOPLE = _query(
+    "pipeline.posts.of_people",
+    "posts",
+    "a.person_id IN $people",
+    _PEOPLE,
+    ["person_id", "urn", "role", "start_date", "end_date", "spell_start", "spell_prior_days"],
 )
-CHECK_PEOPLE = {
-    rel: native_query(f"pipeline.check_people.{table}", _CHECK.format(rel=rel, end=end), {"as_of": _DAY})
-    for table, rel, end in (("posts", "WORKS_AT", "School"), ("service_posts", "WORKS_IN", "Service"))
-}
-"""People whose stored moves do not hold on ``as_of`` (``career_check`` after it)."""
+"""The exceptions' posts, with the spell columns the server's counts read (to take them out)."""
 CPD_PEOPLE = native_query(
     "pipeline.cpd_people",
     "WITH date($as_of) AS d "
     "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
-    f"WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d{_OF} "
+    "WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d AND a.person_id IN $people "
     "RETURN DISTINCT a.person_id AS person_id",
     {"as_of": _DAY, "needs": ["VI"], **_PEOPLE},
 )
@@ -196,11 +213,11 @@ def _require_columns(store) -> None:
         )
 
 
-def _feeders(store, rows: list[list[list]], check_view, as_of: dt.date) -> pd.DataFrame:
-    """Feeder steps: the stored moves into the targets (``rows`` of :data:`FEEDER_MOVES`, people
-    whose moves hold on ``as_of``) plus the moves of the others, from their posts (``check_view``)."""
+def _feeders(store, rows: list[list], check_view, as_of: dt.date) -> pd.DataFrame:
+    """Feeder steps: the stored moves into the targets (``rows`` of :data:`FEEDER_MOVES` without a
+    ``late`` person) plus the moves of the late people, from their posts (``check_view``)."""
     targets = target_roles(store)
-    stored = pd.DataFrame([r for part in rows for r in part], columns=["from_role", "role", "days", "n"])
+    stored = pd.DataFrame([r[1:] for r in rows if r[0] is None], columns=["from_role", "role", "days", "n"])
     frames = []
     for target, codes in targets.items():
         into = stored["role"].isin(codes) & ~stored["from_role"].isin(codes)
@@ -211,8 +228,35 @@ def _feeders(store, rows: list[list[list]], check_view, as_of: dt.date) -> pd.Da
 
 
 def _tally(rows: list[list]) -> pd.Series:
-    frame = pd.DataFrame(rows, columns=["area", "people"]).dropna(subset=["area"])
+    frame = pd.DataFrame([r[:2] for r in rows], columns=["area", "people"]).dropna(subset=["area"])
     return frame.groupby("area")["people"].sum().astype("int64")
+
+
+def _as_server_counts(
+    posts: pd.DataFrame, places: pd.DataFrame, key: str, params: dict, cpd: pd.Index | None, day: int
+) -> pd.Series:
+    """Per area: the exceptions as :data:`TEACHERS` (``cpd`` None) or :data:`READY` count them, from
+    their posts (the same predicate, in pandas), so the server's totals can be taken apart."""
+    current = posts["start_date"].le(pd.Timestamp(params["as_of"])) & (
+        posts["end_date"].isna() | posts["end_date"].ge(pd.Timestamp(params["as_of"]))
+    )
+    keep = (current & posts["role"].isin(params["roles"])).fillna(False).to_numpy(dtype=bool).copy()
+    if cpd is not None:
+        limit = posts["role"].map(params["min_days"]).astype("float64").fillna(0).to_numpy()
+        start = (
+            posts["spell_start"].to_numpy("datetime64[D]").astype("int64") + dt.date(1970, 1, 1).toordinal()
+        )
+        prior = posts["spell_prior_days"].astype("float64").to_numpy()
+        with np.errstate(invalid="ignore"):
+            keep &= prior + day - start >= limit
+        keep &= posts["person_id"].isin(cpd).fillna(False).to_numpy(dtype=bool)
+    rows = posts.loc[keep, ["person_id", "urn"]].merge(places, on="urn", how="inner")
+    return rows.drop_duplicates(["person_id", key]).dropna(subset=[key]).groupby(key).size().astype("int64")
+
+
+def _in_background(pool, func, *args):
+    """``func(*args)`` on ``pool`` in a copy of this context (the running analysis's name)."""
+    return pool.submit(contextvars.copy_context().run, func, *args)
 
 
 @implementation(pipeline, "falkordb", "neo4j")
@@ -225,6 +269,7 @@ def pipeline_native(
     check_arguments(filters, level)
     _require_columns(store)
     day = as_of.isoformat()
+    key = "la_code" if level == "la" else "region_code"
     roles = store.table("roles")[["code", "teacher"]]
     teaching = sorted(roles.loc[roles["teacher"].fillna(False).astype(bool), "code"].astype(str))
     targets = target_roles(store)
@@ -232,33 +277,28 @@ def pipeline_native(
     mqs = sorted(set(matching_mq(store)["required"].astype(str)))
     quals = {"quals": sorted({*AWARDS, *mqs}), "as_of": day}
     need_codes = sorted(store.table("need_areas")["code"].astype(str))
-    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"]}
+    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"], "special": target_codes}
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
-        # first what the feeder steps need (they set the thresholds of the ready counts), and the
-        # one count that does not depend on them
+        # the schools' SENCO status and capacity (their own native reads), meanwhile
+        table_f = _in_background(pool, area_table, store, as_of, level)
+        # one scan for the feeder steps (they set the thresholds of the ready counts), one for the
+        # count that does not depend on them
         moves_f = [
             pool.submit(_rows, store, q, {"as_of": day, "roles": target_codes}) for q in FEEDER_MOVES.values()
         ]
-        check_f = [pool.submit(_people, store, q, {"as_of": day}) for q in CHECK_PEOPLE.values()]
-        teachers_f = pool.submit(_rows, store, COUNTS[("teachers", level, False)], teachers)
-        # the exceptions: anyone whose rows other than one current post change their answer
-        held_f = pool.submit(_in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
-        study_f = pool.submit(_in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
-        special_f = pool.submit(_people, store, TARGET_POSTS, {"roles": target_codes, "as_of": day})
-        service_f = pool.submit(
-            _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
-        )
-        checked = sorted(set().union(*(f.result() for f in check_f)))
+        teachers_f = pool.submit(_rows, store, TEACHERS[level], teachers)
+        moves = [r for f in moves_f for r in f.result()]
+        late = sorted({str(r[0]) for r in moves if r[0] is not None})
         check_view = _fetched(
             store,
             {
-                "posts": _in_chunks(store, "posts", PERSON_ROWS["posts"], "people", checked),
+                "posts": _in_chunks(store, "posts", PERSON_ROWS["posts"], "people", late),
                 "service_posts": _in_chunks(
-                    store, "service_posts", PERSON_ROWS["service_posts"], "people", checked
+                    store, "service_posts", PERSON_ROWS["service_posts"], "people", late
                 ),
             },
         )
-        feeders = _feeders(store, [f.result() for f in moves_f], check_view, as_of)
+        feeders = _feeders(store, moves, check_view, as_of)
         params = {"teachers_not_senco": teachers}
         for column, target, needs in (
             ("likely_senco", "senco", need_codes),
@@ -278,32 +318,26 @@ def pipeline_native(
                 "min_days": min_days,
             }
         everyone = {
-            c: pool.submit(_rows, store, COUNTS[("ready", level, False)], params[c])
+            c: pool.submit(_rows, store, READY[level], params[c])
             for c in ("likely_senco", "likely_sensory")
             if params[c]["roles"]
         }
-        everyone["teachers_not_senco"] = teachers_f
 
+        # the exceptions: anyone whose rows other than one current post change their answer
+        held_f = pool.submit(_in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
+        study_f = pool.submit(_in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
+        service_f = pool.submit(
+            _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
+        )
+        teacher_rows = teachers_f.result()
         held, study = held_f.result(), study_f.result()
         exceptions = sorted(
-            special_f.result()
+            {str(p) for r in teacher_rows for p in (r[2] or [])}
             | service_f.result()
             | set(held["person_id"].astype(str))
             | set(study["person_id"].astype(str))
         )
         parts = chunks(exceptions, PEOPLE_PER_QUERY)
-        theirs = {
-            c: [
-                pool.submit(
-                    _rows,
-                    store,
-                    COUNTS[("ready" if c != "teachers_not_senco" else "teachers", level, True)],
-                    {**params[c], "people": part},
-                )
-                for part in parts
-            ]
-            for c in everyone
-        }
         cpd_f = {
             name: [
                 pool.submit(_people, store, CPD_PEOPLE, {"as_of": day, "needs": needs, "people": part})
@@ -311,16 +345,17 @@ def pipeline_native(
             ]
             for name, needs in (("send", need_codes), ("sensory", list(SENSES)))
         }
-        posts_f = pool.submit(_in_chunks, store, "posts", PERSON_ROWS["posts"], "people", exceptions)
+        posts_f = pool.submit(_in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions)
         spost_f = pool.submit(
             _in_chunks, store, "service_posts", PERSON_ROWS["service_posts"], "people", exceptions
         )
 
         # the exceptions' own counts, by the embedded rules on their rows
+        posts = posts_f.result()
         view = _fetched(
             store,
             {
-                "posts": posts_f.result(),
+                "posts": posts,
                 "service_posts": spost_f.result(),
                 "person_qualifications": held,
                 "person_studying": study,
@@ -331,20 +366,22 @@ def pipeline_native(
             for name, futures in cpd_f.items()
         }
         own = people_counts(view, as_of, level, career_spells(view, as_of), feeders, cpd).reset_index()
-        key = "la_code" if level == "la" else "region_code"
         own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
         # server totals - the exceptions as the server counts them + as the rules count them
+        places = schools_frame(store)[["urn", key]]
+        totals = {"teachers_not_senco": _tally(teacher_rows)}
+        totals.update({c: _tally(f.result()) for c, f in everyone.items()})
         result = {}
         for column in PEOPLE_COUNTS:
             result[column] = own[column]
-            if column in everyone:
-                minus = _tally([r for f in theirs[column] for r in f.result()])
-                total = _tally(everyone[column].result())
-                result[column] = total.sub(minus, fill_value=0).add(own[column], fill_value=0)
+            if column in totals:
+                which = {"likely_senco": cpd["send"], "likely_sensory": cpd["sensory"]}.get(column)
+                theirs = _as_server_counts(posts, places, key, params[column], which, as_of.toordinal())
+                result[column] = totals[column].sub(theirs, fill_value=0).add(own[column], fill_value=0)
+        table = table_f.result()
     counts = pd.DataFrame(result).fillna(0).astype("int64")
-    places = _area_keys(store, level)
-    counts = places.join(counts, on=key, how="inner").set_index(LEVELS[level])[PEOPLE_COUNTS]
-    return assemble(store, as_of, filters, level, counts)
+    counts = _area_keys(store, level).join(counts, on=key, how="inner").set_index(LEVELS[level])
+    return with_people(table, counts, filters, level)
 
 
 def _area_keys(store, level: str) -> pd.DataFrame:
