@@ -219,7 +219,8 @@ def _ready_keys(sp, feeders: pd.DataFrame, target: str, as_of: dt.date, person_c
     roles = {str(r): i for i, r in enumerate(sp.roles)}
     threshold = np.full(len(roles), np.inf)
     for row in feeders[feeders["target"] == target].itertuples(index=False):
-        threshold[roles[row.from_role]] = row.threshold_years - 1e-9  # reached: >= (float-safe)
+        if row.from_role in roles:  # spells of some people only (a server's exceptions) may lack it
+            threshold[roles[row.from_role]] = row.threshold_years - 1e-9  # reached: >= (float-safe)
     if len(sp) == 0:
         return np.zeros(0, dtype=np.int64)
     years = (sp.prior + day - sp.start) / DAYS_PER_YEAR

@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from graphmodel.careers import DAYS_PER_YEAR
+from graphmodel.careers import DAYS_PER_YEAR, OPEN_DAY, Careers
 from graphmodel.errors import SendgraphError
 from graphmodel.server.cypher import NativeQuery, native_query
 from queries.audits.senco import AWARDS
@@ -159,14 +159,24 @@ FEEDER_MOVES = {
 (``$roles``) started by ``as_of``, grouped (from-role, role, days), of people whose moves hold on
 ``as_of``; and, in rows of their own (``late``), the people whose moves do not (``career_check``
 after ``as_of``)."""
-POSTS_OF_PEOPLE = _query(
-    "pipeline.posts.of_people",
-    "posts",
-    "a.person_id IN $people",
-    _PEOPLE,
-    ["person_id", "urn", "role", "start_date", "end_date", "spell_start", "spell_prior_days"],
+_CURRENT_OF = (
+    "a.person_id IN $people AND r.start_date <= date($as_of) "
+    "AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
 )
-"""The exceptions' posts, with the spell columns the server's counts read (to take them out)."""
+_SPELL = ["person_id", "role", "start_date", "end_date", "spell_start", "spell_prior_days"]
+POSTS_OF_PEOPLE = _query(
+    "pipeline.posts.current_of_people", "posts", _CURRENT_OF, {**_PEOPLE, "as_of": _DAY}, [*_SPELL, "urn"]
+)
+SERVICE_POSTS_OF_PEOPLE = _query(
+    "pipeline.service_posts.current_of_people",
+    "service_posts",
+    _CURRENT_OF,
+    {**_PEOPLE, "as_of": _DAY},
+    [*_SPELL, "service_id"],
+)
+"""The exceptions' current posts with their spell columns: all their counts read (a spell open on
+``as_of`` holds a current post, and its stored start and prior days are those of every ``as_of``
+the post is current on), and what the server's counts read of them (to take them out)."""
 CPD_PEOPLE = native_query(
     "pipeline.cpd_people",
     "WITH date($as_of) AS d "
@@ -252,6 +262,25 @@ def _as_server_counts(
         keep &= posts["person_id"].isin(cpd).fillna(False).to_numpy(dtype=bool)
     rows = posts.loc[keep, ["person_id", "urn"]].merge(places, on="urn", how="inner")
     return rows.drop_duplicates(["person_id", key]).dropna(subset=[key]).groupby(key).size().astype("int64")
+
+
+def _open_spells(posts: pd.DataFrame, spost: pd.DataFrame) -> Careers:
+    """The spells open on ``as_of`` of the people of ``posts`` and ``spost`` (their current posts),
+    from the stored spell columns: all :func:`queries.careers.pipeline.people_counts` reads of
+    spells (whether a person's years in a role they hold have reached a threshold)."""
+    both = pd.concat([posts[_SPELL], spost[_SPELL]], ignore_index=True)
+    person, people = pd.factorize(both["person_id"].astype(str))
+    role, roles = pd.factorize(both["role"].astype(str))
+    return Careers(
+        person.astype(np.int64),
+        role.astype(np.int64),
+        both["spell_start"].to_numpy("datetime64[D]").astype(np.int64),
+        np.full(len(both), OPEN_DAY, dtype=np.int64),
+        np.ones(len(both), dtype=bool),
+        pd.Index(people),
+        np.asarray(roles, dtype=object),
+        both["spell_prior_days"].astype("int64").to_numpy(),
+    )
 
 
 def _in_background(pool, func, *args):
@@ -345,18 +374,19 @@ def pipeline_native(
             ]
             for name, needs in (("send", need_codes), ("sensory", list(SENSES)))
         }
-        posts_f = pool.submit(_in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions)
+        at = {"as_of": day}
+        posts_f = pool.submit(_in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
         spost_f = pool.submit(
-            _in_chunks, store, "service_posts", PERSON_ROWS["service_posts"], "people", exceptions
+            _in_chunks, store, "service_posts", SERVICE_POSTS_OF_PEOPLE, "people", exceptions, at
         )
 
         # the exceptions' own counts, by the embedded rules on their rows
-        posts = posts_f.result()
+        posts, spost = posts_f.result(), spost_f.result()
         view = _fetched(
             store,
             {
                 "posts": posts,
-                "service_posts": spost_f.result(),
+                "service_posts": spost,
                 "person_qualifications": held,
                 "person_studying": study,
             },
@@ -365,7 +395,7 @@ def pipeline_native(
             name: pd.Index(sorted(set().union(set(), *(f.result() for f in futures))), dtype=object)
             for name, futures in cpd_f.items()
         }
-        own = people_counts(view, as_of, level, career_spells(view, as_of), feeders, cpd).reset_index()
+        own = people_counts(view, as_of, level, _open_spells(posts, spost), feeders, cpd).reset_index()
         own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
         # server totals - the exceptions as the server counts them + as the rules count them
         places = schools_frame(store)[["urn", key]]
