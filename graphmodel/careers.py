@@ -270,7 +270,9 @@ class Moves:
 def _date_groups(sp: Careers) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(spells ordered by person, start, end, role; their date group; the group's last row, by
     group; the first row of each row's person)."""
-    order = np.lexsort((sp.role, sp.end, sp.start, sp.person))
+    order = sort_order(
+        (sp.person, len(sp.people)), date_key(sp.start), date_key(sp.end), (sp.role, max(len(sp.roles), 1))
+    )
     person, start = sp.person[order], sp.start[order]
     n = len(order)
     new_person = np.ones(n, dtype=bool)
@@ -289,10 +291,14 @@ def move_arrays(sp: Careers) -> Moves:
     """Each spell's from-spell: the last spell (by end date, then role) of the person's previous
     start date. Vectorised: sort, mark date groups, index the previous group's last row. Returns to
     the same role (a new spell after a gap, see the module docstring) are moves too."""
-    if len(sp) == 0:
+    return _moves(sp, _date_groups(sp) if len(sp) else None)
+
+
+def _moves(sp: Careers, groups: tuple | None) -> Moves:
+    if groups is None:
         empty = np.zeros(0, dtype=np.int64)
         return Moves(empty, empty, empty, empty, empty, np.zeros(0, dtype=bool), empty, empty, empty)
-    order, date_group, rep, person_first = _date_groups(sp)
+    order, date_group, rep, person_first = groups
     has_prev = date_group > date_group[person_first]
     rows = order[np.flatnonzero(has_prev)]
     src = order[rep[date_group[has_prev] - 1]]
@@ -317,11 +323,19 @@ def to_dates(days: np.ndarray) -> pd.Series:
 
 
 # ---------------------------------------------------------------- columns stored at load time
-DERIVED_COLUMNS = ("spell_start", "spell_prior_days", "spell_first", "move_from", "move_days", "career_check")
+DERIVED_COLUMNS = (
+    "spell_start",
+    "spell_prior_days",
+    "spell_first",
+    "move_from",
+    "move_days",
+    "career_check",
+    "career_firsts",
+)
 """The columns :func:`derive` fills on every post and service post (schema.toml declares them)."""
 
 
-def _check_days(c: Careers, sp: Careers) -> np.ndarray:
+def _check_days(c: Careers, sp: Careers, groups: tuple | None) -> np.ndarray:
     """Per person code: the day from which every ``as_of`` on or after it gives the stored moves.
 
     ``as_of`` drops posts starting after it (so: the latest start) and opens ends after it, which
@@ -330,14 +344,30 @@ def _check_days(c: Careers, sp: Careers) -> np.ndarray:
     """
     check = np.full(len(c.people), np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(check, c.person, c.start)
-    if len(sp):
-        order, date_group, _rep, _pf = _date_groups(sp)
+    if groups is not None:
+        order, date_group, _rep, _pf = groups
         size = np.bincount(date_group)
         tied = order[size[date_group] > 1]
         ends = sp.end[tied]
         finite = ends < OPEN_DAY
         np.maximum.at(check, sp.person[tied][finite], ends[finite])
     return check
+
+
+FIRST_IN_ROLE = 1
+"""``career_firsts`` bit: the person's first spell in this role (count them: people who held it)."""
+FIRST_OF_MOVE = 2
+"""``career_firsts`` bit: the person's first move from ``move_from`` to this role (people per move)."""
+FIRST_MOVE_FROM = 4
+"""``career_firsts`` bit: the person's first move out of ``move_from`` (people who left it)."""
+
+
+def _first_of(person: np.ndarray, key: np.ndarray, size: int) -> np.ndarray:
+    """Indexes of the first occurrence of each (person, key) pair."""
+    if not len(person):
+        return np.zeros(0, dtype=np.int64)
+    packed = person.astype(np.int64) * np.int64(max(size, 1)) + key.astype(np.int64)
+    return np.unique(packed, return_index=True)[1]
 
 
 def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -351,7 +381,9 @@ def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     * ``move_from``, ``move_days``: on a spell's first post, the role the spell was entered from
       and the days spent in it before the move (blank: the person's first start date);
     * ``career_check``: the person's day from which these hold for any ``as_of`` (on every row of
-      the person): with an earlier ``as_of`` a reader recomputes that person from their posts.
+      the person): with an earlier ``as_of`` a reader recomputes that person from their posts;
+    * ``career_firsts``: bits on a spell's first post, so a server counts people with a sum, not a
+      distinct count: :data:`FIRST_IN_ROLE`, :data:`FIRST_OF_MOVE`, :data:`FIRST_MOVE_FROM`.
     """
     n_posts = len(posts)
     c = arrays_from_frames(posts, spost)
@@ -362,6 +394,7 @@ def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     move_from = np.full(n, None, dtype=object)
     move_days = np.full(n, -1, dtype=np.int64)
     check = np.zeros(n, dtype=np.int64)
+    firsts = np.zeros(n, dtype=np.int64)
     if n:
         s, new, _group = _spell_runs(c)
         spell_of = np.cumsum(new) - 1
@@ -369,11 +402,17 @@ def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         spell_start[s.row] = sp.start[spell_of]
         prior[s.row] = sp.prior[spell_of]
         first[sp.row] = True
-        mv = move_arrays(sp)
+        groups = _date_groups(sp)
+        mv = _moves(sp, groups)
         dest = sp.row[mv.spell]
         move_from[dest] = c.roles[mv.from_role]
         move_days[dest] = mv.days
-        check = _check_days(c, sp)[c.person]
+        check = _check_days(c, sp, groups)[c.person]
+        firsts[sp.row[_first_of(sp.person, sp.role, len(sp.roles))]] |= FIRST_IN_ROLE
+        firsts[dest[_first_of(mv.person, mv.from_role * len(sp.roles) + mv.to_role, len(sp.roles) ** 2)]] |= (
+            FIRST_OF_MOVE
+        )
+        firsts[dest[_first_of(mv.person, mv.from_role, len(sp.roles))]] |= FIRST_MOVE_FROM
     start_dates, check_dates = to_dates(spell_start), to_dates(check)
     has_move = move_days >= 0
     days = pd.Series(pd.array(np.where(has_move, move_days, 0), dtype="Int64")).mask(~has_move)
@@ -386,6 +425,7 @@ def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         out["move_from"] = pd.array(move_from[rows], dtype="string")
         out["move_days"] = days.iloc[rows].to_numpy()
         out["career_check"] = check_dates.iloc[rows].to_numpy()
+        out["career_firsts"] = pd.array(firsts[rows], dtype="Int64")
         return out
 
     return columns(slice(0, n_posts), posts), columns(slice(n_posts, n), spost)

@@ -1,0 +1,299 @@
+"""Transitions on a graph server: one aggregate over the career columns stored at load time.
+
+Every post's spell and move is stored on its edge by the load (schema.toml ``derived = "careers"``,
+:mod:`graphmodel.careers`): a spell's first post carries ``move_from`` (the role the person moved
+from) and ``move_days`` (days in it before the move), and ``career_firsts`` bits mark the person's
+first spell in a role, first move of a (from, to) pair and first move out of a role. So the
+server counts *people* with sums instead of distinct counts, and the four views need one scan of
+the spell-first edges (``transitions``, ``dead-ends``, ``compare``: grouped by role, move_from and
+move_days, about 7k rows nationally; ``direct``: the specialist spells, one row each).
+
+The stored columns are computed with every post and the ends as recorded. ``as_of`` drops posts
+starting after it and opens ends after it; ``career_check`` is the day from which that changes
+nothing for the person. The scan lists the few people whose ``career_check`` is after ``as_of``
+(none, when ``as_of`` is after every start), and their answers come from the embedded rules run
+on their own posts: people are disjoint, so their counts add to the server's, and move-level
+medians are taken over the server's histogram of ``move_days`` plus their moves.
+
+Place filters: the settings that match are found by the same pandas code as on the embedded
+store, then the in-scope spells are read through an index lookup per school or service
+(``UNWIND`` in a ``CALL`` subquery: a list membership test per edge costs seconds nationally).
+
+A graph loaded before the career columns existed cannot answer: the scan sees posts without
+``career_check`` and the analysis says to reload with ``sendgraph server load --replace``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from graphmodel.careers import DAYS_PER_YEAR
+from graphmodel.errors import SendgraphError
+from graphmodel.schema import load_schema
+from graphmodel.server.cypher import native_query
+from queries.careers.transitions import (
+    _specialist_codes,
+    career_moves,
+    dead_end_table,
+    dead_ends,
+    direct_table,
+    direct_to_specialist,
+    distinct_movers,
+    first_specialist_spells,
+    observed_transitions,
+    role_holders,
+    transition_table,
+)
+from queries.context import Filters, apply_filters, schools_frame
+from queries.native.careers import _fetched, _of_people
+from queries.posts import filter_services, services_frame
+from queries.registry import implementation
+
+__all__ = ["dead_ends_native", "direct_to_specialist_native", "observed_transitions_native"]
+
+_S = load_schema()
+_POSTS, _SPOSTS = _S.relationships["posts"], _S.relationships["service_posts"]
+_PERSON = _S.nodes[_POSTS.start.kind]
+_SCHOOL, _SERVICE = _S.nodes[_POSTS.end.kind], _S.nodes[_SPOSTS.end.kind]
+_EDGES = f"(a:{_PERSON.label})-[r:{_POSTS.type}|{_SPOSTS.type}]->(b)"
+_DAY = {"as_of": "2025-01-01"}
+RECHECK_LIMIT = 10_000
+"""More people than this to recheck (an ``as_of`` years back, before many careers started): the
+embedded rules run on the whole tables instead, one paged read each, cheaper than key lookups."""
+
+SPELLS = native_query(
+    "transitions.spells",
+    "WITH date($as_of) AS d "
+    f"MATCH {_EDGES} WHERE coalesce(r.spell_first, true) "
+    "WITH a, r, r.career_check <= d AS ok, r.career_firsts AS bits "
+    "RETURN r.role AS role, r.move_from AS from_role, r.move_days AS days, ok, count(*) AS spells, "
+    "sum(bits % 2) AS holders, sum(bits / 2 % 2) AS people, sum(bits / 4) AS leavers, "
+    f"collect(DISTINCT CASE WHEN NOT ok THEN a.{_PERSON.key_column} END) AS recheck",
+    _DAY,
+)
+"""Spell-first edges grouped by (role, move_from, move_days, ok): ``ok`` is false for people whose
+stored moves ``as_of`` changes (listed in ``recheck``) and null on edges loaded without the columns."""
+
+_IN_SCOPE = (
+    "CALL { "
+    f"UNWIND $urns AS u MATCH (a:{_PERSON.label})-[r:{_POSTS.type}]->"
+    f"(b:{_SCHOOL.label} {{{_SCHOOL.key_column}: u}}) RETURN a, r "
+    "UNION ALL "
+    f"UNWIND $services AS v MATCH (a:{_PERSON.label})-[r:{_SPOSTS.type}]->"
+    f"(b:{_SERVICE.label} {{{_SERVICE.key_column}: v}}) RETURN a, r "
+    "} "
+)
+SCOPED_SPELLS = native_query(
+    "transitions.scoped_spells",
+    f"WITH date($as_of) AS d {_IN_SCOPE}"
+    "WITH a, r, d WHERE r.spell_first AND r.career_check <= d "
+    f"RETURN a.{_PERSON.key_column} AS person_id, r.role AS role, r.move_from AS from_role, "
+    "r.move_days AS days",
+    {**_DAY, "urns": [100001], "services": ["SV1"]},
+)
+"""The spell-first edges of the settings matching the filters (people whose moves ``as_of`` does
+not change), one row each."""
+
+SPECIALIST_SPELLS = native_query(
+    "transitions.specialist_spells",
+    "WITH date($as_of) AS d "
+    f"MATCH {_EDGES} WHERE r.spell_first AND r.role IN $roles AND r.career_check <= d "
+    f"RETURN a.{_PERSON.key_column} AS person_id, r.role AS role, "
+    "r.spell_start.year * 10000 + r.spell_start.month * 100 + r.spell_start.day AS start, "
+    f"r.move_from AS from_role, b.{_SCHOOL.key_column} AS urn, b.{_SERVICE.key_column} AS service_id",
+    {**_DAY, "roles": ["SENCO"]},
+)
+"""Every specialist spell (its first post) of the people whose moves ``as_of`` does not change."""
+
+
+def _day(as_of: dt.date | None) -> str:
+    """``as_of`` for the check; none means every post as recorded: no start is in the future (the
+    schema refuses them), so with today only open-ended ties could send a person to the recheck,
+    and the recheck runs the rules without ``as_of``, exactly as the embedded store does."""
+    return (as_of or dt.date.today()).isoformat()
+
+
+def _run(store, query, params: dict) -> pd.DataFrame:
+    """A statement's rows as an (untyped) DataFrame, named by its RETURN aliases (an empty graph
+    answers without a header)."""
+    _columns, rows = store.run_read(query.for_dialect(store.dialect.name), params)
+    names = [part.rsplit(" AS ", 1)[-1].strip() for part in _return_columns(query.text)]
+    return pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({c: [] for c in names}, dtype=object)
+
+
+def _return_columns(text: str) -> list[str]:
+    """The result expressions of a statement's last RETURN (split on top-level commas)."""
+    body, depth, part, out = text.rsplit(" RETURN ", 1)[1], 0, "", []
+    for ch in body:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            out.append(part)
+            part = ""
+        else:
+            part += ch
+    return [*out, part]
+
+
+def _spells(store, as_of: dt.date | None) -> tuple[pd.DataFrame, list[str]]:
+    """The grouped spell-first edges whose moves hold on ``as_of``, and the people to recheck."""
+    frame = _run(store, SPELLS, {"as_of": _day(as_of)})
+    if frame["ok"].isna().any():
+        raise SendgraphError(
+            "this graph was loaded before sendgraph stored career moves on posts (the career "
+            "columns of schema.toml), so transitions cannot be counted on the server: reload it "
+            "with 'sendgraph server load --replace <bundle>'"
+        )
+    recheck = sorted({p for ids in frame["recheck"] for p in ids if p is not None})
+    ok = frame[frame["ok"].astype(bool).to_numpy()]
+    for c in ("spells", "holders", "people", "leavers"):
+        ok = ok.assign(**{c: ok[c].astype("int64")})
+    return ok.reset_index(drop=True), recheck
+
+
+def _recheck_view(store, people: list[str]):
+    """``store`` seen through the posts and service posts of ``people`` only (their rules run on
+    the client, on exactly what the embedded store would use for them)."""
+    return _fetched(store, {t: _of_people(store, t, people) for t in ("posts", "service_posts")})
+
+
+def _scope_keys(store, filters: Filters) -> tuple[list[int], list[str]]:
+    """The urns and service ids of the settings matching ``filters`` (as the embedded rules decide)."""
+    urns = apply_filters(schools_frame(store), filters)["urn"].dropna().astype("int64").tolist()
+    services = filter_services(services_frame(store), filters)["service_id"].dropna().astype(str).tolist()
+    return sorted(set(urns)), sorted(set(services))
+
+
+def _scoped(store, as_of: dt.date | None, filters: Filters) -> pd.DataFrame:
+    urns, services = _scope_keys(store, filters)
+    return _run(store, SCOPED_SPELLS, {"as_of": _day(as_of), "urns": urns, "services": services})
+
+
+def _years(days: pd.Series, counts: pd.Series | None = None) -> np.ndarray:
+    values = days.to_numpy(dtype=np.int64)
+    if counts is not None:
+        values = np.repeat(values, counts.to_numpy(dtype=np.int64))
+    return values / DAYS_PER_YEAR
+
+
+@implementation(observed_transitions, "falkordb", "neo4j")
+def observed_transitions_native(
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """:func:`queries.careers.transitions.observed_transitions` from the stored moves (module
+    docstring): server sums, plus the rules on the people ``as_of`` changes."""
+    grouped, recheck = _spells(store, as_of)
+    if len(recheck) > RECHECK_LIMIT:
+        return observed_transitions.embedded(store, as_of=as_of, filters=filters)
+    parts: list[pd.DataFrame] = []
+    people: list[pd.Series] = []
+    leavers: list[pd.Series] = []
+    if filters.describe():
+        rows = _scoped(store, as_of, filters)
+        rows = rows[rows["from_role"].notna().to_numpy()]
+        frame = pd.DataFrame(
+            {
+                "from_role": rows["from_role"].astype(object),
+                "to_role": rows["role"].astype(object),
+                "person": rows["person_id"].astype(object),
+            }
+        )
+        parts.append(frame.assign(years=_years(rows["days"])))
+        p, lv = distinct_movers(frame)
+        people.append(p)
+        leavers.append(lv)
+    else:
+        moved = grouped[grouped["from_role"].notna().to_numpy()]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "from_role": np.repeat(moved["from_role"].to_numpy(dtype=object), moved["spells"]),
+                    "to_role": np.repeat(moved["role"].to_numpy(dtype=object), moved["spells"]),
+                    "years": _years(moved["days"], moved["spells"]),
+                }
+            )
+        )
+        people.append(
+            moved.groupby(["from_role", "role"])["people"].sum().rename_axis(["from_role", "to_role"])
+        )
+        leavers.append(moved.groupby("from_role")["leavers"].sum())
+    if recheck:
+        mv = career_moves(_recheck_view(store, recheck), as_of, filters)
+        mv = mv[mv["in_scope"].to_numpy()]
+        parts.append(mv[["from_role", "to_role", "years"]])
+        p, lv = distinct_movers(mv)
+        people.append(p)
+        leavers.append(lv)
+    counted = pd.concat(parts, ignore_index=True)[["from_role", "to_role", "years"]]
+    return transition_table(counted, _add(people), _add(leavers))
+
+
+def _add(series: list[pd.Series]) -> pd.Series:
+    """Counts of disjoint sets of people, added index by index."""
+    series = [s for s in series if len(s)]
+    if not series:
+        return pd.Series(dtype="int64")
+    out = series[0]
+    for s in series[1:]:
+        out = out.add(s, fill_value=0)
+    return out.astype("int64")
+
+
+@implementation(dead_ends, "falkordb", "neo4j")
+def dead_ends_native(store, *, as_of: dt.date | None = None, filters: Filters = Filters()) -> pd.DataFrame:
+    """:func:`queries.careers.transitions.dead_ends` from the stored spells and moves."""
+    grouped, recheck = _spells(store, as_of)
+    if len(recheck) > RECHECK_LIMIT:
+        return dead_ends.embedded(store, as_of=as_of, filters=filters)
+    moved = grouped[grouped["from_role"].notna().to_numpy()]
+    left = set(moved.loc[(moved["from_role"] != moved["role"]).to_numpy(), "from_role"].astype(str))
+    if filters.describe():
+        rows = _scoped(store, as_of, filters)
+        holders = [rows.drop_duplicates(["role", "person_id"]).groupby("role").size()]
+    else:
+        holders = [grouped.groupby("role")["holders"].sum()]
+    if recheck:
+        held, gone = role_holders(_recheck_view(store, recheck), as_of, filters)
+        holders.append(held)
+        left |= gone
+    found = _add(holders)
+    found.index = found.index.astype(object)
+    return dead_end_table(store, found[found > 0], left)
+
+
+@implementation(direct_to_specialist, "falkordb", "neo4j")
+def direct_to_specialist_native(
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """:func:`queries.careers.transitions.direct_to_specialist` from the stored specialist spells."""
+    special = sorted(_specialist_codes(store))
+    _grouped, recheck = _spells(store, as_of)
+    if len(recheck) > RECHECK_LIMIT:
+        return direct_to_specialist.embedded(store, as_of=as_of, filters=filters)
+    rows = _run(store, SPECIALIST_SPELLS, {"as_of": _day(as_of), "roles": special})
+    if filters.describe():
+        urns, services = _scope_keys(store, filters)
+        scope = rows["urn"].isin(urns).to_numpy(dtype=bool) | rows["service_id"].isin(services).to_numpy(
+            dtype=bool
+        )
+    else:
+        scope = np.ones(len(rows), dtype=bool)
+    rows = rows.assign(scope=scope).sort_values(["person_id", "start", "role"], kind="stable")
+    first = rows.drop_duplicates("person_id")
+    first = first[first["scope"].to_numpy(dtype=bool)]
+    parts = [
+        pd.DataFrame(
+            {
+                "p": first["person_id"].astype(object).to_numpy(),
+                "role": first["role"].astype(object).to_numpy(),
+                "from_role": first["from_role"].astype(object).to_numpy(),
+            }
+        )
+    ]
+    if recheck:
+        theirs = first_specialist_spells(_recheck_view(store, recheck), as_of, filters)
+        parts.append(theirs.assign(p=theirs["p"].map(lambda code: f"\x00recheck{code}")))
+    return direct_table(pd.concat(parts, ignore_index=True))
