@@ -94,20 +94,13 @@ _AREA = {
 }
 
 
-_TEACHING = f"r.role IN $roles AND {_CURRENT}"
-_SPECIAL = "r.role IN $special AND r.start_date <= d"
-
-
 def _teachers(level: str) -> str:
-    """Per area: people in a current post in one of ``$roles`` (the teaching roles but SENCO), and
-    the people who held a post in one of ``$special`` by ``as_of`` (SENCO and the sensory roles:
-    exceptions, see the module docstring), in one scan of the posts."""
+    """Per area: people in a current post in one of ``$roles`` (the teaching roles but SENCO)."""
     school, area = _AREA[level]
     return (
         f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->{school} "
-        f"WHERE ({_TEACHING}) OR ({_SPECIAL}) "
-        f"RETURN {area} AS area, count(DISTINCT CASE WHEN {_TEACHING} THEN a.person_id END) AS people, "
-        f"collect(DISTINCT CASE WHEN {_SPECIAL} THEN a.person_id END) AS special"
+        f"WHERE r.role IN $roles AND {_CURRENT} "
+        f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
     )
 
 
@@ -127,7 +120,7 @@ def _ready(level: str) -> str:
 
 
 _PEOPLE = {"people": ["P1"]}
-_TEACH = {"as_of": _DAY, "roles": ["CLASS_TEACHER"], "special": ["SENCO"]}
+_TEACH = {"as_of": _DAY, "roles": ["CLASS_TEACHER"]}
 _READY_P = {
     "as_of": _DAY,
     "roles": ["CLASS_TEACHER"],
@@ -138,13 +131,14 @@ _READY_P = {
 TEACHERS = {level: native_query(f"pipeline.teachers.{level}", _teachers(level), _TEACH) for level in LEVELS}
 READY = {level: native_query(f"pipeline.ready.{level}", _ready(level), _READY_P) for level in LEVELS}
 
+_MOVE = "late IS NULL AND r.spell_first AND r.move_from IS NOT NULL"
 _MOVES = (
     "WITH date($as_of) AS d MATCH (a:Person)-[r:{rel}]->(b:{end}) "
-    "WHERE r.career_check > d OR (r.role IN $roles AND r.spell_first AND r.move_from IS NOT NULL "
-    "AND r.start_date <= d) "
-    "WITH r, CASE WHEN r.career_check > d THEN a.person_id END AS late "
-    "RETURN late, CASE WHEN late IS NULL THEN r.move_from END AS from_role, "
-    "CASE WHEN late IS NULL THEN r.role END AS role, CASE WHEN late IS NULL THEN r.move_days END AS days, "
+    "WHERE r.career_check > d OR (r.role IN $roles AND r.start_date <= d) "
+    "WITH r, CASE WHEN r.career_check > d THEN a.person_id END AS late, "
+    "CASE WHEN r.role IN $roles AND r.start_date <= d THEN a.person_id END AS held "
+    f"RETURN late, held, CASE WHEN {_MOVE} THEN r.move_from END AS from_role, "
+    f"CASE WHEN {_MOVE} THEN r.role END AS role, CASE WHEN {_MOVE} THEN r.move_days END AS days, "
     "count(r) AS moves"
 )
 FEEDER_MOVES = {
@@ -155,10 +149,11 @@ FEEDER_MOVES = {
     )
     for table, rel, end in (("posts", "WORKS_AT", "School"), ("service_posts", "WORKS_IN", "Service"))
 }
-"""One scan of the posts (and one of the service posts): the stored moves into target roles
-(``$roles``) started by ``as_of``, grouped (from-role, role, days), of people whose moves hold on
-``as_of``; and, in rows of their own (``late``), the people whose moves do not (``career_check``
-after ``as_of``)."""
+"""One scan of the posts (and one of the service posts) for the feeder steps and two lists of
+people: ``held``, who held a post in a target role (``$roles``: SENCO and the sensory roles) by
+``as_of`` (exceptions, see the module docstring), with the moves stored on those posts, grouped
+(from-role, role, days), where the person's moves hold on ``as_of``; and ``late``, the people whose
+moves do not (``career_check`` after ``as_of``)."""
 _CURRENT_OF = (
     "a.person_id IN $people AND r.start_date <= date($as_of) "
     "AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
@@ -227,7 +222,10 @@ def _feeders(store, rows: list[list], check_view, as_of: dt.date) -> pd.DataFram
     """Feeder steps: the stored moves into the targets (``rows`` of :data:`FEEDER_MOVES` without a
     ``late`` person) plus the moves of the late people, from their posts (``check_view``)."""
     targets = target_roles(store)
-    stored = pd.DataFrame([r[1:] for r in rows if r[0] is None], columns=["from_role", "role", "days", "n"])
+    stored = pd.DataFrame(
+        [r[2:] for r in rows if r[0] is None and r[2] is not None], columns=["from_role", "role", "days", "n"]
+    )
+    stored = stored.groupby(["from_role", "role", "days"], as_index=False)["n"].sum()
     frames = []
     for target, codes in targets.items():
         into = stored["role"].isin(codes) & ~stored["from_role"].isin(codes)
@@ -306,7 +304,7 @@ def pipeline_native(
     mqs = sorted(set(matching_mq(store)["required"].astype(str)))
     quals = {"quals": sorted({*AWARDS, *mqs}), "as_of": day}
     need_codes = sorted(store.table("need_areas")["code"].astype(str))
-    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"], "special": target_codes}
+    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"]}
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
         # the schools' SENCO status and capacity (their own native reads), meanwhile
         table_f = _in_background(pool, area_table, store, as_of, level)
@@ -361,7 +359,7 @@ def pipeline_native(
         teacher_rows = teachers_f.result()
         held, study = held_f.result(), study_f.result()
         exceptions = sorted(
-            {str(p) for r in teacher_rows for p in (r[2] or [])}
+            {str(r[1]) for r in moves if r[1] is not None}
             | service_f.result()
             | set(held["person_id"].astype(str))
             | set(study["person_id"].astype(str))
