@@ -7,25 +7,36 @@ derived columns of schema.toml: ``spell_start``, ``spell_prior_days``, ``spell_f
 ``move_from``, ``move_days``, ``career_check``), so the server can answer most of it with
 aggregates, and the embedded rules run only on the people an aggregate cannot answer:
 
-1. **Feeder steps.** One grouped read of the moves stored on spells' first posts into a target
-   role, started by ``as_of``: (from-role, role, days, how many), nationally a few thousand rows.
-   A person whose ``career_check`` is after ``as_of`` (their moves depend on the date: a post
-   started after it, or spells starting the same day) is left out of it; their posts are fetched
-   by key and their moves computed with :func:`queries.careers.spells.move_arrays`. The thresholds
-   are then :func:`queries.careers.pipeline.feeder_frame` of the two, the embedded computation.
+1. **Feeder steps.** One scan of the posts (:data:`FEEDER_MOVES`) groups the moves stored on
+   spells' first posts into a target role, started by ``as_of``: (from-role, role, days, how
+   many), nationally a few thousand groups. A person whose ``career_check`` is after ``as_of``
+   (their moves depend on the date: a post started after it, or spells starting the same day) is
+   left out and listed instead; their posts are fetched by key and their moves computed with
+   :func:`queries.careers.spells.move_arrays`. The thresholds are then
+   :func:`queries.careers.pipeline.feeder_frame` of the two, the embedded computation. The same
+   scan lists who held a SENCO or sensory post by ``as_of`` (exceptions, below).
 2. **People counts per area.** A person's counts depend only on their own rows once the feeder
-   steps are known, and for most people on two facts the server can test on one post: it is a
-   current teaching post, and (for the likely movers) its spell has lasted the step's threshold
-   (``spell_start``, ``spell_prior_days``: the same for every ``as_of`` the post is current on) and
-   the person attended SEND (or sensory) CPD by ``as_of``. Exceptions are the people whose
-   qualifications, courses or other posts change the answer: anyone who held a SENCO or sensory
-   post by ``as_of``, anyone with a service post, holders of a SENCO award or a sensory MQ, and
-   anyone studying for one (nationally tens of thousands of a million). The server counts everyone
-   (``count(DISTINCT person)`` per area), the same statements count the exceptions alone (by key),
-   and the embedded :func:`queries.careers.pipeline.people_counts` counts the exceptions from their
-   fetched rows: server total - server exceptions + embedded exceptions. Counts of distinct people
-   per area are sums over people, so this is exact.
-3. Schools, the SENCO audit and capacity are the native versions those analyses already have.
+   steps are known, and for most people on facts the server can test on one post: it is a current
+   teaching post, and (for the likely movers) its spell has lasted the step's threshold
+   (``spell_prior_days`` + days since ``spell_start``, whole days: the same for every ``as_of``
+   the post is current on) and the person attended SEND (or sensory) CPD by ``as_of``. Exceptions
+   are the people whose qualifications, courses or other posts change the answer: anyone who held
+   a SENCO or sensory post by ``as_of``, anyone with a service post, holders of a SENCO award or a
+   sensory MQ, and anyone studying for one (nationally ~55k of a million). The server counts
+   everyone (:data:`TEACHERS`, :data:`READY`: ``count(DISTINCT person)`` per area); the exceptions'
+   current posts (with their spell columns) and CPD flags are fetched by key, and the result is
+   server total - the exceptions as those statements count them (the same predicate in pandas,
+   :func:`_as_server_counts`) + the exceptions as the embedded
+   :func:`queries.careers.pipeline.people_counts` counts them (their open spells built from the
+   stored columns, :func:`_open_spells`). Counts of distinct people per area are sums over
+   people, so this is exact.
+3. Schools, the SENCO audit and capacity are the native versions those analyses already have,
+   read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`).
+
+Measured nationally (issue 14; bench/server_load.py, machine shared, load average 4-5):
+byte-identical, FalkorDB 42.6 s / 57.1 s (``--by region``) against embedded 18.9 / 22.8 s. The
+server's work is the limit: four scans or CPD-led reads of the posts (moves, teachers, two ready
+counts; 3-7 s each on a busy 2-core box) beside the SENCO audit's own.
 
 A graph loaded before the derived columns existed is refused with a message naming the reload.
 """
