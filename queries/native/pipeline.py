@@ -188,10 +188,11 @@ CPD_PEOPLE = native_query(
     "WITH date($as_of) AS d "
     "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
     "WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d AND a.person_id IN $people "
-    "RETURN DISTINCT a.person_id AS person_id",
-    {"as_of": _DAY, "needs": ["VI"], **_PEOPLE},
+    "RETURN a.person_id AS person_id, max(CASE WHEN n.code IN $senses THEN 1 ELSE 0 END) AS sensory",
+    {"as_of": _DAY, "needs": ["VI"], "senses": ["VI"], **_PEOPLE},
 )
-"""Which of ``$people`` attended CPD addressing one of ``$needs`` by ``as_of`` (as :func:`_ready`)."""
+"""Which of ``$people`` attended CPD addressing one of ``$needs`` (SEND CPD: every need) by
+``as_of`` (as :data:`READY` reads it), and whether any of it addressed one of ``$senses``."""
 HAS_COLUMNS = native_query(
     "pipeline.has_career_columns",
     "MATCH (a:Person)-[r:WORKS_AT]->(b:School) WITH r LIMIT 1 RETURN r.spell_start IS NOT NULL AS stored",
@@ -376,13 +377,8 @@ def pipeline_native(
             | set(study["person_id"].astype(str))
         )
         parts = chunks(exceptions, PEOPLE_PER_QUERY)
-        cpd_f = {
-            name: [
-                pool.submit(_people, store, CPD_PEOPLE, {"as_of": day, "needs": needs, "people": part})
-                for part in parts
-            ]
-            for name, needs in (("send", need_codes), ("sensory", list(SENSES)))
-        }
+        cpd_params = {"as_of": day, "needs": need_codes, "senses": list(SENSES)}
+        cpd_f = [pool.submit(_rows, store, CPD_PEOPLE, {**cpd_params, "people": part}) for part in parts]
         at = {"as_of": day}
         posts_f = pool.submit(_in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
         spost_f = pool.submit(
@@ -400,9 +396,10 @@ def pipeline_native(
                 "person_studying": study,
             },
         )
+        attended = [r for f in cpd_f for r in f.result()]
         cpd = {
-            name: pd.Index(sorted(set().union(set(), *(f.result() for f in futures))), dtype=object)
-            for name, futures in cpd_f.items()
+            "send": pd.Index(sorted({str(r[0]) for r in attended}), dtype=object),
+            "sensory": pd.Index(sorted({str(r[0]) for r in attended if r[1]}), dtype=object),
         }
         own = people_counts(view, as_of, level, _open_spells(posts, spost), feeders, cpd).reset_index()
         own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
