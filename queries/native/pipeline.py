@@ -148,9 +148,9 @@ _MOVES = (
     "WHERE r.career_check > d OR (r.role IN $roles AND r.start_date <= d) "
     "WITH r, CASE WHEN r.career_check > d THEN a.person_id END AS late, "
     "CASE WHEN r.role IN $roles AND r.start_date <= d THEN a.person_id END AS held "
-    f"RETURN late, held, CASE WHEN {_MOVE} THEN r.move_from END AS from_role, "
+    f"RETURN late, CASE WHEN {_MOVE} THEN r.move_from END AS from_role, "
     f"CASE WHEN {_MOVE} THEN r.role END AS role, CASE WHEN {_MOVE} THEN r.move_days END AS days, "
-    "count(r) AS moves"
+    "count(r) AS moves, collect(DISTINCT held) AS held"
 )
 FEEDER_MOVES = {
     rel: native_query(
@@ -162,9 +162,9 @@ FEEDER_MOVES = {
 }
 """One scan of the posts (and one of the service posts) for the feeder steps and two lists of
 people: ``held``, who held a post in a target role (``$roles``: SENCO and the sensory roles) by
-``as_of`` (exceptions, see the module docstring), with the moves stored on those posts, grouped
-(from-role, role, days), where the person's moves hold on ``as_of``; and ``late``, the people whose
-moves do not (``career_check`` after ``as_of``)."""
+``as_of`` (exceptions, see the module docstring, collected per group), and the moves stored on
+those posts, grouped (from-role, role, days), where the person's moves hold on ``as_of``; and
+``late``, the people whose moves do not (``career_check`` after ``as_of``), a group each."""
 _CURRENT_OF = (
     "a.person_id IN $people AND r.start_date <= date($as_of) "
     "AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
@@ -235,9 +235,9 @@ def _feeders(store, rows: list[list], check_view, as_of: dt.date) -> pd.DataFram
     ``late`` person) plus the moves of the late people, from their posts (``check_view``)."""
     targets = target_roles(store)
     stored = pd.DataFrame(
-        [r[2:] for r in rows if r[0] is None and r[2] is not None], columns=["from_role", "role", "days", "n"]
+        [r[1:5] for r in rows if r[0] is None and r[1] is not None],
+        columns=["from_role", "role", "days", "n"],
     )
-    stored = stored.groupby(["from_role", "role", "days"], as_index=False)["n"].sum()
     frames = []
     for target, codes in targets.items():
         into = stored["role"].isin(codes) & ~stored["from_role"].isin(codes)
@@ -371,7 +371,7 @@ def pipeline_native(
         teacher_rows = teachers_f.result()
         held, study = held_f.result(), study_f.result()
         exceptions = sorted(
-            {str(r[1]) for r in moves if r[1] is not None}
+            {str(p) for r in moves for p in (r[5] or [])}
             | service_f.result()
             | set(held["person_id"].astype(str))
             | set(study["person_id"].astype(str))
