@@ -33,10 +33,12 @@ aggregates, and the embedded rules run only on the people an aggregate cannot an
 3. Schools, the SENCO audit and capacity are the native versions those analyses already have,
    read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`).
 
-Measured nationally (issue 14; bench/server_load.py, machine shared, load average 4-5):
-byte-identical, FalkorDB 42.6 s / 57.1 s (``--by region``) against embedded 18.9 / 22.8 s. The
-server's work is the limit: four scans or CPD-led reads of the posts (moves, teachers, two ready
-counts; 3-7 s each on a busy 2-core box) beside the SENCO audit's own.
+Measured nationally (issue 14; bench/server_load.py on a shared 2-core machine, load average
+3.5-4.2): byte-identical, FalkorDB 28.4 s (``--by region`` 49.3 s) against embedded 15.6 s
+(16.4 s). Two limits remain: the server's work (scans or CPD-led reads of the 2.6M posts for the
+moves, the teachers and the two ready counts, 3-7 s each here, beside the SENCO audit's own; the
+server runs 2 queries at a time) and the client's ~13 s of CPU, ~7 s of it the SENCO audit's
+native version (``audit senco`` alone: 12.9 s wall, 9.4 s CPU on the same machine).
 
 A graph loaded before the derived columns existed is refused with a message naming the reload.
 """
