@@ -101,17 +101,17 @@ _ORDINAL = f"365 * {_Y} + {_Y} / 4 - {_Y} / 100 + {_Y} / 400 + r.spell_start.ord
 ``date - duration({days: n})`` is off by a day or two across months (2025-09-01 - 578 days gave
 2024-01-31), and neither server shares a days-between function with the other."""
 _READY = f"r.spell_prior_days + $day - ({_ORDINAL}) >= coalesce($min_days[r.role], 0)"
-_AREA = {
-    "la": ("(b:School)", "b.la_code"),
-    "region": ("(b:School)-[:IN_LA]->(l:LocalAuthority)", "l.region_code"),
-}
+_AREA = {"la": "b.la_code", "region": "$region_of[b.la_code]"}
+"""The area a school post counts in: its school's LA, or that LA's region (``$region_of``: LA code
+-> region code, from the geography tables) looked up in a map, not by a hop to the LA node: the
+hop cost 1-2 s more per scan of the posts nationally."""
 
 
 def _teachers(level: str) -> str:
     """Per area: people in a current post in one of ``$roles`` (the teaching roles but SENCO)."""
-    school, area = _AREA[level]
+    area = _AREA[level]
     return (
-        f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->{school} "
+        f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->(b:School) "
         f"WHERE r.role IN $roles AND {_CURRENT} "
         f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
     )
@@ -121,12 +121,12 @@ def _ready(level: str) -> str:
     """Per area: people who attended CPD addressing one of ``$needs`` by ``as_of`` (an undated
     attendance of an undated activity counts) and hold a current post in one of ``$roles`` whose
     spell has lasted ``$min_days[role]`` (earlier spells of the role included) on day ``$day``."""
-    school, area = _AREA[level]
+    area = _AREA[level]
     return (
         "WITH date($as_of) AS d "
         "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
         "WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d "
-        f"WITH DISTINCT a, d MATCH (a)-[r:WORKS_AT]->{school} "
+        "WITH DISTINCT a, d MATCH (a)-[r:WORKS_AT]->(b:School) "
         f"WHERE r.role IN $roles AND {_CURRENT} AND {_READY} "
         f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
     )
@@ -141,8 +141,15 @@ _READY_P = {
     "needs": ["VI"],
     "min_days": {"CLASS_TEACHER": 1826},
 }
-TEACHERS = {level: native_query(f"pipeline.teachers.{level}", _teachers(level), _TEACH) for level in LEVELS}
-READY = {level: native_query(f"pipeline.ready.{level}", _ready(level), _READY_P) for level in LEVELS}
+_LEVEL_P = {"la": {}, "region": {"region_of": {"E06000001": "E12000001"}}}
+TEACHERS = {
+    level: native_query(f"pipeline.teachers.{level}", _teachers(level), {**_TEACH, **_LEVEL_P[level]})
+    for level in LEVELS
+}
+READY = {
+    level: native_query(f"pipeline.ready.{level}", _ready(level), {**_READY_P, **_LEVEL_P[level]})
+    for level in LEVELS
+}
 
 _MOVE = "late IS NULL AND r.spell_first AND r.move_from IS NOT NULL"
 _MOVES = (
@@ -318,7 +325,13 @@ def pipeline_native(
     mqs = sorted(set(matching_mq(store)["required"].astype(str)))
     quals = {"quals": sorted({*AWARDS, *mqs}), "as_of": day}
     need_codes = sorted(store.table("need_areas")["code"].astype(str))
-    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"]}
+    las = store.table("local_authorities")[["code", "region_code"]].dropna()
+    where = (
+        {"region_of": dict(zip(las["code"].astype(str), las["region_code"].astype(str), strict=True))}
+        if level == "region"
+        else {}
+    )
+    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"], **where}
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
         # the schools' SENCO status and capacity (their own native reads), meanwhile
         table_f = _in_background(pool, area_table, store, as_of, level)
@@ -352,6 +365,7 @@ def pipeline_native(
                 if str(r.from_role) in teaching
             }
             params[column] = {
+                **where,
                 "as_of": day,
                 "day": as_of.toordinal(),
                 "roles": sorted(min_days),
