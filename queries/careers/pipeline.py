@@ -80,7 +80,25 @@ from queries.posts import current_posts, current_service_posts, held, services_f
 from queries.publish import Publishes
 from queries.registry import analysis
 
-__all__ = ["FEEDER_COLUMNS", "LEVELS", "PUBLISHES", "READY_QUANTILE", "TARGETS", "feeder_steps", "pipeline"]
+__all__ = [
+    "FEEDER_COLUMNS",
+    "LEVELS",
+    "PEOPLE_COUNTS",
+    "PUBLISHES",
+    "READY_QUANTILE",
+    "TARGETS",
+    "area_table",
+    "assemble",
+    "career_spells",
+    "check_arguments",
+    "feeder_frame",
+    "feeder_steps",
+    "moves_into_targets",
+    "people_counts",
+    "pipeline",
+    "target_roles",
+    "with_people",
+]
 
 READY_QUANTILE = 0.25
 """A person is likely to move on once their years in a feeder step reach this quantile of the years
@@ -123,31 +141,62 @@ def _located_posts(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     return posts
 
 
-def _target_roles(store: GraphStore) -> dict[str, set[str]]:
+def target_roles(store: GraphStore) -> dict[str, set[str]]:
     """Role codes of each target in :data:`TARGETS`."""
     roles = store.table("roles")[["code", "category"]]
     sensory = roles["category"].isin(list(TARGETS["sensory"])).fillna(False).to_numpy(dtype=bool)
     return {"senco": set(TARGETS["senco"]), "sensory": set(roles.loc[sensory, "code"].astype(str))}
 
 
-def _feeders(store: GraphStore, as_of: dt.date):
-    """Spells as of ``as_of``, and per target the feeder steps (module docstring): a frame of
-    target, from_role, moves, threshold_years."""
-    sp = spell_arrays(career_arrays(store, as_of=as_of))
+def career_spells(store: GraphStore, as_of: dt.date):
+    """Every person's spells as of ``as_of`` (:func:`queries.careers.spells.spell_arrays`)."""
+    return spell_arrays(career_arrays(store, as_of=as_of))
+
+
+def moves_into_targets(sp, targets: dict[str, set[str]]) -> pd.DataFrame:
+    """The observed moves into each target from outside it (module docstring): one row per move,
+    with target, from_role and days (in the from-role before the move, :attr:`Moves.days`)."""
     mv = move_arrays(sp)
     roles = np.asarray([str(r) for r in sp.roles], dtype=object)
     frames = []
-    for target, codes in _target_roles(store).items():
+    for target, codes in targets.items():
         is_t = np.isin(roles, list(codes)) if len(roles) else np.zeros(0, dtype=bool)
         into = is_t[mv.to_role] & ~is_t[mv.from_role] if len(mv.person) else np.zeros(0, dtype=bool)
-        moves = pd.DataFrame({"from_role": roles[mv.from_role[into]], "years": mv.years[into]})
-        g = moves.groupby("from_role", sort=True)["years"]
+        frames.append(
+            pd.DataFrame({"target": target, "from_role": roles[mv.from_role[into]], "days": mv.days[into]})
+        )
+    return pd.concat(frames, ignore_index=True).astype({"days": "int64"})
+
+
+def feeder_frame(moves: pd.DataFrame) -> pd.DataFrame:
+    """Feeder steps from observed moves: ``moves`` has target, from_role, days and ``n`` (how many
+    moves of that length; 1 when absent). Per target and from-role: moves and the
+    :data:`READY_QUANTILE` of the years (days / :data:`DAYS_PER_YEAR`)."""
+    n = moves["n"].to_numpy(dtype=np.int64) if "n" in moves else np.ones(len(moves), dtype=np.int64)
+    frames = []
+    for target in TARGETS:
+        sel = (moves["target"] == target).to_numpy(dtype=bool)
+        days = np.repeat(moves["days"].to_numpy(dtype=np.int64)[sel], n[sel])
+        each = pd.DataFrame(
+            {
+                "from_role": np.repeat(moves["from_role"].to_numpy(dtype=object)[sel], n[sel]),
+                "years": days / DAYS_PER_YEAR,
+            }
+        )
+        g = each.groupby("from_role", sort=True)["years"]
         frame = pd.DataFrame({"moves": g.size(), "threshold_years": g.quantile(READY_QUANTILE)}).reset_index()
         frames.append(frame.assign(target=target))
     out = pd.concat(frames, ignore_index=True)
     out["moves"] = out["moves"].astype("int64")
     out["threshold_years"] = out["threshold_years"].astype("float64")
-    return sp, out[FEEDER_COLUMNS]
+    return out[FEEDER_COLUMNS]
+
+
+def _feeders(store: GraphStore, as_of: dt.date):
+    """Spells as of ``as_of``, and per target the feeder steps (module docstring): a frame of
+    target, from_role, moves, threshold_years."""
+    sp = career_spells(store, as_of)
+    return sp, feeder_frame(moves_into_targets(sp, target_roles(store)))
 
 
 def feeder_steps(store: GraphStore, *, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -170,7 +219,8 @@ def _ready_keys(sp, feeders: pd.DataFrame, target: str, as_of: dt.date, person_c
     roles = {str(r): i for i, r in enumerate(sp.roles)}
     threshold = np.full(len(roles), np.inf)
     for row in feeders[feeders["target"] == target].itertuples(index=False):
-        threshold[roles[row.from_role]] = row.threshold_years - 1e-9  # reached: >= (float-safe)
+        if row.from_role in roles:  # spells of some people only (a server's exceptions) may lack it
+            threshold[roles[row.from_role]] = row.threshold_years - 1e-9  # reached: >= (float-safe)
     if len(sp) == 0:
         return np.zeros(0, dtype=np.int64)
     years = (sp.prior + day - sp.start) / DAYS_PER_YEAR
@@ -213,12 +263,12 @@ def _capacity(store: GraphStore, as_of: dt.date, level: str, las_in_graph: pd.Se
 
 
 class _PersonCodes:
-    """Person ids as integer codes into the people table (code len(people) = unknown)."""
+    """Person ids as integer codes (code len(people) = unknown)."""
 
-    def __init__(self, store: GraphStore):
+    def __init__(self, ids: pd.Series):
         # Arrow strings, not a pandas object Index: at national scale (2.6 million post rows) turning
         # ids into Python objects and hashing them took most of ``pipeline``'s time.
-        self.people = pa.array(store.table("people")["person_id"].astype(str).array)
+        self.people = pac.unique(pa.array(pd.Series(ids).astype(str).array))
 
     def __len__(self) -> int:
         return len(self.people)
@@ -239,34 +289,41 @@ class _PersonCodes:
         return self.mask_from_codes(self.codes(ids))
 
 
-@analysis
-def pipeline(
-    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
+PEOPLE_COUNTS = [
+    "teachers_not_senco",
+    "likely_senco",
+    "senco_in_training",
+    "likely_sensory",
+    "sensory_posts_without_mq",
+]
+"""The counts of people :func:`people_counts` gives (a person counts once per area)."""
+
+
+def people_counts(
+    store: GraphStore,
+    as_of: dt.date,
+    level: str,
+    sp,
+    feeders: pd.DataFrame,
+    cpd: dict[str, pd.Index] | None = None,
 ) -> pd.DataFrame:
-    """The gaps and the people likely to fill them, per LA or region (module docstring).
+    """Per area of ``level`` (indexed by :data:`LEVELS`), the :data:`PEOPLE_COUNTS` of the people
+    whose posts ``store`` holds, from their spells ``sp`` as of ``as_of`` and the feeder steps.
 
-    Rows: every LA (or region) with a school or service in the graph; ``filters`` (region, LA)
-    choose the rows shown. Counts are of people or schools (published through
-    :func:`queries.publish.publish` with :data:`PUBLISHES`); pupils and FTE are not suppressed.
-
-    >>> pipeline(store, as_of=dt.date(2025, 9, 1), level="region")  # doctest: +SKIP
-    """
-    as_of = as_of or dt.date.today()
-    if filters.trust or filters.phase or filters.type:
-        raise SendgraphError("pipeline counts per LA or region: --trust, --phase and --type do not apply")
-    if level not in LEVELS:
-        raise SendgraphError(f"level must be one of: {', '.join(LEVELS)}")
+    A person's counts depend on their own rows only (posts, awards, courses, CPD), given the feeder
+    steps: so a server can count most people in Cypher and this function the rest (the native
+    version, :mod:`queries.native.pipeline`). ``cpd``: the people who attended SEND CPD
+    (``"send"``) and sensory CPD (``"sensory"``) by ``as_of``, if already known (else read from
+    the store's attendance)."""
     keys = LEVELS[level]
-    geo = LEVELS["la"]
     posts = _located_posts(store, as_of)
     # person ids as integer codes: membership tests on a million Arrow strings are slow, on codes fast
-    ids = _PersonCodes(store)
+    ids = _PersonCodes(posts["person_id"])
     pc = ids.codes(posts["person_id"])
     awards = ids.mask(held(store, as_of, AWARDS)["person_id"])
     training = ids.mask(studying(store, as_of, AWARDS)["person_id"]) & ~awards
     is_senco = (posts["role"] == "SENCO").fillna(False).to_numpy(dtype=bool)
     sencos = ids.mask_from_codes(pc[is_senco])
-    sp, feeders = _feeders(store, as_of)
     # (person, role) of each post as one integer key, in the spells' role codes (-1: not in spells)
     person_code = ids.codes(pd.Series(sp.people, dtype=object))
     spell_roles = {str(r): i for i, r in enumerate(sp.roles)}
@@ -285,8 +342,12 @@ def pipeline(
     t_mask = posts["teacher"].to_numpy(dtype=bool) & ~is_senco & ~sencos[pc]
     teaching = posts[t_mask]
     tc = pc[t_mask]
-    cpd = ids.mask(pd.Series(_send_cpd_people(store, as_of)))
-    ready = teaching[senco_step[t_mask] & cpd[tc] & ~awards[tc] & ~training[tc]]
+    cpd = cpd or {
+        "send": _send_cpd_people(store, as_of),
+        "sensory": _send_cpd_people(store, as_of, tuple(SENSES)),
+    }
+    send_cpd = ids.mask(pd.Series(cpd["send"], dtype=object))
+    ready = teaching[senco_step[t_mask] & send_cpd[tc] & ~awards[tc] & ~training[tc]]
     in_training = teaching[training[tc]]
 
     mq_for_need = dict(matching_mq(store).itertuples(index=False, name=None))
@@ -312,7 +373,7 @@ def pipeline(
     # likely to move into a sensory post: teaching elsewhere in a feeder step, sensory CPD, no MQ
     in_sensory = ids.mask_from_codes(sc)
     mq_any = ids.mask(mq["person_id"]) | ids.mask(studying(store, as_of, mq_for_need.values())["person_id"])
-    sensory_cpd = ids.mask(pd.Series(_send_cpd_people(store, as_of, tuple(SENSES))))
+    sensory_cpd = ids.mask(pd.Series(cpd["sensory"], dtype=object))
     o_mask = posts["teacher"].to_numpy(dtype=bool) & ~in_sensory[pc]
     oc = pc[o_mask]
     likely_sensory = posts[o_mask][in_ready_step("sensory")[o_mask] & sensory_cpd[oc] & ~mq_any[oc]]
@@ -320,6 +381,54 @@ def pipeline(
     def people(frame: pd.DataFrame, name: str) -> pd.Series:
         return frame.drop_duplicates(["person_id", *keys]).groupby(keys, dropna=False).size().rename(name)
 
+    parts = [
+        people(teaching, "teachers_not_senco"),
+        people(ready, "likely_senco"),
+        people(in_training, "senco_in_training"),
+        people(likely_sensory, "likely_sensory"),
+        people(lacking, "sensory_posts_without_mq"),
+    ]
+    return pd.concat(parts, axis=1).fillna(0).astype("int64")[PEOPLE_COUNTS]
+
+
+@analysis
+def pipeline(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
+) -> pd.DataFrame:
+    """The gaps and the people likely to fill them, per LA or region (module docstring).
+
+    Rows: every LA (or region) with a school or service in the graph; ``filters`` (region, LA)
+    choose the rows shown. Counts are of people or schools (published through
+    :func:`queries.publish.publish` with :data:`PUBLISHES`); pupils and FTE are not suppressed.
+
+    >>> pipeline(store, as_of=dt.date(2025, 9, 1), level="region")  # doctest: +SKIP
+    """
+    as_of = as_of or dt.date.today()
+    check_arguments(filters, level)
+    sp, feeders = _feeders(store, as_of)
+    return assemble(store, as_of, filters, level, people_counts(store, as_of, level, sp, feeders))
+
+
+def check_arguments(filters: Filters, level: str) -> None:
+    """Refuse filters and levels :func:`pipeline` has no meaning for."""
+    if filters.trust or filters.phase or filters.type:
+        raise SendgraphError("pipeline counts per LA or region: --trust, --phase and --type do not apply")
+    if level not in LEVELS:
+        raise SendgraphError(f"level must be one of: {', '.join(LEVELS)}")
+
+
+def assemble(
+    store: GraphStore, as_of: dt.date, filters: Filters, level: str, counts: pd.DataFrame
+) -> pd.DataFrame:
+    """The published table: :func:`area_table` with the people ``counts`` (:func:`with_people`)."""
+    return with_people(area_table(store, as_of, level), counts, filters, level)
+
+
+def area_table(store: GraphStore, as_of: dt.date, level: str) -> pd.DataFrame:
+    """Every area with a school or service, with the schools' SENCO status and the capacity figures:
+    the published table but for the people counts (which a server version reads separately)."""
+    keys = LEVELS[level]
+    geo = LEVELS["la"]
     all_places = pd.concat([schools_frame(store)[geo], services_frame(store)[geo]]).drop_duplicates()
     areas = all_places.dropna(subset=["la_code"])[keys].drop_duplicates()
 
@@ -331,11 +440,6 @@ def pipeline(
 
     out = areas.set_index(keys)
     for series in (
-        people(teaching, "teachers_not_senco"),
-        people(ready, "likely_senco"),
-        people(in_training, "senco_in_training"),
-        people(likely_sensory, "likely_sensory"),
-        people(lacking, "sensory_posts_without_mq"),
         schools_main,
         no_senco.rename("schools_no_senco"),
         overdue.rename("schools_overdue_senco"),
@@ -343,7 +447,8 @@ def pipeline(
         out = out.join(series, how="left")
     out = out.reset_index()
     for c in _COUNTS:
-        out[c] = out[c].fillna(0).astype("int64")
+        if c in out:
+            out[c] = out[c].fillna(0).astype("int64")
 
     key = "la_code" if level == "la" else "region_code"
     las = all_places.dropna(subset=["la_code"])[["la_code", "region_code"]].drop_duplicates()
@@ -359,6 +464,19 @@ def pipeline(
         low = need.lower()
         out[f"{low}_pupils"] = out[f"{low}_pupils"].fillna(0).astype("int64")
         out[f"{low}_qualified_fte"] = out[f"{low}_qualified_fte"].fillna(0.0).astype("float64").round(2)
+    return out
+
+
+def with_people(table: pd.DataFrame, counts: pd.DataFrame, filters: Filters, level: str) -> pd.DataFrame:
+    """:func:`area_table` with the :data:`PEOPLE_COUNTS` (indexed by the level's keys) after the
+    keys, sorted by area, the place filters applied."""
+    keys = LEVELS[level]
+    out = table.join(counts[PEOPLE_COUNTS], on=keys, how="left")
+    out = out.astype({k: table[k].dtype for k in keys})  # a join on an object index loosens them
+    for c in PEOPLE_COUNTS:
+        out[c] = out[c].fillna(0).astype("int64")
+    rest = [c for c in table.columns if c not in keys]
+    out = out[[*keys, *PEOPLE_COUNTS, *rest]]
     out = out.sort_values(keys, kind="stable").reset_index(drop=True)
     for value, columns, what in (
         (filters.region, ["region_code", "region_name"], "region"),

@@ -1,0 +1,449 @@
+"""The specialist pipeline on a graph server: most people counted in Cypher, the rest by the rules.
+
+:func:`queries.careers.pipeline.pipeline` reads every person's career (nationally 2.6M posts) to
+find the feeder steps and who has reached them; pulling that whole is what made the server version
+time out (issue 14). A load now stores each post's spell and the move into it (the ``careers``
+derived columns of schema.toml: ``spell_start``, ``spell_prior_days``, ``spell_first``,
+``move_from``, ``move_days``, ``career_check``), so the server can answer most of it with
+aggregates, and the embedded rules run only on the people an aggregate cannot answer:
+
+1. **Feeder steps.** One scan of the posts (:data:`FEEDER_MOVES`) groups the moves stored on
+   spells' first posts into a target role, started by ``as_of``: (from-role, role, days, how
+   many), nationally a few thousand groups. A person whose ``career_check`` is after ``as_of``
+   (their moves depend on the date: a post started after it, or spells starting the same day) is
+   left out and listed instead; their posts are fetched by key and their moves computed with
+   :func:`queries.careers.spells.move_arrays`. The thresholds are then
+   :func:`queries.careers.pipeline.feeder_frame` of the two, the embedded computation. The same
+   scan lists who held a SENCO or sensory post by ``as_of`` (exceptions, below).
+2. **People counts per area.** A person's counts depend only on their own rows once the feeder
+   steps are known, and for most people on facts the server can test on one post: it is a current
+   teaching post, and (for the likely movers) its spell has lasted the step's threshold
+   (``spell_prior_days`` + days since ``spell_start``, whole days: the same for every ``as_of``
+   the post is current on) and the person attended SEND (or sensory) CPD by ``as_of``. Exceptions
+   are the people whose qualifications, courses or other posts change the answer: anyone who held
+   a SENCO or sensory post by ``as_of``, anyone with a service post, holders of a SENCO award or a
+   sensory MQ, and anyone studying for one (nationally ~55k of a million). The server counts
+   everyone (:data:`TEACHERS`, :data:`READY`: ``count(DISTINCT person)`` per area); the exceptions'
+   current posts (with their spell columns) and CPD flags are fetched by key, and the result is
+   server total - the exceptions as those statements count them (the same predicate in pandas,
+   :func:`_as_server_counts`) + the exceptions as the embedded
+   :func:`queries.careers.pipeline.people_counts` counts them (their open spells built from the
+   stored columns, :func:`_open_spells`). Counts of distinct people per area are sums over
+   people, so this is exact.
+3. Schools, the SENCO audit and capacity are the native versions those analyses already have,
+   read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`).
+
+Measured nationally (issue 14; bench/server_load.py on a shared 2-core machine, load average
+3.5-4.2): byte-identical, FalkorDB 28.4 s (``--by region`` 49.3 s) against embedded 15.6 s
+(16.4 s). Two limits remain: the server's work (scans or CPD-led reads of the 2.6M posts for the
+moves, the teachers and the two ready counts, 3-7 s each here, beside the SENCO audit's own; the
+server runs 2 queries at a time) and the client's ~13 s of CPU, ~7 s of it the SENCO audit's
+native version (``audit senco`` alone: 12.9 s wall, 9.4 s CPU on the same machine).
+
+A graph loaded before the derived columns existed is refused with a message naming the reload.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from graphmodel.careers import DAYS_PER_YEAR, OPEN_DAY, Careers
+from graphmodel.errors import SendgraphError
+from graphmodel.server.cypher import NativeQuery, native_query
+from queries.audits.senco import AWARDS
+from queries.audits.sensory import SENSES, matching_mq
+from queries.careers.pipeline import (
+    LEVELS,
+    PEOPLE_COUNTS,
+    area_table,
+    career_spells,
+    check_arguments,
+    feeder_frame,
+    moves_into_targets,
+    people_counts,
+    pipeline,
+    target_roles,
+    with_people,
+)
+from queries.context import Filters, schools_frame
+from queries.native._view import PEOPLE_PER_QUERY, chunks
+from queries.native.careers import (
+    COURSES_HELD,
+    COURSES_STUDIED,
+    PERSON_ROWS,
+    TARGET_SERVICE_POSTS,
+    _fetched,
+    _in_chunks,
+    _query,
+)
+from queries.registry import implementation
+
+__all__ = [
+    "CPD_PEOPLE",
+    "FEEDER_MOVES",
+    "POSTS_OF_PEOPLE",
+    "READY",
+    "TEACHERS",
+    "pipeline_native",
+    "ready_days",
+]
+
+_DAY = "2025-01-01"
+_CURRENT = "r.start_date <= d AND (r.end_date IS NULL OR r.end_date >= d)"
+_Y = "(r.spell_start.year - 1)"
+_ORDINAL = f"365 * {_Y} + {_Y} / 4 - {_Y} / 100 + {_Y} / 400 + r.spell_start.ordinalDay"
+"""The spell's start as a day number (Python's ``date.toordinal``), in integers: FalkorDB 4.16's
+``date - duration({days: n})`` is off by a day or two across months (2025-09-01 - 578 days gave
+2024-01-31), and neither server shares a days-between function with the other."""
+_READY = f"r.spell_prior_days + $day - ({_ORDINAL}) >= coalesce($min_days[r.role], 0)"
+_AREA = {"la": "b.la_code", "region": "$region_of[b.la_code]"}
+"""The area a school post counts in: its school's LA, or that LA's region (``$region_of``: LA code
+-> region code, from the geography tables) looked up in a map, not by a hop to the LA node: the
+hop cost 1-2 s more per scan of the posts nationally."""
+
+
+def _teachers(level: str) -> str:
+    """Per area: people in a current post in one of ``$roles`` (the teaching roles but SENCO)."""
+    area = _AREA[level]
+    return (
+        f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->(b:School) "
+        f"WHERE r.role IN $roles AND {_CURRENT} "
+        f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
+    )
+
+
+def _ready(level: str) -> str:
+    """Per area: people who attended CPD addressing one of ``$needs`` by ``as_of`` (an undated
+    attendance of an undated activity counts) and hold a current post in one of ``$roles`` whose
+    spell has lasted ``$min_days[role]`` (earlier spells of the role included) on day ``$day``."""
+    area = _AREA[level]
+    return (
+        "WITH date($as_of) AS d "
+        "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
+        "WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d "
+        "WITH DISTINCT a, d MATCH (a)-[r:WORKS_AT]->(b:School) "
+        f"WHERE r.role IN $roles AND {_CURRENT} AND {_READY} "
+        f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
+    )
+
+
+_PEOPLE = {"people": ["P1"]}
+_TEACH = {"as_of": _DAY, "roles": ["CLASS_TEACHER"]}
+_READY_P = {
+    "as_of": _DAY,
+    "roles": ["CLASS_TEACHER"],
+    "day": 739130,
+    "needs": ["VI"],
+    "min_days": {"CLASS_TEACHER": 1826},
+}
+_LEVEL_P = {"la": {}, "region": {"region_of": {"E06000001": "E12000001"}}}
+TEACHERS = {
+    level: native_query(f"pipeline.teachers.{level}", _teachers(level), {**_TEACH, **_LEVEL_P[level]})
+    for level in LEVELS
+}
+READY = {
+    level: native_query(f"pipeline.ready.{level}", _ready(level), {**_READY_P, **_LEVEL_P[level]})
+    for level in LEVELS
+}
+
+_MOVE = "late IS NULL AND r.spell_first AND r.move_from IS NOT NULL"
+_MOVES = (
+    "WITH date($as_of) AS d MATCH (a:Person)-[r:{rel}]->(b:{end}) "
+    "WHERE r.career_check > d OR (r.role IN $roles AND r.start_date <= d) "
+    "WITH r, CASE WHEN r.career_check > d THEN a.person_id END AS late, "
+    "CASE WHEN r.role IN $roles AND r.start_date <= d THEN a.person_id END AS held "
+    f"RETURN late, CASE WHEN {_MOVE} THEN r.move_from END AS from_role, "
+    f"CASE WHEN {_MOVE} THEN r.role END AS role, CASE WHEN {_MOVE} THEN r.move_days END AS days, "
+    "count(r) AS moves, collect(DISTINCT held) AS held"
+)
+FEEDER_MOVES = {
+    rel: native_query(
+        f"pipeline.feeder_moves.{table}",
+        _MOVES.format(rel=rel, end=end),
+        {"as_of": _DAY, "roles": ["SENCO"]},
+    )
+    for table, rel, end in (("posts", "WORKS_AT", "School"), ("service_posts", "WORKS_IN", "Service"))
+}
+"""One scan of the posts (and one of the service posts) for the feeder steps and two lists of
+people: ``held``, who held a post in a target role (``$roles``: SENCO and the sensory roles) by
+``as_of`` (exceptions, see the module docstring, collected per group), and the moves stored on
+those posts, grouped (from-role, role, days), where the person's moves hold on ``as_of``; and
+``late``, the people whose moves do not (``career_check`` after ``as_of``), a group each."""
+_CURRENT_OF = (
+    "a.person_id IN $people AND r.start_date <= date($as_of) "
+    "AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
+)
+_SPELL = ["person_id", "role", "start_date", "end_date", "spell_start", "spell_prior_days"]
+POSTS_OF_PEOPLE = _query(
+    "pipeline.posts.current_of_people", "posts", _CURRENT_OF, {**_PEOPLE, "as_of": _DAY}, [*_SPELL, "urn"]
+)
+SERVICE_POSTS_OF_PEOPLE = _query(
+    "pipeline.service_posts.current_of_people",
+    "service_posts",
+    _CURRENT_OF,
+    {**_PEOPLE, "as_of": _DAY},
+    [*_SPELL, "service_id"],
+)
+"""The exceptions' current posts with their spell columns: all their counts read (a spell open on
+``as_of`` holds a current post, and its stored start and prior days are those of every ``as_of``
+the post is current on), and what the server's counts read of them (to take them out)."""
+CPD_PEOPLE = native_query(
+    "pipeline.cpd_people",
+    "WITH date($as_of) AS d "
+    "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
+    "WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d AND a.person_id IN $people "
+    "RETURN a.person_id AS person_id, max(CASE WHEN n.code IN $senses THEN 1 ELSE 0 END) AS sensory",
+    {"as_of": _DAY, "needs": ["VI"], "senses": ["VI"], **_PEOPLE},
+)
+"""Which of ``$people`` attended CPD addressing one of ``$needs`` (SEND CPD: every need) by
+``as_of`` (as :data:`READY` reads it), and whether any of it addressed one of ``$senses``."""
+HAS_COLUMNS = native_query(
+    "pipeline.has_career_columns",
+    "MATCH (a:Person)-[r:WORKS_AT]->(b:School) WITH r LIMIT 1 RETURN r.spell_start IS NOT NULL AS stored",
+    {},
+)
+
+
+def ready_days(threshold_years: float) -> int:
+    """The fewest whole days whose years (days / 365.25) reach ``threshold_years`` as the embedded
+    rule compares them (``years >= threshold - 1e-9``, in float64): days in a role are whole, so
+    the server can compare integers (a spell's start against ``as_of`` minus these days)."""
+    limit = np.float64(threshold_years) - 1e-9
+    n = max(int(np.ceil(limit * DAYS_PER_YEAR)), 0)
+    while n > 0 and np.float64(n - 1) / DAYS_PER_YEAR >= limit:
+        n -= 1
+    while np.float64(n) / DAYS_PER_YEAR < limit:
+        n += 1
+    return n
+
+
+def _rows(store, query: NativeQuery, params: dict) -> list[list]:
+    return store.run_read(query.for_dialect(store.dialect.name), params)[1]
+
+
+def _people(store, query: NativeQuery, params: dict) -> set[str]:
+    return {str(r[0]) for r in _rows(store, query, params) if r[0] is not None}
+
+
+def _require_columns(store) -> None:
+    rows = _rows(store, HAS_COLUMNS, {})
+    if rows and not rows[0][0]:
+        raise SendgraphError(
+            "this graph was loaded before posts stored their career columns (spell and move), which "
+            "pipeline reads on a server: reload it with `sendgraph server load --replace BUNDLE`"
+        )
+
+
+def _feeders(store, rows: list[list], check_view, as_of: dt.date) -> pd.DataFrame:
+    """Feeder steps: the stored moves into the targets (``rows`` of :data:`FEEDER_MOVES` without a
+    ``late`` person) plus the moves of the late people, from their posts (``check_view``)."""
+    targets = target_roles(store)
+    stored = pd.DataFrame(
+        [r[1:5] for r in rows if r[0] is None and r[1] is not None],
+        columns=["from_role", "role", "days", "n"],
+    )
+    frames = []
+    for target, codes in targets.items():
+        into = stored["role"].isin(codes) & ~stored["from_role"].isin(codes)
+        frames.append(stored[into.to_numpy(dtype=bool)].assign(target=target))
+    frames.append(moves_into_targets(career_spells(check_view, as_of), targets).assign(n=1))
+    moves = pd.concat(frames, ignore_index=True)[["target", "from_role", "days", "n"]]
+    return feeder_frame(moves.astype({"days": "int64", "n": "int64"}))
+
+
+def _tally(rows: list[list]) -> pd.Series:
+    frame = pd.DataFrame([r[:2] for r in rows], columns=["area", "people"]).dropna(subset=["area"])
+    return frame.groupby("area")["people"].sum().astype("int64")
+
+
+def _as_server_counts(
+    posts: pd.DataFrame, places: pd.DataFrame, key: str, params: dict, cpd: pd.Index | None, day: int
+) -> pd.Series:
+    """Per area: the exceptions as :data:`TEACHERS` (``cpd`` None) or :data:`READY` count them, from
+    their posts (the same predicate, in pandas), so the server's totals can be taken apart."""
+    current = posts["start_date"].le(pd.Timestamp(params["as_of"])) & (
+        posts["end_date"].isna() | posts["end_date"].ge(pd.Timestamp(params["as_of"]))
+    )
+    keep = (current & posts["role"].isin(params["roles"])).fillna(False).to_numpy(dtype=bool).copy()
+    if cpd is not None:
+        limit = posts["role"].map(params["min_days"]).astype("float64").fillna(0).to_numpy()
+        start = (
+            posts["spell_start"].to_numpy("datetime64[D]").astype("int64") + dt.date(1970, 1, 1).toordinal()
+        )
+        prior = posts["spell_prior_days"].astype("float64").to_numpy()
+        with np.errstate(invalid="ignore"):
+            keep &= prior + day - start >= limit
+        keep &= posts["person_id"].isin(cpd).fillna(False).to_numpy(dtype=bool)
+    rows = posts.loc[keep, ["person_id", "urn"]].merge(places, on="urn", how="inner")
+    return rows.drop_duplicates(["person_id", key]).dropna(subset=[key]).groupby(key).size().astype("int64")
+
+
+def _open_spells(posts: pd.DataFrame, spost: pd.DataFrame) -> Careers:
+    """The spells open on ``as_of`` of the people of ``posts`` and ``spost`` (their current posts),
+    from the stored spell columns: all :func:`queries.careers.pipeline.people_counts` reads of
+    spells (whether a person's years in a role they hold have reached a threshold)."""
+    both = pd.concat([posts[_SPELL], spost[_SPELL]], ignore_index=True)
+    person, people = pd.factorize(both["person_id"].astype(str))
+    role, roles = pd.factorize(both["role"].astype(str))
+    return Careers(
+        person.astype(np.int64),
+        role.astype(np.int64),
+        both["spell_start"].to_numpy("datetime64[D]").astype(np.int64),
+        np.full(len(both), OPEN_DAY, dtype=np.int64),
+        np.ones(len(both), dtype=bool),
+        pd.Index(people),
+        np.asarray(roles, dtype=object),
+        both["spell_prior_days"].astype("int64").to_numpy(),
+    )
+
+
+def _in_background(pool, func, *args):
+    """``func(*args)`` on ``pool`` in a copy of this context (the running analysis's name)."""
+    return pool.submit(contextvars.copy_context().run, func, *args)
+
+
+@implementation(pipeline, "falkordb", "neo4j")
+def pipeline_native(
+    store, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
+) -> pd.DataFrame:
+    """:func:`queries.careers.pipeline.pipeline` from server aggregates plus the exceptions'
+    rows (module docstring)."""
+    as_of = as_of or dt.date.today()
+    check_arguments(filters, level)
+    _require_columns(store)
+    day = as_of.isoformat()
+    key = "la_code" if level == "la" else "region_code"
+    roles = store.table("roles")[["code", "teacher"]]
+    teaching = sorted(roles.loc[roles["teacher"].fillna(False).astype(bool), "code"].astype(str))
+    targets = target_roles(store)
+    target_codes = sorted(set().union(*targets.values()))
+    mqs = sorted(set(matching_mq(store)["required"].astype(str)))
+    quals = {"quals": sorted({*AWARDS, *mqs}), "as_of": day}
+    need_codes = sorted(store.table("need_areas")["code"].astype(str))
+    las = store.table("local_authorities")[["code", "region_code"]].dropna()
+    where = (
+        {"region_of": dict(zip(las["code"].astype(str), las["region_code"].astype(str), strict=True))}
+        if level == "region"
+        else {}
+    )
+    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"], **where}
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
+        # the schools' SENCO status and capacity (their own native reads), meanwhile
+        table_f = _in_background(pool, area_table, store, as_of, level)
+        # one scan for the feeder steps (they set the thresholds of the ready counts), one for the
+        # count that does not depend on them
+        moves_f = [
+            pool.submit(_rows, store, q, {"as_of": day, "roles": target_codes}) for q in FEEDER_MOVES.values()
+        ]
+        teachers_f = pool.submit(_rows, store, TEACHERS[level], teachers)
+        moves = [r for f in moves_f for r in f.result()]
+        late = sorted({str(r[0]) for r in moves if r[0] is not None})
+        check_view = _fetched(
+            store,
+            {
+                "posts": _in_chunks(store, "posts", PERSON_ROWS["posts"], "people", late),
+                "service_posts": _in_chunks(
+                    store, "service_posts", PERSON_ROWS["service_posts"], "people", late
+                ),
+            },
+        )
+        feeders = _feeders(store, moves, check_view, as_of)
+        params = {"teachers_not_senco": teachers}
+        for column, target, needs in (
+            ("likely_senco", "senco", need_codes),
+            ("likely_sensory", "sensory", list(SENSES)),
+        ):
+            steps = feeders[(feeders["target"] == target).to_numpy(dtype=bool)]
+            min_days = {
+                str(r.from_role): ready_days(r.threshold_years)
+                for r in steps.itertuples(index=False)
+                if str(r.from_role) in teaching
+            }
+            params[column] = {
+                **where,
+                "as_of": day,
+                "day": as_of.toordinal(),
+                "roles": sorted(min_days),
+                "needs": needs,
+                "min_days": min_days,
+            }
+        everyone = {
+            c: pool.submit(_rows, store, READY[level], params[c])
+            for c in ("likely_senco", "likely_sensory")
+            if params[c]["roles"]
+        }
+
+        # the exceptions: anyone whose rows other than one current post change their answer
+        held_f = pool.submit(_in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
+        study_f = pool.submit(_in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
+        service_f = pool.submit(
+            _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
+        )
+        teacher_rows = teachers_f.result()
+        held, study = held_f.result(), study_f.result()
+        exceptions = sorted(
+            {str(p) for r in moves for p in (r[5] or [])}
+            | service_f.result()
+            | set(held["person_id"].astype(str))
+            | set(study["person_id"].astype(str))
+        )
+        parts = chunks(exceptions, PEOPLE_PER_QUERY)
+        cpd_params = {"as_of": day, "needs": need_codes, "senses": list(SENSES)}
+        cpd_f = [pool.submit(_rows, store, CPD_PEOPLE, {**cpd_params, "people": part}) for part in parts]
+        at = {"as_of": day}
+        posts_f = pool.submit(_in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
+        spost_f = pool.submit(
+            _in_chunks, store, "service_posts", SERVICE_POSTS_OF_PEOPLE, "people", exceptions, at
+        )
+
+        # the exceptions' own counts, by the embedded rules on their rows
+        posts, spost = posts_f.result(), spost_f.result()
+        view = _fetched(
+            store,
+            {
+                "posts": posts,
+                "service_posts": spost,
+                "person_qualifications": held,
+                "person_studying": study,
+            },
+        )
+        attended = [r for f in cpd_f for r in f.result()]
+        cpd = {
+            "send": pd.Index(sorted({str(r[0]) for r in attended}), dtype=object),
+            "sensory": pd.Index(sorted({str(r[0]) for r in attended if r[1]}), dtype=object),
+        }
+        own = people_counts(view, as_of, level, _open_spells(posts, spost), feeders, cpd).reset_index()
+        own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
+        # server totals - the exceptions as the server counts them + as the rules count them
+        places = schools_frame(store)[["urn", key]]
+        totals = {"teachers_not_senco": _tally(teacher_rows)}
+        totals.update({c: _tally(f.result()) for c, f in everyone.items()})
+        result = {}
+        for column in PEOPLE_COUNTS:
+            result[column] = own[column]
+            if column in totals:
+                which = {"likely_senco": cpd["send"], "likely_sensory": cpd["sensory"]}.get(column)
+                theirs = _as_server_counts(posts, places, key, params[column], which, as_of.toordinal())
+                result[column] = totals[column].sub(theirs, fill_value=0).add(own[column], fill_value=0)
+        table = table_f.result()
+    counts = pd.DataFrame(result).fillna(0).astype("int64")
+    counts = _area_keys(store, level).join(counts, on=key, how="inner").set_index(LEVELS[level])
+    return with_people(table, counts, filters, level)
+
+
+def _area_keys(store, level: str) -> pd.DataFrame:
+    """The key columns of each area of ``level`` (codes and names), from the geography tables."""
+    las = store.table("local_authorities")[["code", "name", "region_code"]].rename(
+        columns={"code": "la_code", "name": "la_name"}
+    )
+    regions = store.table("regions")[["code", "name"]].rename(
+        columns={"code": "region_code", "name": "region_name"}
+    )
+    if level == "region":
+        return regions[LEVELS[level]].drop_duplicates()
+    return las.merge(regions, on="region_code", how="left")[LEVELS[level]]
