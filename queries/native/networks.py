@@ -45,55 +45,53 @@ from queries.registry import implementation
 
 _S = load_schema()
 _DAY = "2025-01-01"
-_HELD = (
-    "(r.start_date IS NULL OR r.start_date <= date($as_of)) "
-    "AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
-)
+_HELD = "(r.start_date IS NULL OR r.start_date <= d) AND (r.end_date IS NULL OR r.end_date >= d)"
+_DAY_ONCE = "WITH date($as_of) AS d "
+"""The as-of date bound once per query, not ``date($as_of)`` per row: FalkorDB re-parses the
+string for every edge it tests (~1 s per 2.6M-edge scan nationally)."""
 ACTIVITIES = native_query(
     "networks.activities", "MATCH (c:CPDActivity) RETURN c.activity_id AS activity_id, c.format AS format", {}
 )
-_LIVE = (
-    "c.activity_id IN $activities "
-    "AND coalesce(t.date, c.date) <= date($as_of) AND coalesce(t.date, c.date) >= date($since)"
-)
+_LIVE = "c.activity_id IN $activities AND coalesce(t.date, c.date) <= d AND coalesce(t.date, c.date) >= since"
+_DAYS_ONCE = "WITH date($as_of) AS d, date($since) AS since "
 _MEET = {"activities": ["A1"], "as_of": _DAY, "since": "2022-01-02"}
 MEETINGS = native_query(
     "networks.meetings",
-    f"MATCH (p:Person)-[t:ATTENDED]->(c:CPDActivity) WHERE {_LIVE} "
+    f"{_DAYS_ONCE}MATCH (p:Person)-[t:ATTENDED]->(c:CPDActivity) WHERE {_LIVE} "
     f"MATCH (p)-[r:WORKS_AT]->(s:School) WHERE {_HELD} "
     "RETURN DISTINCT c.activity_id AS activity_id, s.urn AS urn",
     _MEET,
 )
 MEETING_PEOPLE = native_query(
     "networks.meeting_people",
-    f"MATCH (p:Person)-[t:ATTENDED]->(c:CPDActivity) WHERE {_LIVE} "
+    f"{_DAYS_ONCE}MATCH (p:Person)-[t:ATTENDED]->(c:CPDActivity) WHERE {_LIVE} "
     f"MATCH (p)-[r:WORKS_AT]->(s:School) WHERE {_HELD} "
     "RETURN DISTINCT c.activity_id AS activity_id, s.urn AS urn, p.person_id AS person_id",
     _MEET,
 )
 MEETING_PEOPLE_AT = native_query(
     "networks.meeting_people_at",
-    f"MATCH (s:School)<-[r:WORKS_AT]-(p:Person)-[t:ATTENDED]->(c:CPDActivity) "
+    f"{_DAYS_ONCE}MATCH (s:School)<-[r:WORKS_AT]-(p:Person)-[t:ATTENDED]->(c:CPDActivity) "
     f"WHERE s.urn IN $urns AND {_HELD} AND {_LIVE} "
     "RETURN DISTINCT c.activity_id AS activity_id, s.urn AS urn, p.person_id AS person_id",
     {**_MEET, "urns": [100000]},
 )
 SHARED_STAFF = native_query(
     "networks.shared_staff",
-    f"MATCH (s:School)<-[r:WORKS_AT]-(p:Person) WHERE s.urn IN $urns AND {_HELD} "
+    f"{_DAY_ONCE}MATCH (s:School)<-[r:WORKS_AT]-(p:Person) WHERE s.urn IN $urns AND {_HELD} "
     f"MATCH (p)-[q:WORKS_AT]->(t:School) WHERE {_HELD.replace('r.', 'q.')} AND t.urn <> s.urn "
     "RETURN DISTINCT p.person_id AS person_id, s.urn AS urn",
     {"urns": [100000], "as_of": _DAY},
 )
 HELD_BY = native_query(
     "networks.held_by",
-    f"MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE a.person_id IN $people AND {_HELD} "
+    f"{_DAY_ONCE}MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE a.person_id IN $people AND {_HELD} "
     "RETURN DISTINCT a.person_id AS person_id, b.urn AS urn",
     {"people": ["P1"], "as_of": _DAY},
 )
 HELD = native_query(
     "networks.held",
-    f"MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE {_HELD} "
+    f"{_DAY_ONCE}MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE {_HELD} "
     "RETURN DISTINCT a.person_id AS person_id, b.urn AS urn",
     {"as_of": _DAY},
 )
