@@ -39,7 +39,18 @@ from queries.networks.ties import (
 )
 from queries.posts import in_operation
 
-__all__ = ["TieCarriers", "tie_carriers"]
+__all__ = ["TieCarriers", "joined", "tie_carriers"]
+
+
+def joined(keys: np.ndarray, values: np.ndarray) -> pd.Series:
+    """``values`` (strings) ';'-joined per key, for ``keys`` sorted (equal keys together, values
+    already in the order wanted), indexed by key: one slice per key of a plain list, where a pandas
+    ``groupby(...).agg(";".join)`` pays a Series per group (~40 s for 500k groups)."""
+    uniq, start = np.unique(keys, return_index=True)
+    bounds = np.append(start, len(keys)).tolist()
+    vals = list(values)
+    text = [";".join(vals[s:e]) for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
+    return pd.Series(text, index=pd.Index(uniq, name="key"), dtype=object)
 
 
 def pair_key(a: object, b: object) -> np.ndarray:
@@ -133,7 +144,7 @@ class TieCarriers:
         sel = np.isin(self.keys, keys)
         found = pd.DataFrame({"key": self.keys[sel], "kind": self.kinds[sel]}).drop_duplicates()
         found = found.sort_values(["key", "kind"], kind="stable")
-        return found.groupby("key", sort=True)["kind"].agg(";".join)
+        return joined(found["key"].to_numpy(np.int64), found["kind"].to_numpy(dtype=object))
 
 
 def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters
-from queries.networks.carriers import TieCarriers, tie_carriers
+from queries.networks.carriers import TieCarriers, joined, tie_carriers
 from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, ScopeGraph, pair_keys, scope_graph
 from queries.registry import analysis
 
@@ -94,7 +94,7 @@ def fragile_links(
     }
     carriers = _scope_carriers(store, as_of, graph)
     found = carriers.single_carriers()
-    who = found.groupby("key", sort=True)["person_id"].agg(";".join)
+    who = joined(found["key"].to_numpy(np.int64), found["person_id"].to_numpy(dtype=object))
     kinds = carriers.kinds_of(who.index.to_numpy(np.int64))
     attrs = graph.nodes[["name", "la_code"]].astype(object)
     attrs = attrs.where(attrs.notna(), None)
@@ -194,7 +194,7 @@ def _remove(
     details = pd.DataFrame(
         {
             "kinds": carriers.kinds_of(lost_keys),
-            "person_id": who.groupby("key", sort=True)["person_id"].agg(";".join),
+            "person_id": joined(who["key"].to_numpy(np.int64), who["person_id"].to_numpy(dtype=object)),
         }
     ).reindex(lost_keys)
     keys = pair_keys(graph.ties["urn_a"], graph.ties["urn_b"])
