@@ -63,6 +63,8 @@ def data_dictionary(schema: Schema | None = None) -> str:
                 rules.append("not in the future")
             if p.after:
                 rules.append(f"not before `{p.after}`")
+            if p.derived:
+                rules.append(f"*derived* ({p.derived}): computed at load, not supplied")
             out.append(
                 f"| `{p.name}` | {p.type} | {'yes' if p.required else ''} | {'; '.join(rules)} | {p.doc} |"
             )
@@ -77,7 +79,7 @@ def write_templates(directory: Path, xlsx: bool = False, schema: Schema | None =
     written = []
     for name, table in schema.tables.items():
         path = directory / f"{name}.csv"
-        path.write_text(",".join(table.columns) + "\n", encoding="utf-8")
+        path.write_text(",".join(table.input_columns) + "\n", encoding="utf-8")
         written.append(path)
     if xlsx:
         path = directory / "sendgraph-bundle.xlsx"
@@ -159,7 +161,7 @@ def write_xlsx_template(path: Path, schema: Schema | None = None) -> Path:
         cell.font = Font(bold=True)
     for name, table in schema.tables.items():
         required = [p.name for p in table.properties.values() if p.required]
-        other = [p.name for p in table.properties.values() if not p.required]
+        other = [p.name for p in table.properties.values() if not p.required and not p.derived]
         info.append([name, table.doc, ", ".join(table.key), ", ".join(required), ", ".join(other)])
     info.column_dimensions["A"].width = 24
     info.column_dimensions["B"].width = 90
@@ -177,9 +179,10 @@ def write_xlsx_template(path: Path, schema: Schema | None = None) -> Path:
 
     for name, table in schema.tables.items():
         ws = wb.create_sheet(name)
-        ws.append(table.columns)
+        ws.append(table.input_columns)
         ws.freeze_panes = "A2"
-        for k, p in enumerate(table.properties.values(), start=1):
+        inputs = [p for p in table.properties.values() if not p.derived]
+        for k, p in enumerate(inputs, start=1):
             letter = get_column_letter(k)
             head = ws.cell(row=1, column=k)
             head.font = Font(bold=p.required, color=None if p.required else "666666")

@@ -24,9 +24,11 @@ def _hash(frame: pd.DataFrame) -> pd.Index:
 
 
 def _compare(
-    key: list[str], existing: pd.DataFrame, incoming: pd.DataFrame
+    key: list[str], existing: pd.DataFrame, incoming: pd.DataFrame, values: list[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(added, changed) masks over ``incoming`` and the mask of ``existing`` rows it replaces."""
+    """(added, changed) masks over ``incoming`` and the mask of ``existing`` rows it replaces; rows
+    are compared on ``values`` (default all columns: derived columns are left out by the callers,
+    since a load never supplies them and they are recomputed after the merge)."""
     if existing.empty:
         return (
             np.ones(len(incoming), dtype=bool),
@@ -35,8 +37,15 @@ def _compare(
         )
     ex_keys, in_keys = _hash(existing[key]), _hash(incoming[key])
     hit = in_keys.isin(ex_keys)
+    if values is not None:
+        existing, incoming = existing[values], incoming[values]
     same_row = _hash(incoming).isin(_hash(existing))
     return ~hit, hit & ~same_row, ex_keys.isin(in_keys)
+
+
+def _inputs(table: Table) -> list[str] | None:
+    """The columns a load compares: all but the derived ones (None: all columns)."""
+    return table.input_columns if table.derived_columns else None
 
 
 def diff(
@@ -48,8 +57,11 @@ def diff(
     is the one change test every store uses: ``upsert`` for the workspace, the server stores to pick
     what to CREATE and MERGE, so both report the same added / changed counts for the same load.
     """
-    key = list(table_or_key.key) if isinstance(table_or_key, Table) else list(table_or_key)
-    added, changed, _replaced = _compare(key, existing, incoming)
+    if isinstance(table_or_key, Table):
+        key, values = list(table_or_key.key), _inputs(table_or_key)
+    else:
+        key, values = list(table_or_key), None
+    added, changed, _replaced = _compare(key, existing, incoming, values)
     return added, changed
 
 
@@ -61,7 +73,7 @@ def upsert(table: Table, existing: pd.DataFrame, incoming: pd.DataFrame) -> tupl
         # A first load keeps the input's order (sorting 1.5M posts by a four-column key costs
         # seconds); merging into existing rows sorts by key so the result is order-independent.
         return incoming, len(incoming), 0
-    added_mask, changed_mask, replaced = _compare(key, existing, incoming)
+    added_mask, changed_mask, replaced = _compare(key, existing, incoming, _inputs(table))
     added, changed = int(added_mask.sum()), int(changed_mask.sum())
     if added == 0 and changed == 0:
         return existing, 0, 0

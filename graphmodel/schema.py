@@ -32,6 +32,9 @@ class Property:
     not_future: bool = False
     after: str | None = None
     doc: str = ""
+    derived: str | None = None
+    """The derived column set (``graphmodel.derived.DERIVERS``) that computes this column at load
+    time from other rows; users never supply it (input values are ignored)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,16 @@ class Table:
     @property
     def columns(self) -> list[str]:
         return list(self.properties)
+
+    @property
+    def input_columns(self) -> list[str]:
+        """The columns a bundle supplies: every column but the derived ones."""
+        return [p.name for p in self.properties.values() if not p.derived]
+
+    @property
+    def derived_columns(self) -> list[str]:
+        """Columns computed at load time (``derived = "<set>"`` in schema.toml)."""
+        return [p.name for p in self.properties.values() if p.derived]
 
     @property
     def personal_columns(self) -> list[str]:
@@ -140,6 +153,7 @@ def _property(name: str, raw: dict, tiers: tuple[str, ...]) -> Property:
         not_future=bool(raw.get("not_future", False)),
         after=raw.get("after"),
         doc=raw.get("doc", ""),
+        derived=raw.get("derived"),
     )
 
 

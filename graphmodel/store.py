@@ -36,6 +36,9 @@ class LoadReport:
     added: dict[str, int] = field(default_factory=dict)
     changed: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    rederived: dict[str, int] = field(default_factory=dict)
+    """Rows whose derived columns (schema.toml ``derived``) were set or changed, per table: not
+    counted as added or changed (no input row changed them), but written."""
 
     @property
     def unchanged(self) -> bool:

@@ -205,6 +205,9 @@ def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) ->
     src = raw.source
     problems: list[Problem] = []
 
+    derived = set(table.derived_columns)
+    if derived & set(frame.columns):  # computed at load time: what a bundle says is ignored
+        frame = frame.drop(columns=[c for c in frame.columns if c in derived])
     unknown = [c for c in frame.columns if c not in table.properties]
     for c in unknown:
         problems.append(
@@ -212,7 +215,8 @@ def coerce_table(schema: Schema, raw: RawTable, today: dt.date | None = None) ->
                 src,
                 None,
                 str(c),
-                f"unknown column for table '{table.name}'; expected some of: {', '.join(table.columns)}",
+                f"unknown column for table '{table.name}'; expected some of: "
+                + ", ".join(table.input_columns),
             )
         )
     missing = [c for c, p in table.properties.items() if p.required and c not in frame.columns]

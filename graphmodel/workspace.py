@@ -45,6 +45,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from graphmodel import derived
 from graphmodel.errors import SendgraphError
 from graphmodel.merge import upsert
 from graphmodel.schema import Schema, load_schema
@@ -352,7 +353,23 @@ class Workspace(DerivedCache):
             report.incoming[name] = len(incoming)
             report.added[name] = added
             report.changed[name] = changed
+        self._rederive(out, report)
         return out, report
+
+    def _rederive(self, out: dict[str, pd.DataFrame], report: LoadReport) -> None:
+        """Recompute the derived columns (:mod:`graphmodel.derived`) of every set a load changed,
+        on the whole tables (cheap in numpy), adding a set's other tables to ``out`` when their
+        derived values change (new posts can change a person's service posts' moves)."""
+        for dset in derived.sets_touching(self.schema, out):
+            if not any(report.added.get(t, 0) or report.changed.get(t, 0) for t in dset.tables):
+                continue
+            frames = {t: out[t] if t in out else self.table(t) for t in dset.tables}
+            new = derived.rederive(self.schema, dset, frames)
+            for t in dset.tables:
+                moved = derived.rederived_rows(self.schema.table(t), self.table(t), new[t])
+                if moved or t in out:
+                    out[t] = new[t]
+                    report.rederived[t] = moved
 
     def _carry(self, name: str, target: Path) -> dict:
         """Link an unchanged table into the new version, after checking it is sound: a damaged file
@@ -419,7 +436,9 @@ class Workspace(DerivedCache):
             for name in self.schema.tables:
                 target = tmp / f"{name}.parquet"
                 unchanged = name not in tables or (
-                    report.added.get(name, 0) == 0 and report.changed.get(name, 0) == 0
+                    report.added.get(name, 0) == 0
+                    and report.changed.get(name, 0) == 0
+                    and report.rederived.get(name, 0) == 0
                 )
                 if unchanged and old is not None and name in old_manifest.get("tables", {}):
                     entry = self._carry(name, target)

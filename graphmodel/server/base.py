@@ -49,6 +49,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from graphmodel import derived
 from graphmodel.errors import SendgraphError
 from graphmodel.merge import diff
 from graphmodel.schema import Schema, load_schema
@@ -89,6 +90,10 @@ def lease_stale_after() -> float:
         return float(raw) if raw else DEFAULT_LEASE_STALE
     except ValueError:
         raise SendgraphError(f"SENDGRAPH_LEASE_STALE must be a number of seconds (got {raw!r})") from None
+
+
+ROWS_OF_PEOPLE_CHUNK = 5000
+"""Person ids per read of :meth:`ServerStore.rows_of_people`: a few thousand index lookups."""
 
 
 def _batches(rows: list, size: int) -> Iterator[list]:
@@ -483,6 +488,7 @@ class ServerStore(DerivedCache):
             report.changed[name] = int(changed.sum())
             upsert = ~added if repair else changed
             todo[name] = (incoming[added].reset_index(drop=True), incoming[upsert].reset_index(drop=True))
+        self._rederive(todo, report, repair)
         report.seconds = time.perf_counter() - start
         if report.unchanged and not repair:
             return report
@@ -520,6 +526,53 @@ class ServerStore(DerivedCache):
         self._finish(run_id, "complete", report, None)
         report.seconds = time.perf_counter() - start
         return report
+
+    def _rederive(
+        self, todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]], report: LoadReport, repair: bool
+    ) -> None:
+        """Fill the derived columns (:mod:`graphmodel.derived`) of what ``todo`` writes: every row of
+        exactly the people (groups) the load adds or changes, recomputed from their rows on the
+        server merged with the incoming ones; rows of theirs whose values change join ``todo`` (a
+        new school post can change a service post's move). Nothing is written here, so a failed
+        load still changes nothing, and both write routes (MERGE, bulk) carry the columns."""
+        for dset in derived.sets_touching(self.schema, todo):
+            groups: set[str] = set()
+            for t in dset.tables:
+                for frame in todo.get(t, ()):
+                    groups.update(frame[dset.group].dropna().astype(str))
+            if not groups:
+                continue
+            people = sorted(groups)
+            existing = {t: self.rows_of_people(t, people) for t in dset.tables}
+            incoming = {t: pd.concat(todo[t], ignore_index=True) for t in dset.tables if t in todo}
+            rows = derived.merged_groups(self.schema, dset, existing, incoming)
+            for t in dset.tables:
+                spec = self.schema.table(t)
+                added, changed = diff(list(spec.key), existing[t], rows[t])  # every column
+                upsert = ~added if repair else changed
+                todo[t] = (rows[t][added].reset_index(drop=True), rows[t][upsert].reset_index(drop=True))
+                report.rederived[t] = derived.rederived_rows(spec, existing[t], rows[t])
+
+    def rows_of_people(self, name: str, people: list[str]) -> pd.DataFrame:
+        """Every row (derived columns included) of relationship table ``name`` whose start node is
+        one of ``people`` (keys of the start kind), typed and ordered by key; from the table already
+        read by this load if there is one, else by key lookups in chunks."""
+        rel = self.schema.relationships[name]
+        if name in self._cache:
+            frame = self._cache[name]
+            return frame[frame[rel.start.column].astype(str).isin(people).to_numpy()].reset_index(drop=True)
+        key = self.schema.nodes[rel.start.kind].key_column
+        query = cypher.pull(self.schema, name, f"a.{cypher.safe_name(key)} IN $ids", derived=True)
+        params = cypher.table_params(self.schema, name)
+        parts = [
+            self.typed_query(name, query, {**params, "ids": people[i : i + ROWS_OF_PEOPLE_CHUNK]})
+            for i in range(0, len(people), ROWS_OF_PEOPLE_CHUNK)
+        ]
+        if not parts:
+            return empty_frame(self.schema.table(name))
+        spec = self.schema.table(name)
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(list(spec.key), kind="stable", ignore_index=True)
 
     # ---------------------------------------------------------------- a first load in bulk
     bulk_min_rows: int | None = None

@@ -256,17 +256,23 @@ def _where_marker(schema: Schema, rel: RelTable) -> str:
     return f" WHERE r.{TABLE_MARKER} = $table" if needs_marker(schema, rel) else ""
 
 
-def pull(schema: Schema, table: str, where: str | None = None) -> str:
+def pull(schema: Schema, table: str, where: str | None = None, derived: bool | None = None) -> str:
     """The whole table, one column per schema property, in schema order.
 
     ``where`` (a predicate over ``n``, or ``a``, ``r``, ``b`` for a relationship table, with values only
-    as parameters) narrows it: native analyses use that to fetch only the rows they need.
+    as parameters) narrows it: native analyses use that to fetch only the rows they need. Derived
+    columns (schema.toml ``derived``) come with a whole-table pull; a narrowed pull leaves them out
+    (they read back blank) unless ``derived`` asks for them, so natives fetch what they use only.
     """
+    if derived is None:
+        derived = where is None
     if table in schema.relationships:
         rel = schema.relationships[table]
         start, end = schema.nodes[rel.start.kind], schema.nodes[rel.end.kind]
         cols = []
         for c in rel.properties:
+            if rel.properties[c].derived and not derived:
+                continue
             src = (
                 f"a.{safe_name(start.key_column)}"
                 if c == rel.start.column
@@ -279,7 +285,9 @@ def pull(schema: Schema, table: str, where: str | None = None) -> str:
         cond = f" WHERE {cond}" if cond else ""
         return f"MATCH {rel_pattern(schema, rel)}{cond} RETURN {', '.join(cols)}"
     node = schema.node_by_table(table)
-    cols = ", ".join(f"n.{safe_name(c)} AS {safe_name(c)}" for c in node.properties)
+    cols = ", ".join(
+        f"n.{safe_name(c)} AS {safe_name(c)}" for c, p in node.properties.items() if derived or not p.derived
+    )
     cond = f" WHERE {where}" if where else ""
     return f"MATCH (n:{safe_name(node.label)}){cond} RETURN {cols}"
 

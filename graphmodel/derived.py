@@ -1,0 +1,91 @@
+"""Derived column sets: columns a load computes from other rows (``derived = "<set>"`` in schema.toml).
+
+Why at load time: an answer a graph server can give with one aggregate over edges (how many people
+moved from class teacher to SENCO) otherwise needs every post shipped to the client and the career
+rules run there. So the rules run once per load, on the client that loads, with the same code the
+analyses use (:mod:`graphmodel.careers`), and their results are stored on the rows.
+
+A set is registered here by name (:data:`DERIVERS`): the tables it reads and writes, the column
+that groups rows which derive together (a person: their posts decide each other's spells), and the
+function. Both stores call :func:`rederive` inside a load, before anything is written, so a failed
+load leaves the old rows and their derived values, and a re-run load changes nothing:
+
+* the embedded workspace recomputes the set's tables whole (numpy: seconds at national scale);
+* a server store recomputes exactly the groups (people) a load touches, from their rows on the
+  server plus the incoming rows, and writes the rows whose values changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from graphmodel import careers
+from graphmodel.merge import diff, upsert
+from graphmodel.schema import Schema, Table
+from graphmodel.validate import conform
+
+__all__ = ["DERIVERS", "DerivedSet", "merged_groups", "rederive", "rederived_rows", "sets_touching"]
+
+
+@dataclass(frozen=True)
+class DerivedSet:
+    """One derived column set: ``derive`` takes ``tables`` (by name, input columns filled) and
+    returns them with the set's columns filled; rows sharing ``group`` derive together."""
+
+    name: str
+    tables: tuple[str, ...]
+    group: str
+    derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]]
+
+
+def _careers(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    posts, spost = careers.derive(frames["posts"], frames["service_posts"])
+    return {"posts": posts, "service_posts": spost}
+
+
+DERIVERS: dict[str, DerivedSet] = {
+    "careers": DerivedSet("careers", ("posts", "service_posts"), "person_id", _careers),
+}
+"""Every derived set by the name schema.toml gives it."""
+
+
+def sets_touching(schema: Schema, tables: Iterable[str]) -> list[DerivedSet]:
+    """The derived sets declared in ``schema`` that read any of ``tables``."""
+    names = {p.derived for t in schema.tables.values() for p in t.properties.values() if p.derived}
+    wanted = set(tables)
+    return [DERIVERS[n] for n in sorted(names) if wanted & set(DERIVERS[n].tables)]
+
+
+def rederived_rows(spec: Table, old: pd.DataFrame, new: pd.DataFrame) -> int:
+    """Rows of ``new`` whose derived columns are new or differ from the row of the same key in
+    ``old`` (the count a load reports as ``rederived``, the same on every store)."""
+    cols = [*spec.key, *spec.derived_columns]
+    added, changed = diff(list(spec.key), old[cols], new[cols])
+    return int(added.sum() + changed.sum())
+
+
+def rederive(schema: Schema, dset: DerivedSet, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``frames`` (every table of ``dset``, all rows of the groups concerned) with the set's columns
+    recomputed, conformed to the schema, rows in the order given."""
+    inputs = {t: frames[t][schema.table(t).input_columns] for t in dset.tables}
+    out = dset.derive(inputs)
+    return {t: conform(schema.table(t), out[t]) for t in dset.tables}
+
+
+def merged_groups(
+    schema: Schema,
+    dset: DerivedSet,
+    existing: dict[str, pd.DataFrame],
+    incoming: dict[str, pd.DataFrame],
+) -> dict[str, pd.DataFrame]:
+    """The rows of the groups ``incoming`` touches after merging it into ``existing`` (both: all
+    rows of those groups), with the set's columns recomputed: what a server store writes back."""
+    merged = {}
+    for t in dset.tables:
+        spec = schema.table(t)
+        rows, _added, _changed = upsert(spec, existing[t], incoming.get(t, existing[t].iloc[:0]))
+        merged[t] = rows
+    return rederive(schema, dset, merged)

@@ -1,0 +1,123 @@
+"""The career columns stored at load time (schema.toml ``derived = "careers"``, graphmodel/derived.py).
+
+They must always equal a fresh recomputation from the posts as stored: after a first load, after
+loads that add or end some people's posts (the server recomputes exactly those people), on the
+embedded workspace and on FalkorDB alike; a failed load leaves them as they were, a re-run load
+changes nothing, and a bundle cannot set them.
+"""
+
+from __future__ import annotations
+
+import falkordb_server as fk
+import pandas as pd
+import pytest
+
+from graphmodel.derived import DERIVERS, rederive
+from graphmodel.errors import SendgraphError
+from loaders import ingest
+
+falkordb_server = fk.falkordb_server
+falkor_store = fk.falkor_store
+
+CAREERS = DERIVERS["careers"]
+
+
+def _sorted(store, table: str) -> pd.DataFrame:
+    key = list(store.schema.table(table).key)
+    return store.table(table).sort_values(key, kind="stable", ignore_index=True)
+
+
+def assert_fresh(store) -> None:
+    """The stored derived columns equal a recomputation from the stored input columns."""
+    stored = {t: _sorted(store, t) for t in CAREERS.tables}
+    fresh = rederive(store.schema, CAREERS, stored)
+    for t in CAREERS.tables:
+        pd.testing.assert_frame_equal(stored[t], fresh[t], obj=t)
+        assert stored[t]["career_check"].notna().all(), t
+
+
+def _post(person, urn, role, start, end=""):
+    return {"person_id": person, "urn": urn, "role": role, "start_date": start, "end_date": end}
+
+
+# P02 gets a new school post as an SEN teacher at S4, P01's SENCO post ends, P13 (a service post
+# only) gets a school post: so the service post's move must be recomputed though no service post
+# was loaded
+MORE_POSTS = [
+    _post("P02", 100004, "SENCO", "2023-09-01"),
+    _post("P01", 100001, "SENCO", "2018-09-01", "2024-08-31"),
+    _post("P13", 100002, "ECT", "2018-09-01", "2020-08-31"),
+]
+
+
+def _load_steps(store, bundle_writer) -> None:
+    from career_fixture import TABLES
+
+    ingest.load(store, [(bundle_writer(TABLES), "auto")])
+    assert_fresh(store)
+    first = _sorted(store, "posts")
+    p11 = first[first["person_id"] == "P11"].set_index(["role", "start_date"])
+    # P11: CT (two schools, one spell) -> SENCO -> back to CT after two years: a return
+    back = p11.loc[("CLASS_TEACHER", pd.Timestamp("2016-09-01"))]
+    assert back["move_from"] == "SENCO" and bool(back["spell_first"])
+    same_spell = p11.loc[("CLASS_TEACHER", pd.Timestamp("2012-10-01"))]
+    assert not bool(same_spell["spell_first"]) and pd.isna(same_spell["move_from"])
+    assert same_spell["spell_start"] == pd.Timestamp("2010-09-01")
+
+    report, _notes = ingest.load(store, [(bundle_writer({"posts": MORE_POSTS}), "auto")])
+    assert report.added.get("posts") == 2 and report.changed.get("posts") == 1
+    assert report.rederived.get("service_posts", 0) >= 1  # P13's service post: entered from ECT now
+    assert_fresh(store)
+    spost = _sorted(store, "service_posts")
+    assert spost.loc[spost["person_id"] == "P13", "move_from"].tolist() == ["ECT"]
+
+    again, _notes = ingest.load(store, [(bundle_writer({"posts": MORE_POSTS}), "auto")])
+    assert again.unchanged
+    assert_fresh(store)
+
+
+def test_embedded_columns_follow_every_load(workspace, bundle_writer):
+    _load_steps(workspace, bundle_writer)
+
+
+def test_falkordb_columns_follow_every_load_and_match_embedded(workspace, falkor_store, bundle_writer):
+    _load_steps(falkor_store, bundle_writer)
+    _load_steps(workspace, bundle_writer)
+    for t in CAREERS.tables:
+        pd.testing.assert_frame_equal(_sorted(falkor_store, t), _sorted(workspace, t), obj=t)
+
+
+def test_a_failed_server_load_changes_no_column(falkor_store, bundle_writer, monkeypatch):
+    from career_fixture import TABLES
+
+    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
+    before = {t: _sorted(falkor_store, t) for t in CAREERS.tables}
+
+    def broken(*_a, **_k):
+        raise SendgraphError("the server went away")
+
+    monkeypatch.setattr(type(falkor_store), "_write_tables", broken)
+    with pytest.raises(SendgraphError):
+        ingest.load(falkor_store, [(bundle_writer({"posts": MORE_POSTS}), "auto")])
+    monkeypatch.undo()
+    falkor_store._cache.clear()
+    for t in CAREERS.tables:
+        pd.testing.assert_frame_equal(_sorted(falkor_store, t), before[t], obj=t)
+
+
+def test_a_bundle_cannot_set_derived_columns(workspace, bundle_writer):
+    from career_fixture import TABLES
+
+    rows = [{**r, "move_from": "HEAD", "move_days": 1, "spell_first": "false"} for r in TABLES["posts"]]
+    ingest.load(workspace, [(bundle_writer({**TABLES, "posts": rows}), "auto")])
+    assert "HEAD" not in set(workspace.table("posts")["move_from"].dropna())
+    assert_fresh(workspace)
+
+
+def test_templates_and_dictionary_mark_derived_columns(tmp_path):
+    from graphmodel.docs import data_dictionary, write_templates
+
+    write_templates(tmp_path)
+    header = (tmp_path / "posts.csv").read_text(encoding="utf-8").strip().split(",")
+    assert "move_from" not in header and "start_date" in header
+    assert "*derived* (careers)" in data_dictionary()
