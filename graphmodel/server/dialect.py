@@ -49,8 +49,24 @@ class Dialect:
                 f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
                 f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
                 for label, key in self.keyed_labels(schema)
+            ] + [
+                f"CREATE INDEX {rel.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.{prop})"
+                for rel, prop in self.indexed_relationship_properties(schema)
             ]
-        return [f"CREATE INDEX FOR (n:{label}) ON (n.{key})" for label, key in self.keyed_labels(schema)]
+        return [f"CREATE INDEX FOR (n:{label}) ON (n.{key})" for label, key in self.keyed_labels(schema)] + [
+            f"CREATE INDEX FOR ()-[r:{rel}]-() ON (r.{prop})"
+            for rel, prop in self.indexed_relationship_properties(schema)
+        ]
+
+    @staticmethod
+    def indexed_relationship_properties(schema: Schema) -> list[tuple[str, str]]:
+        """(relationship type, property) of every relationship property marked ``index = true``."""
+        return [
+            (safe_name(rel.type), safe_name(name))
+            for rel in schema.relationships.values()
+            for name, prop in rel.properties.items()
+            if prop.index
+        ]
 
     def unique_constraints(self, schema: Schema) -> list[tuple[str, str]]:
         """(label, key) pairs that need a separate, non-Cypher uniqueness command (FalkorDB only)."""

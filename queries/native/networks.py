@@ -83,6 +83,23 @@ SHARED_STAFF = native_query(
     "RETURN DISTINCT p.person_id AS person_id, s.urn AS urn",
     {"urns": [100000], "as_of": _DAY},
 )
+SHARED_FLAGGED = native_query(
+    "networks.shared_staff_flagged",
+    f"{_DAY_ONCE}MATCH (p)-[r:WORKS_AT]->(s) WHERE r.multi_school = true AND {_HELD} "
+    "RETURN DISTINCT p.person_id AS person_id, s.urn AS urn",
+    {"as_of": _DAY},
+)
+"""The current posts among those flagged ``multi_school`` at load time (:mod:`graphmodel.shared_posts`):
+an edge-index lookup. The ends are left unlabelled on purpose: with ``(p:Person)`` / ``(s:School)``
+FalkorDB 4.16 plans a label scan of every person with an index probe each (seconds); WORKS_AT only
+joins a Person to a School."""
+POSTS_FLAGGED = native_query(
+    "networks.posts_flagged",
+    "MATCH ()-[r:WORKS_AT]->() RETURN r.multi_school IS NOT NULL AS flagged LIMIT 1",
+    {},
+)
+"""Whether the graph's posts carry the flag (one edge read): a graph loaded before the flag existed
+is answered by walking the posts, as before."""
 HELD_BY = native_query(
     "networks.held_by",
     f"{_DAY_ONCE}MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE a.person_id IN $people AND {_HELD} "
@@ -172,13 +189,21 @@ def meeting_schools_native(
 
 @implementation(shared_staff, "falkordb", "neo4j")
 def shared_staff_native(store, *, as_of: dt.date | None = None, filters: Filters = Filters()) -> pd.DataFrame:
-    """:func:`queries.networks.ties.shared_staff` as a server-side aggregate over current posts."""
+    """:func:`queries.networks.ties.shared_staff` from the posts flagged ``multi_school`` at load time
+    (an index lookup; the as-of rule applied to them), or, on a graph loaded before the flag, as a
+    server-side join over current posts."""
     as_of = as_of or dt.date.today()
     cols = ["person_id", "urn"]
 
     def build() -> pd.DataFrame:
+        flagged = _rows(store, POSTS_FLAGGED, {})
+        if flagged and flagged[0][0]:
+            rows = _rows(store, SHARED_FLAGGED, {"as_of": as_of.isoformat()})
+            frame = pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
+            several = frame["person_id"].duplicated(keep=False).to_numpy()  # 2+ schools (rows distinct)
+            return _frame(frame[several].values.tolist(), cols, {"person_id": "string", "urn": "Int64"}, cols)
         urns = sorted(int(u) for u in store.table("schools")["urn"].dropna())
-        rows: list[list] = []
+        rows = []
         for part in chunks(urns, PAGE_SCHOOLS):
             rows += _rows(store, SHARED_STAFF, {"urns": part, "as_of": as_of.isoformat()})
         return _frame(rows, cols, {"person_id": "string", "urn": "Int64"}, cols)
