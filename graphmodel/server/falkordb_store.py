@@ -205,7 +205,7 @@ class FalkorStore(ServerStore):
         if header is None:
             return self._result(self._graph.ro_query(query, params))
         raw = self._db.connection.execute_command(
-            "GRAPH.RO_QUERY", self.graph_name, header + query, "--compact"
+            "GRAPH.RO_QUERY", self._graph.name, header + query, "--compact"
         )
         if not isinstance(raw, list) or len(raw) < 3 or not isinstance(raw[0], list) or not raw[0]:
             return self._result(QueryResult(self._graph, raw))  # errors, statistics only: the client's way
