@@ -25,8 +25,8 @@ The regional lead's questions (DOMAIN.md "Who uses it") and the seeds' findings:
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -44,6 +44,9 @@ from queries.networks.ties import DEFAULT_MIN_WEIGHT, shared_tie_weights
 from queries.posts import in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.4 s a command otherwise)
+    import networkx as nx
 
 __all__ = [
     "SUMMARY",
@@ -101,6 +104,8 @@ def specialist_reach(g: nx.Graph, schools: pd.DataFrame, hops: int) -> pd.DataFr
     mainstream schools), then one vectorised age-overlap test on the pairs found. Returns urn,
     nearest_hops (NA when none within ``hops``).
     """
+    import networkx as nx
+
     kind = schools.set_index("urn")["kind"]
     specialists = [u for u in kind.index[kind.isin(SPECIALIST_KINDS)] if u in g]
     pairs = [

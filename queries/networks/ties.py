@@ -44,8 +44,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -64,6 +64,9 @@ from queries.networks.participation import (
 )
 from queries.posts import in_operation
 from queries.registry import analysis
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.4 s a command otherwise)
+    import networkx as nx
 
 __all__ = [
     "DEFAULT_MIN_WEIGHT",
@@ -576,6 +579,8 @@ def _plain(value: object) -> object:
 
 def _school_nodes(store: GraphStore, as_of: dt.date, filters: Filters) -> nx.Graph:
     """A graph with a node (and its attributes) for every school open on ``as_of`` in scope."""
+    import networkx as nx
+
     g = nx.Graph()
     schools = in_operation(schools_frame(store), as_of)
     if filters.describe():
