@@ -295,6 +295,12 @@ class ServerStore(DerivedCache):
                     raise
         for label, key in self.dialect.unique_constraints(self.schema):
             self._unique_constraint(label, key)
+        for stmt in self.dialect.property_index_ddl(self.schema):
+            try:
+                self.run_write(stmt)
+            except Exception as exc:
+                if not self.dialect.already_exists(exc):
+                    raise
 
     def _last_run_complete(self) -> bool:
         runs = self.load_runs()

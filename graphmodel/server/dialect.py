@@ -49,11 +49,19 @@ class Dialect:
                 f"CREATE CONSTRAINT {label.lower()}_{key}_unique IF NOT EXISTS "
                 f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
                 for label, key in self.keyed_labels(schema)
-            ] + [
+            ]
+        return [f"CREATE INDEX FOR (n:{label}) ON (n.{key})" for label, key in self.keyed_labels(schema)]
+
+    def property_index_ddl(self, schema: Schema) -> list[str]:
+        """Indexes on the relationship properties marked ``index = true`` (natives look rows up by
+        them). Run after the uniqueness constraints: FalkorDB builds an index in the background, and
+        a national edge index still building held up the constraints past their wait."""
+        if self.name == "neo4j":
+            return [
                 f"CREATE INDEX {rel.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.{prop})"
                 for rel, prop in self.indexed_relationship_properties(schema)
             ]
-        return [f"CREATE INDEX FOR (n:{label}) ON (n.{key})" for label, key in self.keyed_labels(schema)] + [
+        return [
             f"CREATE INDEX FOR ()-[r:{rel}]-() ON (r.{prop})"
             for rel, prop in self.indexed_relationship_properties(schema)
         ]
