@@ -35,6 +35,7 @@ from queries.networks.ties import (
     _group_ends,
     _pair_instances,
     _trust_ends,
+    in_background,
     meeting_schools,
 )
 from queries.posts import in_operation
@@ -151,6 +152,7 @@ def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd
     """(source, kind, urn, person_id) for every group-like membership tying schools on ``as_of``
     (person_id NA: the school takes part as an institution), as ``ties._group_like_ends`` has them
     before they are grouped into ends; only the schools ``urns`` if given."""
+    cpd_rows = in_background(store, lambda: meeting_schools(store, as_of=as_of, people=True, urns=urns))
     parts = []
     m = school_network_memberships(store, as_of)
     m = m[(m["rank"] >= tier_ranks(store)[ACTIVE_FROM]).fillna(False).to_numpy(dtype=bool)]
@@ -166,7 +168,7 @@ def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd
                 }
             )
         )
-    cpd = meeting_schools(store, as_of=as_of, people=True, urns=urns)
+    cpd = cpd_rows()
     if len(cpd):
         parts.append(
             pd.DataFrame(
