@@ -204,14 +204,16 @@ def tie_carriers(store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, *, subs
     urns = pd.Index(np.union1d(kept["urn_a"].to_numpy(), kept["urn_b"].to_numpy())) if subset else None
     rows = _member_rows(store, as_of, urns)
     rows = rows[isin(rows["urn"], known)]
-    # ends: one per (source, urn)
-    end_codes, end_index = pd.MultiIndex.from_frame(rows[["source", "urn"]]).factorize()
-    rows = rows.assign(end=end_codes)
-    n_group_ends = len(end_index)
+    # ends: one per (source, urn), numbered through one int64 key (source code << 32 | urn)
+    source_codes, sources = pd.factorize(rows["source"])
+    urn_values = rows["urn"].to_numpy(np.int64)
+    end_keys, end_codes = np.unique((source_codes.astype(np.int64) << 32) | urn_values, return_inverse=True)
+    rows = rows.assign(end=end_codes, source=source_codes)
+    n_group_ends = len(end_keys)
     ends = pd.DataFrame(
         {
-            "source": end_index.get_level_values(0),
-            "urn": end_index.get_level_values(1).astype("int64"),
+            "source": end_keys >> 32,
+            "urn": end_keys & 0xFFFFFFFF,
             "end": np.arange(n_group_ends, dtype=np.int64),
         }
     )
@@ -245,8 +247,8 @@ def tie_carriers(store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, *, subs
         ],
         ignore_index=True,
     )
-    people = np.array(sorted(set(all_named["person_id"].astype(str))), dtype=object)
-    codes = pd.Index(people).get_indexer(all_named["person_id"].astype(str))
+    codes, uniques = pd.factorize(all_named["person_id"].astype(str).to_numpy(dtype=object), sort=True)
+    people = np.asarray(uniques, dtype=object)  # sorted: code order is person_id order
     n_ends = n_group_ends + 2 * n_pair
     inst_all = np.concatenate([institutional, np.zeros(2 * n_pair, dtype=bool)])
     members = pd.DataFrame({"end": all_named["end"].to_numpy(np.int64), "person": codes.astype(np.int64)})
