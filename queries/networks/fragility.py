@@ -26,6 +26,7 @@ from graphmodel.store import GraphStore
 from queries.context import Filters
 from queries.networks.carriers import TieCarriers, joined, tie_carriers
 from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, ScopeGraph, pair_keys, scope_graph
+from queries.networks.participation import held_posts
 from queries.registry import analysis
 
 __all__ = [
@@ -181,6 +182,22 @@ def _scope_carriers(store: GraphStore, as_of: dt.date | None, graph: ScopeGraph)
     return tie_carriers(store, as_of or dt.date.today(), graph.ties, subset=not graph.national)
 
 
+FEW_PEOPLE = 1_000
+"""Up to this many people leaving, :func:`_remove` looks at the ties around their schools only."""
+
+
+def _schools_carried_from(store: GraphStore, as_of: dt.date, people: set[str]) -> pd.Index:
+    """Every school at which one of ``people`` can carry an end of a tie on ``as_of``: where they hold
+    a post (network memberships, CPD meetings and shared staff are carried through current posts)
+    and the reviewer schools of their peer reviews."""
+    ids = sorted(people)
+    posts = held_posts(store, as_of=as_of, people=ids)
+    reviews = store.table("peer_reviews")
+    reviewed_from = reviews.loc[isin(reviews["reviewer_person_id"], ids), "reviewer_urn"]
+    urns = pd.concat([posts["urn"], reviewed_from]).dropna().astype("int64")
+    return pd.Index(np.unique(urns.to_numpy()))
+
+
 def _remove(
     store: GraphStore, as_of: dt.date, graph: ScopeGraph, removed: set[str]
 ) -> tuple[np.ndarray, list[tuple[int, int]], pd.DataFrame, set[str]]:
@@ -189,7 +206,15 @@ def _remove(
     carriers (indexed by pair key; columns kinds, person_id, ';'-joined), and which of ``removed``
     carry a tie. A tie is lost when every one of its instances loses all the carriers of one end
     (:func:`edge_lost`), worked out for every tie at once on the carriers as arrays."""
-    carriers = _scope_carriers(store, as_of, graph)
+    if len(removed) <= FEW_PEOPLE:
+        # only a tie with an end school where one of them carries something can be lost or carried
+        # by them: look up the carriers of those ties only (a server then reads the CPD meetings of
+        # those schools, not the ~1.5M national attendance rows)
+        around = _schools_carried_from(store, as_of, removed)
+        ties = graph.ties[isin(graph.ties["urn_a"], around) | isin(graph.ties["urn_b"], around)]
+        carriers = tie_carriers(store, as_of, ties, subset=True)
+    else:
+        carriers = _scope_carriers(store, as_of, graph)
     lost_keys, carrying, who = carriers.losses(removed)
     details = pd.DataFrame(
         {
