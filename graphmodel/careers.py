@@ -221,7 +221,10 @@ def spell_arrays(posts: Careers) -> Careers:
     ``in_scope`` are the spell's first post's."""
     if len(posts) == 0:
         return posts
-    c, new, group = _spell_runs(posts)
+    return _spells_of_runs(*_spell_runs(posts))
+
+
+def _spells_of_runs(c: Careers, new: np.ndarray, group: np.ndarray) -> Careers:
     first = np.flatnonzero(new)
     out = c.take(first)
     out.end = np.maximum.reduceat(c.end, first)
@@ -339,15 +342,22 @@ def _check_days(c: Careers, sp: Careers, groups: tuple | None) -> np.ndarray:
     """Per person code: the day from which every ``as_of`` on or after it gives the stored moves.
 
     ``as_of`` drops posts starting after it (so: the latest start) and opens ends after it, which
-    changes nothing but the order of spells starting the same day (ordered by end): so also the
-    latest recorded end of a spell that shares its start day with another spell of the person.
+    changes nothing but the order of spells starting the same day (ordered by end), which decides
+    the from-spell of the next start day: so also the latest recorded end of a spell that shares its
+    start day with another spell of the person, unless nothing of theirs starts later (the order of
+    their last start day is used by no move).
     """
     check = np.full(len(c.people), np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(check, c.person, c.start)
     if groups is not None:
         order, date_group, _rep, _pf = groups
         size = np.bincount(date_group)
-        tied = order[size[date_group] > 1]
+        person = sp.person[order]
+        change = person[1:] != person[:-1]
+        run = np.concatenate([[0], np.cumsum(change)])  # the person's number, row by row
+        last_row = np.flatnonzero(np.concatenate([change, [True]]))
+        final_group = date_group[last_row][run]  # the person's last start day's group
+        tied = order[(size[date_group] > 1) & (date_group != final_group)]
         ends = sp.end[tied]
         finite = ends < OPEN_DAY
         np.maximum.at(check, sp.person[tied][finite], ends[finite])
@@ -396,9 +406,9 @@ def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     check = np.zeros(n, dtype=np.int64)
     firsts = np.zeros(n, dtype=np.int64)
     if n:
-        s, new, _group = _spell_runs(c)
+        s, new, group = _spell_runs(c)
         spell_of = np.cumsum(new) - 1
-        sp = spell_arrays(c)
+        sp = _spells_of_runs(s, new, group)
         spell_start[s.row] = sp.start[spell_of]
         prior[s.row] = sp.prior[spell_of]
         first[sp.row] = True

@@ -121,3 +121,44 @@ def test_templates_and_dictionary_mark_derived_columns(tmp_path):
     header = (tmp_path / "posts.csv").read_text(encoding="utf-8").strip().split(",")
     assert "move_from" not in header and "start_date" in header
     assert "*derived* (careers)" in data_dictionary()
+
+
+VIEWS = ("observed_transitions", "direct_to_specialist", "dead_ends", "compare_with_reference")
+
+
+@pytest.mark.parametrize("as_of", [None, "2016-01-01", "2025-01-01"])
+def test_native_transitions_give_the_embedded_answer(workspace, falkor_store, bundle_writer, as_of):
+    """All four views, with and without a place filter, on a date before some careers started (their
+    people are rechecked by the embedded rules) and after all of them."""
+    import datetime as dt
+
+    from career_fixture import TABLES
+
+    from queries.careers import transitions
+    from queries.context import Filters
+    from queries.native import transitions as native
+
+    path = bundle_writer(TABLES)
+    ingest.load(workspace, [(path, "auto")])
+    ingest.load(falkor_store, [(path, "auto")])
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    _grouped, recheck = native._spells(falkor_store, day)
+    assert bool(recheck) == (as_of == "2016-01-01")
+    for filters in (Filters(), Filters(la="Hartlepool")):
+        for name in VIEWS:
+            func = getattr(transitions, name)
+            expected = func(workspace, as_of=day, filters=filters)
+            got = func(falkor_store, as_of=day, filters=filters)
+            assert len(expected), (name, filters)
+            pd.testing.assert_frame_equal(got, expected, obj=f"{name} {filters}")
+
+
+def test_native_transitions_refuse_a_graph_loaded_without_the_columns(falkor_store, bundle_writer):
+    from career_fixture import TABLES
+
+    from queries.careers.transitions import observed_transitions
+
+    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
+    falkor_store.run_write("MATCH ()-[r:WORKS_AT]->() SET r.career_check = NULL, r.spell_first = NULL", {})
+    with pytest.raises(SendgraphError, match="server load --replace"):
+        observed_transitions(falkor_store)

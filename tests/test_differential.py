@@ -212,9 +212,23 @@ def test_every_analysis_agrees_on_the_hand_built_careers(workspace, server_store
         "course_timing",
         "next_steps",
         "observed_bottlenecks",
+        # transitions (queries/native/transitions.py): from the career columns stored at load time
+        "observed_transitions",
+        "direct_to_specialist",
+        "dead_ends",
     }
     # the career natives are compared on real answers here, not on two empty tables
-    assert nonempty >= {"pathways", "pathway_steps", "course_timing", "next_steps", "observed_bottlenecks"}
+    assert nonempty >= {
+        "pathways",
+        "pathway_steps",
+        "course_timing",
+        "next_steps",
+        "observed_bottlenecks",
+        "observed_transitions",
+        "direct_to_specialist",
+        "dead_ends",
+        "compare_with_reference",
+    }
 
 
 def _generated(tmp_path_factory, scale: str):

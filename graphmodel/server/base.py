@@ -555,13 +555,10 @@ class ServerStore(DerivedCache):
         new school post can change a service post's move). Nothing is written here, so a failed
         load still changes nothing, and both write routes (MERGE, bulk) carry the columns."""
         for dset in derived.sets_touching(self.schema, todo):
-            groups: set[str] = set()
-            for t in dset.tables:
-                for frame in todo.get(t, ()):
-                    groups.update(frame[dset.group].dropna().astype(str))
-            if not groups:
+            keys = [f[dset.group].dropna().astype(str) for t in dset.tables for f in todo.get(t, ())]
+            people = sorted(pd.unique(pd.concat(keys, ignore_index=True))) if keys else []
+            if not people:
                 continue
-            people = sorted(groups)
             existing = {t: self.rows_of_people(t, people) for t in dset.tables}
             incoming = {t: pd.concat(todo[t], ignore_index=True) for t in dset.tables if t in todo}
             rows = derived.merged_groups(self.schema, dset, existing, incoming)

@@ -56,23 +56,53 @@ def observed_transitions(
     4–5 years before NASENCO or an MQ). A move is counted where its destination post is, so
     ``filters`` select moves into settings that match. Sorted by from_role, then people descending.
     """
+    mv = career_moves(store, as_of, filters)
+    mv = mv[mv["in_scope"].to_numpy()]
+    return transition_table(mv[["from_role", "to_role", "years"]], *distinct_movers(mv))
+
+
+def career_moves(store: GraphStore, as_of: dt.date | None, filters: Filters) -> pd.DataFrame:
+    """Every move (:mod:`queries.careers.spells`): from_role, to_role (codes), person (a code:
+    distinct per person within this frame), years, in_scope (the destination's setting matches
+    ``filters``), is_return."""
     sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     mv = move_arrays(sp)
-    m = mv.in_scope
-    frame = pd.DataFrame({"f": mv.from_role[m], "t": mv.to_role[m], "p": mv.person[m], "y": mv.years[m]})
-    if frame.empty:
+    return pd.DataFrame(
+        {
+            "from_role": pd.Series(sp.roles.take(mv.from_role) if len(mv.person) else [], dtype=object),
+            "to_role": pd.Series(sp.roles.take(mv.to_role) if len(mv.person) else [], dtype=object),
+            "person": mv.person,
+            "years": mv.years,
+            "in_scope": mv.in_scope,
+            "is_return": mv.is_return,
+        }
+    )
+
+
+def distinct_movers(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(distinct people per (from_role, to_role), distinct people per from_role) of ``frame``."""
+    pairs = ["from_role", "to_role"]
+    people = frame.drop_duplicates([*pairs, "person"]).groupby(pairs).size()
+    leavers = frame.drop_duplicates(["from_role", "person"]).groupby("from_role").size()
+    return people, leavers
+
+
+def transition_table(counted: pd.DataFrame, people: pd.Series, leavers: pd.Series) -> pd.DataFrame:
+    """The :func:`observed_transitions` table from its parts: ``counted`` (from_role, to_role, years:
+    one row per counted move, for the medians), people per (from_role, to_role) and leavers per
+    from_role (distinct people: counted by the caller, who may know them without the rows)."""
+    if counted.empty:
         return pd.DataFrame(
             {
                 c: pd.Series(dtype="float64" if c in ("rate", "median_years") else "object")
                 for c in TRANSITION_COLUMNS
             }
         )
-    people = frame.drop_duplicates(["f", "t", "p"]).groupby(["f", "t"]).size().rename("people")
-    median = frame.groupby(["f", "t"])["y"].median().rename("median_years")
-    leavers = frame.drop_duplicates(["f", "p"]).groupby("f").size().rename("leavers")
-    out = pd.concat([people, median], axis=1).reset_index().merge(leavers, left_on="f", right_index=True)
-    out["from_role"] = sp.roles.take(out["f"].to_numpy())
-    out["to_role"] = sp.roles.take(out["t"].to_numpy())
+    median = counted.groupby(["from_role", "to_role"])["years"].median().rename("median_years")
+    out = pd.concat([people.rename("people"), median], axis=1).reset_index()
+    out = out.merge(leavers.rename("leavers"), left_on="from_role", right_index=True)
+    out["from_role"] = out["from_role"].astype(object)
+    out["to_role"] = out["to_role"].astype(object)
     out["rate"] = (out["people"] / out["leavers"]).round(4)
     out["median_years"] = out["median_years"].round(2)
     out["people"] = out["people"].astype("int64")
@@ -103,22 +133,40 @@ def direct_to_specialist(
     direct / with_history (people with no recorded earlier role cannot be judged). One row per
     specialist role plus an ``all`` row.
     """
+    return direct_table(first_specialist_spells(store, as_of, filters))
+
+
+def first_specialist_spells(store: GraphStore, as_of: dt.date | None, filters: Filters) -> pd.DataFrame:
+    """Each person's first specialist spell (earliest start, then role code), if in scope: p (a
+    person code), role, from_role (the role moved from; missing: no earlier role recorded)."""
     sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     special = np.isin(sp.roles, list(_specialist_codes(store)))
-    entry = np.isin(sp.roles, list(ENTRY_ROLES))
     spells_f = pd.DataFrame({"p": sp.person, "r": sp.role, "s": sp.start, "scope": sp.in_scope})
-    earliest = spells_f.groupby("p")["s"].min()
     spec = spells_f[special[sp.role]] if len(sp) else spells_f
     first = spec.sort_values(["p", "s", "r"], kind="stable").drop_duplicates("p")
     first = first[first["scope"].to_numpy(dtype=bool)]
     mv = move_arrays(sp)
     moved = pd.DataFrame({"p": mv.person, "r": mv.to_role, "s": mv.start, "f": mv.from_role})
+    # a spell has a move into it exactly when the person has a spell starting earlier
     first = first.merge(moved, on=["p", "r", "s"], how="left").drop_duplicates("p")
-    history = (first["p"].map(earliest) < first["s"]).to_numpy(dtype=bool) | first["f"].notna().to_numpy()
-    from_entry = first["f"].notna().to_numpy().copy()
-    from_entry[from_entry] = entry[first["f"].dropna().astype(np.int64).to_numpy()]
+    has_from = first["f"].notna().to_numpy()
+    from_role = np.full(len(first), None, dtype=object)
+    from_role[has_from] = sp.roles.take(first["f"].to_numpy()[has_from].astype(np.int64))
+    return pd.DataFrame(
+        {
+            "p": first["p"].to_numpy(),
+            "role": sp.roles.take(first["r"].to_numpy()) if len(first) else np.zeros(0, dtype=object),
+            "from_role": from_role,
+        }
+    )
+
+
+def direct_table(first: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`direct_to_specialist` table from :func:`first_specialist_spells` rows (of
+    distinct people)."""
+    has_from = first["from_role"].notna().to_numpy()
     first = first.assign(
-        history=history, direct=from_entry, role=sp.roles.take(first["r"].to_numpy()) if len(first) else []
+        history=has_from, direct=has_from & first["from_role"].isin(list(ENTRY_ROLES)).to_numpy()
     )
     grouped = (
         first.groupby("role")
@@ -156,20 +204,32 @@ def dead_ends(
     leaving it for another role anywhere (0 here by definition); ``reference_onward`` = the number of
     progression steps out of the role in the reference graph (0 = a dead end on paper too).
     """
+    holders, left = role_holders(store, as_of, filters)
+    return dead_end_table(store, holders, left)
+
+
+def role_holders(store: GraphStore, as_of: dt.date | None, filters: Filters) -> tuple[pd.Series, set[str]]:
+    """(distinct people with an in-scope spell, per role; roles someone moved on from, anywhere:
+    a return to the same role is not moving on)."""
     sp = spell_arrays(career_arrays(store, filters, as_of=as_of))
     mv = move_arrays(sp)
     held = pd.DataFrame({"r": sp.role[sp.in_scope], "p": sp.person[sp.in_scope]})
     people = held.drop_duplicates().groupby("r").size()
-    left = set(np.unique(mv.from_role[~mv.is_return]).tolist())  # a return is not moving on
+    people.index = pd.Index(sp.roles.take(people.index.to_numpy()) if len(people) else [], dtype=object)
+    left = {str(sp.roles[c]) for c in np.unique(mv.from_role[~mv.is_return]).tolist()}
+    return people, left
+
+
+def dead_end_table(store: GraphStore, holders: pd.Series, left: set[str]) -> pd.DataFrame:
+    """The :func:`dead_ends` table from distinct holders per role and the roles people left."""
     graph = reference_graph(store)
-    codes = [c for c in people.index if c not in left]
-    roles = [str(sp.roles[c]) for c in codes]
+    roles = [str(r) for r in sorted(holders.index) if r not in left]
     out = pd.DataFrame(
         {
             "role": pd.Series(roles, dtype="object"),
             "name": [graph.nodes[r].get("name") if r in graph else None for r in roles],
-            "people": people.loc[codes].to_numpy(dtype="int64"),
-            "leavers": np.zeros(len(codes), dtype="int64"),
+            "people": holders.loc[roles].to_numpy(dtype="int64") if roles else np.zeros(0, dtype="int64"),
+            "leavers": np.zeros(len(roles), dtype="int64"),
             "reference_onward": [graph.out_degree(r) if r in graph else 0 for r in roles],
         }
     )
