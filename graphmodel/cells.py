@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -17,16 +18,20 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with a single quote (OWASP).
 
-    Only text columns are touched: a negative number stays a number.
+    Only text columns are touched: a negative number stays a number. Only the cells that start like
+    a formula are tried as numbers (a national table has millions of text cells and a handful of
+    such cells; parsing every cell as a number took seconds).
     """
     out = frame.copy()
     for col in out.columns:
         s = out[col]
         if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
             text = s.astype("string")
-            risky = text.str.startswith(FORMULA_START).fillna(False).astype(bool)
-            numeric = pd.to_numeric(text, errors="coerce").notna()
-            risky &= ~numeric
+            risky = text.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+            if not risky.any():
+                continue
+            numeric = pd.to_numeric(text[risky], errors="coerce").notna().to_numpy(dtype=bool)
+            risky[np.flatnonzero(risky)[numeric]] = False
             if risky.any():
                 out[col] = s.astype(object)
                 out.loc[risky, col] = "'" + text[risky]

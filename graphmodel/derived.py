@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from graphmodel import careers
+from graphmodel import careers, shared_posts
 from graphmodel.merge import diff, upsert
 from graphmodel.schema import Schema, Table
 from graphmodel.validate import conform
@@ -46,8 +46,13 @@ def _careers(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {"posts": posts, "service_posts": spost}
 
 
+def _shared_staff(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {"posts": shared_posts.multi_school(frames["posts"])}
+
+
 DERIVERS: dict[str, DerivedSet] = {
     "careers": DerivedSet("careers", ("posts", "service_posts"), "person_id", _careers),
+    "shared_staff": DerivedSet("shared_staff", ("posts",), "person_id", _shared_staff),
 }
 """Every derived set by the name schema.toml gives it."""
 
@@ -69,10 +74,22 @@ def rederived_rows(spec: Table, old: pd.DataFrame, new: pd.DataFrame) -> int:
 
 def rederive(schema: Schema, dset: DerivedSet, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """``frames`` (every table of ``dset``, all rows of the groups concerned) with the set's columns
-    recomputed, conformed to the schema, rows in the order given."""
+    recomputed, conformed to the schema, rows in the order given. The columns of other sets on the
+    same tables (posts carry the career columns and ``multi_school``) are kept as ``frames`` has them."""
     inputs = {t: frames[t][schema.table(t).input_columns] for t in dset.tables}
     out = dset.derive(inputs)
-    return {t: conform(schema.table(t), out[t]) for t in dset.tables}
+    result = {}
+    for t in dset.tables:
+        spec, frame = schema.table(t), out[t]
+        others = [
+            c
+            for c, p in spec.properties.items()
+            if p.derived and p.derived != dset.name and c in frames[t].columns
+        ]
+        if others:
+            frame = frame.assign(**{c: frames[t][c].array for c in others})
+        result[t] = conform(spec, frame)
+    return result
 
 
 def merged_groups(

@@ -178,7 +178,10 @@ def write_neo4j_admin(store: GraphStore, out: Path, include_personal: bool = Fal
     from graphmodel.server.dialect import NEO4J
 
     ddl = out / NEO4J_ADMIN_CONSTRAINTS  # the importer makes no constraints: run these after it
-    ddl.write_text("".join(f"{q};\n" for q in NEO4J.schema_ddl(schema)), encoding="utf-8")
+    ddl.write_text(
+        "".join(f"{q};\n" for q in NEO4J.schema_ddl(schema) + NEO4J.property_index_ddl(schema)),
+        encoding="utf-8",
+    )
     written.append(ddl)
     command = out / NEO4J_ADMIN_COMMAND
     command.write_text(neo4j_admin_command(node_files, rel_files) + "\n", encoding="utf-8")

@@ -33,6 +33,8 @@ class Property:
     after: str | None = None
     doc: str = ""
     derived: str | None = None
+    index: bool = False
+    """A relationship property a server indexes (``index = true``): a native looks rows up by it."""
     """The derived column set (``graphmodel.derived.DERIVERS``) that computes this column at load
     time from other rows; users never supply it (input values are ignored)."""
 
@@ -154,6 +156,7 @@ def _property(name: str, raw: dict, tiers: tuple[str, ...]) -> Property:
         after=raw.get("after"),
         doc=raw.get("doc", ""),
         derived=raw.get("derived"),
+        index=bool(raw.get("index", False)),
     )
 
 

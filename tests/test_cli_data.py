@@ -143,3 +143,25 @@ def test_an_unwritable_output_file_is_one_clear_error(tmp_path, bundle_writer):
     assert r.exit_code == 1
     assert r.stderr.startswith("Error: ") and "No such file or directory" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_neutralise_formulas_only_formula_like_text():
+    """Text starting like a formula gets a quote unless it is a number; numbers, other text and
+    blanks are left as they are (only the formula-like cells are tried as numbers)."""
+    import pandas as pd
+
+    from graphmodel.cells import neutralise_formulas
+
+    frame = pd.DataFrame(
+        {
+            "a": ["=1+2", "-3", "+4.5", "@x", "ok", None, "-x"],
+            "n": [1, -2, 3, 4, 5, 6, 7],
+            "s": pd.array(["-1e3", "=A1", "a", "b", "c", None, "\tz"], dtype="string"),
+        }
+    )
+    out = neutralise_formulas(frame)
+    assert out["a"].tolist()[:5] == ["'=1+2", "-3", "+4.5", "'@x", "ok"] and out["a"][6] == "'-x"
+    assert out["a"].isna().tolist()[5] and out["n"].tolist() == [1, -2, 3, 4, 5, 6, 7]
+    assert out["s"].tolist()[:5] == ["-1e3", "'=A1", "a", "b", "c"] and out["s"][6] == "'\tz"
+    plain = pd.DataFrame({"t": ["x", "y"]})
+    assert neutralise_formulas(plain).equals(plain)

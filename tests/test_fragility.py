@@ -8,6 +8,8 @@ Birth years: P2 1960 (65 in 2025), P4 1968 (57 in 2025, 62 in 2030), P3 1990, P5
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from graphmodel.errors import SendgraphError
@@ -125,3 +127,65 @@ def test_fragile_links_match_single_carriers_on_every_edge(world):
     }
     f = fragile_links(world, as_of=AS_OF, min_weight=0)
     assert dict(zip(zip(f["urn_a"], f["urn_b"], strict=True), f["person_id"], strict=True)) == expected
+
+
+def test_tie_carriers_hand_worked(world):
+    """The carriers as arrays of the fixture's ties (module docstring of participation_fixture):
+    P4 alone carries 1003-1004 (shared staff); P2 and P3 are each the only member of the forum N1
+    at their school, so each is a single carrier of 1002-1003; the trust tie has none."""
+    from queries.networks.carriers import pair_key, tie_carriers
+    from queries.networks.ties import tie_weights
+
+    ties = tie_weights(world, as_of=AS_OF, min_weight=0)
+    c = tie_carriers(world, AS_OF, ties, subset=False)
+    assert sorted(set(c.keys.tolist())) == sorted(pair_key(ties["urn_a"], ties["urn_b"]).tolist())
+    sole = c.single_carriers()
+    found = {
+        (k >> 32, k & 0xFFFFFFFF, p) for k, p in zip(sole["key"].tolist(), sole["person_id"], strict=True)
+    }
+    assert (1003, 1004, "P4") in found and (1002, 1003, "P2") in found and (1002, 1003, "P3") in found
+    assert not any(a == 1004 and b == 1005 for a, b, _p in found)  # the trust: institutional
+    lost, carrying, who = c.losses({"P4"})
+    assert [(k >> 32, k & 0xFFFFFFFF) for k in lost.tolist()] == [(1003, 1004)]
+    assert carrying.tolist() == ["P4"] and who["person_id"].tolist() == ["P4"]
+    assert c.kinds_of(lost).tolist() == ["shared_staff"]
+    nobody, no_one, none = c.losses({"P99"})
+    assert len(nobody) == 0 and len(no_one) == 0 and none.empty
+
+
+def _ne_definitions(store, removed_sets):
+    """What the tuple rules (single_carriers, edge_lost) say on every edge of the national tie graph."""
+    day = dt.date(2025, 9, 1)
+    g = tie_graph(store, as_of=day)
+    sole = {
+        (min(a, b), max(a, b)): ";".join(sorted(single_carriers(d["support"])))
+        for a, b, d in g.edges(data=True)
+        if single_carriers(d["support"])
+    }
+    lost = [
+        sorted((min(a, b), max(a, b)) for a, b, d in g.edges(data=True) if edge_lost(d["support"], removed))
+        for removed in removed_sets
+    ]
+    return day, sole, lost
+
+
+def test_fast_rules_match_their_definitions_on_the_north_east(north_east):
+    """fragile_links and what_if_lost_links (carriers as arrays) against the tuple rules applied to
+    every edge of the generated North East's tie graph: the same ties, the same people."""
+    from queries.networks.fragility import people_to_remove
+
+    day = dt.date(2025, 9, 1)
+    retiring = people_to_remove(north_east, None, 5, day)
+    named = {"SYN-P0000001", "SYN-P0000002"} & set(north_east.table("people")["person_id"])
+    sets = [retiring, named or set(list(retiring)[:3])]
+    day, sole, lost = _ne_definitions(north_east, sets)
+    f = fragile_links(north_east, as_of=day)
+    assert len(f) > 100
+    assert dict(zip(zip(f["urn_a"], f["urn_b"], strict=True), f["person_id"], strict=True)) == sole
+    for removed, expected in zip(sets, lost, strict=True):
+        got = what_if_lost_links(north_east, person_ids=sorted(removed), as_of=day)
+        assert list(zip(got["urn_a"], got["urn_b"], strict=True)) == expected
+        g = tie_graph(north_east, as_of=day)
+        for a, b, people in zip(got["urn_a"], got["urn_b"], got["person_id"], strict=True):
+            assert people == ";".join(sorted(removed & set(g.edges[a, b]["people"])))
+    assert len(lost[0]) > 10

@@ -543,3 +543,28 @@ def test_a_lost_connection_is_one_clear_line():
         )
     with pytest.raises(SendgraphError, match="lost the connection to FalkorDB"):
         store.counts()
+
+
+def test_fast_read_gives_exactly_what_the_client_gives(falkor_store, bundle_writer):
+    """FalkorStore._fast_read converts null / string / integer cells itself and every other type
+    through the client: the rows must equal the client's own ro_query answer, cell for cell and type
+    for type (floats, booleans, dates, lists, maps and nodes included), with parameters or without."""
+    ingest.load(falkor_store, [(bundle_writer(BUNDLE), "auto")], today=TODAY)
+    query = (
+        "MATCH (s:School) WHERE s.urn IN $urns RETURN s.urn AS urn, s.name AS name, null AS nothing, "
+        "1.5 AS f, true AS b, date($day) AS d, [1, 'a', null, 2.5] AS l, {k: 'v', n: 1} AS m, s "
+        "ORDER BY urn"
+    )
+    params = {"urns": sorted(int(u) for u in falkor_store.table("schools")["urn"]), "day": "2025-01-02"}
+    fast = falkor_store._fast_read(query, params)
+    slow = falkor_store._result(falkor_store._graph.ro_query(query, params))
+    assert fast[0] == slow[0] == ["urn", "name", "nothing", "f", "b", "d", "l", "m", "s"]
+    assert len(fast[1]) == 3
+    for got, want in zip(fast[1], slow[1], strict=True):
+        assert [type(v) for v in got] == [type(v) for v in want]
+        assert got[:8] == want[:8] and got[8].properties == want[8].properties
+    # a parameter JSON cannot carry (\\u escapes) goes the client's way, with the same answer
+    odd = {"urns": params["urns"], "day": "2025-01-02", "text": "a\\u0041"}
+    assert falkor_store._fast_read(query, odd)[1][0][:8] == slow[1][0][:8]
+    with pytest.raises(Exception, match="(?i)invalid input|errMsg"):
+        falkor_store._fast_read("MATCH (s:School RETURN s", {})

@@ -92,6 +92,7 @@ def lease_stale_after() -> float:
         raise SendgraphError(f"SENDGRAPH_LEASE_STALE must be a number of seconds (got {raw!r})") from None
 
 
+_TABLE_LOCKS_GUARD = threading.Lock()
 ROWS_OF_PEOPLE_CHUNK = 5000
 """Person ids per read of :meth:`ServerStore.rows_of_people`: a few thousand index lookups."""
 
@@ -185,9 +186,21 @@ class ServerStore(DerivedCache):
         """The whole table (in pages if large), typed and ordered by key like the embedded store."""
         if name in self._cache:
             return self._cache[name]
-        frame = self.pull_table(name)
-        self._cache[name] = frame
-        return frame
+        with self._table_lock(name):  # two threads asking for one table: one pull, the other waits
+            if name in self._cache:
+                return self._cache[name]
+            frame = self.pull_table(name)
+            self._cache[name] = frame
+            return frame
+
+    def _table_lock(self, name: str) -> threading.Lock:
+        """The lock of table ``name``'s first pull. Why: an analysis may read on two threads (the
+        network analyses read CPD meetings and build the tie list while the main thread works out
+        participation), and both want ``schools``. Held only around :meth:`pull_table`, which takes
+        no other lock, so no two threads can wait on each other."""
+        with _TABLE_LOCKS_GUARD:
+            locks = self.__dict__.setdefault("_table_locks", {})
+            return locks.setdefault(name, threading.Lock())
 
     def _size(self, what: str, query: str, params: dict) -> int:
         if what not in self._sizes:
@@ -295,6 +308,12 @@ class ServerStore(DerivedCache):
                     raise
         for label, key in self.dialect.unique_constraints(self.schema):
             self._unique_constraint(label, key)
+        for stmt in self.dialect.property_index_ddl(self.schema):
+            try:
+                self.run_write(stmt)
+            except Exception as exc:
+                if not self.dialect.already_exists(exc):
+                    raise
 
     def _last_run_complete(self) -> bool:
         runs = self.load_runs()

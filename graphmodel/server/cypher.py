@@ -516,7 +516,8 @@ def all_statements(schema: Schema, dialect: str) -> list[Statement]:
     """Every statement sendgraph can send for ``schema`` at ``dialect`` (for the linter and fake driver)."""
     from graphmodel.server.dialect import DIALECTS
 
-    out = [Statement(f"ddl:{i}", q) for i, q in enumerate(DIALECTS[dialect].schema_ddl(schema))]
+    ddl = DIALECTS[dialect].schema_ddl(schema) + DIALECTS[dialect].property_index_ddl(schema)
+    out = [Statement(f"ddl:{i}", q) for i, q in enumerate(ddl)]
     for node in schema.nodes.values():
         row = [_example(p) for p in [node.properties[node.key_column], *_node_rest(node)]]
         out.append(Statement(f"merge:{node.name}", node_merge(node), {"rows": [row]}))

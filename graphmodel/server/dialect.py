@@ -52,6 +52,30 @@ class Dialect:
             ]
         return [f"CREATE INDEX FOR (n:{label}) ON (n.{key})" for label, key in self.keyed_labels(schema)]
 
+    def property_index_ddl(self, schema: Schema) -> list[str]:
+        """Indexes on the relationship properties marked ``index = true`` (natives look rows up by
+        them). Run after the uniqueness constraints: FalkorDB builds an index in the background, and
+        a national edge index still building held up the constraints past their wait."""
+        if self.name == "neo4j":
+            return [
+                f"CREATE INDEX {rel.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.{prop})"
+                for rel, prop in self.indexed_relationship_properties(schema)
+            ]
+        return [
+            f"CREATE INDEX FOR ()-[r:{rel}]-() ON (r.{prop})"
+            for rel, prop in self.indexed_relationship_properties(schema)
+        ]
+
+    @staticmethod
+    def indexed_relationship_properties(schema: Schema) -> list[tuple[str, str]]:
+        """(relationship type, property) of every relationship property marked ``index = true``."""
+        return [
+            (safe_name(rel.type), safe_name(name))
+            for rel in schema.relationships.values()
+            for name, prop in rel.properties.items()
+            if prop.index
+        ]
+
     def unique_constraints(self, schema: Schema) -> list[tuple[str, str]]:
         """(label, key) pairs that need a separate, non-Cypher uniqueness command (FalkorDB only)."""
         if self.name == "neo4j":

@@ -16,9 +16,9 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import igraph
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -37,6 +37,9 @@ from queries.networks.ties import (
 )
 from queries.posts import in_operation
 from queries.registry import analysis
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.4 s a command otherwise)
+    import networkx as nx
 
 __all__ = [
     "DEFAULT_MIN_WEIGHT",

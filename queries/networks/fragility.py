@@ -24,14 +24,9 @@ from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters
-from queries.networks.collaboration import (
-    DEFAULT_MIN_WEIGHT,
-    ScopeGraph,
-    edge_details,
-    pair_keys,
-    scope_graph,
-    scope_instances,
-)
+from queries.networks.carriers import TieCarriers, joined, tie_carriers
+from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, ScopeGraph, pair_keys, scope_graph
+from queries.networks.participation import held_posts
 from queries.registry import analysis
 
 __all__ = [
@@ -75,54 +70,6 @@ def edge_lost(support: list[tuple], removed: set[str]) -> bool:
     )
 
 
-def _sole(carriers: pd.Series) -> pd.Series:
-    """The person_id where an end has exactly one carrier, else None."""
-    return carriers.map(lambda c: c[0] if c is not None and len(c) == 1 else None)
-
-
-def _sole_carriers(inst: pd.DataFrame) -> dict[tuple[int, int], set[str]]:
-    """:func:`single_carriers` for every tie in ``inst`` (tie contributions) at once, leaving out
-    ties with none: a person is a single carrier of a tie when they are the only carrier of one
-    end of every one of its contributions. Vectorised because a national graph has over a million
-    ties."""
-    if inst.empty:
-        return {}
-    keys = pair_keys(inst["urn_a"], inst["urn_b"])
-    # a tie with a contribution carried by both schools as institutions has no single carrier
-    institutional = (inst["carriers_a"].isna() & inst["carriers_b"].isna()).to_numpy()
-    keep = ~np.isin(keys, keys[institutional])
-    inst, keys = inst[keep], keys[keep]
-    row = np.arange(len(inst))
-    long = pd.concat(
-        [
-            pd.DataFrame({"key": keys, "row": row, "person": _sole(inst["carriers_a"]).to_numpy()}),
-            pd.DataFrame({"key": keys, "row": row, "person": _sole(inst["carriers_b"]).to_numpy()}),
-        ],
-        ignore_index=True,
-    ).dropna(subset=["person"])
-    long = long.drop_duplicates(["row", "person"])
-    instances = pd.Series(keys).value_counts()
-    hits = long.groupby(["key", "person"]).size().rename("n").reset_index()
-    hits = hits[(hits["n"].to_numpy() == instances.reindex(hits["key"]).to_numpy())]
-    out: dict[tuple[int, int], set[str]] = {}
-    for key, person in zip(hits["key"].tolist(), hits["person"].tolist(), strict=True):
-        out.setdefault((key >> 32, key & 0xFFFFFFFF), set()).add(person)
-    return out
-
-
-def _kinds(inst: pd.DataFrame, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
-    """The sorted kinds of tie of each of ``pairs``, from their contributions in ``inst``."""
-    if not pairs:
-        return {}
-    keys = pair_keys(inst["urn_a"], inst["urn_b"])
-    mask = np.isin(keys, pair_keys([a for a, _ in pairs], [b for _, b in pairs]))
-    found = pd.DataFrame({"key": keys[mask], "kind": inst["kind"].to_numpy()[mask]}).drop_duplicates()
-    out: dict[tuple[int, int], list[str]] = {}
-    for key, kind in zip(found["key"].tolist(), found["kind"].tolist(), strict=True):
-        out.setdefault((key >> 32, key & 0xFFFFFFFF), []).append(kind)
-    return {k: sorted(v) for k, v in out.items()}
-
-
 @analysis
 def fragile_links(
     store: GraphStore,
@@ -146,29 +93,32 @@ def fragile_links(
     bridge_set = {
         (min(urns[x], urns[y]), max(urns[x], urns[y])) for x, y in (edges[e] for e in graph.graph.bridges())
     }
-    inst = scope_instances(store, as_of, min_weight, graph)
-    sole = _sole_carriers(inst)
-    kinds = _kinds(inst, sorted(sole))
+    carriers = _scope_carriers(store, as_of, graph)
+    found = carriers.single_carriers()
+    who = joined(found["key"].to_numpy(np.int64), found["person_id"].to_numpy(dtype=object))
+    kinds = carriers.kinds_of(who.index.to_numpy(np.int64))
     attrs = graph.nodes[["name", "la_code"]].astype(object)
     attrs = attrs.where(attrs.notna(), None)
     node = dict(zip(urns, attrs.itertuples(index=False, name=None), strict=True))
     rows = []
-    for (a, b), who in sorted(sole.items()):
-        if who:
-            na, nb = node[a], node[b]
-            rows.append(
-                {
-                    "urn_a": a,
-                    "school_a": na[0],
-                    "la_code_a": na[1],
-                    "urn_b": b,
-                    "school_b": nb[0],
-                    "la_code_b": nb[1],
-                    "kinds": ";".join(kinds[a, b]),
-                    "person_id": ";".join(sorted(who)),
-                    "bridge": (a, b) in bridge_set,
-                }
-            )
+    for key, people, kind in zip(
+        who.index.tolist(), who.tolist(), kinds.loc[who.index].tolist(), strict=True
+    ):
+        a, b = key >> 32, key & 0xFFFFFFFF
+        na, nb = node[a], node[b]
+        rows.append(
+            {
+                "urn_a": a,
+                "school_a": na[0],
+                "la_code_a": na[1],
+                "urn_b": b,
+                "school_b": nb[0],
+                "la_code_b": nb[1],
+                "kinds": kind,
+                "person_id": people,
+                "bridge": (a, b) in bridge_set,
+            }
+        )
     out = pd.DataFrame(rows, columns=FRAGILE_COLUMNS)
     out = out.sort_values(["urn_a", "urn_b"]).reset_index(drop=True)
     out.attrs["links_in_scope"] = graph.graph.ecount()
@@ -226,44 +176,56 @@ def people_to_remove(
     return removed
 
 
-def _carried_by(inst: pd.DataFrame, removed: set[str]) -> tuple[np.ndarray, set[str]]:
-    """The pair keys of the ties in ``inst`` that one of ``removed`` helps carry, and which of
-    ``removed`` carry any tie: found with one explode, not a loop over every tie."""
-    keys, who = [], set()
-    wanted = pd.Index(sorted(removed), dtype=object)
-    for col in ("carriers_a", "carriers_b"):
-        named = inst[col].notna().to_numpy()
-        people = inst.loc[named, col].explode()
-        hit = people.isin(wanted).to_numpy()
-        who |= set(people[hit])
-        rows = inst.loc[people.index[hit]]
-        keys.append(pair_keys(rows["urn_a"], rows["urn_b"]))
-    return np.unique(np.concatenate(keys)), who
+def _scope_carriers(store: GraphStore, as_of: dt.date | None, graph: ScopeGraph) -> TieCarriers:
+    """Who carries each tie of ``graph`` (:func:`queries.networks.carriers.tie_carriers`): every
+    national tie's carriers when the scope is national, else those of the scope's ties only."""
+    return tie_carriers(store, as_of or dt.date.today(), graph.ties, subset=not graph.national)
+
+
+FEW_PEOPLE = 1_000
+"""Up to this many people leaving, :func:`_remove` looks at the ties around their schools only."""
+
+
+def _schools_carried_from(store: GraphStore, as_of: dt.date, people: set[str]) -> pd.Index:
+    """Every school at which one of ``people`` can carry an end of a tie on ``as_of``: where they hold
+    a post (network memberships, CPD meetings and shared staff are carried through current posts)
+    and the reviewer schools of their peer reviews."""
+    ids = sorted(people)
+    posts = held_posts(store, as_of=as_of, people=ids)
+    reviews = store.table("peer_reviews")
+    reviewed_from = reviews.loc[isin(reviews["reviewer_person_id"], ids), "reviewer_urn"]
+    urns = pd.concat([posts["urn"], reviewed_from]).dropna().astype("int64")
+    return pd.Index(np.unique(urns.to_numpy()))
 
 
 def _remove(
-    store: GraphStore, as_of: dt.date, min_weight: float, graph: ScopeGraph, removed: set[str]
-) -> tuple[np.ndarray, list[tuple[int, int]], dict[tuple[int, int], dict], set[str]]:
+    store: GraphStore, as_of: dt.date, graph: ScopeGraph, removed: set[str]
+) -> tuple[np.ndarray, list[tuple[int, int]], pd.DataFrame, set[str]]:
     """Which ties of ``graph`` are kept (a boolean per row of ``graph.ties``) when ``removed``
-    leave, the lost ties, their details (:func:`queries.networks.collaboration.edge_details`) and
-    which of ``removed`` carry a tie. Only the ties one of them carries are examined: no other tie
-    can be lost."""
-    touched, carrying = _carried_by(scope_instances(store, as_of, min_weight, graph), removed)
-    pairs = [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in touched.tolist()]
-    details = edge_details(store, as_of, min_weight, pairs)
-    lost = [
-        p
-        for p in pairs
-        if details[p]["people"]
-        and removed & set(details[p]["people"])
-        and edge_lost(details[p]["support"], removed)
-    ]
+    leave, the lost ties (sorted), for each lost tie its kinds and the ``removed`` people among its
+    carriers (indexed by pair key; columns kinds, person_id, ';'-joined), and which of ``removed``
+    carry a tie. A tie is lost when every one of its instances loses all the carriers of one end
+    (:func:`edge_lost`), worked out for every tie at once on the carriers as arrays."""
+    if len(removed) <= FEW_PEOPLE:
+        # only a tie with an end school where one of them carries something can be lost or carried
+        # by them: look up the carriers of those ties only (a server then reads the CPD meetings of
+        # those schools, not the ~1.5M national attendance rows)
+        around = _schools_carried_from(store, as_of, removed)
+        ties = graph.ties[isin(graph.ties["urn_a"], around) | isin(graph.ties["urn_b"], around)]
+        carriers = tie_carriers(store, as_of, ties, subset=True)
+    else:
+        carriers = _scope_carriers(store, as_of, graph)
+    lost_keys, carrying, who = carriers.losses(removed)
+    details = pd.DataFrame(
+        {
+            "kinds": carriers.kinds_of(lost_keys),
+            "person_id": joined(who["key"].to_numpy(np.int64), who["person_id"].to_numpy(dtype=object)),
+        }
+    ).reindex(lost_keys)
     keys = pair_keys(graph.ties["urn_a"], graph.ties["urn_b"])
-    lost_keys = (
-        pair_keys([a for a, _ in lost], [b for _, b in lost]) if lost else np.array([], dtype=np.int64)
-    )
     kept = ~np.isin(keys, lost_keys)
-    return kept, sorted(lost), details, carrying
+    lost = [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in lost_keys.tolist()]
+    return kept, lost, details, set(carrying.tolist())
 
 
 def _degrees(graph: ScopeGraph, kept: np.ndarray) -> np.ndarray:
@@ -322,7 +284,7 @@ def what_if_remove(
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
     graph = scope_graph(store, filters, as_of, min_weight)
-    kept, _lost, _details, carrying = _remove(store, as_of, min_weight, graph, removed)
+    kept, _lost, _details, carrying = _remove(store, as_of, graph, removed)
     before_m, after_m = _measures(graph, np.ones(len(kept), dtype=bool)), _measures(graph, kept)
     out = pd.DataFrame(
         {
@@ -362,7 +324,7 @@ def what_if_lost_links(
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
     graph = scope_graph(store, filters, as_of, min_weight)
-    kept, lost, details, _carrying = _remove(store, as_of, min_weight, graph, removed)
+    kept, lost, details, _carrying = _remove(store, as_of, graph, removed)
     names = dict(zip(graph.urns.tolist(), graph.nodes["name"].astype(object).tolist(), strict=True))
     names = {k: (None if v is None or v is pd.NA or v != v else v) for k, v in names.items()}
     after = dict(zip(graph.urns.tolist(), _degrees(graph, kept).tolist(), strict=True))
@@ -372,12 +334,14 @@ def what_if_lost_links(
             "school_a": names.get(a),
             "urn_b": b,
             "school_b": names.get(b),
-            "kinds": ";".join(details[a, b]["kinds"]),
-            "person_id": ";".join(sorted(removed & set(details[a, b]["people"]))),
+            "kinds": kinds,
+            "person_id": people,
             "a_isolated": after[a] == 0,
             "b_isolated": after[b] == 0,
         }
-        for a, b in lost
+        for (a, b), kinds, people in zip(
+            lost, details["kinds"].tolist(), details["person_id"].tolist(), strict=True
+        )
     ]
     return pd.DataFrame(
         rows,

@@ -25,8 +25,8 @@ The regional lead's questions (DOMAIN.md "Who uses it") and the seeds' findings:
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -40,10 +40,13 @@ from queries.networks.participation import (
     school_participation,
     send_networks,
 )
-from queries.networks.ties import DEFAULT_MIN_WEIGHT, shared_tie_weights
+from queries.networks.ties import DEFAULT_MIN_WEIGHT, in_background, shared_tie_weights
 from queries.posts import in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.4 s a command otherwise)
+    import networkx as nx
 
 __all__ = [
     "SUMMARY",
@@ -101,6 +104,8 @@ def specialist_reach(g: nx.Graph, schools: pd.DataFrame, hops: int) -> pd.DataFr
     mainstream schools), then one vectorised age-overlap test on the pairs found. Returns urn,
     nearest_hops (NA when none within ``hops``).
     """
+    import networkx as nx
+
     kind = schools.set_index("urn")["kind"]
     specialists = [u for u in kind.index[kind.isin(SPECIALIST_KINDS)] if u in g]
     pairs = [
@@ -220,6 +225,8 @@ def _gaps(
     # posts) is the held_posts seam, which a graph server answers by person key in a second; the
     # participation command's own native version pulls member posts by a pattern predicate over
     # every post (~50 s nationally on FalkorDB under load), so the gaps do not take that path
+    # the tie list (its reads independent of participation's) is built on a thread on a server
+    ties_later = in_background(store, lambda: shared_tie_weights(store, as_of, min_weight))
     per = school_participation.embedded(store, as_of=as_of, filters=filters)
     schools = schools_frame(store)
     scope = in_operation(apply_filters(schools, filters), as_of)  # = schools_in_scope, one frame
@@ -229,7 +236,7 @@ def _gaps(
     passive = per[per["passive_only"]]
     parts.append(_frame("passive_only", passive, "highest rung: " + passive["highest_tier"].astype(str)))
 
-    ties = shared_tie_weights(store, as_of, min_weight)
+    ties = ties_later()
     reach = specialist_reach_from_ties(ties, in_operation(schools, as_of), hops)
     missing = reach[reach["nearest_hops"].isna() & reach["urn"].isin(scope["urn"])]
     rows = per[per["urn"].isin(missing["urn"])]
