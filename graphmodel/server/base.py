@@ -48,6 +48,8 @@ import uuid
 from collections.abc import Iterator
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphmodel import derived
 from graphmodel.errors import SendgraphError
@@ -298,8 +300,11 @@ class ServerStore(DerivedCache):
         return self.query_frame(cypher.LOADRUN_LIST, columns=cypher.LOADRUN_COLUMNS)
 
     # ---------------------------------------------------------------- GraphStore: writing
-    def ensure_schema(self) -> None:
-        """Constraints and indexes from the schema; run before any MERGE, harmless to repeat."""
+    def ensure_schema(self, property_indexes: bool = True) -> None:
+        """Constraints and indexes from the schema; run before any MERGE, harmless to repeat.
+
+        ``property_indexes=False`` leaves out the relationship-property indexes
+        (:meth:`property_indexes`): a bulk load makes them after its graph is in place."""
         for stmt in self.dialect.schema_ddl(self.schema):
             try:
                 self.run_write(stmt)
@@ -308,6 +313,15 @@ class ServerStore(DerivedCache):
                     raise
         for label, key in self.dialect.unique_constraints(self.schema):
             self._unique_constraint(label, key)
+        if property_indexes:
+            self.property_indexes()
+
+    def property_indexes(self) -> None:
+        """The indexes on relationship properties marked ``index = true`` (natives look rows up by them).
+
+        FalkorDB fills a new index in the background and holds writes to the graph until it is full
+        (national, the WORKS_AT edge index: ~17 s), so a bulk load makes them last, after recording
+        the load as complete; reads meanwhile still answer, by a scan."""
         for stmt in self.dialect.property_index_ddl(self.schema):
             try:
                 self.run_write(stmt)
@@ -523,6 +537,7 @@ class ServerStore(DerivedCache):
             self._cache.clear()
             self._sizes.clear()
             self._finish(run_id, "complete", report, None)
+            self.property_indexes()
             report.seconds = time.perf_counter() - start
             return report
         self.ensure_schema()
@@ -576,9 +591,14 @@ class ServerStore(DerivedCache):
         rel = self.schema.relationships[name]
         if name in self._cache:
             frame = self._cache[name]
-            return frame[frame[rel.start.column].astype(str).isin(people).to_numpy()].reset_index(drop=True)
-        key = self.schema.nodes[rel.start.kind].key_column
-        query = cypher.pull(self.schema, name, f"a.{cypher.safe_name(key)} IN $ids", derived=True)
+            if frame.empty:  # a first load: nothing to look people up in
+                return frame.reset_index(drop=True)
+            # Arrow's is_in, not pandas' ``isin``: nationally (1M people, 2.6M posts) pandas took 11-18 s
+            # (a Python scalar per person, or an object hash table), Arrow about 1 s
+            starts = pa.array(frame[rel.start.column].astype(str), type=pa.string(), from_pandas=True)
+            kept = pc.is_in(starts, value_set=pa.array(people, type=pa.string()))
+            return frame[kept.to_numpy(zero_copy_only=False)].reset_index(drop=True)
+        query = cypher.rows_of_people(self.schema, name)
         params = cypher.table_params(self.schema, name)
         parts = [
             self.typed_query(name, query, {**params, "ids": people[i : i + ROWS_OF_PEOPLE_CHUNK]})

@@ -339,6 +339,19 @@ def pull_page(schema: Schema, table: str, where: str | None = None, side: str = 
     )
 
 
+def derived_tables(schema: Schema) -> list[str]:
+    """Relationship tables with derived columns: a load reads the stored rows of the people it touches."""
+    return [n for n, rel in schema.relationships.items() if rel.derived_columns]
+
+
+def rows_of_people(schema: Schema, name: str) -> str:
+    """Every row of relationship table ``name`` (derived columns included) whose start node's key is
+    in ``$ids``: what a load reads to recompute the derived columns of the people it touches."""
+    rel = schema.relationships[name]
+    key = schema.nodes[rel.start.kind].key_column
+    return pull(schema, name, f"a.{safe_name(key)} IN $ids", derived=True)
+
+
 def label_count(node: NodeKind) -> str:
     return f"MATCH (n:{safe_name(node.label)}) RETURN count(n) AS n"
 
@@ -541,6 +554,9 @@ def all_statements(schema: Schema, dialect: str) -> list[Statement]:
         for side in sides:
             out.append(Statement(f"page:{name}:{side}", pull_page(schema, name, side=side), page))
         out.append(Statement(f"count:{name}", count(schema, name), table_params(schema, name)))
+    for name in derived_tables(schema):
+        params = {**table_params(schema, name), "ids": ["x"]}
+        out.append(Statement(f"of-people:{name}", rows_of_people(schema, name), params))
     out.append(
         Statement(
             "loadrun:start",

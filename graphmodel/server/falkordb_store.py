@@ -281,7 +281,7 @@ class FalkorStore(ServerStore):
                 sizes = {kind: len(keys) for kind, keys in plan.keys.items()}
                 for query, params in cypher.bulk_dates(self.schema, sizes):
                     self.run_write(query, params)
-                self.ensure_schema()
+                self.ensure_schema(property_indexes=False)  # made after the swap: see property_indexes
             swapped = self._swap_in(target, run_id)
         finally:
             if not swapped:
