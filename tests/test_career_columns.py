@@ -162,3 +162,19 @@ def test_native_transitions_refuse_a_graph_loaded_without_the_columns(falkor_sto
     falkor_store.run_write("MATCH ()-[r:WORKS_AT]->() SET r.career_check = NULL, r.spell_first = NULL", {})
     with pytest.raises(SendgraphError, match="server load --replace"):
         observed_transitions(falkor_store)
+
+
+def test_a_load_into_a_graph_from_before_the_columns_is_refused(falkor_store, bundle_writer):
+    """Adding to a graph an older sendgraph loaded would fill the columns of the touched people only,
+    and the natives (which judge a graph by one row) would count everyone else wrongly: refused."""
+    from career_fixture import TABLES
+
+    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
+    careers = ", ".join(f"r.{c} = NULL" for c in falkor_store.schema.table("posts").derived_columns)
+    falkor_store.run_write(f"MATCH ()-[r:WORKS_AT]->() SET {careers}", {})  # as an older version left it
+    falkor_store._cache.clear()
+    before = _sorted(falkor_store, "posts")
+    with pytest.raises(SendgraphError, match="server load --replace"):
+        ingest.load(falkor_store, [(bundle_writer({"posts": MORE_POSTS}), "auto")])
+    falkor_store._cache.clear()
+    pd.testing.assert_frame_equal(_sorted(falkor_store, "posts"), before)

@@ -570,6 +570,7 @@ class ServerStore(DerivedCache):
         new school post can change a service post's move). Nothing is written here, so a failed
         load still changes nothing, and both write routes (MERGE, bulk) carry the columns."""
         for dset in derived.sets_touching(self.schema, todo):
+            self._refuse_underived(dset)
             keys = [f[dset.group].dropna().astype(str) for t in dset.tables for f in todo.get(t, ())]
             people = sorted(pd.unique(pd.concat(keys, ignore_index=True))) if keys else []
             if not people:
@@ -583,6 +584,26 @@ class ServerStore(DerivedCache):
                 upsert = ~added if repair else changed
                 todo[t] = (rows[t][added].reset_index(drop=True), rows[t][upsert].reset_index(drop=True))
                 report.rederived[t] = derived.rederived_rows(spec, existing[t], rows[t])
+
+    def _refuse_underived(self, dset: derived.DerivedSet) -> None:
+        """Refuse to add to a graph whose rows lack the columns of ``dset``: one loaded by a sendgraph
+        from before that set existed. Why: this load would fill them for the people it touches only,
+        and the natives that read them (which refuse a graph without them, judging by one row) would
+        then count everyone else wrongly. Every row a load writes has at least one of the set's
+        columns filled, so a row with all of them blank is an older load's; nothing is written."""
+        for t in dset.tables:
+            stored = self._cache.get(t)
+            if stored is None or stored.empty:
+                continue
+            props = self.schema.table(t).properties.values()
+            cols = [p.name for p in props if p.derived == dset.name]
+            blank = stored[cols].isna().all(axis=1).to_numpy()
+            if blank.any():
+                raise SendgraphError(
+                    f"{self.describe()}: {int(blank.sum()):,} of the {len(stored):,} stored {t} rows have no "
+                    f"{dset.name} columns ({', '.join(cols)}): the graph was loaded by an older sendgraph. "
+                    f"Nothing was loaded; reload it whole with 'sendgraph server load --replace <bundle>'"
+                )
 
     def rows_of_people(self, name: str, people: list[str]) -> pd.DataFrame:
         """Every row (derived columns included) of relationship table ``name`` whose start node is
