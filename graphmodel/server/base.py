@@ -305,12 +305,7 @@ class ServerStore(DerivedCache):
 
         ``property_indexes=False`` leaves out the relationship-property indexes
         (:meth:`property_indexes`): a bulk load makes them after its graph is in place."""
-        for stmt in self.dialect.schema_ddl(self.schema):
-            try:
-                self.run_write(stmt)
-            except Exception as exc:
-                if not self.dialect.already_exists(exc):
-                    raise
+        self._run_ddl(self.dialect.schema_ddl(self.schema))
         for label, key in self.dialect.unique_constraints(self.schema):
             self._unique_constraint(label, key)
         if property_indexes:
@@ -322,7 +317,11 @@ class ServerStore(DerivedCache):
         FalkorDB fills a new index in the background and holds writes to the graph until it is full
         (national, the WORKS_AT edge index: ~17 s), so a bulk load makes them last, after recording
         the load as complete; reads meanwhile still answer, by a scan."""
-        for stmt in self.dialect.property_index_ddl(self.schema):
+        self._run_ddl(self.dialect.property_index_ddl(self.schema))
+
+    def _run_ddl(self, statements: list[str]) -> None:
+        """Run schema statements; one the server already has is not an error (so repeating is harmless)."""
+        for stmt in statements:
             try:
                 self.run_write(stmt)
             except Exception as exc:
