@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphmodel.errors import Problem, escape_controls
 from graphmodel.frames import isin, value_set
@@ -115,30 +116,62 @@ def _coerce_int(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     Whole numbers written as digits are read exactly (through float they would lose precision past
     2**53 and wrap past 2**63: 1e19 used to be stored as -9223372036854775808); anything else
     (``1e3``, ``12.0``) through a float, refused if it is not finite and whole or is out of range.
+
+    Why in bulk: digits of at most 18 figures always fit 64 bits, so Arrow's cast reads them all at
+    once; only longer ones (and digits Arrow does not read, such as non-ASCII ones) go through
+    Python's ``int`` one by one, to be checked against the range exactly. Value by value, this was
+    the largest part of validating a national bundle (2.6M posts: ~10 s).
     """
-    present = text.notna()
-    digits = text.str.fullmatch(_DIGITS).fillna(False).astype(bool)
-    num = pd.to_numeric(text.where(~digits), errors="coerce").astype("Float64")
-    bad = present & ~digits & num.isna()
-    finite = num.notna() & np.isfinite(num.fillna(0).to_numpy(dtype=float))
-    bad |= num.notna() & ~finite
-    num = num.where(finite)
-    frac = num.notna() & (num != np.floor(num.fillna(0)))
-    bad |= frac
-    num = num.where(~frac)
-    out_of_range = (num.notna() & ((num > INT_MAX) | (num < INT_MIN))).fillna(False).astype(bool)
-    num = num.where(~out_of_range)
-    values = pd.Series(pd.NA, index=text.index, dtype="Int64")
-    ok_float = num.notna()
-    values[ok_float] = num[ok_float].round().astype("Int64")
-    if digits.any():
-        exact = text[digits].map(int)
-        big = exact.map(lambda v: v > INT_MAX or v < INT_MIN).astype(bool)
-        out_of_range.loc[big[big].index] = True
-        fits = exact[~big]
-        if len(fits):
-            values.loc[fits.index] = pd.array(fits.tolist(), dtype="Int64")
-    return values, bad & ~out_of_range, out_of_range
+    n = len(text)
+    present = text.notna().to_numpy(dtype=bool)
+    digits = text.str.fullmatch(_DIGITS).fillna(False).astype(bool).to_numpy(dtype=bool)
+    values = np.zeros(n, dtype=np.int64)
+    known = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    out_of_range = np.zeros(n, dtype=bool)
+    other = np.flatnonzero(present & ~digits)
+    if len(other):
+        num = pd.to_numeric(text.iloc[other], errors="coerce").astype("Float64")
+        sub_bad = num.isna().to_numpy(dtype=bool).copy()
+        finite = num.notna().to_numpy(dtype=bool) & np.isfinite(num.fillna(0).to_numpy(dtype=float))
+        sub_bad |= num.notna().to_numpy(dtype=bool) & ~finite
+        num = num.where(finite)
+        frac = (num.notna() & (num != np.floor(num.fillna(0)))).to_numpy(dtype=bool)
+        sub_bad |= frac
+        num = num.where(~frac)
+        sub_out = (num.notna() & ((num > INT_MAX) | (num < INT_MIN))).fillna(False).to_numpy(dtype=bool)
+        num = num.where(~sub_out)
+        ok = num.notna().to_numpy(dtype=bool)
+        values[other[ok]] = num[ok].round().astype("Int64").to_numpy(dtype=np.int64)
+        known[other[ok]] = True
+        bad[other] = sub_bad & ~sub_out
+        out_of_range[other] = sub_out
+    where = np.flatnonzero(digits)
+    if len(where):
+        arr = pa.array(text.iloc[where].array, type=pa.string())
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        unsigned = pc.replace_substring_regex(arr, pattern=r"^[+-]", replacement="")
+        short = pc.less_equal(pc.utf8_length(unsigned), 18).to_numpy(zero_copy_only=False)
+        slow = np.ones(len(where), dtype=bool)
+        if short.any():
+            try:
+                # "+" is not Arrow's: drop it; a leading "-" it reads
+                plain = pc.replace_substring_regex(arr.filter(pa.array(short)), r"^\+", "")
+                cast = pc.cast(plain, pa.int64())
+                values[where[short]] = cast.to_numpy(zero_copy_only=False)
+                known[where[short]] = True
+                slow[short] = False
+            except pa.ArrowInvalid:  # digits Arrow does not read (non-ASCII): Python's int below
+                pass
+        for i in np.flatnonzero(slow):
+            v = int(text.iat[where[i]])
+            if v > INT_MAX or v < INT_MIN:
+                out_of_range[where[i]] = True
+            else:
+                values[where[i]] = v
+                known[where[i]] = True
+    typed = pd.Series(pd.arrays.IntegerArray(values, ~known), index=text.index)
+    return typed, pd.Series(bad, index=text.index), pd.Series(out_of_range, index=text.index)
 
 
 def _coerce_column(prop: Property, text: pd.Series) -> tuple[pd.Series, pd.Series]:
