@@ -45,7 +45,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -520,14 +520,18 @@ class ServerStore(DerivedCache):
             report.changed[name] = int(changed.sum())
             upsert = ~added if repair else changed
             todo[name] = (incoming[added].reset_index(drop=True), incoming[upsert].reset_index(drop=True))
-        self._rederive(todo, report, repair)
-        report.seconds = time.perf_counter() - start
-        if report.unchanged and not repair:
-            return report
-        if self._bulk_wanted(todo):
+        if self._bulk_wanted(todo):  # an empty graph: every row is new (so is every derived row)
             self._wrote = True
+
+            def derive() -> dict[str, pd.DataFrame]:
+                self._rederive(todo, report, repair)
+                if any(len(upsert) for _new, upsert in todo.values()):  # nothing stored to change
+                    raise SendgraphError("bulk load: deriving the columns changed rows of an empty graph")
+                return {name: new for name, (new, _upsert) in todo.items()}
+
+            later = {t for dset in derived.sets_touching(self.schema, todo) for t in dset.tables}
             try:
-                self._bulk_load({name: new for name, (new, _upsert) in todo.items()}, progress)
+                self._bulk_load({name: new for name, (new, _upsert) in todo.items()}, progress, derive, later)
             except BaseException as exc:
                 self._cache.clear()
                 self._sizes.clear()
@@ -538,6 +542,10 @@ class ServerStore(DerivedCache):
             self._finish(run_id, "complete", report, None)
             self.property_indexes()
             report.seconds = time.perf_counter() - start
+            return report
+        self._rederive(todo, report, repair)
+        report.seconds = time.perf_counter() - start
+        if report.unchanged and not repair:
             return report
         self.ensure_schema()
         self._wrote = True
@@ -647,8 +655,19 @@ class ServerStore(DerivedCache):
         _c, rows = self.run_read(cypher.BULK_DATA_PRESENT, {})
         return not rows or int(rows[0][0]) == 0
 
-    def _bulk_load(self, new: dict[str, pd.DataFrame], progress: Progress | None) -> None:
-        """Write ``new`` (every row new, the graph empty) by the server's bulk route; all or nothing."""
+    def _bulk_load(
+        self,
+        new: dict[str, pd.DataFrame],
+        progress: Progress | None,
+        derive: Callable[[], dict[str, pd.DataFrame]],
+        later: set[str],
+    ) -> None:
+        """Write ``new`` (every row new, the graph empty) by the server's bulk route; all or nothing.
+
+        The derived columns are not filled yet: ``derive()`` fills them (on ``todo`` and the load
+        report) and returns every table as it is to be written; only the relationship tables in
+        ``later`` change. Why a callback: the server can take the other tables while the client
+        derives (national: ~10 s of client time, which the server otherwise waited through)."""
         raise NotImplementedError
 
     def _finish(self, run_id: str, status: str, report: LoadReport, error: str | None) -> None:

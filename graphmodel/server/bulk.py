@@ -23,7 +23,7 @@ loaded with ``CREATE ... date(row[i])``. Text can hold no NUL, which validation 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,6 +171,15 @@ def records(segments: list[Segment]) -> bytes:
 
 
 @dataclass
+class Statement:
+    """A Cypher write a bulk load runs on the graph it builds, in order between its tokens (the
+    date conversions of :func:`graphmodel.server.cypher.bulk_dates_by_table`)."""
+
+    query: str
+    params: dict
+
+
+@dataclass
 class Token:
     """One entity file of a GRAPH.BULK call."""
 
@@ -197,7 +206,7 @@ class Plan:
     """
 
     def __init__(self, schema: Schema, new: dict[str, pd.DataFrame], chunk: int | None = None):
-        self.schema, self.new, self.chunk = schema, new, chunk or chunk_rows()
+        self.schema, self.new, self.chunk = schema, dict(new), chunk or chunk_rows()
         self.first: dict[str, int] = {}
         self.keys: dict[str, pd.Index] = {}
         self._key_sets: dict[str, pa.Array] = {}
@@ -229,9 +238,13 @@ class Plan:
             raise SendgraphError(f"bulk load: {what} names a {kind} this load does not create")
         return pos.to_numpy(zero_copy_only=False).astype("<u8") + np.uint64(self.first[kind])
 
-    def node_tokens(self) -> Iterator[Token]:
+    def node_tokens(self, names: Iterable[str] | None = None) -> Iterator[Token]:
+        """The nodes of every node table (or of ``names``), in the order their ids were assigned."""
+        wanted = None if names is None else set(names)
         for node in self.schema.nodes.values():
             name = node.name
+            if wanted is not None and name not in wanted:
+                continue
             frame = self.new.get(name)
             if frame is None or frame.empty:
                 continue
@@ -243,8 +256,14 @@ class Plan:
                 yield Token("node", len(part), head + body, f"nodes {name}")
 
     def edge_tokens(self) -> Iterator[Token]:
-        schema = self.schema
-        for kind, node in schema.nodes.items():  # reference columns: e.g. School.la_code -> IN_LA
+        """Every relationship: the reference links, then each relationship table."""
+        yield from self.link_tokens()
+        for name in self.schema.relationships:
+            yield from self.table_tokens(name)
+
+    def link_tokens(self) -> Iterator[Token]:
+        """The relationships of reference columns: e.g. School.la_code -> IN_LA."""
+        for kind, node in self.schema.nodes.items():
             name = node.name
             frame = self.new.get(name)
             if frame is None or frame.empty:
@@ -257,19 +276,30 @@ class Plan:
                 for i in range(0, len(linked), self.chunk):
                     body = records([id_pairs(starts[i : i + self.chunk], ends[i : i + self.chunk])])
                     yield Token("edge", len(body) // 16, head + body, f"links {name}.{prop.name}")
-        for name, rel in schema.relationships.items():
-            frame = self.new.get(name)
-            if frame is None or frame.empty:
-                continue
-            props = _rel_props(rel)
-            marker = needs_marker(schema, rel)
-            head = header(rel.type, [*(p.name for p in props), *([TABLE_MARKER] if marker else [])])
-            starts = self._ids(rel.start.kind, frame[rel.start.column], f"{name}.{rel.start.column}")
-            ends = self._ids(rel.end.kind, frame[rel.end.column], f"{name}.{rel.end.column}")
-            for i in range(0, len(frame), self.chunk):
-                part = frame.iloc[i : i + self.chunk]
-                ids = id_pairs(starts[i : i + self.chunk], ends[i : i + self.chunk])
-                segs = [ids, *(column(part[p.name], p.type) for p in props)]
-                if marker:
-                    segs.append(constant(name, len(part)))
-                yield Token("edge", len(part), head + records(segs), f"relationships {name}")
+
+    def table_tokens(self, name: str) -> Iterator[Token]:
+        """The relationships of relationship table ``name``."""
+        schema = self.schema
+        rel = schema.relationships[name]
+        frame = self.new.get(name)
+        if frame is None or frame.empty:
+            return
+        props = _rel_props(rel)
+        marker = needs_marker(schema, rel)
+        head = header(rel.type, [*(p.name for p in props), *([TABLE_MARKER] if marker else [])])
+        starts = self._ids(rel.start.kind, frame[rel.start.column], f"{name}.{rel.start.column}")
+        ends = self._ids(rel.end.kind, frame[rel.end.column], f"{name}.{rel.end.column}")
+        for i in range(0, len(frame), self.chunk):
+            part = frame.iloc[i : i + self.chunk]
+            ids = id_pairs(starts[i : i + self.chunk], ends[i : i + self.chunk])
+            segs = [ids, *(column(part[p.name], p.type) for p in props)]
+            if marker:
+                segs.append(constant(name, len(part)))
+            yield Token("edge", len(part), head + records(segs), f"relationships {name}")
+
+    def replace_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Send ``frame`` as relationship table ``name`` (its rows once derived; node tables cannot
+        change: the node ids are assigned when the plan is made)."""
+        if name not in self.schema.relationships:
+            raise ValueError(f"{name} is not a relationship table: its node ids are already assigned")
+        self.new[name] = frame
