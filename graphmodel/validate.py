@@ -94,6 +94,13 @@ def parse_dates(text: pd.Series) -> pd.Series:
     """Parse dates written as ISO (2024-09-01), GIAS (01-09-2024) or UK (01/09/2024)."""
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     todo = text.notna()
+    iso = _iso_dates(text)
+    if iso is not None:  # every ISO-shaped value read by Arrow; the formats below read the rest
+        shaped, days = iso
+        ok = (days >= DATE_MIN.to_datetime64()) & (days <= DATE_MAX.to_datetime64())
+        where = np.flatnonzero(shaped)[ok]
+        result.iloc[where] = days[ok]
+        todo.iloc[where] = False
     for fmt in DATE_FORMATS:
         if not todo.any():
             break
@@ -103,6 +110,25 @@ def parse_dates(text: pd.Series) -> pd.Series:
         result.loc[ok[ok].index] = parsed[ok].astype("datetime64[ns]")
         todo.loc[ok[ok].index] = False
     return result
+
+
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _iso_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(mask of the values written YYYY-MM-DD, their dates as datetime64[ns]), or None when one of
+    them is not a real date or is out of datetime64's range (then pandas reads the column, and says
+    which). Why: ``pd.to_datetime`` with a format costs ~1 us a value (2.6M posts, two date
+    columns: ~3 s); Arrow's ISO cast reads them in C++, and gives the same date for each."""
+    try:
+        arr = pa.array(text.array, type=pa.string())
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        shaped = pc.fill_null(pc.match_substring_regex(arr, _ISO_DATE), False)
+        days = pc.cast(pc.cast(arr.filter(shaped), pa.date32()), pa.timestamp("ns"))
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    return shaped.to_numpy(zero_copy_only=False), days.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
 
 
 INT_MAX = 2**63 - 1
