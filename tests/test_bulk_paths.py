@@ -19,7 +19,17 @@ from hypothesis import strategies as st
 from graphmodel.frames import isin
 from graphmodel.schema import load_schema
 from graphmodel.server import bulk
-from graphmodel.validate import DATE_FORMATS, DATE_MAX, DATE_MIN, KeySet, _plain_decimals, parse_dates
+from graphmodel.validate import (
+    DATE_FORMATS,
+    DATE_MAX,
+    DATE_MIN,
+    INT_MAX,
+    INT_MIN,
+    KeySet,
+    _coerce_int,
+    _plain_decimals,
+    parse_dates,
+)
 from loaders import ingest
 from loaders._read import _read_sound_utf8, _read_text, read_text_csv
 
@@ -85,6 +95,29 @@ def test_plain_decimals_read_in_bulk_are_the_floats_python_reads(numbers):
 @pytest.mark.parametrize("values", [["1e3", "0.5"], ["+5"], [".5"], ["1234567890123456"], ["inf"], ["abc"]])
 def test_anything_but_a_plain_short_decimal_is_left_to_pandas(values):
     assert _plain_decimals(pd.Series(values, dtype=pd.StringDtype("pyarrow"))) is None
+
+
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["5", "-7", "007", None, "-0"],  # every value Arrow reads: one cast
+        ["9223372036854775807", "-9223372036854775807", "-9223372036854775808"],  # -2**63: refused
+        ["+5", "1e3", "12.5", "abc", "99999999999999999999", None],  # the value-by-value rules
+    ],
+)
+def test_whole_numbers_read_in_bulk_keep_their_rows_and_the_range_rule(values, storage):
+    text = pd.Series(values, dtype=pd.StringDtype(storage), index=range(40, 40 + len(values)))
+    typed, bad, out_of_range = _coerce_int(text)
+    assert list(typed.index) == list(text.index) and str(typed.dtype) == "Int64"
+    for v, got, b, o in zip(values, typed, bad, out_of_range, strict=True):
+        if v is None:
+            assert got is pd.NA and not b and not o
+        elif v.lstrip("+-").isdigit():
+            fits = INT_MIN <= int(v) <= INT_MAX
+            assert (got == int(v) and not o) if fits else (got is pd.NA and o)
+        else:
+            assert got == float(v) if not b and not o else got is pd.NA
 
 
 def test_reference_lookups_agree_with_isin_for_few_and_many_values():
