@@ -8,6 +8,7 @@ and leave the graph exactly as it was when it fails, is refused at the swap, or 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import struct
@@ -195,6 +196,97 @@ def test_a_failed_bulk_load_leaves_the_graph_as_it_was_and_a_rerun_completes_it(
     ingest.load(workspace, [(path, "auto")], today=TODAY)
     assert_same_tables(store, workspace)
     assert store.load_runs()["status"].tolist() == ["complete", "failed"]
+
+
+def spy_sender(store: FalkorStore, monkeypatch) -> list[str]:
+    """What the bulk sender is handed, in order ("bulk <step>", "dates <query>"), and "derive" when
+    the derivation runs."""
+    seen: list[str] = []
+    original_sender, original_rederive = store._bulk_sender, store._rederive
+
+    @contextlib.contextmanager
+    def sender(target):
+        with original_sender(target) as send:
+
+            def logged(item):
+                seen.append(
+                    f"dates {item.query}" if isinstance(item, bulk.Statement) else f"bulk {item.step}"
+                )
+                send(item)
+
+            yield logged
+
+    def rederive(*args):
+        seen.append("derive")
+        return original_rederive(*args)
+
+    monkeypatch.setattr(store, "_bulk_sender", sender)
+    monkeypatch.setattr(store, "_rederive", rederive)
+    return seen
+
+
+def test_each_tables_dates_follow_its_last_bulk_call_and_the_derived_tables_go_after_the_rest(
+    falkordb_server, workspace, bundle_writer, monkeypatch
+):
+    path = careers(bundle_writer)
+    store = store_on(falkordb_server)
+    monkeypatch.setenv("SENDGRAPH_BULK_CHUNK_ROWS", "3")
+    seen = spy_sender(store, monkeypatch)
+    ingest.load(store, [(path, "auto")], today=TODAY)
+    ingest.load(workspace, [(path, "auto")], today=TODAY)
+    assert_same_tables(store, workspace)  # the derived columns included
+    derive = seen.index("derive")
+    steps = [s for s in seen if s.startswith("bulk ")]
+    # every table whose rows are final went out before the derivation; the derived ones after it
+    assert {"bulk relationships posts", "bulk relationships service_posts"} & set(seen[:derive]) == set()
+    assert "bulk relationships posts" in seen[derive:] and "bulk nodes people" in seen[:derive]
+    assert any(s.startswith("bulk relationships ") for s in seen[:derive])
+    counts, nodes = store.counts(), {n.name for n in store.schema.nodes.values()}
+    sizes = {kind: counts[node.name] for kind, node in store.schema.nodes.items()}
+    for table, statements in cypher.bulk_dates_by_table(store.schema, sizes).items():
+        step = f"bulk {'nodes' if table in nodes else 'relationships'} {table}"
+        if step not in steps:
+            continue
+        last = max(i for i, s in enumerate(seen) if s == step)
+        for query, _params in statements:
+            at = [i for i, s in enumerate(seen) if s == f"dates {query}"]
+            assert len(at) == 1 and at[0] > last, (table, query)  # once, after the table is in
+    kinds = store.query_frame("MATCH ()-[r:WORKS_AT]->() RETURN DISTINCT typeOf(r.spell_start) AS t")
+    assert kinds["t"].tolist() == ["Date"]
+
+
+@pytest.mark.parametrize("where", ["derivation", "date statement"])
+def test_a_bulk_load_failing_after_the_first_tables_went_out_leaves_the_graph_as_it_was(
+    where, falkordb_server, workspace, bundle_writer, monkeypatch
+):
+    path = careers(bundle_writer)
+    store = store_on(falkordb_server)
+    monkeypatch.setenv("SENDGRAPH_BULK_CHUNK_ROWS", "3")
+    seen = spy_sender(store, monkeypatch)
+    if where == "derivation":
+
+        def broken(*args):
+            seen.append("derive")
+            raise RuntimeError("derivation failed (drill)")
+
+        monkeypatch.setattr(store, "_rederive", broken)
+    else:
+        original = cypher.bulk_dates_by_table
+
+        def dates(schema, sizes=None):  # the posts' date statement refused by the server
+            return {**original(schema, sizes), "posts": [("MATCH (n) RETURN n.x + (drill", {})]}
+
+        monkeypatch.setattr(cypher, "bulk_dates_by_table", dates)
+    with pytest.raises(Exception, match="drill"):
+        ingest.load(store, [(path, "auto")], today=TODAY)
+    assert sum(1 for s in seen if s.startswith("bulk ")) > 3  # tables had gone to the server
+    assert sum(store.counts().values()) == 0  # none reached the graph
+    assert store.load_runs()["status"].tolist() == ["failed"]
+    assert not any(".bulk-" in k for k in keys(falkordb_server))
+    monkeypatch.undo()
+    ingest.load(store, [(path, "auto")], today=TODAY)
+    ingest.load(workspace, [(path, "auto")], today=TODAY)
+    assert_same_tables(store, workspace)
 
 
 def test_the_swap_is_refused_when_another_program_wrote_to_the_graph_meanwhile(

@@ -432,21 +432,33 @@ def bulk_dates(schema: Schema, sizes: dict[str, int] | None = None) -> list[tupl
     with fewer nodes is labelled, so FalkorDB scans that label and follows the edges without
     checking the other end's label (both labelled, it checked 2.6M Person ends of posts; none
     labelled, it scanned every node of the graph for 14 role requirements)."""
+    by_table = bulk_dates_by_table(schema, sizes)
+    return [statement for statements in by_table.values() for statement in statements]
+
+
+def bulk_dates_by_table(
+    schema: Schema, sizes: dict[str, int] | None = None
+) -> dict[str, list[tuple[str, dict]]]:
+    """:func:`bulk_dates` by the table whose rows each statement converts (each matches exactly
+    that table's nodes or relationships), so a bulk load can run one as soon as its table is in."""
     sizes = sizes or {}
 
     def side(rel: RelTable) -> str:
         return "start" if sizes.get(rel.start.kind, 0) <= sizes.get(rel.end.kind, 0) else "end"
 
-    return _bulk_dates(schema, side)
+    out: dict[str, list[tuple[str, dict]]] = {}
+    for table, query, params in _bulk_dates(schema, side):
+        out.setdefault(table, []).append((query, params))
+    return out
 
 
-def _bulk_dates(schema: Schema, side) -> list[tuple[str, dict]]:
+def _bulk_dates(schema: Schema, side) -> list[tuple[str, str, dict]]:
     out = []
     for node in schema.nodes.values():
         dates = [safe_name(p.name) for p in node.properties.values() if p.type == "date"]
         if dates:
             sets = ", ".join(f"n.{d} = date(n.{d})" for d in dates)
-            out.append((f"MATCH (n:{safe_name(node.label)}) SET {sets}", {}))
+            out.append((node.name, f"MATCH (n:{safe_name(node.label)}) SET {sets}", {}))
     types: Counter = Counter(r.type for r in schema.relationships.values())
     types.update(p.rel for n in schema.nodes.values() for p in n.references)
     for name, rel in schema.relationships.items():
@@ -463,7 +475,9 @@ def _bulk_dates(schema: Schema, side) -> list[tuple[str, dict]]:
                 pattern = f"(a:{safe_name(start.label)})-[r:{kind}]->(b)"
             else:
                 pattern = f"(a)-[r:{kind}]->(b:{safe_name(end.label)})"
-        out.append((f"MATCH {pattern}{_where_marker(schema, rel)} SET {sets}", table_params(schema, name)))
+        out.append(
+            (name, f"MATCH {pattern}{_where_marker(schema, rel)} SET {sets}", table_params(schema, name))
+        )
     return out
 
 
@@ -602,7 +616,7 @@ def all_statements(schema: Schema, dialect: str) -> list[Statement]:
     # BULK_IDS is left out: FalkorDB-only (it checks FalkorDB's internal numbering), and Neo4j's
     # linter flags id() as deprecated; its text is fixed, with the ids as a parameter
     for side in GROUP_SIDES:
-        for i, (query, params) in enumerate(_bulk_dates(schema, lambda _rel, side=side: side)):
+        for i, (_table, query, params) in enumerate(_bulk_dates(schema, lambda _rel, side=side: side)):
             out.append(Statement(f"bulk:dates:{side}:{i}", query, params))
     for label in wipe_labels(schema):
         out.append(Statement(f"wipe:{label}", wipe(label), {"limit": 10000, "keep": None}))

@@ -13,13 +13,13 @@ multi-statement transactions (see ``base.py`` for what a load guarantees).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import queue
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -48,6 +48,8 @@ DEFAULT_BULK_MIN_ROWS = 50_000
 BULK_SUFFIX = ".bulk-"
 """``<graph>.bulk-<run>``: the key a bulk load builds its graph under before swapping it in."""
 SWAP_ATTEMPTS = 5
+SENDER_BYTES = 512 << 20
+"""About the most bytes of encoded GRAPH.BULK tokens a bulk load keeps waiting for the server."""
 _PLAIN_CELLS = frozenset((1, 2, 3))
 """Compact result cell types (null, string, integer) whose raw value is already the Python value."""
 _GRAPH_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -236,7 +238,13 @@ class FalkorStore(ServerStore):
         finally:
             self._graph = saved
 
-    def _bulk_load(self, new: dict[str, pd.DataFrame], progress: Progress | None) -> None:
+    def _bulk_load(
+        self,
+        new: dict[str, pd.DataFrame],
+        progress: Progress | None,
+        derive: Callable[[], dict[str, pd.DataFrame]],
+        later: set[str],
+    ) -> None:
         """Build the whole graph with GRAPH.BULK under a temporary key, then swap it in atomically.
 
         Why: in a first load most of the server's time went on index lookups matching the ends of
@@ -246,9 +254,12 @@ class FalkorStore(ServerStore):
 
         1. keys ``<graph>.bulk-*`` left by a killed bulk load of this graph are deleted;
         2. the tables go to ``<graph>.bulk-<run>`` (the first call with BEGIN, which refuses an
-           existing key), the lease's heartbeat kept up in the target between calls;
-        3. there: the node ids are checked, ISO date strings become dates, and the schema's
-           indexes and uniqueness constraints are built (:meth:`ensure_schema`);
+           existing key), the lease's heartbeat kept up in the target between calls; each table's
+           ISO date strings become dates (:func:`cypher.bulk_dates_by_table`) as soon as its last
+           call is in. First every table whose rows are final, then, while the server takes those,
+           this thread derives the columns of the tables in ``later`` (``derive``) and sends them;
+        3. there: the node ids are checked and the schema's indexes and uniqueness constraints are
+           built (:meth:`ensure_schema`);
         4. the swap: WATCH the target; check it still holds no data and our lease is running; copy
            its LoadRun records (ours included) into the new graph; ``MULTI; RENAME new target;
            EXEC``. Any write to the target after the WATCH (FalkorDB signals every write query,
@@ -259,28 +270,49 @@ class FalkorStore(ServerStore):
         replaces it whole in one step. On any failure the temporary key is deleted (a SIGKILL
         leaves it for step 1 of the next load; ``server wipe`` removes it too), and the load is
         recorded as failed exactly as before.
+
+        Why the dates go table by table and the derivation in the middle: the date SETs are most of
+        the server's work (national: ~28 s, 20 of them the posts'), and they, the bulk calls and the
+        client's derivation and encoding then overlap instead of following one another.
         """
         run_id = self._run_id
         assert run_id is not None
         target = f"{self.graph_name}{BULK_SUFFIX}{run_id[:12]}"
         conn = self._db.connection
         self._drop_bulk_orphans()
+        if any(t not in self.schema.relationships for t in later):  # node ids are assigned up front
+            new, later = derive(), set()
         plan = bulk.Plan(self.schema, new)
+        sizes = {kind: len(keys) for kind, keys in plan.keys.items()}
+        dates = cypher.bulk_dates_by_table(self.schema, sizes)
         swapped = False
+
+        def send_table(send: Callable, name: str, tokens: Iterator[bulk.Token]) -> None:
+            for token in tokens:
+                self._heartbeat()
+                send(token)
+                if progress:
+                    progress(token.step, token.count)
+            if name in plan.new and not plan.new[name].empty:
+                for query, params in dates.get(name, ()):
+                    send(bulk.Statement(query, params))
+
         try:
             with self._bulk_sender(target) as send:
-                for token in itertools.chain(plan.node_tokens(), plan.edge_tokens()):
-                    self._heartbeat()
-                    send(token)
-                    if progress:
-                        progress(token.step, token.count)
+                for node in self.schema.nodes.values():
+                    send_table(send, node.name, plan.node_tokens([node.name]))
+                send_table(send, "", plan.link_tokens())
+                for name in self.schema.relationships:
+                    if name not in later:
+                        send_table(send, name, plan.table_tokens(name))
+                if later:
+                    final = derive()
+                    for name in self.schema.relationships:
+                        if name in later and name in final:
+                            plan.replace_table(name, final[name])
+                            send_table(send, name, plan.table_tokens(name))
             with self._graph_as(target):
                 self._check_bulk_ids(plan)
-                # dates before indexes: an index FalkorDB fills in the background slowed the SETs
-                # down more than it saved (national: 35 s instead of 17 s of dates)
-                sizes = {kind: len(keys) for kind, keys in plan.keys.items()}
-                for query, params in cypher.bulk_dates(self.schema, sizes):
-                    self.run_write(query, params)
                 self.ensure_schema(property_indexes=False)  # made after the swap: see property_indexes
             swapped = self._swap_in(target, run_id)
         finally:
@@ -290,35 +322,53 @@ class FalkorStore(ServerStore):
 
     @contextlib.contextmanager
     def _bulk_sender(self, target: str):
-        """``send(token)``: GRAPH.BULK calls made from one background thread, in order, while this
-        thread encodes the next token (encoding and the server's work then overlap, as in
-        :meth:`ServerStore._pipeline`). The first failure stops the sending; it is raised here."""
+        """``send(token)``: GRAPH.BULK calls (and the date statements, :class:`bulk.Statement`) made
+        from one background thread, in order, while this thread encodes the next token or derives
+        columns (encoding and the server's work then overlap, as in :meth:`ServerStore._pipeline`).
+        The first failure stops the sending; it is raised here.
+
+        Up to :data:`SENDER_BYTES` of encoded tokens may wait: enough for every table sent before
+        the derivation (national: ~200 MB), so the server has work while this thread derives."""
         conn = self._db.connection
-        todo: queue.Queue = queue.Queue(maxsize=2)
+        graph = self._db.select_graph(target)
+        todo: queue.Queue = queue.Queue()
+        budget = max(1, SENDER_BYTES >> 20)  # in MB
+        room = threading.Semaphore(budget)
         state: dict = {"error": None, "first": True}
+
+        def units(item: bulk.Token | bulk.Statement) -> int:
+            return 0 if isinstance(item, bulk.Statement) else min(budget, 1 + (len(item.data) >> 20))
 
         def work() -> None:
             while True:
-                token = todo.get()
-                if token is None:
+                item = todo.get()
+                if item is None:
                     return
-                if state["error"] is not None:
-                    continue
-                nodes, edges = (token.count, 0) if token.kind == "node" else (0, token.count)
-                files = (1, 0) if token.kind == "node" else (0, 1)
-                begin = ["BEGIN"] if state["first"] else []
-                state["first"] = False
                 try:
-                    conn.execute_command("GRAPH.BULK", target, *begin, nodes, edges, *files, token.data)
+                    if state["error"] is not None:
+                        continue
+                    if isinstance(item, bulk.Statement):
+                        graph.query(item.query, item.params)
+                        continue
+                    nodes, edges = (item.count, 0) if item.kind == "node" else (0, item.count)
+                    files = (1, 0) if item.kind == "node" else (0, 1)
+                    begin = ["BEGIN"] if state["first"] else []
+                    state["first"] = False
+                    conn.execute_command("GRAPH.BULK", target, *begin, nodes, edges, *files, item.data)
                 except _LOST as exc:
                     state["error"] = self._lost(exc)
                 except BaseException as exc:  # handed to the load's thread, raised there
                     state["error"] = exc
+                finally:
+                    for _ in range(units(item)):
+                        room.release()
 
-        def send(token: bulk.Token) -> None:
+        def send(item: bulk.Token | bulk.Statement) -> None:
             if state["error"] is not None:
                 raise state["error"]
-            todo.put(token)
+            for _ in range(units(item)):
+                room.acquire()
+            todo.put(item)
 
         worker = threading.Thread(target=work, name="sendgraph-bulk", daemon=True)
         worker.start()
