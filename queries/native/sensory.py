@@ -123,7 +123,7 @@ def _in_roles(posts: pd.DataFrame, roles: list[str]) -> pd.DataFrame:
     return posts[posts["role"].isin(roles).fillna(False).to_numpy()]
 
 
-def _sensory_view(store, as_of: dt.date, posts: pd.DataFrame | None = None) -> NarrowedStore:
+def sensory_view(store, as_of: dt.date, posts: pd.DataFrame | None = None) -> NarrowedStore:
     """``store`` narrowed to what the sensory audit of ``as_of`` reads (``posts``: what :data:`POSTS`
     gives, already read by :func:`queries.native.senco_audit.with_specialists`)."""
     view = _specialists(store, as_of, SENSES, POSTS, SERVICE_POSTS, posts)
@@ -137,7 +137,7 @@ def sensory_audit_native(
 ) -> pd.DataFrame:
     """:func:`queries.audits.sensory.sensory_audit` with specialist posts and MQs fetched server-side."""
     as_of = as_of or dt.date.today()
-    return sensory_audit.embedded(_sensory_view(store, as_of), as_of=as_of, filters=filters)
+    return sensory_audit.embedded(sensory_view(store, as_of), as_of=as_of, filters=filters)
 
 
 @implementation(pd_audit, "falkordb", "neo4j")
@@ -157,7 +157,7 @@ def capacity_against_need_native(
     """:func:`queries.audits.capacity.capacity_against_need` with specialist posts, MQs and the pupil
     counts of one year fetched server-side (the same keyword arguments)."""
     as_of = as_of or dt.date.today()
-    return capacity_of_view(_sensory_view(store, as_of), store, as_of=as_of, year=year, **kwargs)
+    return capacity_of_view(sensory_view(store, as_of), store, as_of=as_of, year=year, **kwargs)
 
 
 def capacity_of_view(
@@ -203,7 +203,7 @@ def deadlines_native(
     warm.prefetch(*WHOLE_TABLES, "services")
     posts, specialist = with_specialists(store, as_of, sensory_roles(store))
     senco = senco_audit.embedded(senco_view(view, as_of, posts), as_of=as_of, filters=filters)
-    sensory = sensory_audit.embedded(_sensory_view(view, as_of, specialist), as_of=as_of, filters=filters)
+    sensory = sensory_audit.embedded(sensory_view(view, as_of, specialist), as_of=as_of, filters=filters)
     return from_audits(
         view, senco, sensory, as_of=as_of, within=within, by=by, include_overdue=include_overdue
     )
