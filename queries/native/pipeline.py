@@ -31,7 +31,8 @@ aggregates, and the embedded rules run only on the people an aggregate cannot an
    stored columns, :func:`_open_spells`). Counts of distinct people per area are sums over
    people, so this is exact.
 3. Schools, the SENCO audit and capacity are the native versions those analyses already have,
-   read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`).
+   read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`), the posts of the
+   SENCO audit and of capacity in one scan (:func:`queries.native.senco_audit.with_specialists`).
 
 Measured nationally (issue 14; bench/server_load.py on a shared 2-core machine, load average
 3.5-4.2): byte-identical, FalkorDB 28.4 s (``--by region`` 49.3 s) against embedded 15.6 s
