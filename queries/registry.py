@@ -30,7 +30,7 @@ def analysis(func: F) -> F:
     def dispatch(store, *args, **kwargs):
         backend = getattr(store, "backend", "embedded")
         if backend != "embedded":
-            load_native()
+            load_native(func.__module__)
         impl = impls.get(backend, func)
         if CURRENT_ANALYSIS.get() is not None:  # called by another analysis: the outer one is named
             return impl(store, *args, **kwargs)
@@ -56,13 +56,17 @@ def implementation(public: Callable, *backends: str) -> Callable[[F], F]:
     return register
 
 
-def load_native() -> None:
-    """Import ``queries.native`` once, which registers every native implementation.
+def load_native(module: str | None = None) -> None:
+    """Register the native implementations of the analyses in ``module`` (all of them if None).
 
     The registry does this itself the first time a server store asks for an analysis, so neither the
-    model layer nor a caller has to know that native versions exist.
+    model layer nor a caller has to know that native versions exist. Only the native modules that
+    import from ``module`` are imported: a new process running one audit does not pay for the
+    network natives' scipy and igraph.
     """
-    import queries.native  # noqa: F401  (importing registers)
+    import queries.native
+
+    queries.native.load(module)
 
 
 def analyses() -> dict[str, dict[str, Callable]]:
