@@ -242,12 +242,16 @@ def _send_cpd_people(store: GraphStore, as_of: dt.date, needs_in: tuple[str, ...
     return pd.Index(att.loc[(when.isna() | (when <= ts(as_of))).astype(bool), "person_id"].unique())
 
 
-def _capacity(store: GraphStore, as_of: dt.date, level: str, las_in_graph: pd.Series) -> pd.DataFrame:
+def _capacity(
+    store: GraphStore, as_of: dt.date, level: str, las_in_graph: pd.Series, cap: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per LA (``la_code``) or region (``region_code``): {need}_pupils, {need}_qualified_fte.
 
-    Region figures are LA figures summed over ``las_in_graph`` (the LAs whose staff are counted)."""
+    Region figures are LA figures summed over ``las_in_graph`` (the LAs whose staff are counted).
+    ``cap``: :func:`capacity_against_need` by LA of ``as_of``, if the caller has it already."""
     key = "la_code" if level == "la" else "region_code"
-    cap = capacity_against_need(store, as_of=as_of, level="la")  # regions: summed over las_in_graph
+    if cap is None:  # regions: summed over las_in_graph
+        cap = capacity_against_need(store, as_of=as_of, level="la")
     cap = cap.rename(columns={"new_la_code": "la_code"})
     if level == "region":
         cap = cap[cap["la_code"].isin(set(las_in_graph)).fillna(False).to_numpy(dtype=bool)]
@@ -424,15 +428,24 @@ def assemble(
     return with_people(area_table(store, as_of, level), counts, filters, level)
 
 
-def area_table(store: GraphStore, as_of: dt.date, level: str) -> pd.DataFrame:
+def area_table(
+    store: GraphStore,
+    as_of: dt.date,
+    level: str,
+    audit: pd.DataFrame | None = None,
+    capacity: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Every area with a school or service, with the schools' SENCO status and the capacity figures:
-    the published table but for the people counts (which a server version reads separately)."""
+    the published table but for the people counts (which a server version reads separately).
+    ``audit`` and ``capacity``: the SENCO audit and :func:`capacity_against_need` by LA of ``as_of``,
+    if the caller has them (a server version reads the posts both need in one scan)."""
     keys = LEVELS[level]
     geo = LEVELS["la"]
     all_places = pd.concat([schools_frame(store)[geo], services_frame(store)[geo]]).drop_duplicates()
     areas = all_places.dropna(subset=["la_code"])[keys].drop_duplicates()
 
-    audit = senco_audit(store, as_of=as_of)
+    if audit is None:
+        audit = senco_audit(store, as_of=as_of)
     main = audit[(audit["kind"] == "mainstream").fillna(False).astype(bool)]
     schools_main = main.drop_duplicates("urn").groupby(keys).size().rename("mainstream_schools")
     no_senco = main[main["status"] == "no_senco"].drop_duplicates("urn").groupby(keys).size()
@@ -452,7 +465,7 @@ def area_table(store: GraphStore, as_of: dt.date, level: str) -> pd.DataFrame:
 
     key = "la_code" if level == "la" else "region_code"
     las = all_places.dropna(subset=["la_code"])[["la_code", "region_code"]].drop_duplicates()
-    out = out.merge(_capacity(store, as_of, level, las["la_code"]), on=key, how="left")
+    out = out.merge(_capacity(store, as_of, level, las["la_code"], capacity), on=key, how="left")
     if level == "region":
         every = store.table("local_authorities")[["code", "region_code"]]
         out = out.merge(

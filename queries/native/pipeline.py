@@ -31,7 +31,8 @@ aggregates, and the embedded rules run only on the people an aggregate cannot an
    stored columns, :func:`_open_spells`). Counts of distinct people per area are sums over
    people, so this is exact.
 3. Schools, the SENCO audit and capacity are the native versions those analyses already have,
-   read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`).
+   read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`), the posts of the
+   SENCO audit and of capacity in one scan (:func:`queries.native.senco_audit.with_specialists`).
 
 Measured nationally (issue 14; bench/server_load.py on a shared 2-core machine, load average
 3.5-4.2): byte-identical, FalkorDB 28.4 s (``--by region`` 49.3 s) against embedded 15.6 s
@@ -55,7 +56,7 @@ import pandas as pd
 from graphmodel.careers import DAYS_PER_YEAR, OPEN_DAY, Careers
 from graphmodel.errors import SendgraphError
 from graphmodel.server.cypher import NativeQuery, native_query
-from queries.audits.senco import AWARDS
+from queries.audits.senco import AWARDS, senco_audit
 from queries.audits.sensory import SENSES, matching_mq
 from queries.careers.pipeline import (
     LEVELS,
@@ -71,7 +72,7 @@ from queries.careers.pipeline import (
     with_people,
 )
 from queries.context import Filters, schools_frame
-from queries.native._view import PEOPLE_PER_QUERY, chunks
+from queries.native._view import PEOPLE_PER_QUERY, WHOLE_TABLES, NarrowedStore, chunks
 from queries.native.careers import (
     COURSES_HELD,
     COURSES_STUDIED,
@@ -81,6 +82,8 @@ from queries.native.careers import (
     _in_chunks,
     _query,
 )
+from queries.native.senco_audit import senco_view, with_specialists
+from queries.native.sensory import capacity_of_view, sensory_roles, sensory_view
 from queries.registry import implementation
 
 __all__ = [
@@ -182,16 +185,18 @@ _SPELL = ["person_id", "role", "start_date", "end_date", "spell_start", "spell_p
 POSTS_OF_PEOPLE = _query(
     "pipeline.posts.current_of_people", "posts", _CURRENT_OF, {**_PEOPLE, "as_of": _DAY}, [*_SPELL, "urn"]
 )
-SERVICE_POSTS_OF_PEOPLE = _query(
-    "pipeline.service_posts.current_of_people",
+CURRENT_SERVICE_POSTS = _query(
+    "pipeline.service_posts.current",
     "service_posts",
-    _CURRENT_OF,
-    {**_PEOPLE, "as_of": _DAY},
+    "r.start_date <= date($as_of) AND (r.end_date IS NULL OR r.end_date >= date($as_of))",
+    {"as_of": _DAY},
     [*_SPELL, "service_id"],
 )
 """The exceptions' current posts with their spell columns: all their counts read (a spell open on
 ``as_of`` holds a current post, and its stored start and prior days are those of every ``as_of``
-the post is current on), and what the server's counts read of them (to take them out)."""
+the post is current on), and what the server's counts read of them (to take them out). Service
+posts are few (LA teams; 1,172 nationally), so every current one is read at once and cut to the
+exceptions here: looking 55k people up by key took 11 reads of up to a second or more each."""
 CPD_PEOPLE = native_query(
     "pipeline.cpd_people",
     "WITH date($as_of) AS d "
@@ -332,9 +337,11 @@ def pipeline_native(
         else {}
     )
     teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"], **where}
+    # the tables read whole (schools, geography), first in the server's queue, ahead of the scans
+    NarrowedStore(store, {}).prefetch(*WHOLE_TABLES, "services")
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
         # the schools' SENCO status and capacity (their own native reads), meanwhile
-        table_f = _in_background(pool, area_table, store, as_of, level)
+        table_f = _in_background(pool, _area_table, store, as_of, level)
         # one scan for the feeder steps (they set the thresholds of the ready counts), one for the
         # count that does not depend on them
         moves_f = [
@@ -397,12 +404,12 @@ def pipeline_native(
         cpd_f = [pool.submit(_rows, store, CPD_PEOPLE, {**cpd_params, "people": part}) for part in parts]
         at = {"as_of": day}
         posts_f = pool.submit(_in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
-        spost_f = pool.submit(
-            _in_chunks, store, "service_posts", SERVICE_POSTS_OF_PEOPLE, "people", exceptions, at
-        )
+        spost_f = pool.submit(_in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at)
 
         # the exceptions' own counts, by the embedded rules on their rows
         posts, spost = posts_f.result(), spost_f.result()
+        spost = spost[spost["person_id"].isin(exceptions).fillna(False).to_numpy(dtype=bool)]
+        spost = spost.reset_index(drop=True)
         view = _fetched(
             store,
             {
@@ -434,6 +441,16 @@ def pipeline_native(
     counts = pd.DataFrame(result).fillna(0).astype("int64")
     counts = _area_keys(store, level).join(counts, on=key, how="inner").set_index(LEVELS[level])
     return with_people(table, counts, filters, level)
+
+
+def _area_table(store, as_of: dt.date, level: str) -> pd.DataFrame:
+    """:func:`queries.careers.pipeline.area_table` from the SENCO audit's and the capacity figures'
+    native reads, their posts in one scan (:func:`queries.native.senco_audit.with_specialists`;
+    apart, each scans the 2.6M posts: ~3 s of server time nationally)."""
+    posts, specialist = with_specialists(store, as_of, sensory_roles(store))
+    audit = senco_audit.embedded(senco_view(store, as_of, posts), as_of=as_of)
+    cap = capacity_of_view(sensory_view(store, as_of, specialist), store, as_of=as_of, level="la")
+    return area_table(store, as_of, level, audit=audit, capacity=cap)
 
 
 def _area_keys(store, level: str) -> pd.DataFrame:

@@ -59,12 +59,41 @@ STUDYING = native_query(
     ),
     {"people": ["P1"], "quals": list(AWARDS), "as_of": _DAY},
 )
+_STARTED = "r.role IN $roles AND r.start_date <= date($as_of)"
+WITH_SPECIALISTS = native_query(
+    "senco_audit.posts_with_specialists",
+    f"MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE (r.role = $senco AND {_CURRENT}) OR ({_STARTED}) "
+    f"WITH a, max(CASE WHEN r.role = $senco AND {_CURRENT} THEN 1 ELSE 0 END) AS senco "
+    f"MATCH (a)-[r:WORKS_AT]->(b:School) WHERE (senco = 1 AND r.role IN $senco_roles) OR ({_STARTED}) "
+    f"RETURN {pull(_S, 'posts', 'true').split(' RETURN ', 1)[1]}",
+    {"senco": "SENCO", "senco_roles": ROLES, "roles": ["QTVI_TEACHER"], "as_of": _DAY},
+)
+""":data:`POSTS` and the posts in ``$roles`` started by ``as_of`` (the sensory audit's), in one scan
+of the posts: an analysis that runs both audits (deadlines; pipeline's SENCO and capacity columns)
+scans the 2.6M posts once, not twice (~3 s of server time each nationally)."""
 
 
-def senco_view(store, as_of: dt.date) -> NarrowedStore:
-    """``store`` narrowed to what the SENCO audit of ``as_of`` reads."""
+def with_specialists(store, as_of: dt.date, roles: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the posts :data:`POSTS` reads, the school posts in ``roles`` started by ``as_of``), from one
+    read of :data:`WITH_SPECIALISTS`, split here by the two reads' own predicates."""
+    day = as_of.isoformat()
+    params = {"senco": "SENCO", "senco_roles": ROLES, "roles": roles, "as_of": day}
+    posts = store.typed_query("posts", WITH_SPECIALISTS.for_dialect(store.dialect.name), params)
+    role = posts["role"].astype("string")
+    senco = people_of(posts[(role == "SENCO").fillna(False).to_numpy() & current_mask(posts, as_of)])
+    mine = posts["person_id"].isin(senco).fillna(False).to_numpy() & role.isin(ROLES).fillna(False).to_numpy()
+    started = (posts["start_date"] <= pd.Timestamp(as_of)).fillna(False).to_numpy()
+    theirs = role.isin(roles).fillna(False).to_numpy() & started
+    return posts[mine].reset_index(drop=True), posts[theirs].reset_index(drop=True)
+
+
+def senco_view(store, as_of: dt.date, posts: pd.DataFrame | None = None) -> NarrowedStore:
+    """``store`` narrowed to what the SENCO audit of ``as_of`` reads (``posts``: what :data:`POSTS`
+    gives, already read by :func:`with_specialists`)."""
     day = as_of.isoformat()
     view = NarrowedStore(store, {"posts": (POSTS, {"senco": "SENCO", "roles": ROLES, "as_of": day})})
+    if posts is not None:
+        view.set_table("posts", lambda: posts)
     view.prefetch(*WHOLE_TABLES)
     posts = view.table("posts")  # on a server: all current SENCOs' posts; --show-cypher: every post
     people = people_of(

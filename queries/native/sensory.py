@@ -13,8 +13,9 @@ What each fetches (nationally: a few thousand rows, never a whole ``posts``, ``s
   then to the people holding them (their ids as a parameter: the many NASENCO holders who are not PD
   specialists stay on the server; FalkorDB cannot filter a pattern comprehension inside WHERE);
 * capacity: the sensory rows, and pupil counts for VI / HI / MSI in the one year the table uses;
-* deadlines: the SENCO and sensory audits' own native fetches, and courses being studied towards an
-  MQ by ``as_of``.
+* deadlines: the SENCO and sensory audits' own native fetches, their posts in one scan of the posts
+  (each audit alone scans them; ~3 s of server time nationally), and courses being studied towards
+  an MQ by ``as_of``.
 
 What is still pulled whole: schools, trusts, services and the catalogue and geography tables (one
 row per place or code, not per person), because locations join to every row and the place filters
@@ -31,11 +32,13 @@ import pandas as pd
 from graphmodel.schema import load_schema
 from graphmodel.server.cypher import NativeQuery, native_pull, native_query, pull
 from queries.audits.capacity import capacity_against_need
-from queries.audits.deadlines import deadlines
+from queries.audits.deadlines import check_arguments, deadlines, from_audits
 from queries.audits.pd import pd_audit, relevant_qualifications
+from queries.audits.senco import senco_audit
 from queries.audits.sensory import SENSES, matching_mq, sensory_audit
 from queries.context import Filters
 from queries.native._view import WHOLE_TABLES, NarrowedStore, by_people, people_of
+from queries.native.senco_audit import senco_view, with_specialists
 from queries.posts import roles_for_needs
 from queries.registry import implementation
 
@@ -79,20 +82,34 @@ STUDYING = native_query(
 
 
 def _specialists(
-    store, as_of: dt.date, needs: list[str], posts: NativeQuery, service_posts: NativeQuery
+    store,
+    as_of: dt.date,
+    needs: list[str],
+    posts: NativeQuery,
+    service_posts: NativeQuery,
+    read: pd.DataFrame | None = None,
 ) -> NarrowedStore:
     """``store`` with ``posts`` and ``service_posts`` narrowed to the roles serving ``needs`` (one
-    read each: a few thousand rows nationally, so not paged)."""
-    roles = {"roles": roles_for_needs(store, needs)["role"].tolist(), "as_of": as_of.isoformat()}
+    read each: a few thousand rows nationally, so not paged); ``read``: the posts, already read."""
+    roles = {"roles": sensory_roles(store, needs), "as_of": as_of.isoformat()}
     view = NarrowedStore(store, {"posts": (posts, roles), "service_posts": (service_posts, roles)})
+    if read is not None:
+        view.set_table("posts", lambda: read)
     view.prefetch(*WHOLE_TABLES, "services")
     return view
 
 
-def _held_by(view: NarrowedStore, store, as_of: dt.date, query: NativeQuery, quals: list[str]) -> None:
+def sensory_roles(store, needs: list[str] = SENSES) -> list[str]:
+    """The role codes serving ``needs`` (by default the senses): the ``$roles`` of the posts read."""
+    return roles_for_needs(store, needs)["role"].tolist()
+
+
+def _held_by(
+    view: NarrowedStore, store, as_of: dt.date, query: NativeQuery, quals: list[str], needs: list[str]
+) -> None:
     """Narrow ``person_qualifications`` to ``quals`` awarded by ``as_of`` to the people of the view's
     posts and service posts (the rules only ever look up those people's awards)."""
-    roles = view._narrowed["posts"][1]["roles"]
+    roles = sensory_roles(store, needs)
     people = people_of(*(_in_roles(view.table(t), roles) for t in ("posts", "service_posts")))
     params = {"quals": quals, "as_of": as_of.isoformat()}
     view.set_table(
@@ -106,9 +123,11 @@ def _in_roles(posts: pd.DataFrame, roles: list[str]) -> pd.DataFrame:
     return posts[posts["role"].isin(roles).fillna(False).to_numpy()]
 
 
-def _sensory_view(store, as_of: dt.date) -> NarrowedStore:
-    view = _specialists(store, as_of, SENSES, POSTS, SERVICE_POSTS)
-    _held_by(view, store, as_of, MQ_HELD, matching_mq(store)["required"].tolist())
+def sensory_view(store, as_of: dt.date, posts: pd.DataFrame | None = None) -> NarrowedStore:
+    """``store`` narrowed to what the sensory audit of ``as_of`` reads (``posts``: what :data:`POSTS`
+    gives, already read by :func:`queries.native.senco_audit.with_specialists`)."""
+    view = _specialists(store, as_of, SENSES, POSTS, SERVICE_POSTS, posts)
+    _held_by(view, store, as_of, MQ_HELD, matching_mq(store)["required"].tolist(), SENSES)
     return view
 
 
@@ -118,7 +137,7 @@ def sensory_audit_native(
 ) -> pd.DataFrame:
     """:func:`queries.audits.sensory.sensory_audit` with specialist posts and MQs fetched server-side."""
     as_of = as_of or dt.date.today()
-    return sensory_audit.embedded(_sensory_view(store, as_of), as_of=as_of, filters=filters)
+    return sensory_audit.embedded(sensory_view(store, as_of), as_of=as_of, filters=filters)
 
 
 @implementation(pd_audit, "falkordb", "neo4j")
@@ -127,7 +146,7 @@ def pd_audit_native(store, *, as_of: dt.date | None = None, filters: Filters = F
     server-side."""
     as_of = as_of or dt.date.today()
     view = _specialists(store, as_of, ["PD"], PD_POSTS, PD_SERVICE_POSTS)
-    _held_by(view, store, as_of, PD_HELD, relevant_qualifications(store))
+    _held_by(view, store, as_of, PD_HELD, relevant_qualifications(store), ["PD"])
     return pd_audit.embedded(view, as_of=as_of, filters=filters)
 
 
@@ -138,12 +157,19 @@ def capacity_against_need_native(
     """:func:`queries.audits.capacity.capacity_against_need` with specialist posts, MQs and the pupil
     counts of one year fetched server-side (the same keyword arguments)."""
     as_of = as_of or dt.date.today()
+    return capacity_of_view(sensory_view(store, as_of), store, as_of=as_of, year=year, **kwargs)
+
+
+def capacity_of_view(
+    view: NarrowedStore, store, *, as_of: dt.date, year: int | None = None, **kwargs
+) -> pd.DataFrame:
+    """:func:`capacity_against_need_native` on a sensory audit's ``view`` (pipeline reads its posts
+    in one scan with the SENCO audit's)."""
     needs = {"needs": list(SENSES)}
     chosen = year
     if chosen is None:
         _c, rows = store.run_read(NEEDS_YEAR.for_dialect(store.dialect.name), needs)
         chosen = rows[0][0] if rows and rows[0][0] is not None else -1
-    view = _sensory_view(store, as_of)
     view._narrowed.update(
         {
             "school_needs": (SCHOOL_NEEDS, {**needs, "year": int(chosen)}),
@@ -164,11 +190,20 @@ def deadlines_native(
     by: str = "school",
     include_overdue: bool = False,
 ) -> pd.DataFrame:
-    """:func:`queries.audits.deadlines.deadlines` on the SENCO and sensory audits' native versions,
-    with courses towards an MQ fetched server-side."""
+    """:func:`queries.audits.deadlines.deadlines` on the SENCO and sensory audits' native reads, their
+    posts in one scan (:func:`queries.native.senco_audit.with_specialists`), with courses towards an
+    MQ fetched server-side."""
     as_of = as_of or dt.date.today()
+    check_arguments(within, by)
     quals = {"quals": matching_mq(store)["required"].tolist(), "as_of": as_of.isoformat()}
     view = NarrowedStore(store, {"person_studying": (STUDYING, quals)}, backend=store.backend)
-    return deadlines.embedded(
-        view, as_of=as_of, within=within, filters=filters, by=by, include_overdue=include_overdue
+    # the two audits' posts in one scan (each audit alone scans the 2.6M posts), the tables both
+    # read whole (schools, geography) meanwhile
+    warm = NarrowedStore(store, {})
+    warm.prefetch(*WHOLE_TABLES, "services")
+    posts, specialist = with_specialists(store, as_of, sensory_roles(store))
+    senco = senco_audit.embedded(senco_view(view, as_of, posts), as_of=as_of, filters=filters)
+    sensory = sensory_audit.embedded(sensory_view(view, as_of, specialist), as_of=as_of, filters=filters)
+    return from_audits(
+        view, senco, sensory, as_of=as_of, within=within, by=by, include_overdue=include_overdue
     )
