@@ -33,10 +33,10 @@ from queries.networks.participation import ACTIVE_FROM, school_network_membershi
 from queries.networks.ties import (
     NETWORK_LINK_KIND,
     _group_ends,
-    _pair_instances,
+    _national_pairs,
     _trust_ends,
     in_background,
-    meeting_schools,
+    live_meetings,
 )
 from queries.posts import in_operation
 
@@ -152,7 +152,7 @@ def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd
     """(source, kind, urn, person_id) for every group-like membership tying schools on ``as_of``
     (person_id NA: the school takes part as an institution), as ``ties._group_like_ends`` has them
     before they are grouped into ends; only the schools ``urns`` if given."""
-    cpd_rows = in_background(store, lambda: meeting_schools(store, as_of=as_of, people=True, urns=urns))
+    cpd_rows = in_background(store, lambda: live_meetings(store, as_of, people=True, urns=urns))
     parts = []
     m = school_network_memberships(store, as_of)
     m = m[(m["rank"] >= tier_ranks(store)[ACTIVE_FROM]).fillna(False).to_numpy(dtype=bool)]
@@ -226,7 +226,7 @@ def tie_carriers(store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, *, subs
     grouped = grouped.merge(
         ends, left_on=["urn_b", "source"], right_on=["urn", "source"], suffixes=("_a", "_b")
     )
-    pairs_inst = _pair_instances(store, as_of, schools)
+    pairs_inst = _national_pairs(store, as_of)
     pairs_inst = pairs_inst.merge(kept, on=["urn_a", "urn_b"])
     # each pairwise instance's two sides become ends of their own, after the group ends
     n_pair = len(pairs_inst)
