@@ -91,22 +91,39 @@ class TieCarriers:
         sole = np.full(len(self.size), -1, dtype=np.int64)
         sole[has_one] = self.members[self.ptr[:-1][has_one]]
         sa, sb = sole[self.end_a], sole[self.end_b]
-        institutional = (self.size[self.end_a] == 0) & (self.size[self.end_b] == 0)
-        bad = np.unique(self.keys[institutional])
+        # instances are sorted by key: each tie is a run of rows, numbered by ``tie`` (no sort needed)
+        tie, uniq, counts = self._ties()
+        bad = np.zeros(len(uniq), dtype=bool)
+        bad[tie[(self.size[self.end_a] == 0) & (self.size[self.end_b] == 0)]] = True
         rows = np.arange(len(self.keys), dtype=np.int64)
         # each instance names its sole carriers once (the same person at both ends counts once)
         row = np.concatenate([rows[sa >= 0], rows[(sb >= 0) & (sb != sa)]])
         person = np.concatenate([sa[sa >= 0], sb[(sb >= 0) & (sb != sa)]])
-        key = self.keys[row]
-        ok = ~np.isin(key, bad)
-        hits = pd.DataFrame({"key": key[ok], "person": person[ok]}).value_counts(sort=False)
-        uniq, counts = np.unique(self.keys, return_counts=True)
-        needed = counts[np.searchsorted(uniq, hits.index.get_level_values("key").to_numpy())]
-        found = hits.index.to_frame(index=False)[hits.to_numpy() == needed]
-        found = found.sort_values(["key", "person"], kind="stable")
+        ok = ~bad[tie[row]]
+        # (tie, person) as one int64, counted by one sort: found where a person is the sole carrier
+        # of an end of every instance of the tie; ascending, so in (key, person_id) order
+        width = np.int64(max(len(self.people), 1))
+        pair, hits = np.unique(tie[row[ok]] * width + person[ok], return_counts=True)
+        found_tie, found_person = pair // width, pair % width
+        found = hits == counts[found_tie]
         return pd.DataFrame(
-            {"key": found["key"].to_numpy(np.int64), "person_id": self.people[found["person"].to_numpy()]}
+            {
+                "key": uniq[found_tie[found]].astype(np.int64),
+                "person_id": self.people[found_person[found]],
+            }
         )
+
+    def _ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For the instances (sorted by key): each one's tie number, the distinct keys, and each
+        tie's number of instances."""
+        if not len(self.keys):
+            empty = np.array([], dtype=np.int64)
+            return empty, empty, empty
+        first = np.r_[True, self.keys[1:] != self.keys[:-1]]
+        tie = np.cumsum(first) - 1
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.r_[starts, len(self.keys)])
+        return tie, self.keys[starts], counts
 
     def losses(self, removed: set[str]) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         """What ``removed`` leaving does: the keys of the lost ties (sorted: every instance has an
@@ -121,7 +138,8 @@ class TieCarriers:
         removed_per_end = np.bincount(member_ends[hit], minlength=len(self.size))
         gone = (self.size > 0) & (removed_per_end == self.size)
         inst_lost = gone[self.end_a] | gone[self.end_b]
-        uniq, start = np.unique(self.keys, return_index=True)
+        tie, uniq, counts = self._ties()
+        start = np.cumsum(counts) - counts
         all_lost = (
             np.minimum.reduceat(inst_lost.astype(np.int8), start).astype(bool) if len(uniq) else inst_lost
         )
@@ -129,7 +147,7 @@ class TieCarriers:
         used = np.zeros(len(self.size), dtype=bool)
         used[self.end_a] = used[self.end_b] = True
         carrying = np.unique(self.members[hit & used[member_ends]])
-        in_lost = np.isin(self.keys, lost)
+        in_lost = all_lost[tie]
         ends = np.concatenate([self.end_a[in_lost], self.end_b[in_lost]])
         keys = np.concatenate([self.keys[in_lost], self.keys[in_lost]])
         per_end = pd.DataFrame({"end": member_ends[hit], "person": self.members[hit]})
@@ -142,10 +160,21 @@ class TieCarriers:
 
     def kinds_of(self, keys: np.ndarray) -> pd.Series:
         """The sorted kinds of each tie of ``keys``, ';'-joined, indexed by key."""
-        sel = np.isin(self.keys, keys)
-        found = pd.DataFrame({"key": self.keys[sel], "kind": self.kinds[sel]}).drop_duplicates()
-        found = found.sort_values(["key", "kind"], kind="stable")
-        return joined(found["key"].to_numpy(np.int64), found["kind"].to_numpy(dtype=object))
+        tie, uniq, _counts = self._ties()
+        keys = np.asarray(keys, dtype=np.int64)
+        wanted = np.zeros(len(uniq), dtype=bool)
+        if len(uniq) and len(keys):
+            at = np.minimum(np.searchsorted(uniq, keys), len(uniq) - 1)
+            wanted[at[uniq[at] == keys]] = True
+        sel = wanted[tie]
+        # the few distinct kinds as codes in sorted order: (tie, kind) pairs made distinct and put in
+        # (key, kind) order by one integer sort, not a frame's drop_duplicates and two-column sort
+        codes, names = pd.factorize(self.kinds[sel], sort=True)
+        names = np.asarray(names, dtype=object)
+        width = np.int64(max(len(names), 1))
+        pair = np.sort(tie[sel] * width + codes.astype(np.int64))
+        pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else pair
+        return joined(uniq[pair // width].astype(np.int64), names[pair % width].astype(object))
 
 
 def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd.DataFrame:
