@@ -247,9 +247,8 @@ def held_posts_native(
         rows = _rows(store, HELD, {"as_of": day})
     else:
         ids = sorted({str(p) for p in people if p is not None and not pd.isna(p)})
-        rows = []
-        for part in chunks(ids, PAGE_KEYS):
-            rows += _rows(store, HELD_BY, {"people": part, "as_of": day})
+        pages = [{"people": part, "as_of": day} for part in chunks(ids, PAGE_KEYS)]
+        rows = _paged_rows(store, HELD_BY, pages)
     return _frame(rows, cols, {"person_id": "string", "urn": "Int64"}, cols)
 
 
