@@ -222,11 +222,50 @@ def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd
     return rows.reset_index(drop=True)
 
 
+def _group_instances(a: np.ndarray, b: np.ndarray, source: np.ndarray, urn: np.ndarray) -> pd.DataFrame:
+    """Every (kept pair, source) where both schools belong to the source: columns urn_a, urn_b,
+    source, end_a, end_b. The ends are ``source[e], urn[e]`` for e = 0.. (sorted by source, then urn).
+
+    Why arrays: the pandas way (the pairs merged with every end of their a school, then with the
+    ends of their b school) factorised and took ~7M rows nationally. Here each pair looks at the
+    ends of whichever school has fewer, and finds the other school's end in the same source by a
+    binary search on the sorted (source, urn) keys. The instances are the same; their order within
+    a tie is not (nothing reads it: :class:`TieCarriers` sorts by key and every question it answers
+    is per tie)."""
+    key = (source << 32) | urn
+    by_urn = np.lexsort((source, urn))  # each school's ends together, in source order
+    urn_sorted = urn[by_urn]
+    start_a, stop_a = np.searchsorted(urn_sorted, a, "left"), np.searchsorted(urn_sorted, a, "right")
+    start_b, stop_b = np.searchsorted(urn_sorted, b, "left"), np.searchsorted(urn_sorted, b, "right")
+    use_a = (stop_a - start_a) <= (stop_b - start_b)
+    start = np.where(use_a, start_a, start_b)
+    count = np.where(use_a, stop_a - start_a, stop_b - start_b)
+    other = np.where(use_a, b, a)
+    row = np.repeat(np.arange(len(a), dtype=np.int64), count)
+    offset = np.arange(len(row), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    side = by_urn[np.repeat(start, count) + offset]
+    want = (source[side] << 32) | other[row]
+    at = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
+    hit = key[at] == want if len(key) else np.zeros(len(want), dtype=bool)
+    row, side, at = row[hit], side[hit], at[hit]
+    mine = use_a[row]
+    return pd.DataFrame(
+        {
+            "urn_a": a[row],
+            "urn_b": b[row],
+            "source": source[side],
+            "end_a": np.where(mine, side, at),
+            "end_b": np.where(mine, at, side),
+        }
+    )
+
+
 def tie_carriers(store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, *, subset: bool) -> TieCarriers:
     """The instances of the tied ``pairs`` (``urn_a < urn_b``: ties of
     :func:`queries.networks.ties.tie_weights` above the threshold, national rules, no filters) with
     their carriers. ``subset``: the pairs are a few ties (a region's), so only their schools'
-    memberships are read (a graph server then looks up CPD attendance for those schools only)."""
+    memberships are used (their CPD meetings cut from the command's one national read,
+    :func:`queries.networks.ties.live_meetings`)."""
     schools = in_operation(schools_frame(store), as_of)
     known = schools["urn"].astype("int64")
     kept = pairs[["urn_a", "urn_b"]].astype("int64").drop_duplicates()
@@ -239,22 +278,13 @@ def tie_carriers(store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, *, subs
     end_keys, end_codes = np.unique((source_codes.astype(np.int64) << 32) | urn_values, return_inverse=True)
     rows = rows.assign(end=end_codes, source=source_codes)
     n_group_ends = len(end_keys)
-    ends = pd.DataFrame(
-        {
-            "source": end_keys >> 32,
-            "urn": end_keys & 0xFFFFFFFF,
-            "end": np.arange(n_group_ends, dtype=np.int64),
-        }
-    )
     source_kind = rows.drop_duplicates("source").set_index("source")["kind"]
     institutional = np.zeros(n_group_ends, dtype=bool)
     institutional[rows.loc[rows["person_id"].isna().to_numpy(), "end"].to_numpy()] = True
     named = rows[rows["person_id"].notna().to_numpy()]
     # group instances: each kept pair x each source both schools belong to
-    grouped = kept.merge(ends, left_on="urn_a", right_on="urn")[["urn_a", "urn_b", "source", "end"]]
-    grouped = grouped.merge(
-        ends, left_on=["urn_b", "source"], right_on=["urn", "source"], suffixes=("_a", "_b")
-    )
+    kept_a, kept_b = kept["urn_a"].to_numpy(np.int64), kept["urn_b"].to_numpy(np.int64)
+    grouped = _group_instances(kept_a, kept_b, end_keys >> 32, end_keys & 0xFFFFFFFF)
     pairs_inst = _national_pairs(store, as_of)
     pairs_inst = pairs_inst.merge(kept, on=["urn_a", "urn_b"])
     # each pairwise instance's two sides become ends of their own, after the group ends

@@ -209,8 +209,7 @@ def _remove(
     (:func:`edge_lost`), worked out for every tie at once on the carriers as arrays."""
     if len(removed) <= FEW_PEOPLE:
         # only a tie with an end school where one of them carries something can be lost or carried
-        # by them: look up the carriers of those ties only (a server then reads the CPD meetings of
-        # those schools, not the ~1.5M national attendance rows)
+        # by them: look up the carriers of those ties only
         around = _schools_carried_from(store, as_of, removed)
         ties = graph.ties[isin(graph.ties["urn_a"], around) | isin(graph.ties["urn_b"], around)]
         carriers = tie_carriers(store, as_of, ties, subset=True)
