@@ -258,8 +258,8 @@ def live_meetings(
 
     Why: a command needs the meetings for the tie weights, and again with people for who carries a
     tie (fragile, what-if) or for the ties a table shows (brokers, bridges): on a graph server each
-    was a second round of ~8 paged joins. The person column adds little (~200k rows with people,
-    ~180k without nationally), so the one read asks for it. The variants are exactly
+    was a second round of ~8 paged joins. The person column adds little (~193k rows with people,
+    ~166k without nationally), so the one read asks for it. The variants are exactly
     :func:`meeting_schools`' answers for them: its rows are sorted by (activity_id, urn,
     person_id), so dropping the person column keeps the (activity_id, urn) order, and its ``urns``
     rows are the national rows of those schools."""
