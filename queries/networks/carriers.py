@@ -35,7 +35,6 @@ from queries.networks.ties import (
     _group_ends,
     _national_pairs,
     _trust_ends,
-    in_background,
     live_meetings,
 )
 from queries.posts import in_operation
@@ -181,7 +180,6 @@ def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd
     """(source, kind, urn, person_id) for every group-like membership tying schools on ``as_of``
     (person_id NA: the school takes part as an institution), as ``ties._group_like_ends`` has them
     before they are grouped into ends; only the schools ``urns`` if given."""
-    cpd_rows = in_background(store, lambda: live_meetings(store, as_of, people=True, urns=urns))
     parts = []
     m = school_network_memberships(store, as_of)
     m = m[(m["rank"] >= tier_ranks(store)[ACTIVE_FROM]).fillna(False).to_numpy(dtype=bool)]
@@ -197,7 +195,8 @@ def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd
                 }
             )
         )
-    cpd = cpd_rows()
+    # the command's one national read (the tie weights read it first), cut to these schools
+    cpd = live_meetings(store, as_of, people=True, urns=urns)
     if len(cpd):
         parts.append(
             pd.DataFrame(
