@@ -138,3 +138,35 @@ def test_national_inputs_are_read_once(north_east):
 
     want = _pair_instances(north_east, DAY, in_operation(schools_frame(north_east), DAY))
     pd.testing.assert_frame_equal(_national_pairs(north_east, DAY), want)
+
+
+def test_collector_paused_while_any_read_runs_and_restored_after():
+    """The FalkorDB reads pause the cyclic collector; two reads at once keep it off until the last
+    ends, and a collector the caller had turned off stays off."""
+    import gc
+
+    pytest.importorskip("falkordb")
+    from graphmodel.server.falkordb_store import _collector_paused
+
+    assert gc.isenabled()
+    outer = _collector_paused()
+    outer.__enter__()
+    assert not gc.isenabled()
+    with _collector_paused():  # a second read on another thread
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the first is still parsing
+    outer.__exit__(None, None, None)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    try:
+        with _collector_paused():
+            raise ValueError("a failed read")
+    except ValueError:
+        pass
+    assert gc.isenabled()
