@@ -10,12 +10,13 @@ registered function (a small seam) with a native version in this module:
 
 * :func:`~queries.networks.ties.meeting_schools` - live face-to-face CPD meetings x the schools of
   their attendees: one Cypher join of ATTENDED and current WORKS_AT, DISTINCT (activity_id, urn)
-  (~300k rows of 2 columns instead of 553k attendance rows and 2.6M posts); the person column only
-  when carriers are asked for, and then for the schools whose ties a table shows when it can
-  (``urns``). Which formats are meetings (a regular expression) is decided in pandas on the
-  activity list (id and format: one narrow row per activity), so the rule stays in
-  :func:`~queries.networks.ties.is_meeting`; the 3-year lifetime is a date bound
-  (:func:`~queries.networks.ties.live_since`). Read in pages of activities, so no query runs long.
+  (~166k rows of 2 columns instead of 553k attendance rows and 2.6M posts; ~193k with the person
+  column, which the network analyses ask for once per command and cut every variant from:
+  :func:`~queries.networks.ties.live_meetings`). Which formats are meetings (a regular
+  expression) is decided in pandas on the activity list (id and format: one narrow row per
+  activity), so the rule stays in :func:`~queries.networks.ties.is_meeting`; the 3-year lifetime
+  is a date bound (:func:`~queries.networks.ties.live_since`). Read in pages of activities, so
+  no query runs long, two pages at a time (:func:`_paged_rows`).
 * :func:`~queries.networks.ties.shared_staff` - people in post at two or more schools, found
   server-side (each school's current staff who hold a current post at another school, in pages of
   schools): a few hundred rows nationally instead of 950k current posts.
