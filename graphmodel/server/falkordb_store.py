@@ -13,6 +13,7 @@ multi-statement transactions (see ``base.py`` for what a load guarantees).
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import queue
@@ -52,6 +53,33 @@ SENDER_BYTES = 512 << 20
 """About the most bytes of encoded GRAPH.BULK tokens a bulk load keeps waiting for the server."""
 _PLAIN_CELLS = frozenset((1, 2, 3))
 """Compact result cell types (null, string, integer) whose raw value is already the Python value."""
+_GC_GUARD = threading.Lock()
+_GC_HELD = [0, False]  # reads under way, and whether the collector was on before the first began
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while a read's reply is parsed and converted.
+
+    Why: a reply is one list per row and one per cell (compact mode), a national read millions of
+    them, and every few hundred new lists the collector walks the young objects: measured on the
+    ~193k-row CPD meetings read (8 pages), 2.5 s of client CPU with it on, 0.6 s with it off. The
+    lists hold no cycles, so nothing waits to be collected; reads on several threads at once keep
+    it off until the last one ends, and a collector the caller had turned off stays off."""
+    with _GC_GUARD:
+        if _GC_HELD[0] == 0:
+            _GC_HELD[1] = gc.isenabled()
+            gc.disable()
+        _GC_HELD[0] += 1
+    try:
+        yield
+    finally:
+        with _GC_GUARD:
+            _GC_HELD[0] -= 1
+            if _GC_HELD[0] == 0 and _GC_HELD[1]:
+                gc.enable()
+
+
 _GRAPH_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 DEFAULT_GRAPH = "sendgraph"
 
@@ -176,7 +204,8 @@ class FalkorStore(ServerStore):
 
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:
         try:
-            return self._fast_read(query, params)
+            with _collector_paused():
+                return self._fast_read(query, params)
         except _TIMEOUT as exc:  # the client gave up waiting (FALKORDB_SOCKET_TIMEOUT)
             raise self.timed_out(
                 f"no answer within FALKORDB_SOCKET_TIMEOUT={socket_timeout()} s: {exc}",

@@ -33,10 +33,9 @@ from queries.networks.participation import ACTIVE_FROM, school_network_membershi
 from queries.networks.ties import (
     NETWORK_LINK_KIND,
     _group_ends,
-    _pair_instances,
+    _national_pairs,
     _trust_ends,
-    in_background,
-    meeting_schools,
+    live_meetings,
 )
 from queries.posts import in_operation
 
@@ -91,22 +90,39 @@ class TieCarriers:
         sole = np.full(len(self.size), -1, dtype=np.int64)
         sole[has_one] = self.members[self.ptr[:-1][has_one]]
         sa, sb = sole[self.end_a], sole[self.end_b]
-        institutional = (self.size[self.end_a] == 0) & (self.size[self.end_b] == 0)
-        bad = np.unique(self.keys[institutional])
+        # instances are sorted by key: each tie is a run of rows, numbered by ``tie`` (no sort needed)
+        tie, uniq, counts = self._ties()
+        bad = np.zeros(len(uniq), dtype=bool)
+        bad[tie[(self.size[self.end_a] == 0) & (self.size[self.end_b] == 0)]] = True
         rows = np.arange(len(self.keys), dtype=np.int64)
         # each instance names its sole carriers once (the same person at both ends counts once)
         row = np.concatenate([rows[sa >= 0], rows[(sb >= 0) & (sb != sa)]])
         person = np.concatenate([sa[sa >= 0], sb[(sb >= 0) & (sb != sa)]])
-        key = self.keys[row]
-        ok = ~np.isin(key, bad)
-        hits = pd.DataFrame({"key": key[ok], "person": person[ok]}).value_counts(sort=False)
-        uniq, counts = np.unique(self.keys, return_counts=True)
-        needed = counts[np.searchsorted(uniq, hits.index.get_level_values("key").to_numpy())]
-        found = hits.index.to_frame(index=False)[hits.to_numpy() == needed]
-        found = found.sort_values(["key", "person"], kind="stable")
+        ok = ~bad[tie[row]]
+        # (tie, person) as one int64, counted by one sort: found where a person is the sole carrier
+        # of an end of every instance of the tie; ascending, so in (key, person_id) order
+        width = np.int64(max(len(self.people), 1))
+        pair, hits = np.unique(tie[row[ok]] * width + person[ok], return_counts=True)
+        found_tie, found_person = pair // width, pair % width
+        found = hits == counts[found_tie]
         return pd.DataFrame(
-            {"key": found["key"].to_numpy(np.int64), "person_id": self.people[found["person"].to_numpy()]}
+            {
+                "key": uniq[found_tie[found]].astype(np.int64),
+                "person_id": self.people[found_person[found]],
+            }
         )
+
+    def _ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For the instances (sorted by key): each one's tie number, the distinct keys, and each
+        tie's number of instances."""
+        if not len(self.keys):
+            empty = np.array([], dtype=np.int64)
+            return empty, empty, empty
+        first = np.r_[True, self.keys[1:] != self.keys[:-1]]
+        tie = np.cumsum(first) - 1
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.r_[starts, len(self.keys)])
+        return tie, self.keys[starts], counts
 
     def losses(self, removed: set[str]) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         """What ``removed`` leaving does: the keys of the lost ties (sorted: every instance has an
@@ -121,7 +137,8 @@ class TieCarriers:
         removed_per_end = np.bincount(member_ends[hit], minlength=len(self.size))
         gone = (self.size > 0) & (removed_per_end == self.size)
         inst_lost = gone[self.end_a] | gone[self.end_b]
-        uniq, start = np.unique(self.keys, return_index=True)
+        tie, uniq, counts = self._ties()
+        start = np.cumsum(counts) - counts
         all_lost = (
             np.minimum.reduceat(inst_lost.astype(np.int8), start).astype(bool) if len(uniq) else inst_lost
         )
@@ -129,7 +146,7 @@ class TieCarriers:
         used = np.zeros(len(self.size), dtype=bool)
         used[self.end_a] = used[self.end_b] = True
         carrying = np.unique(self.members[hit & used[member_ends]])
-        in_lost = np.isin(self.keys, lost)
+        in_lost = all_lost[tie]
         ends = np.concatenate([self.end_a[in_lost], self.end_b[in_lost]])
         keys = np.concatenate([self.keys[in_lost], self.keys[in_lost]])
         per_end = pd.DataFrame({"end": member_ends[hit], "person": self.members[hit]})
@@ -142,17 +159,27 @@ class TieCarriers:
 
     def kinds_of(self, keys: np.ndarray) -> pd.Series:
         """The sorted kinds of each tie of ``keys``, ';'-joined, indexed by key."""
-        sel = np.isin(self.keys, keys)
-        found = pd.DataFrame({"key": self.keys[sel], "kind": self.kinds[sel]}).drop_duplicates()
-        found = found.sort_values(["key", "kind"], kind="stable")
-        return joined(found["key"].to_numpy(np.int64), found["kind"].to_numpy(dtype=object))
+        tie, uniq, _counts = self._ties()
+        keys = np.asarray(keys, dtype=np.int64)
+        wanted = np.zeros(len(uniq), dtype=bool)
+        if len(uniq) and len(keys):
+            at = np.minimum(np.searchsorted(uniq, keys), len(uniq) - 1)
+            wanted[at[uniq[at] == keys]] = True
+        sel = wanted[tie]
+        # the few distinct kinds as codes in sorted order: (tie, kind) pairs made distinct and put in
+        # (key, kind) order by one integer sort, not a frame's drop_duplicates and two-column sort
+        codes, names = pd.factorize(self.kinds[sel], sort=True)
+        names = np.asarray(names, dtype=object)
+        width = np.int64(max(len(names), 1))
+        pair = np.sort(tie[sel] * width + codes.astype(np.int64))
+        pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else pair
+        return joined(uniq[pair // width].astype(np.int64), names[pair % width].astype(object))
 
 
 def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd.DataFrame:
     """(source, kind, urn, person_id) for every group-like membership tying schools on ``as_of``
     (person_id NA: the school takes part as an institution), as ``ties._group_like_ends`` has them
     before they are grouped into ends; only the schools ``urns`` if given."""
-    cpd_rows = in_background(store, lambda: meeting_schools(store, as_of=as_of, people=True, urns=urns))
     parts = []
     m = school_network_memberships(store, as_of)
     m = m[(m["rank"] >= tier_ranks(store)[ACTIVE_FROM]).fillna(False).to_numpy(dtype=bool)]
@@ -168,7 +195,8 @@ def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd
                 }
             )
         )
-    cpd = cpd_rows()
+    # the command's one national read (the tie weights read it first), cut to these schools
+    cpd = live_meetings(store, as_of, people=True, urns=urns)
     if len(cpd):
         parts.append(
             pd.DataFrame(
@@ -193,11 +221,50 @@ def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd
     return rows.reset_index(drop=True)
 
 
+def _group_instances(a: np.ndarray, b: np.ndarray, source: np.ndarray, urn: np.ndarray) -> pd.DataFrame:
+    """Every (kept pair, source) where both schools belong to the source: columns urn_a, urn_b,
+    source, end_a, end_b. The ends are ``source[e], urn[e]`` for e = 0.. (sorted by source, then urn).
+
+    Why arrays: the pandas way (the pairs merged with every end of their a school, then with the
+    ends of their b school) factorised and took ~7M rows nationally. Here each pair looks at the
+    ends of whichever school has fewer, and finds the other school's end in the same source by a
+    binary search on the sorted (source, urn) keys. The instances are the same; their order within
+    a tie is not (nothing reads it: :class:`TieCarriers` sorts by key and every question it answers
+    is per tie)."""
+    key = (source << 32) | urn
+    by_urn = np.lexsort((source, urn))  # each school's ends together, in source order
+    urn_sorted = urn[by_urn]
+    start_a, stop_a = np.searchsorted(urn_sorted, a, "left"), np.searchsorted(urn_sorted, a, "right")
+    start_b, stop_b = np.searchsorted(urn_sorted, b, "left"), np.searchsorted(urn_sorted, b, "right")
+    use_a = (stop_a - start_a) <= (stop_b - start_b)
+    start = np.where(use_a, start_a, start_b)
+    count = np.where(use_a, stop_a - start_a, stop_b - start_b)
+    other = np.where(use_a, b, a)
+    row = np.repeat(np.arange(len(a), dtype=np.int64), count)
+    offset = np.arange(len(row), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    side = by_urn[np.repeat(start, count) + offset]
+    want = (source[side] << 32) | other[row]
+    at = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
+    hit = key[at] == want if len(key) else np.zeros(len(want), dtype=bool)
+    row, side, at = row[hit], side[hit], at[hit]
+    mine = use_a[row]
+    return pd.DataFrame(
+        {
+            "urn_a": a[row],
+            "urn_b": b[row],
+            "source": source[side],
+            "end_a": np.where(mine, side, at),
+            "end_b": np.where(mine, at, side),
+        }
+    )
+
+
 def tie_carriers(store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, *, subset: bool) -> TieCarriers:
     """The instances of the tied ``pairs`` (``urn_a < urn_b``: ties of
     :func:`queries.networks.ties.tie_weights` above the threshold, national rules, no filters) with
     their carriers. ``subset``: the pairs are a few ties (a region's), so only their schools'
-    memberships are read (a graph server then looks up CPD attendance for those schools only)."""
+    memberships are used (their CPD meetings cut from the command's one national read,
+    :func:`queries.networks.ties.live_meetings`)."""
     schools = in_operation(schools_frame(store), as_of)
     known = schools["urn"].astype("int64")
     kept = pairs[["urn_a", "urn_b"]].astype("int64").drop_duplicates()
@@ -210,23 +277,14 @@ def tie_carriers(store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, *, subs
     end_keys, end_codes = np.unique((source_codes.astype(np.int64) << 32) | urn_values, return_inverse=True)
     rows = rows.assign(end=end_codes, source=source_codes)
     n_group_ends = len(end_keys)
-    ends = pd.DataFrame(
-        {
-            "source": end_keys >> 32,
-            "urn": end_keys & 0xFFFFFFFF,
-            "end": np.arange(n_group_ends, dtype=np.int64),
-        }
-    )
     source_kind = rows.drop_duplicates("source").set_index("source")["kind"]
     institutional = np.zeros(n_group_ends, dtype=bool)
     institutional[rows.loc[rows["person_id"].isna().to_numpy(), "end"].to_numpy()] = True
     named = rows[rows["person_id"].notna().to_numpy()]
     # group instances: each kept pair x each source both schools belong to
-    grouped = kept.merge(ends, left_on="urn_a", right_on="urn")[["urn_a", "urn_b", "source", "end"]]
-    grouped = grouped.merge(
-        ends, left_on=["urn_b", "source"], right_on=["urn", "source"], suffixes=("_a", "_b")
-    )
-    pairs_inst = _pair_instances(store, as_of, schools)
+    kept_a, kept_b = kept["urn_a"].to_numpy(np.int64), kept["urn_b"].to_numpy(np.int64)
+    grouped = _group_instances(kept_a, kept_b, end_keys >> 32, end_keys & 0xFFFFFFFF)
+    pairs_inst = _national_pairs(store, as_of)
     pairs_inst = pairs_inst.merge(kept, on=["urn_a", "urn_b"])
     # each pairwise instance's two sides become ends of their own, after the group ends
     n_pair = len(pairs_inst)

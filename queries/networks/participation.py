@@ -26,6 +26,7 @@ from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import SCHOOL_COLUMNS, Filters, apply_filters, by_columns, schools_frame
+from queries.networks.memo import shared
 from queries.posts import current_mask, in_operation
 from queries.publish import Publishes
 from queries.registry import analysis
@@ -169,7 +170,19 @@ def school_network_memberships(store: GraphStore, as_of: dt.date, network: str |
     One row per (urn, network_id, tier, person_id): ``person_id`` is blank for the school's own
     membership and names the member of staff for a membership carried by a person in post at the
     school. ``rank`` is the rung number.
+
+    Built once per store, date and network (:func:`queries.networks.memo.shared`): participation and
+    the tie list both start from it, and its staff rows are a paged look-up of posts on a server.
+    Callers must not change the frame.
     """
+    return shared(
+        store,
+        ("school_network_memberships", as_of, network),
+        lambda: _school_network_memberships(store, as_of, network),
+    )
+
+
+def _school_network_memberships(store: GraphStore, as_of: dt.date, network: str | None) -> pd.DataFrame:
     ranks = tier_ranks(store)
     nets = send_networks(store, network)["network_id"]
     sm = store.table("school_memberships")

@@ -59,6 +59,7 @@ from graphmodel.frames import isin
 from graphmodel.server.base import ServerStore
 from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, schools_frame
+from queries.networks.memo import shared
 from queries.networks.participation import (
     ACTIVE_FROM,
     active_on,
@@ -80,6 +81,7 @@ __all__ = [
     "TIE_LIFETIME_YEARS",
     "is_meeting",
     "live_since",
+    "live_meetings",
     "meeting_schools",
     "pair_tie_instances",
     "school_ties",
@@ -235,14 +237,38 @@ def meeting_schools(
     att = att.merge(acts.rename(columns={"date": "activity_date"}), on="activity_id")
     when = att["date"].fillna(att["activity_date"])
     att = att[~_lapsed(when, as_of, "cpd_event").to_numpy()]
+    # current posts first (a date test per row), then those of the attendees (a string set test on
+    # the ~950k current posts, not the 2.6M posts); the Series goes to isin as it is (an array of
+    # its unique values was turned into a Python list of 185k ids first: ~1.5 s)
     posts = store.table("posts")[["person_id", "urn", "start_date", "end_date"]]
-    posts = posts[isin(posts["person_id"], att["person_id"].unique())]
-    posts = posts[active_on(posts, as_of).to_numpy()][["person_id", "urn"]].drop_duplicates()
+    posts = posts[active_on(posts, as_of).to_numpy()]
+    posts = posts[isin(posts["person_id"], att["person_id"])][["person_id", "urn"]].drop_duplicates()
     m = att[["activity_id", "person_id"]].merge(posts, on="person_id")
     if urns is not None:
         m = m[isin(m["urn"].astype("int64"), urns)]
     m = m[cols].drop_duplicates().sort_values(cols, kind="stable").reset_index(drop=True)
     return m.astype({"activity_id": "string", "urn": "Int64", **({"person_id": "string"} if people else {})})
+
+
+def live_meetings(
+    store: GraphStore, as_of: dt.date, people: bool = False, urns: pd.Index | None = None
+) -> pd.DataFrame:
+    """:func:`meeting_schools` (national, with people) read once per store and date, and the
+    variants the network analyses ask for cut from it: without ``people``, only ``urns``.
+
+    Why: a command needs the meetings for the tie weights, and again with people for who carries a
+    tie (fragile, what-if) or for the ties a table shows (brokers, bridges): on a graph server each
+    was a second round of ~8 paged joins. The person column adds little (~193k rows with people,
+    ~166k without nationally), so the one read asks for it. The variants are exactly
+    :func:`meeting_schools`' answers for them: its rows are sorted by (activity_id, urn,
+    person_id), so dropping the person column keeps the (activity_id, urn) order, and its ``urns``
+    rows are the national rows of those schools."""
+    m = shared(store, ("live_meetings", as_of), lambda: meeting_schools(store, as_of=as_of, people=True))
+    if urns is not None:
+        m = m[isin(m["urn"].astype("int64"), urns)]
+    if not people:
+        m = m[MEETING_COLUMNS[:2]].drop_duplicates()
+    return m.reset_index(drop=True)
 
 
 def in_background(store: GraphStore, build: Callable[[], T]) -> Callable[[], T]:
@@ -264,7 +290,7 @@ def in_background(store: GraphStore, build: Callable[[], T]) -> Callable[[], T]:
 def _cpd_ends(
     store: GraphStore, as_of: dt.date, carriers: bool = True, urns: pd.Index | None = None
 ) -> pd.DataFrame:
-    m = meeting_schools(store, as_of=as_of, people=carriers, urns=urns)
+    m = live_meetings(store, as_of, people=carriers, urns=urns)
     if m.empty:
         return pd.DataFrame(columns=END_COLUMNS)
     ends = (_carriers if carriers else _no_carriers)(m, ["activity_id", "urn"])
@@ -418,6 +444,59 @@ def _pair_instances(store: GraphStore, as_of: dt.date, schools: pd.DataFrame) ->
     return out.astype({"urn_a": "int64", "urn_b": "int64", "weight": "float64"}).reset_index(drop=True)
 
 
+def _national_ends(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """:func:`_group_like_ends` of every open school without carriers, built once per store and date
+    (:func:`queries.networks.memo.shared`): the tie weights, the isolates and the group sizes of a
+    table's ties all start from it. Callers must not change the frame."""
+    return shared(
+        store,
+        ("national_ends", as_of),
+        lambda: _group_like_ends(store, as_of, in_operation(schools_frame(store), as_of), carriers=False),
+    )
+
+
+def _national_pairs(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """:func:`_pair_instances` between open schools, built once per store and date (as
+    :func:`_national_ends`). Callers must not change the frame."""
+    return shared(
+        store,
+        ("national_pairs", as_of),
+        lambda: _pair_instances(store, as_of, in_operation(schools_frame(store), as_of)),
+    )
+
+
+def _summed(projected: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each tied pair's total weight, sorted by (urn_a, urn_b): the same frame, to the bit, as
+    ``pd.concat([projected, pairs]).groupby(["urn_a", "urn_b"], as_index=False, sort=True)["weight"].sum()``.
+
+    Why not that groupby: nationally the projection has ~3.2M pairs (already one row each: a sparse
+    product sums its own duplicates) and the pairwise ties a few hundred; grouping the 3.2M rows on
+    two keys took 2-4 s. Here only the projected pairs that a pairwise tie touches are grouped, with
+    pandas, in the same row order (so the same compensated sums); every other pair's total is its
+    one projected weight, which a groupby sum of one value gives unchanged."""
+    cols = ["urn_a", "urn_b", "weight"]
+    a = projected["urn_a"].to_numpy(dtype=np.int64)
+    b = projected["urn_b"].to_numpy(dtype=np.int64)
+    w = projected["weight"].to_numpy(dtype=np.float64)
+    pairs = pairs[cols].astype({"urn_a": "int64", "urn_b": "int64", "weight": "float64"})
+    key = (a << 32) | b
+    pair_key = np.unique((pairs["urn_a"].to_numpy() << 32) | pairs["urn_b"].to_numpy())
+    # a few hundred pair keys: a binary search per projected pair, not a sort of all of them
+    at = np.minimum(np.searchsorted(pair_key, key), max(len(pair_key) - 1, 0))
+    touched = pair_key[at] == key if len(pair_key) else np.zeros(len(key), dtype=bool)
+    small = pd.concat(
+        [pd.DataFrame({"urn_a": a[touched], "urn_b": b[touched], "weight": w[touched]}), pairs],
+        ignore_index=True,
+    )
+    small = small.groupby(["urn_a", "urn_b"], as_index=False, sort=True)["weight"].sum()
+    keep = ~touched
+    all_a = np.concatenate([a[keep], small["urn_a"].to_numpy(dtype=np.int64)])
+    all_b = np.concatenate([b[keep], small["urn_b"].to_numpy(dtype=np.int64)])
+    all_w = np.concatenate([w[keep], small["weight"].to_numpy(dtype=np.float64)])
+    order = np.argsort((all_a << 32) | all_b, kind="stable")
+    return pd.DataFrame({"urn_a": all_a[order], "urn_b": all_b[order], "weight": all_w[order]})
+
+
 @analysis
 def tie_instances(
     store: GraphStore,
@@ -460,12 +539,12 @@ def pair_tie_instances(
     schools = in_operation(schools_frame(store), as_of)
     kept = pairs[["urn_a", "urn_b"]].astype("int64").drop_duplicates()
     urns = pd.Index(np.union1d(kept["urn_a"].to_numpy(), kept["urn_b"].to_numpy()))
-    every = _group_like_ends(store, as_of, schools, carriers=False)
+    every = _national_ends(store, as_of)
     size = every.groupby("source")["urn"].transform("nunique")
     every = every.assign(_w=1.0 / (size - 1).where(size >= 2))[["source", "urn", "_w"]]
     ends = _group_like_ends(store, as_of, schools, carriers=True, urns=urns)
     ends = ends.merge(every, on=["source", "urn"], how="left")
-    return _instances(kept, ends, _pair_instances(store, as_of, schools))
+    return _instances(kept, ends, _national_pairs(store, as_of))
 
 
 def _instances(kept: pd.DataFrame, e: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -510,15 +589,14 @@ def tie_weights(
     the national tie list a sparse product of a few seconds instead of half a minute.
     """
     as_of = as_of or dt.date.today()
-    schools = in_operation(schools_frame(store), as_of)
     if filters.describe():
+        schools = in_operation(schools_frame(store), as_of)
         schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
-    ends = _group_like_ends(store, as_of, schools, carriers=False)
-    pairs = _pair_instances(store, as_of, schools)
-    total = pd.concat([_project(ends), pairs[["urn_a", "urn_b", "weight"]]], ignore_index=True).astype(
-        {"urn_a": "int64", "urn_b": "int64", "weight": "float64"}
-    )
-    total = total.groupby(["urn_a", "urn_b"], as_index=False, sort=True)["weight"].sum()
+        ends = _group_like_ends(store, as_of, schools, carriers=False)
+        pairs = _pair_instances(store, as_of, schools)
+    else:
+        ends, pairs = _national_ends(store, as_of), _national_pairs(store, as_of)
+    total = _summed(_project(ends), pairs)
     out = total[(total["weight"] >= min_weight - 1e-12).to_numpy()].reset_index(drop=True)
     out["weight"] = out["weight"].round(9)
     out.attrs.update({"as_of": as_of.isoformat(), "min_weight": min_weight})
@@ -586,10 +664,9 @@ def tied_schools(
     """URNs of open schools with a tie of any weight on ``as_of`` (a shared group of two or more open
     schools, or a pairwise tie): the complement is the isolates, whatever ``min_weight`` is."""
     as_of = as_of or dt.date.today()
-    schools = in_operation(schools_frame(store), as_of)
-    ends = _group_like_ends(store, as_of, schools, carriers=False)
+    ends = _national_ends(store, as_of)
     size = ends.groupby("source")["urn"].transform("nunique")
-    pairs = _pair_instances(store, as_of, schools)
+    pairs = _national_pairs(store, as_of)
     urns = pd.concat([ends.loc[(size >= 2).to_numpy(), "urn"], pairs["urn_a"], pairs["urn_b"]])
     return pd.Index(urns.astype("int64").unique())
 
