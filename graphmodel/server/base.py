@@ -94,7 +94,6 @@ def lease_stale_after() -> float:
         raise SendgraphError(f"SENDGRAPH_LEASE_STALE must be a number of seconds (got {raw!r})") from None
 
 
-_TABLE_LOCKS_GUARD = threading.Lock()
 ROWS_OF_PEOPLE_CHUNK = 5000
 """Person ids per read of :meth:`ServerStore.rows_of_people`: a few thousand index lookups."""
 
@@ -119,6 +118,8 @@ class ServerStore(DerivedCache):
             raise ValueError("batch size must be at least 1")
         self.batch_size = batch_size
         self._cache: dict = {}  # tables by name, and derived results (DerivedCache)
+        self._table_locks: dict[str, threading.Lock] = {}
+        self._table_locks_guard = threading.Lock()
         self.take_over = False  # set by --take-over: a stale lease may be taken
         self._run_id: str | None = None
         self._lease_depth = 0
@@ -200,9 +201,8 @@ class ServerStore(DerivedCache):
         network analyses read CPD meetings and build the tie list while the main thread works out
         participation), and both want ``schools``. Held only around :meth:`pull_table`, which takes
         no other lock, so no two threads can wait on each other."""
-        with _TABLE_LOCKS_GUARD:
-            locks = self.__dict__.setdefault("_table_locks", {})
-            return locks.setdefault(name, threading.Lock())
+        with self._table_locks_guard:
+            return self._table_locks.setdefault(name, threading.Lock())
 
     def _size(self, what: str, query: str, params: dict) -> int:
         if what not in self._sizes:

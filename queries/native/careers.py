@@ -103,36 +103,41 @@ def compact_pull(table: str, where: str, columns: list[str] | None = None) -> st
     return f"{pull(_S, table, where).split(' RETURN ', 1)[0]} RETURN {', '.join(out)}"
 
 
-def _query(id: str, table: str, where: str, params: dict, columns: list[str] | None = None) -> NativeQuery:
+def pull_query(
+    id: str, table: str, where: str, params: dict, columns: list[str] | None = None
+) -> NativeQuery:
+    """A registered (so linted) compact read of ``table``'s rows matching ``where``."""
     return native_query(id, compact_pull(table, where, columns), params)
 
 
 PERSON_ROWS = {
-    table: _query(f"careers.{table}.of_people", table, _OF_PEOPLE, _PEOPLE)
+    table: pull_query(f"careers.{table}.of_people", table, _OF_PEOPLE, _PEOPLE)
     for table in ("person_qualifications", "person_studying", "attendance")
 }
 _CAREER = ["person_id", "role", "start_date", "end_date"]
-PERSON_ROWS["posts"] = _query("careers.posts.of_people", "posts", _OF_PEOPLE, _PEOPLE, [*_CAREER, "urn"])
-PERSON_ROWS["service_posts"] = _query(
+PERSON_ROWS["posts"] = pull_query("careers.posts.of_people", "posts", _OF_PEOPLE, _PEOPLE, [*_CAREER, "urn"])
+PERSON_ROWS["service_posts"] = pull_query(
     "careers.service_posts.of_people", "service_posts", _OF_PEOPLE, _PEOPLE, [*_CAREER, "service_id"]
 )
 """Posts and service posts: the career columns only (fte and slt are no part of a career)."""
-PEOPLE = _query("careers.people", "people", "n.person_id IN $people", _PEOPLE)
-ACTIVITIES = _query("careers.cpd_activities", "cpd_activities", "n.activity_id IN $ids", {"ids": ["A1"]})
-ACTIVITY_NEEDS = _query("careers.activity_needs", "activity_needs", "a.activity_id IN $ids", {"ids": ["A1"]})
-SCHOOLS = _query("careers.schools", "schools", "n.urn IN $ids", {"ids": [1]})
-SERVICES = _query("careers.services", "services", "n.service_id IN $ids", {"ids": ["S1"]})
+PEOPLE = pull_query("careers.people", "people", "n.person_id IN $people", _PEOPLE)
+ACTIVITIES = pull_query("careers.cpd_activities", "cpd_activities", "n.activity_id IN $ids", {"ids": ["A1"]})
+ACTIVITY_NEEDS = pull_query(
+    "careers.activity_needs", "activity_needs", "a.activity_id IN $ids", {"ids": ["A1"]}
+)
+SCHOOLS = pull_query("careers.schools", "schools", "n.urn IN $ids", {"ids": [1]})
+SERVICES = pull_query("careers.services", "services", "n.service_id IN $ids", {"ids": ["S1"]})
 _QUALS = {"quals": ["NASENCO"], "as_of": _DAY}
-COURSES_HELD = _query(
+COURSES_HELD = pull_query(
     "course_timing.held",
     "person_qualifications",
     "b.code IN $quals AND r.awarded_date <= date($as_of)",
     _QUALS,
 )
-COURSES_STUDIED = _query(
+COURSES_STUDIED = pull_query(
     "course_timing.studying", "person_studying", "b.code IN $quals AND r.start_date <= date($as_of)", _QUALS
 )
-QUALS_OF_PEOPLE = _query(
+QUALS_OF_PEOPLE = pull_query(
     "careers.awards_of_people",
     "person_qualifications",
     f"{_OF_PEOPLE} AND b.code IN $quals AND r.awarded_date <= date($as_of)",
@@ -165,7 +170,7 @@ def _typed(table: str, columns: list[str], rows: list[list]) -> pd.DataFrame:
     return out.sort_values(list(spec.key), kind="stable", ignore_index=True)
 
 
-def _in_chunks(
+def in_chunks(
     store,
     table: str,
     query: NativeQuery,
@@ -192,11 +197,12 @@ def _in_chunks(
     return _typed(table, columns, rows)
 
 
-def _of_people(store, table: str, people: list) -> pd.DataFrame:
-    return _in_chunks(store, table, PERSON_ROWS[table], "people", people)
+def person_rows(store, table: str, people: list) -> pd.DataFrame:
+    """Every row of ``table`` (posts, qualifications, ...) of the given people, read by key in chunks."""
+    return in_chunks(store, table, PERSON_ROWS[table], "people", people)
 
 
-def _fetched(store, frames: dict[str, pd.DataFrame]) -> NarrowedStore:
+def fetched_view(store, frames: dict[str, pd.DataFrame]) -> NarrowedStore:
     """``store`` with some tables replaced by rows already fetched for the analysis."""
     view = NarrowedStore(store, {})
     for name, frame in frames.items():
@@ -218,15 +224,15 @@ def _career_view(
     frames = (
         dict(careers)
         if careers is not None
-        else {t: _of_people(store, t, people) for t in ("posts", "service_posts")}
+        else {t: person_rows(store, t, people) for t in ("posts", "service_posts")}
     )
     if cpd:
-        frames["person_qualifications"] = _of_people(store, "person_qualifications", people)
-        att = _of_people(store, "attendance", people)
+        frames["person_qualifications"] = person_rows(store, "person_qualifications", people)
+        att = person_rows(store, "attendance", people)
         acts = att["activity_id"].dropna().astype(str).tolist()
         frames["attendance"] = att
-        frames["cpd_activities"] = _in_chunks(store, "cpd_activities", ACTIVITIES, "ids", acts)
-        frames["activity_needs"] = _in_chunks(store, "activity_needs", ACTIVITY_NEEDS, "ids", acts)
+        frames["cpd_activities"] = in_chunks(store, "cpd_activities", ACTIVITIES, "ids", acts)
+        frames["activity_needs"] = in_chunks(store, "activity_needs", ACTIVITY_NEEDS, "ids", acts)
     return frames
 
 
@@ -250,7 +256,7 @@ def pathways_native(func, cpd: bool):
         store, *, source: str, target: str, as_of: dt.date | None = None, filters: Filters = Filters()
     ) -> pd.DataFrame:
         careers = _specialist_careers(store, [resolve_role(store, target)], _day(as_of))
-        view = _fetched(store, _career_view(store, _people(careers), cpd=cpd, careers=careers))
+        view = fetched_view(store, _career_view(store, _people(careers), cpd=cpd, careers=careers))
         return func.embedded(view, source=source, target=target, as_of=as_of, filters=filters)
 
     run.__name__ = f"{func.__name__}_native"
@@ -272,10 +278,10 @@ def course_timing_native(
     cat = store.table("qualifications")[["code", "kind"]].astype({"code": str, "kind": str})
     courses = sorted(cat.loc[cat["kind"].isin(list(GROUPS)), "code"])
     params = {"quals": courses, "as_of": day}
-    held = _in_chunks(store, "person_qualifications", COURSES_HELD, None, params=params)
-    study = _in_chunks(store, "person_studying", COURSES_STUDIED, None, params=params)
+    held = in_chunks(store, "person_qualifications", COURSES_HELD, None, params=params)
+    study = in_chunks(store, "person_studying", COURSES_STUDIED, None, params=params)
     people = sorted(set(held["person_id"].astype(str)) | set(study["person_id"].astype(str)))
-    qts = _in_chunks(
+    qts = in_chunks(
         store, "person_qualifications", QUALS_OF_PEOPLE, "people", people, {"quals": ["QTS"], "as_of": day}
     )
     key = list(_S.table("person_qualifications").key)
@@ -287,7 +293,7 @@ def course_timing_native(
     }
     if filters.describe():
         frames.update(_career_view(store, people))
-    return course_timing.embedded(_fetched(store, frames), as_of=as_of, filters=filters)
+    return course_timing.embedded(fetched_view(store, frames), as_of=as_of, filters=filters)
 
 
 @implementation(next_steps, "falkordb", "neo4j")
@@ -298,14 +304,14 @@ def next_steps_native(
     who = [person_id]
     frames = _career_view(store, who)
     for table in ("person_qualifications", "person_studying"):
-        frames[table] = _of_people(store, table, who)
-    frames["people"] = _in_chunks(store, "people", PEOPLE, "people", who)
+        frames[table] = person_rows(store, table, who)
+    frames["people"] = in_chunks(store, "people", PEOPLE, "people", who)
     urns = [int(u) for u in frames["posts"]["urn"].dropna()]
-    frames["schools"] = _in_chunks(store, "schools", SCHOOLS, "ids", urns)
+    frames["schools"] = in_chunks(store, "schools", SCHOOLS, "ids", urns)
     services = frames["service_posts"]["service_id"].dropna().astype(str).tolist()
-    frames["services"] = _in_chunks(store, "services", SERVICES, "ids", services)
+    frames["services"] = in_chunks(store, "services", SERVICES, "ids", services)
     return next_steps.embedded(
-        _fetched(store, frames), as_of=as_of, filters=filters, person_id=person_id, target=target
+        fetched_view(store, frames), as_of=as_of, filters=filters, person_id=person_id, target=target
     )
 
 
@@ -319,7 +325,7 @@ POSTS_OF_ROLE_HOLDERS = native_query(
 """Every post of the people with a school post in one of ``$roles`` started by ``as_of``: one scan
 and a walk from each of them, instead of their ids sent back to be looked up by key (nationally
 36k specialists: 8 reads of 5,000 ids, 1-1.5 s each, after the scan that found them)."""
-SERVICE_POSTS_SINCE = _query(
+SERVICE_POSTS_SINCE = pull_query(
     "careers.service_posts.started",
     "service_posts",
     "r.start_date <= date($as_of)",
@@ -341,15 +347,15 @@ def _specialist_careers(store, roles: list[str], day: str) -> dict[str, pd.DataF
     """The posts and service posts of the people with a post or service post in ``roles`` started
     by ``day``: what :func:`_career_view` gives for :func:`_target_people`, in three reads."""
     params = {"roles": roles, "as_of": day}
-    posts = _in_chunks(store, "posts", POSTS_OF_ROLE_HOLDERS, None, params=params)
-    spost = _in_chunks(store, "service_posts", SERVICE_POSTS_SINCE, None, params={"as_of": day})
+    posts = in_chunks(store, "posts", POSTS_OF_ROLE_HOLDERS, None, params=params)
+    spost = in_chunks(store, "service_posts", SERVICE_POSTS_SINCE, None, params={"as_of": day})
     in_role = spost["role"].isin(roles).fillna(False).to_numpy(dtype=bool)
     service_people = set(spost.loc[in_role, "person_id"].astype(str))
     spost = spost[spost["person_id"].astype(str).isin(service_people | set(posts["person_id"].astype(str)))]
     others = sorted(service_people - set(posts["person_id"].astype(str)))
     if others:  # specialists in a service only: their school posts by key (a few hundred)
         key = list(_S.table("posts").key)
-        posts = pd.concat([posts, _of_people(store, "posts", others)], ignore_index=True)
+        posts = pd.concat([posts, person_rows(store, "posts", others)], ignore_index=True)
         posts = posts.sort_values(key, kind="stable", ignore_index=True)
     return {"posts": posts, "service_posts": spost.reset_index(drop=True)}
 
@@ -373,8 +379,8 @@ def observed_bottlenecks_native(
     quals = {q for r, qs in required.items() if r in special for q in qs}
     quals |= set(cat.loc[cat["kind"] == AWARD_KIND, "code"])
     params = {"quals": sorted(quals), "as_of": _day(as_of)}
-    frames["person_qualifications"] = _in_chunks(
+    frames["person_qualifications"] = in_chunks(
         store, "person_qualifications", QUALS_OF_PEOPLE, "people", people, params
     )
-    frames["person_studying"] = _in_chunks(store, "person_studying", COURSES_STUDIED, None, params=params)
-    return observed_bottlenecks.embedded(_fetched(store, frames), as_of=as_of, filters=filters)
+    frames["person_studying"] = in_chunks(store, "person_studying", COURSES_STUDIED, None, params=params)
+    return observed_bottlenecks.embedded(fetched_view(store, frames), as_of=as_of, filters=filters)

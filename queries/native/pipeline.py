@@ -78,9 +78,9 @@ from queries.native.careers import (
     COURSES_STUDIED,
     PERSON_ROWS,
     TARGET_SERVICE_POSTS,
-    _fetched,
-    _in_chunks,
-    _query,
+    fetched_view,
+    in_chunks,
+    pull_query,
 )
 from queries.native.senco_audit import senco_view, with_specialists
 from queries.native.sensory import capacity_of_view, sensory_roles, sensory_view
@@ -182,10 +182,10 @@ _CURRENT_OF = (
     "AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
 )
 _SPELL = ["person_id", "role", "start_date", "end_date", "spell_start", "spell_prior_days"]
-POSTS_OF_PEOPLE = _query(
+POSTS_OF_PEOPLE = pull_query(
     "pipeline.posts.current_of_people", "posts", _CURRENT_OF, {**_PEOPLE, "as_of": _DAY}, [*_SPELL, "urn"]
 )
-CURRENT_SERVICE_POSTS = _query(
+CURRENT_SERVICE_POSTS = pull_query(
     "pipeline.service_posts.current",
     "service_posts",
     "r.start_date <= date($as_of) AND (r.end_date IS NULL OR r.end_date >= date($as_of))",
@@ -350,11 +350,11 @@ def pipeline_native(
         teachers_f = pool.submit(_rows, store, TEACHERS[level], teachers)
         moves = [r for f in moves_f for r in f.result()]
         late = sorted({str(r[0]) for r in moves if r[0] is not None})
-        check_view = _fetched(
+        check_view = fetched_view(
             store,
             {
-                "posts": _in_chunks(store, "posts", PERSON_ROWS["posts"], "people", late),
-                "service_posts": _in_chunks(
+                "posts": in_chunks(store, "posts", PERSON_ROWS["posts"], "people", late),
+                "service_posts": in_chunks(
                     store, "service_posts", PERSON_ROWS["service_posts"], "people", late
                 ),
             },
@@ -386,8 +386,8 @@ def pipeline_native(
         }
 
         # the exceptions: anyone whose rows other than one current post change their answer
-        held_f = pool.submit(_in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
-        study_f = pool.submit(_in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
+        held_f = pool.submit(in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
+        study_f = pool.submit(in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
         service_f = pool.submit(
             _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
         )
@@ -403,14 +403,14 @@ def pipeline_native(
         cpd_params = {"as_of": day, "needs": need_codes, "senses": list(SENSES)}
         cpd_f = [pool.submit(_rows, store, CPD_PEOPLE, {**cpd_params, "people": part}) for part in parts]
         at = {"as_of": day}
-        posts_f = pool.submit(_in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
-        spost_f = pool.submit(_in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at)
+        posts_f = pool.submit(in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
+        spost_f = pool.submit(in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at)
 
         # the exceptions' own counts, by the embedded rules on their rows
         posts, spost = posts_f.result(), spost_f.result()
         spost = spost[spost["person_id"].isin(exceptions).fillna(False).to_numpy(dtype=bool)]
         spost = spost.reset_index(drop=True)
-        view = _fetched(
+        view = fetched_view(
             store,
             {
                 "posts": posts,

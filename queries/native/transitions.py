@@ -52,7 +52,7 @@ from queries.careers.transitions import (
     transition_table,
 )
 from queries.context import Filters, apply_filters, schools_frame
-from queries.native.careers import _fetched, _of_people
+from queries.native.careers import fetched_view, person_rows
 from queries.posts import filter_services, services_frame
 from queries.registry import implementation
 
@@ -223,7 +223,7 @@ def _scoped(store, as_of: dt.date | None, filters: Filters) -> tuple[pd.DataFram
 def _recheck_view(store, people: list[str]):
     """``store`` seen through the posts and service posts of ``people`` only (their rules run on
     the client, on exactly what the embedded store would use for them)."""
-    return _fetched(store, {t: _of_people(store, t, people) for t in ("posts", "service_posts")})
+    return fetched_view(store, {t: person_rows(store, t, people) for t in ("posts", "service_posts")})
 
 
 def _scope_keys(store, filters: Filters) -> tuple[list[int], list[str]]:
