@@ -88,6 +88,10 @@ def native_value(value: Any) -> Any:
 def typed_column(values: list, type_: PropType) -> pd.Series:
     """A list of values from the server as a column with the embedded store's dtype."""
     if type_ == "date":
+        if all(v is None or type(v) is dt.date for v in values):
+            # FalkorDB's client already gives datetime.date: pandas converts the whole column in C
+            # (a Timestamp made per value took ~0.6 s of a national network command)
+            return pd.Series(pd.to_datetime(pd.Series(values, dtype="object")), dtype="datetime64[ns]")
         stamps = [pd.NaT if v is None else pd.Timestamp(native_value(v)) for v in values]
         return pd.Series(pd.to_datetime(pd.Series(stamps, dtype="object")), dtype="datetime64[ns]")
     if type_ == "str":
