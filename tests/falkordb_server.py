@@ -129,3 +129,14 @@ def falkor_store(falkordb_server):
         store._graph.delete()
     except Exception:  # the graph may never have been created
         pass
+
+
+@pytest.fixture
+def careers_graph(falkor_store, bundle_writer):
+    """``falkor_store`` holding the hand-built careers fixture (``career_fixture.TABLES``)."""
+    from career_fixture import TABLES
+
+    from loaders import ingest
+
+    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
+    return falkor_store

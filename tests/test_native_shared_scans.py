@@ -16,7 +16,6 @@ import falkordb_server as fk
 import pandas as pd
 import pytest
 
-from loaders import ingest
 from queries.careers.routes import SPECIALIST_CATEGORIES
 from queries.native import careers as native_careers
 from queries.native import senco_audit as native_senco
@@ -26,13 +25,7 @@ pytestmark = pytest.mark.server
 falkordb_server = fk.falkordb_server
 falkor_store = fk.falkor_store
 
-
-@pytest.fixture
-def server(falkor_store, bundle_writer):
-    from career_fixture import TABLES
-
-    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
-    return falkor_store
+careers_graph = fk.careers_graph
 
 
 def _read(store, query, params: dict) -> pd.DataFrame:
@@ -47,7 +40,8 @@ def _inputs(frame: pd.DataFrame, store) -> pd.DataFrame:
 
 # as_of dates around the fixture's posts: SENCOs current or not, sensory posts started or not
 @pytest.mark.parametrize("as_of", ["2019-09-01", "2022-01-01", "2025-01-01"])
-def test_one_scan_gives_each_audit_the_posts_of_its_own_read(server, as_of):
+def test_one_scan_gives_each_audit_the_posts_of_its_own_read(careers_graph, as_of):
+    server = careers_graph
     day = dt.date.fromisoformat(as_of)
     roles = native_sensory.sensory_roles(server)
     senco, sensory = native_senco.with_specialists(server, day, roles)
@@ -61,7 +55,8 @@ def test_one_scan_gives_each_audit_the_posts_of_its_own_read(server, as_of):
     pd.testing.assert_frame_equal(_inputs(sensory, server), _inputs(own_sensory, server))
 
 
-def test_specialists_careers_in_one_walk_equal_their_careers_by_key(server):
+def test_specialists_careers_in_one_walk_equal_their_careers_by_key(careers_graph):
+    server = careers_graph
     table = server.table("roles")
     roles = sorted(table.loc[table["category"].isin(SPECIALIST_CATEGORIES), "code"].astype(str))
     day = "2025-01-01"

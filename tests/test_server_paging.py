@@ -22,13 +22,7 @@ pytestmark = pytest.mark.server
 falkordb_server = fk.falkordb_server
 falkor_store = fk.falkor_store
 
-
-@pytest.fixture
-def careers_graph(falkor_store, bundle_writer):
-    from career_fixture import TABLES
-
-    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
-    return falkor_store
+careers_graph = fk.careers_graph
 
 
 def test_every_table_read_in_pages_equals_one_read(careers_graph):
