@@ -16,6 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def arrow_array(series: pd.Series, type_: pa.DataType | None = None, from_pandas: bool = False) -> pa.Array:
+    """``series`` as one contiguous Arrow array (pyarrow may hand back a chunked one for an
+    Arrow-backed column; the compute kernels and buffers used on it want one piece)."""
+    arr = pa.array(series.array, type=type_, from_pandas=from_pandas)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def value_set(
     values: Iterable | pd.Series | pd.Index | pa.Array, like: pa.DataType | None = None
 ) -> pa.Array:

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphmodel.errors import Problem, escape_controls
-from graphmodel.frames import isin, value_set
+from graphmodel.frames import arrow_array, isin, value_set
 from graphmodel.schema import Property, Schema, Table, foreign_keys
 
 DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean", "date": "datetime64[ns]"}
@@ -125,9 +125,7 @@ def _plain_decimals(text: pd.Series) -> pd.Series | None:
     Python's ``float`` on 300,000 random such decimals); longer ones, exponents and the rest stay
     with pandas."""
     try:
-        arr = pa.array(text.array, type=pa.string())
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+        arr = arrow_array(text, pa.string())
         values = arr.drop_null()
         if not pc.all(pc.match_substring_regex(values, _DECIMAL)).as_py():
             return None
@@ -149,9 +147,7 @@ def _iso_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     which). Why: ``pd.to_datetime`` with a format costs ~1 us a value (2.6M posts, two date
     columns: ~3 s); Arrow's ISO cast reads them in C++, and gives the same date for each."""
     try:
-        arr = pa.array(text.array, type=pa.string())
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+        arr = arrow_array(text, pa.string())
         shaped = pc.fill_null(pc.match_substring_regex(arr, _ISO_DATE), False)
         days = pc.cast(pc.cast(arr.filter(shaped), pa.date32()), pa.timestamp("ns"))
     except (pa.ArrowException, TypeError, ValueError):
@@ -169,9 +165,7 @@ def _plain_whole_numbers(text: pd.Series) -> pd.Series | None:
     bits) and none is -2**63 (which sendgraph refuses); else None and the value-by-value rules of
     :func:`_coerce_int` decide. The usual column (2.6M urns of posts) skips the regex entirely."""
     try:
-        arr = pa.array(text.array, type=pa.string())
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+        arr = arrow_array(text, pa.string())
         values = pc.cast(arr, pa.int64())
         lowest = pc.min(values).as_py()
     except (pa.ArrowException, TypeError, ValueError):
@@ -225,8 +219,7 @@ def _coerce_int(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         out_of_range[other] = sub_out
     where = np.flatnonzero(digits)
     if len(where):
-        arr = pa.array(text.iloc[where].array, type=pa.string())
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        arr = arrow_array(text.iloc[where], pa.string())
         unsigned = pc.replace_substring_regex(arr, pattern=r"^[+-]", replacement="")
         short = pc.less_equal(pc.utf8_length(unsigned), 18).to_numpy(zero_copy_only=False)
         slow = np.ones(len(where), dtype=bool)
@@ -430,9 +423,7 @@ class KeySet:
         call, and a national bundle checks seven columns against the million person ids (~0.9 s
         each, even for the 1,172 service posts). The keys are made distinct once; a column with
         far fewer values than there are keys is looked up among the keys it can match only."""
-        left = pa.array(col.array)
-        if isinstance(left, pa.ChunkedArray):
-            left = left.combine_chunks()
+        left = arrow_array(col)
         kind = str(left.type)
         if kind not in self._sets:  # one Arrow set per column type, reused across tables
             self._sets[kind] = value_set(self.values, left.type)

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphmodel.errors import SendgraphError
+from graphmodel.frames import arrow_array
 from graphmodel.schema import NodeKind, Property, RelTable, Schema
 from graphmodel.server.cypher import TABLE_MARKER, needs_marker
 from graphmodel.server.settings import whole_number
@@ -125,11 +126,6 @@ def _text(values: pa.Array) -> Segment:
     return Segment(out)
 
 
-def _arrow(series: pd.Series, type_: pa.DataType | None) -> pa.Array:
-    arr = pa.array(series.array, type=type_, from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-
-
 def column(series: pd.Series, type_: str) -> Segment:
     """One schema-typed column as bulk values (the types ``convert.column_values`` sends)."""
     missing = series.isna().to_numpy(dtype=bool)
@@ -145,7 +141,7 @@ def column(series: pd.Series, type_: str) -> Segment:
         # day numbers cast to text (ISO); Arrow's strftime took ~10 us a value
         days = pd.to_datetime(series).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
         return _text(pa.array(days, type=pa.date32(), from_pandas=True).cast(pa.string()))
-    return _text(_arrow(series.astype("string"), pa.string()))
+    return _text(arrow_array(series.astype("string"), pa.string(), from_pandas=True))
 
 
 def constant(text: str, n: int) -> Segment:
@@ -226,11 +222,11 @@ class Plan:
         if len(keys) == 0:
             return np.zeros(0, dtype="<u8")
         if kind not in self._key_sets:
-            self._key_sets[kind] = _arrow(pd.Series(self.keys[kind]), None)
+            self._key_sets[kind] = arrow_array(pd.Series(self.keys[kind]), from_pandas=True)
         key_set = self._key_sets[kind]
         if len(key_set) == 0:
             raise SendgraphError(f"bulk load: {what} names a {kind} this load does not create")
-        values = _arrow(keys, None)
+        values = arrow_array(keys, from_pandas=True)
         if values.type != key_set.type:
             values = values.cast(key_set.type)
         pos = pc.index_in(values, value_set=key_set)
