@@ -26,6 +26,7 @@ of the national seed-42 bundle.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import os
 import subprocess
@@ -89,6 +90,17 @@ COMMANDS: list[list[str]] = [
     ["bottlenecks", "--view", "observed", *AS_OF],
     ["figures", *AS_OF],
 ]
+
+
+PACKAGES = ("graphmodel", "loaders", "queries", "visuals", "sendgraph")
+
+
+def compile_packages() -> None:
+    """Write the checkout's bytecode once, as ``pip install`` does for an installed copy: with
+    ``PYTHONDONTWRITEBYTECODE`` set (as on the project's development machines) an editable checkout
+    is otherwise compiled afresh by every command's process (0.3-0.5 s each, on both stores)."""
+    for package in PACKAGES:
+        compileall.compile_dir(ROOT / package, quiet=1)
 
 
 def run(args: list[str], env: dict[str, str], timeout: float | None = None) -> tuple[float, Outcome]:
@@ -165,6 +177,7 @@ def main() -> None:
     )
     ap.add_argument("--graph", default="bench", help="Graph name on the FalkorDB (default bench).")
     args = ap.parse_args()
+    compile_packages()
 
     work = Path(tempfile.mkdtemp(prefix="bench-server-"))
     if args.bundle:
