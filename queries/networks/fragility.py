@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -24,7 +25,7 @@ from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters
-from queries.networks.carriers import TieCarriers, joined, tie_carriers
+from queries.networks.carriers import TieCarriers, distinct, in_sorted, joined, joined_text, tie_carriers
 from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, ScopeGraph, pair_keys, scope_graph
 from queries.networks.participation import held_posts
 from queries.registry import analysis
@@ -89,41 +90,54 @@ def fragile_links(
     """
     graph = scope_graph(store, filters, as_of, min_weight)
     urns = graph.urns
+    # edge i of the igraph graph is row i of graph.ties (scope_graph adds them in that order), so a
+    # bridge's schools are read off the tie list: the graph's whole edge list (800k Python tuples
+    # nationally) is not needed
     cut = np.asarray(graph.graph.bridges(), dtype=np.int64)
-    ends = np.asarray(graph.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)[cut]
-    x, y = urns[ends[:, 0]], urns[ends[:, 1]]
-    bridge_keys = np.unique(pair_keys(np.minimum(x, y), np.maximum(x, y)))
+    x = graph.ties["urn_a"].to_numpy(np.int64)[cut]
+    y = graph.ties["urn_b"].to_numpy(np.int64)[cut]
+    bridge_keys = distinct(pair_keys(np.minimum(x, y), np.maximum(x, y)))
     carriers = _scope_carriers(store, as_of, graph)
-    found = carriers.single_carriers()
-    who = joined(found["key"].to_numpy(np.int64), found["person_id"].to_numpy(dtype=object))
-    kinds = carriers.kinds_of(who.index.to_numpy(np.int64))
-    attrs = graph.nodes[["name", "la_code"]].astype(object)
-    attrs = attrs.where(attrs.notna(), None)
-    # one row per fragile tie, built column by column (270k rows nationally: a dict per row took
-    # seconds); the columns hold what the rows held (ints, str or None, bool), so the frame is the same
-    keys = who.index.to_numpy(np.int64)
+    found, person = carriers.single_carrier_codes()
+    people = pa.array(carriers.people.tolist(), type=pa.large_string())
+    keys, who = joined_text(found, person, people)
+    kind_keys, kinds = carriers.kinds_text(keys)
+    if not np.array_equal(kind_keys, keys):  # every fragile tie has instances, so each has its kinds
+        raise AssertionError("fragile ties without kinds")
+    # one row per fragile tie, built column by column in key order, which is (urn_a, urn_b) order;
+    # text columns go from Arrow to pandas ``str`` columns without a Python string per cell
     a, b = keys >> 32, keys & 0xFFFFFFFF
     at_a, at_b = pd.Index(urns).get_indexer(a), pd.Index(urns).get_indexer(b)
-    name, la = attrs["name"].to_numpy(dtype=object), attrs["la_code"].to_numpy(dtype=object)
-    in_bridges = np.zeros(len(keys), dtype=bool)
-    if len(bridge_keys) and len(keys):
-        at = np.minimum(np.searchsorted(bridge_keys, keys), len(bridge_keys) - 1)
-        in_bridges = bridge_keys[at] == keys
-    columns = {
-        "urn_a": a.tolist(),
-        "school_a": name[at_a].tolist(),
-        "la_code_a": la[at_a].tolist(),
-        "urn_b": b.tolist(),
-        "school_b": name[at_b].tolist(),
-        "la_code_b": la[at_b].tolist(),
-        "kinds": kinds.loc[who.index].tolist(),
-        "person_id": who.tolist(),
-        "bridge": in_bridges.tolist(),
-    }
-    out = pd.DataFrame(columns if len(keys) else [], columns=FRAGILE_COLUMNS)
-    out = out.sort_values(["urn_a", "urn_b"]).reset_index(drop=True)
+    name, la = _text_values(graph.nodes["name"]), _text_values(graph.nodes["la_code"])
+    out = pd.DataFrame(
+        {
+            "urn_a": a,
+            "school_a": _take(name, at_a),
+            "la_code_a": _take(la, at_a),
+            "urn_b": b,
+            "school_b": _take(name, at_b),
+            "la_code_b": _take(la, at_b),
+            "kinds": kinds.to_pandas(),
+            "person_id": who.to_pandas(),
+            "bridge": in_sorted(keys, bridge_keys),
+        },
+        columns=FRAGILE_COLUMNS,
+    )
+    if not len(out):
+        out = pd.DataFrame([], columns=FRAGILE_COLUMNS)  # as before: an empty frame of object columns
     out.attrs["links_in_scope"] = graph.graph.ecount()
     return out
+
+
+def _text_values(column: pd.Series) -> pa.Array:
+    """A text column of the schools frame as one Arrow string array (missing: null)."""
+    values = column.astype(object).where(column.notna(), None).to_numpy(dtype=object)
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+def _take(values: pa.Array, at: np.ndarray) -> pd.Series:
+    """``values[at]`` as a pandas ``str`` column (null: NaN), as a column of str and None becomes."""
+    return values.take(pa.array(at)).to_pandas()
 
 
 @analysis
