@@ -181,13 +181,13 @@ def people_to_remove(
     if not named and latest_birth is None:
         return set()
     people = people_leaving(store, as_of=as_of, person_ids=sorted(named), born_by=latest_birth)
-    unknown = sorted(named - set(people["person_id"]))
+    unknown = sorted(named - set(people["person_id"].tolist()))
     if unknown:
         raise SendgraphError(f"unknown person_id(s): {', '.join(unknown[:5])}")
     removed = set(named)
     if latest_birth is not None:
         old = people[(people["birth_year"] <= latest_birth).fillna(False).astype(bool)]
-        removed |= set(old["person_id"])
+        removed |= set(old["person_id"].tolist())
     return removed
 
 
@@ -237,7 +237,7 @@ def _remove(
         }
     ).reindex(lost_keys)
     keys = pair_keys(graph.ties["urn_a"], graph.ties["urn_b"])
-    kept = ~np.isin(keys, lost_keys)
+    kept = ~in_sorted(keys, lost_keys)
     lost = [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in lost_keys.tolist()]
     return kept, lost, details, set(carrying.tolist())
 
@@ -339,25 +339,26 @@ def what_if_lost_links(
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
     graph = scope_graph(store, filters, as_of, min_weight)
     kept, lost, details, _carrying = _remove(store, as_of, graph, removed)
-    names = dict(zip(graph.urns.tolist(), graph.nodes["name"].astype(object).tolist(), strict=True))
-    names = {k: (None if v is None or v is pd.NA or v != v else v) for k, v in names.items()}
-    after = dict(zip(graph.urns.tolist(), _degrees(graph, kept).tolist(), strict=True))
-    rows = [
+    # one row per lost tie, built column by column (as fragile_links)
+    a = np.array([p[0] for p in lost], dtype=np.int64)
+    b = np.array([p[1] for p in lost], dtype=np.int64)
+    index = pd.Index(graph.urns)
+    at_a, at_b = index.get_indexer(a), index.get_indexer(b)
+    name = _text_values(graph.nodes["name"])
+    isolated = _degrees(graph, kept) == 0
+    columns = ["urn_a", "school_a", "urn_b", "school_b", "kinds", "person_id", "a_isolated", "b_isolated"]
+    if not lost:
+        return pd.DataFrame([], columns=columns)
+    return pd.DataFrame(
         {
             "urn_a": a,
-            "school_a": names.get(a),
+            "school_a": _take(name, at_a),
             "urn_b": b,
-            "school_b": names.get(b),
-            "kinds": kinds,
-            "person_id": people,
-            "a_isolated": after[a] == 0,
-            "b_isolated": after[b] == 0,
-        }
-        for (a, b), kinds, people in zip(
-            lost, details["kinds"].tolist(), details["person_id"].tolist(), strict=True
-        )
-    ]
-    return pd.DataFrame(
-        rows,
-        columns=["urn_a", "school_a", "urn_b", "school_b", "kinds", "person_id", "a_isolated", "b_isolated"],
+            "school_b": _take(name, at_b),
+            "kinds": pd.Series(details["kinds"].tolist(), dtype="str"),
+            "person_id": pd.Series(details["person_id"].tolist(), dtype="str"),
+            "a_isolated": isolated[at_a],
+            "b_isolated": isolated[at_b],
+        },
+        columns=columns,
     )
