@@ -189,3 +189,40 @@ def test_fast_rules_match_their_definitions_on_the_north_east(north_east):
         for a, b, people in zip(got["urn_a"], got["urn_b"], got["person_id"], strict=True):
             assert people == ";".join(sorted(removed & set(g.edges[a, b]["people"])))
     assert len(lost[0]) > 10
+
+
+def test_array_helpers_match_numpy_and_the_python_join():
+    """distinct / in_sorted are np.unique / np.isin without numpy 2.4's hashing; joined_text gives
+    what joined gives (one ';'-joined string per key) as Arrow."""
+    import numpy as np
+    import pyarrow as pa
+
+    from queries.networks.carriers import distinct, in_sorted, joined, joined_text
+
+    rng = np.random.default_rng(7)
+    values = rng.integers(-(2**40), 2**40, 5_000)
+    values = np.concatenate([values, values[:1000]])
+    assert np.array_equal(distinct(values), np.unique(values))
+    assert len(distinct(np.array([], dtype=np.int64))) == 0
+    probe = np.concatenate([values[:300], rng.integers(-(2**40), 2**40, 300), [-(2**62), 2**62]])
+    assert np.array_equal(in_sorted(probe, distinct(values)), np.isin(probe, values))
+    assert not in_sorted(probe, np.array([], dtype=np.int64)).any()
+    keys = np.array([3, 3, 3, 8, 9, 9], dtype=np.int64)
+    codes = np.array([0, 2, 1, 1, 2, 2], dtype=np.int64)
+    names = np.array(["P1", "P2", "Ü3"], dtype=object)
+    found, text = joined_text(keys, codes, pa.array(names.tolist(), type=pa.large_string()))
+    expected = joined(keys, names[codes])
+    assert found.tolist() == expected.index.tolist() == [3, 8, 9]
+    assert text.to_pylist() == expected.tolist() == ["P1;Ü3;P2", "P2", "Ü3;Ü3"]
+    none, empty = joined_text(keys[:0], codes[:0], pa.array([], type=pa.large_string()))
+    assert len(none) == 0 and len(empty) == 0
+
+
+def test_open_schools_are_those_of_the_schools_frame(world):
+    """carriers reads which schools are open from the schools table, not the merged schools frame."""
+    from queries.context import schools_frame
+    from queries.networks.carriers import _open_schools
+    from queries.posts import in_operation
+
+    framed = in_operation(schools_frame(world), AS_OF)[["urn", "trust_id"]].reset_index(drop=True)
+    assert _open_schools(world, AS_OF)[["urn", "trust_id"]].reset_index(drop=True).equals(framed)
