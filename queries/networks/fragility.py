@@ -242,22 +242,31 @@ def _remove(
     return kept, lost, details, set(carrying.tolist())
 
 
-def _degrees(graph: ScopeGraph, kept: np.ndarray) -> np.ndarray:
-    """Each vertex's number of ties among the ``kept`` rows of ``graph.ties``."""
+def _tie_ends(graph: ScopeGraph) -> tuple[np.ndarray, np.ndarray]:
+    """The vertex numbers of each tie's two schools (row order of ``graph.ties``)."""
     index = pd.Index(graph.urns)
-    ends = np.concatenate(
-        [index.get_indexer(graph.ties["urn_a"][kept]), index.get_indexer(graph.ties["urn_b"][kept])]
+    return (
+        index.get_indexer(graph.ties["urn_a"].to_numpy(np.int64)),
+        index.get_indexer(graph.ties["urn_b"].to_numpy(np.int64)),
     )
-    return np.bincount(ends, minlength=len(graph.urns))
 
 
-def _measures(graph: ScopeGraph, kept: np.ndarray) -> dict[str, int]:
+def _degrees(
+    graph: ScopeGraph, kept: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Each vertex's number of ties among the ``kept`` rows of ``graph.ties``."""
+    a, b = ends or _tie_ends(graph)
+    return np.bincount(np.concatenate([a[kept], b[kept]]), minlength=len(graph.urns))
+
+
+def _measures(
+    graph: ScopeGraph, kept: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None = None
+) -> dict[str, int]:
     """Connectivity of ``graph`` with only the ``kept`` ties (sparse components: no graph copy)."""
     n = len(graph.urns)
-    index = pd.Index(graph.urns)
-    a = index.get_indexer(graph.ties["urn_a"][kept])
-    b = index.get_indexer(graph.ties["urn_b"][kept])
-    degree = _degrees(graph, kept)
+    ends = ends or _tie_ends(graph)
+    a, b = ends[0][kept], ends[1][kept]
+    degree = _degrees(graph, kept, ends)
     sizes = np.array([], dtype=np.int64)
     if n:
         adj = sp.csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
@@ -299,7 +308,9 @@ def what_if_remove(
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
     graph = scope_graph(store, filters, as_of, min_weight)
     kept, _lost, _details, carrying = _remove(store, as_of, graph, removed)
-    before_m, after_m = _measures(graph, np.ones(len(kept), dtype=bool)), _measures(graph, kept)
+    ends = _tie_ends(graph)
+    before_m = _measures(graph, np.ones(len(kept), dtype=bool), ends)
+    after_m = before_m if kept.all() else _measures(graph, kept, ends)  # nothing lost: the same graph
     out = pd.DataFrame(
         {
             "measure": list(before_m),
