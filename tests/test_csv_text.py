@@ -62,6 +62,12 @@ def _frames() -> dict[str, pd.DataFrame]:
                 "s": ["x", "y", "z", "w", "v"],
             }
         ),
+        "python-stored strings": pd.DataFrame(
+            {"text": pd.Series(AWKWARD, dtype=pd.StringDtype("python")), "n": ints}
+        ),
+        "numpy str objects": pd.DataFrame(
+            {"text": pd.Series([np.str_("x"), np.str_("=1"), None, 'q"q'], dtype=object)}
+        ),
         "one column with blanks": pd.DataFrame({"only": pd.Series(["", None, "a", "=b", ""], dtype=object)}),
         "awkward header": pd.DataFrame({'we"ird, name': ["a"], "line\nname": [1], "": [True]}),
         "no rows": pd.DataFrame({"a": pd.Series([], dtype="str"), "b": pd.Series([], dtype=np.int64)}),
@@ -85,6 +91,8 @@ FALLBACK = {
     "mixed objects": pd.DataFrame({"x": pd.Series([1, "a", None, 2.5, True], dtype=object)}),
     "int column names": pd.DataFrame({0: ["a"], 1: [2]}),
     "no columns": pd.DataFrame(index=range(3)),
+    "categories": pd.DataFrame({"c": pd.Categorical(["x", "=y", None]), "b": [True, False, True]}),
+    "unsigned nullable": pd.DataFrame({"u": pd.array([1, None, 3], dtype="UInt8")}),
 }
 
 
