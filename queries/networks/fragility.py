@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters
 from queries.networks.carriers import TieCarriers, distinct, in_sorted, joined, joined_text, tie_carriers
-from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, ScopeGraph, pair_keys, scope_graph
+from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, ScopeGraph, pair_keys, scope_graph, scope_ties
 from queries.networks.participation import held_posts
 from queries.registry import analysis
 
@@ -191,10 +192,36 @@ def people_to_remove(
     return removed
 
 
-def _scope_carriers(store: GraphStore, as_of: dt.date | None, graph: ScopeGraph) -> TieCarriers:
+def _scope_carriers(store: GraphStore, as_of: dt.date | None, graph: ScopeGraph | TieScope) -> TieCarriers:
     """Who carries each tie of ``graph`` (:func:`queries.networks.carriers.tie_carriers`): every
     national tie's carriers when the scope is national, else those of the scope's ties only."""
     return tie_carriers(store, as_of or dt.date.today(), graph.ties, subset=not graph.national)
+
+
+@dataclass(frozen=True)
+class TieScope:
+    """The ties in scope without an igraph graph: what :func:`what_if_remove` and
+    :func:`what_if_lost_links` read of :class:`~queries.networks.collaboration.ScopeGraph`
+    (the schools ``nodes`` and their ``urns``, the ``ties``, whether the scope is ``national``).
+
+    Why: the what-if measures connectivity with scipy on the tie list, so building the igraph graph
+    of 830k edges and its weight and distance attributes nationally (~0.5 s of client CPU) bought
+    nothing."""
+
+    nodes: pd.DataFrame
+    urns: np.ndarray
+    ties: pd.DataFrame
+    national: bool
+
+
+def tie_scope(
+    store: GraphStore, filters: Filters, as_of: dt.date | None, min_weight: float = DEFAULT_MIN_WEIGHT
+) -> TieScope:
+    """:func:`~queries.networks.collaboration.scope_graph`'s schools and ties, without its graph."""
+    nodes, ties = scope_ties(store, filters, as_of, min_weight)
+    nodes = nodes.drop_duplicates("urn").reset_index(drop=True)
+    urns = nodes["urn"].to_numpy(dtype=np.int64)
+    return TieScope(nodes=nodes, urns=urns, ties=ties, national=not filters.describe())
 
 
 FEW_PEOPLE = 1_000
@@ -214,7 +241,7 @@ def _schools_carried_from(store: GraphStore, as_of: dt.date, people: set[str]) -
 
 
 def _remove(
-    store: GraphStore, as_of: dt.date, graph: ScopeGraph, removed: set[str]
+    store: GraphStore, as_of: dt.date, graph: TieScope, removed: set[str]
 ) -> tuple[np.ndarray, list[tuple[int, int]], pd.DataFrame, set[str]]:
     """Which ties of ``graph`` are kept (a boolean per row of ``graph.ties``) when ``removed``
     leave, the lost ties (sorted), for each lost tie its kinds and the ``removed`` people among its
@@ -242,7 +269,7 @@ def _remove(
     return kept, lost, details, set(carrying.tolist())
 
 
-def _tie_ends(graph: ScopeGraph) -> tuple[np.ndarray, np.ndarray]:
+def _tie_ends(graph: TieScope) -> tuple[np.ndarray, np.ndarray]:
     """The vertex numbers of each tie's two schools (row order of ``graph.ties``)."""
     index = pd.Index(graph.urns)
     return (
@@ -252,7 +279,7 @@ def _tie_ends(graph: ScopeGraph) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _degrees(
-    graph: ScopeGraph, kept: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None = None
+    graph: TieScope, kept: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None = None
 ) -> np.ndarray:
     """Each vertex's number of ties among the ``kept`` rows of ``graph.ties``."""
     a, b = ends or _tie_ends(graph)
@@ -260,7 +287,7 @@ def _degrees(
 
 
 def _measures(
-    graph: ScopeGraph, kept: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None = None
+    graph: TieScope, kept: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None = None
 ) -> dict[str, int]:
     """Connectivity of ``graph`` with only the ``kept`` ties (sparse components: no graph copy)."""
     n = len(graph.urns)
@@ -306,7 +333,7 @@ def what_if_remove(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    graph = scope_graph(store, filters, as_of, min_weight)
+    graph = tie_scope(store, filters, as_of, min_weight)
     kept, _lost, _details, carrying = _remove(store, as_of, graph, removed)
     ends = _tie_ends(graph)
     before_m = _measures(graph, np.ones(len(kept), dtype=bool), ends)
@@ -348,7 +375,7 @@ def what_if_lost_links(
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
     removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    graph = scope_graph(store, filters, as_of, min_weight)
+    graph = tie_scope(store, filters, as_of, min_weight)
     kept, lost, details, _carrying = _remove(store, as_of, graph, removed)
     # one row per lost tie, built column by column (as fragile_links)
     a = np.array([p[0] for p in lost], dtype=np.int64)
