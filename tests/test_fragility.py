@@ -226,3 +226,23 @@ def test_open_schools_are_those_of_the_schools_frame(world):
 
     framed = in_operation(schools_frame(world), AS_OF)[["urn", "trust_id"]].reset_index(drop=True)
     assert _open_schools(world, AS_OF)[["urn", "trust_id"]].reset_index(drop=True).equals(framed)
+
+
+def test_tie_scope_is_the_scope_graph_without_its_graph(world):
+    """what-if reads the schools and ties of scope_graph (tie_scope skips the igraph graph), and
+    fragile_links reads a bridge's schools off row i of the ties for edge i of the graph."""
+    import numpy as np
+
+    from queries.networks.collaboration import scope_graph
+    from queries.networks.fragility import tie_scope
+
+    for filters in (Filters(), Filters(la="E06000002")):
+        graph = scope_graph(world, filters, AS_OF, 0)
+        scope = tie_scope(world, filters, AS_OF, 0)
+        assert scope.nodes.equals(graph.nodes) and scope.ties.equals(graph.ties)
+        assert np.array_equal(scope.urns, graph.urns) and scope.national == graph.national
+        edges = np.asarray(graph.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        rows = np.column_stack(
+            [graph.ties["urn_a"].to_numpy(np.int64), graph.ties["urn_b"].to_numpy(np.int64)]
+        )
+        assert np.array_equal(np.sort(graph.urns[edges], axis=1), rows)
