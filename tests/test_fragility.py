@@ -246,3 +246,35 @@ def test_tie_scope_is_the_scope_graph_without_its_graph(world):
             [graph.ties["urn_a"].to_numpy(np.int64), graph.ties["urn_b"].to_numpy(np.int64)]
         )
         assert np.array_equal(np.sort(graph.urns[edges], axis=1), rows)
+
+
+def test_group_instances_are_every_shared_source_of_every_pair():
+    """_group_instances against a brute force on random memberships, with schools that belong to
+    nothing and with no memberships at all."""
+    import numpy as np
+
+    from queries.networks.carriers import _group_instances
+
+    rng = np.random.default_rng(3)
+    source = rng.integers(0, 12, 80)
+    urn = rng.integers(100, 130, 80)
+    keys = np.unique((source << 32) | urn)
+    source, urn = keys >> 32, keys & 0xFFFFFFFF
+    pairs = sorted({(x, y) for x in range(95, 135) for y in range(95, 135) if x < y and rng.random() < 0.2})
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    got = _group_instances(a, b, source, urn)
+    end = {(int(s), int(u)): e for e, (s, u) in enumerate(zip(source, urn, strict=True))}
+    expected = sorted(
+        (x, y, s, end[s, x], end[s, y])
+        for x, y in pairs
+        for s in range(12)
+        if (s, x) in end and (s, y) in end
+    )
+    assert len(expected) > 20
+    assert (
+        sorted(map(tuple, got[["urn_a", "urn_b", "source", "end_a", "end_b"]].to_numpy().tolist()))
+        == expected
+    )
+    none = np.array([], dtype=np.int64)
+    assert _group_instances(a, b, none, none).empty

@@ -316,10 +316,12 @@ def _group_instances(a: np.ndarray, b: np.ndarray, source: np.ndarray, urn: np.n
     key = (source << 32) | urn
     by_urn = np.lexsort((source, urn))  # each school's ends together, in source order
     schools, first, n_ends = np.unique(urn[by_urn], return_index=True, return_counts=True)
+    # a school with no end counts none (a sentinel slot after the last school's, so -1 reads it)
+    first, n_ends = np.append(first, 0), np.append(n_ends, 0)
     lookup = pd.Index(schools)
     at_a, at_b = lookup.get_indexer(a), lookup.get_indexer(b)
-    start_a, count_a = np.where(at_a >= 0, first[at_a], 0), np.where(at_a >= 0, n_ends[at_a], 0)
-    start_b, count_b = np.where(at_b >= 0, first[at_b], 0), np.where(at_b >= 0, n_ends[at_b], 0)
+    start_a, count_a = first[at_a], n_ends[at_a]
+    start_b, count_b = first[at_b], n_ends[at_b]
     use_a = count_a <= count_b
     start = np.where(use_a, start_a, start_b)
     count = np.where(use_a, count_a, count_b)
