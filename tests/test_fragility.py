@@ -278,3 +278,13 @@ def test_group_instances_are_every_shared_source_of_every_pair():
     )
     none = np.array([], dtype=np.int64)
     assert _group_instances(a, b, none, none).empty
+
+
+def test_no_ties_give_empty_tables(world):
+    """Above every tie's weight nothing is fragile or lost: empty tables with the usual columns."""
+    f = fragile_links(world, as_of=AS_OF, min_weight=1e9)
+    assert f.empty and list(f.columns)[:2] == ["urn_a", "school_a"] and f.attrs["links_in_scope"] == 0
+    lost = what_if_lost_links(world, as_of=AS_OF, person_ids=["P4"], min_weight=1e9)
+    assert lost.empty and "a_isolated" in lost.columns
+    table = what_if_remove(world, as_of=AS_OF, person_ids=["P4"], min_weight=1e9)
+    assert table.set_index("measure").loc["links", "before"] == 0
