@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from graphmodel.cells import display, jsonable, neutralise_formulas
+from graphmodel.cells import display, jsonable
 from graphmodel.errors import escape_controls
 from queries.publish import Published
+from sendgraph.csv_text import csv_text
 
 Result = Published
 """Every command's result: made by :func:`queries.publish.publish` for published tables."""
@@ -79,7 +80,7 @@ def render(result: Result, fmt: str = "table") -> str:
             default=str,
         )
     if fmt == "csv":
-        return neutralise_formulas(display(frame)).to_csv(index=False)
+        return csv_text(frame)  # the bytes of neutralise_formulas(display(frame)).to_csv(index=False)
     if fmt == "markdown":
         lines = [f"## {_md_cell(result.title)}", ""] + [f"- {m}" for m in _meta_lines(result)] + [""]
         shown = display(frame)

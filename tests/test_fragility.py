@@ -189,3 +189,102 @@ def test_fast_rules_match_their_definitions_on_the_north_east(north_east):
         for a, b, people in zip(got["urn_a"], got["urn_b"], got["person_id"], strict=True):
             assert people == ";".join(sorted(removed & set(g.edges[a, b]["people"])))
     assert len(lost[0]) > 10
+
+
+def test_array_helpers_match_numpy_and_the_python_join():
+    """distinct / in_sorted are np.unique / np.isin without numpy 2.4's hashing; joined_text gives
+    what joined gives (one ';'-joined string per key) as Arrow."""
+    import numpy as np
+    import pyarrow as pa
+
+    from queries.networks.carriers import distinct, in_sorted, joined, joined_text
+
+    rng = np.random.default_rng(7)
+    values = rng.integers(-(2**40), 2**40, 5_000)
+    values = np.concatenate([values, values[:1000]])
+    assert np.array_equal(distinct(values), np.unique(values))
+    assert len(distinct(np.array([], dtype=np.int64))) == 0
+    probe = np.concatenate([values[:300], rng.integers(-(2**40), 2**40, 300), [-(2**62), 2**62]])
+    assert np.array_equal(in_sorted(probe, distinct(values)), np.isin(probe, values))
+    assert not in_sorted(probe, np.array([], dtype=np.int64)).any()
+    keys = np.array([3, 3, 3, 8, 9, 9], dtype=np.int64)
+    codes = np.array([0, 2, 1, 1, 2, 2], dtype=np.int64)
+    names = np.array(["P1", "P2", "Ü3"], dtype=object)
+    found, text = joined_text(keys, codes, pa.array(names.tolist(), type=pa.large_string()))
+    expected = joined(keys, names[codes])
+    assert found.tolist() == expected.index.tolist() == [3, 8, 9]
+    assert text.to_pylist() == expected.tolist() == ["P1;Ü3;P2", "P2", "Ü3;Ü3"]
+    none, empty = joined_text(keys[:0], codes[:0], pa.array([], type=pa.large_string()))
+    assert len(none) == 0 and len(empty) == 0
+
+
+def test_open_schools_are_those_of_the_schools_frame(world):
+    """carriers reads which schools are open from the schools table, not the merged schools frame."""
+    from queries.context import schools_frame
+    from queries.networks.carriers import _open_schools
+    from queries.posts import in_operation
+
+    framed = in_operation(schools_frame(world), AS_OF)[["urn", "trust_id"]].reset_index(drop=True)
+    assert _open_schools(world, AS_OF)[["urn", "trust_id"]].reset_index(drop=True).equals(framed)
+
+
+def test_tie_scope_is_the_scope_graph_without_its_graph(world):
+    """what-if reads the schools and ties of scope_graph (tie_scope skips the igraph graph), and
+    fragile_links reads a bridge's schools off row i of the ties for edge i of the graph."""
+    import numpy as np
+
+    from queries.networks.collaboration import scope_graph
+    from queries.networks.fragility import tie_scope
+
+    for filters in (Filters(), Filters(la="E06000002")):
+        graph = scope_graph(world, filters, AS_OF, 0)
+        scope = tie_scope(world, filters, AS_OF, 0)
+        assert scope.nodes.equals(graph.nodes) and scope.ties.equals(graph.ties)
+        assert np.array_equal(scope.urns, graph.urns) and scope.national == graph.national
+        edges = np.asarray(graph.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        rows = np.column_stack(
+            [graph.ties["urn_a"].to_numpy(np.int64), graph.ties["urn_b"].to_numpy(np.int64)]
+        )
+        assert np.array_equal(np.sort(graph.urns[edges], axis=1), rows)
+
+
+def test_group_instances_are_every_shared_source_of_every_pair():
+    """_group_instances against a brute force on random memberships, with schools that belong to
+    nothing and with no memberships at all."""
+    import numpy as np
+
+    from queries.networks.carriers import _group_instances
+
+    rng = np.random.default_rng(3)
+    source = rng.integers(0, 12, 80)
+    urn = rng.integers(100, 130, 80)
+    keys = np.unique((source << 32) | urn)
+    source, urn = keys >> 32, keys & 0xFFFFFFFF
+    pairs = sorted({(x, y) for x in range(95, 135) for y in range(95, 135) if x < y and rng.random() < 0.2})
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    got = _group_instances(a, b, source, urn)
+    end = {(int(s), int(u)): e for e, (s, u) in enumerate(zip(source, urn, strict=True))}
+    expected = sorted(
+        (x, y, s, end[s, x], end[s, y])
+        for x, y in pairs
+        for s in range(12)
+        if (s, x) in end and (s, y) in end
+    )
+    assert len(expected) > 20
+    assert (
+        sorted(map(tuple, got[["urn_a", "urn_b", "source", "end_a", "end_b"]].to_numpy().tolist()))
+        == expected
+    )
+    none = np.array([], dtype=np.int64)
+    assert _group_instances(a, b, none, none).empty
+
+
+def test_no_ties_give_empty_tables(world):
+    """Above every tie's weight nothing is fragile or lost: empty tables with the usual columns."""
+    f = fragile_links(world, as_of=AS_OF, min_weight=1e9)
+    assert f.empty and list(f.columns)[:2] == ["urn_a", "school_a"] and f.attrs["links_in_scope"] == 0
+    lost = what_if_lost_links(world, as_of=AS_OF, person_ids=["P4"], min_weight=1e9)
+    assert lost.empty and "a_isolated" in lost.columns
+    table = what_if_remove(world, as_of=AS_OF, person_ids=["P4"], min_weight=1e9)
+    assert table.set_index("measure").loc["links", "before"] == 0

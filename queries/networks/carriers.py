@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from graphmodel.frames import isin
 from graphmodel.store import GraphStore
-from queries.context import schools_frame
 from queries.networks.participation import ACTIVE_FROM, school_network_memberships, send_networks, tier_ranks
 from queries.networks.ties import (
     NETWORK_LINK_KIND,
@@ -39,18 +39,54 @@ from queries.networks.ties import (
 )
 from queries.posts import in_operation
 
-__all__ = ["TieCarriers", "joined", "tie_carriers"]
+__all__ = ["TieCarriers", "distinct", "in_sorted", "joined", "joined_text", "tie_carriers"]
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, sorted: ``np.unique(values)`` without its hashing.
+
+    Why: numpy 2.4's ``np.unique`` (no ``return_*``) hashes the values first and then sorts the
+    distinct ones: 1.3 s for 1M int64 pair keys here, where one sort and a comparison take 0.02 s."""
+    values = np.sort(np.asarray(values))
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_set)`` for a sorted ``sorted_set``: a binary search per value (``np.isin``
+    sorts both arrays together: 0.2-0.7 s for 1M values)."""
+    values = np.asarray(values)
+    if not len(sorted_set) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 
 def joined(keys: np.ndarray, values: np.ndarray) -> pd.Series:
     """``values`` (strings) ';'-joined per key, for ``keys`` sorted (equal keys together, values
     already in the order wanted), indexed by key: one slice per key of a plain list, where a pandas
     ``groupby(...).agg(";".join)`` pays a Series per group (~40 s for 500k groups)."""
-    uniq, start = np.unique(keys, return_index=True)
+    keys = np.asarray(keys)
+    start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], np.int64)
+    uniq = keys[start]
     bounds = np.append(start, len(keys)).tolist()
     vals = list(values)
     text = [";".join(vals[s:e]) for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
     return pd.Series(text, index=pd.Index(uniq, name="key"), dtype=object)
+
+
+def joined_text(keys: np.ndarray, codes: np.ndarray, names: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """``names[codes]`` ';'-joined per key, for ``keys`` sorted (equal keys together, codes already
+    in the order wanted): the distinct keys and one Arrow string per key.
+
+    Why: :func:`joined` makes a Python string per value and per key (~0.5 s for fragile's 540k
+    carriers); here the values stay in Arrow (a list per key, joined by ``binary_join``) and
+    become a pandas ``str`` column without a copy."""
+    keys = np.asarray(keys, dtype=np.int64)
+    start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.array([], np.int64)
+    offsets = pa.array(np.append(start, len(keys)).astype(np.int64))
+    values = names.take(pa.array(np.asarray(codes, dtype=np.int64)))
+    text = pc.binary_join(pa.LargeListArray.from_arrays(offsets, values), pa.scalar(";", names.type))
+    return keys[start], text
 
 
 def pair_key(a: object, b: object) -> np.ndarray:
@@ -62,15 +98,17 @@ def pair_key(a: object, b: object) -> np.ndarray:
 class TieCarriers:
     """The instances of a set of ties and who carries each of their ends.
 
-    Instance ``i`` belongs to the tie ``keys[i]`` (``urn_a << 32 | urn_b``), is of kind ``kinds[i]``
-    and has the ends ``end_a[i]`` / ``end_b[i]``. End ``e`` is institutional when ``size[e] == 0``;
-    else its carriers are the person codes ``members[ptr[e]:ptr[e + 1]]`` (sorted, distinct), and
+    Instance ``i`` belongs to the tie ``keys[i]`` (``urn_a << 32 | urn_b``), is of the kind
+    ``kind_names[kinds[i]]`` (``kind_names`` sorted, so code order is name order) and has the ends
+    ``end_a[i]`` / ``end_b[i]``. End ``e`` is institutional when ``size[e] == 0``; else its carriers
+    are the person codes ``members[ptr[e]:ptr[e + 1]]`` (sorted, distinct), and
     code ``c`` is the person ``people[c]`` (``people`` sorted, so code order is person_id order).
     Instances are sorted by key.
     """
 
     keys: np.ndarray
     kinds: np.ndarray
+    kind_names: np.ndarray
     end_a: np.ndarray
     end_b: np.ndarray
     size: np.ndarray
@@ -86,6 +124,11 @@ class TieCarriers:
         """(key, person_id) for every tie and each of its single carriers: the people each of whose
         leaving alone would lose the tie (the only carrier of one end of every one of its instances;
         a tie with an instance carried by both schools as institutions has none). Sorted."""
+        key, person = self.single_carrier_codes()
+        return pd.DataFrame({"key": key, "person_id": self.people[person]})
+
+    def single_carrier_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`single_carriers` as (key, person code) arrays, sorted."""
         has_one = self.size == 1
         sole = np.full(len(self.size), -1, dtype=np.int64)
         sole[has_one] = self.members[self.ptr[:-1][has_one]]
@@ -105,12 +148,7 @@ class TieCarriers:
         pair, hits = np.unique(tie[row[ok]] * width + person[ok], return_counts=True)
         found_tie, found_person = pair // width, pair % width
         found = hits == counts[found_tie]
-        return pd.DataFrame(
-            {
-                "key": uniq[found_tie[found]].astype(np.int64),
-                "person_id": self.people[found_person[found]],
-            }
-        )
+        return uniq[found_tie[found]].astype(np.int64), found_person[found].astype(np.int64)
 
     def _ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For the instances (sorted by key): each one's tie number, the distinct keys, and each
@@ -145,7 +183,7 @@ class TieCarriers:
         lost = uniq[all_lost]
         used = np.zeros(len(self.size), dtype=bool)
         used[self.end_a] = used[self.end_b] = True
-        carrying = np.unique(self.members[hit & used[member_ends]])
+        carrying = distinct(self.members[hit & used[member_ends]])
         in_lost = all_lost[tie]
         ends = np.concatenate([self.end_a[in_lost], self.end_b[in_lost]])
         keys = np.concatenate([self.keys[in_lost], self.keys[in_lost]])
@@ -159,6 +197,11 @@ class TieCarriers:
 
     def kinds_of(self, keys: np.ndarray) -> pd.Series:
         """The sorted kinds of each tie of ``keys``, ';'-joined, indexed by key."""
+        found, text = self.kinds_text(keys)
+        return pd.Series(text.to_pylist(), index=pd.Index(found, name="key"), dtype=object)
+
+    def kinds_text(self, keys: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+        """:meth:`kinds_of` as the keys found (sorted) and an Arrow string per key."""
         tie, uniq, _counts = self._ties()
         keys = np.asarray(keys, dtype=np.int64)
         wanted = np.zeros(len(uniq), dtype=bool)
@@ -166,59 +209,97 @@ class TieCarriers:
             at = np.minimum(np.searchsorted(uniq, keys), len(uniq) - 1)
             wanted[at[uniq[at] == keys]] = True
         sel = wanted[tie]
-        # the few distinct kinds as codes in sorted order: (tie, kind) pairs made distinct and put in
-        # (key, kind) order by one integer sort, not a frame's drop_duplicates and two-column sort
-        codes, names = pd.factorize(self.kinds[sel], sort=True)
-        names = np.asarray(names, dtype=object)
-        width = np.int64(max(len(names), 1))
-        pair = np.sort(tie[sel] * width + codes.astype(np.int64))
-        pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if len(pair) else pair
-        return joined(uniq[pair // width].astype(np.int64), names[pair % width].astype(object))
+        # (tie, kind code) pairs made distinct and put in (key, kind) order by one integer sort
+        width = np.int64(max(len(self.kind_names), 1))
+        pair = distinct(tie[sel] * width + self.kinds[sel])
+        names = pa.array(self.kind_names.tolist(), type=pa.large_string())
+        return joined_text(uniq[pair // width].astype(np.int64), pair % width, names)
 
 
-def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> pd.DataFrame:
-    """(source, kind, urn, person_id) for every group-like membership tying schools on ``as_of``
-    (person_id NA: the school takes part as an institution), as ``ties._group_like_ends`` has them
-    before they are grouped into ends; only the schools ``urns`` if given."""
-    parts = []
+@dataclass(frozen=True)
+class _Members:
+    """The group-like memberships tying schools, as integer arrays: row ``i`` puts school ``urn[i]``
+    in source ``source[i]`` (a code; the source's kind is ``kinds[source[i]]``), carried by the
+    person ``person[i]`` (a person_id, or None: the school takes part as an institution)."""
+
+    source: np.ndarray
+    urn: np.ndarray
+    person: pa.Array
+    kinds: np.ndarray
+
+
+def _open_schools(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """The schools open on ``as_of`` (urn, trust_id): the rows of ``in_operation(schools_frame(...))``
+    without the frame's names, regions and kinds (its merges and string rules cost ~0.1-0.3 s a
+    call, and carriers only need which schools are open and their trusts)."""
+    schools = store.table("schools")[["urn", "trust_id", "open_date", "close_date"]]
+    return in_operation(schools, as_of)
+
+
+def _coded(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code for ``ids`` (a missing id is a code of its own) and the first row of each code."""
+    codes, _uniques = pd.factorize(ids, use_na_sentinel=False)
+    _, first = np.unique(codes, return_index=True)
+    return codes.astype(np.int64), first
+
+
+def _member_rows(store: GraphStore, as_of: dt.date, urns: pd.Index | None) -> _Members:
+    """Every group-like membership tying schools on ``as_of``, as ``ties._group_like_ends`` has them
+    before they are grouped into ends; only the schools ``urns`` if given.
+
+    Why codes, not the ``"network:<id>"`` / ``"cpd:<id>"`` source names: a source is only ever
+    compared with another, so each part's ids are numbered (after the codes of the parts before it)
+    and no string is built per row (~250k rows nationally: ~0.5 s of string arrays)."""
+    sources, urn_parts, people, kinds = [], [], [], []
+    n_sources = 0
+
+    def add(ids: pd.Series, urn: pd.Series, person: pa.Array, kind: np.ndarray) -> None:
+        nonlocal n_sources
+        codes, first = _coded(ids)
+        sources.append(codes + n_sources)
+        urn_parts.append(urn.to_numpy(dtype=np.float64, na_value=np.nan))
+        people.append(person)
+        kinds.append(np.asarray(kind, dtype=object)[first])
+        n_sources += len(first)
+
     m = school_network_memberships(store, as_of)
     m = m[(m["rank"] >= tier_ranks(store)[ACTIVE_FROM]).fillna(False).to_numpy(dtype=bool)]
     if len(m):
-        kinds = send_networks(store).set_index("network_id")["kind"].map(NETWORK_LINK_KIND)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "source": "network:" + m["network_id"].astype(str),
-                    "kind": m["network_id"].map(kinds).fillna("network").astype(object).to_numpy(),
-                    "urn": m["urn"].to_numpy(),
-                    "person_id": m["person_id"].to_numpy(),
-                }
-            )
-        )
+        link_kinds = send_networks(store).set_index("network_id")["kind"].map(NETWORK_LINK_KIND)
+        kind = m["network_id"].map(link_kinds).fillna("network").to_numpy(dtype=object)
+        add(m["network_id"], m["urn"], _person_array(m["person_id"]), kind)
     # the command's one national read (the tie weights read it first), cut to these schools
     cpd = live_meetings(store, as_of, people=True, urns=urns)
     if len(cpd):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "source": "cpd:" + cpd["activity_id"].astype(str),
-                    "kind": "cpd_event",
-                    "urn": cpd["urn"].to_numpy(),
-                    "person_id": cpd["person_id"].to_numpy(),
-                }
-            )
-        )
-    for ends in (_group_ends(store, as_of), _trust_ends(in_operation(schools_frame(store), as_of))):
+        add(cpd["activity_id"], cpd["urn"], _person_array(cpd["person_id"]), np.full(len(cpd), "cpd_event"))
+    for ends in (_group_ends(store, as_of), _trust_ends(_open_schools(store, as_of))):
         if len(ends):
-            parts.append(ends[["source", "kind", "urn"]].assign(person_id=pd.NA))
-    if not parts:
-        return pd.DataFrame({"source": [], "kind": [], "urn": [], "person_id": []})
-    rows = pd.concat(parts, ignore_index=True)
-    rows = rows[rows["urn"].notna().to_numpy()]
-    rows["urn"] = rows["urn"].astype("int64")
+            add(
+                ends["source"],
+                ends["urn"],
+                pa.nulls(len(ends), pa.large_string()),
+                ends["kind"].to_numpy(object),
+            )
+    if not sources:
+        empty = np.array([], dtype=np.int64)
+        return _Members(empty, empty, pa.array([], pa.large_string()), np.array([], dtype=object))
+    source = np.concatenate(sources)
+    urn = np.concatenate(urn_parts)
+    person = pa.concat_arrays(people)
+    keep = ~np.isnan(urn)
     if urns is not None:
-        rows = rows[isin(rows["urn"], urns)]
-    return rows.reset_index(drop=True)
+        keep &= in_sorted(urn, np.sort(urns.to_numpy(dtype=np.float64)))
+    at = np.flatnonzero(keep)
+    return _Members(source[at], urn[at].astype(np.int64), person.take(pa.array(at)), np.concatenate(kinds))
+
+
+def _person_array(person: pd.Series) -> pa.Array:
+    """A person_id column as one Arrow large_string array (missing: null)."""
+    values = pa.array(person.array) if isinstance(person.dtype, pd.StringDtype) else None
+    if values is None or not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = pa.array(person.to_numpy(dtype=object, na_value=None), from_pandas=True)
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return values.cast(pa.large_string())
 
 
 def _group_instances(a: np.ndarray, b: np.ndarray, source: np.ndarray, urn: np.ndarray) -> pd.DataFrame:
@@ -227,25 +308,29 @@ def _group_instances(a: np.ndarray, b: np.ndarray, source: np.ndarray, urn: np.n
 
     Why arrays: the pandas way (the pairs merged with every end of their a school, then with the
     ends of their b school) factorised and took ~7M rows nationally. Here each pair looks at the
-    ends of whichever school has fewer, and finds the other school's end in the same source by a
-    binary search on the sorted (source, urn) keys. The instances are the same; their order within
-    a tie is not (nothing reads it: :class:`TieCarriers` sorts by key and every question it answers
-    is per tie)."""
+    ends of whichever school has fewer, and finds the other school's end in the same source in a
+    hash table of the (source, urn) keys (a binary search per candidate in the 200k sorted keys
+    took 0.5 s: cache misses; the hash lookups take 0.1 s). The instances are the same; their
+    order within a tie is not (nothing reads it: :class:`TieCarriers` sorts by key and every
+    question it answers is per tie)."""
     key = (source << 32) | urn
     by_urn = np.lexsort((source, urn))  # each school's ends together, in source order
-    urn_sorted = urn[by_urn]
-    start_a, stop_a = np.searchsorted(urn_sorted, a, "left"), np.searchsorted(urn_sorted, a, "right")
-    start_b, stop_b = np.searchsorted(urn_sorted, b, "left"), np.searchsorted(urn_sorted, b, "right")
-    use_a = (stop_a - start_a) <= (stop_b - start_b)
+    schools, first, n_ends = np.unique(urn[by_urn], return_index=True, return_counts=True)
+    # a school with no end counts none (a sentinel slot after the last school's, so -1 reads it)
+    first, n_ends = np.append(first, 0), np.append(n_ends, 0)
+    lookup = pd.Index(schools)
+    at_a, at_b = lookup.get_indexer(a), lookup.get_indexer(b)
+    start_a, count_a = first[at_a], n_ends[at_a]
+    start_b, count_b = first[at_b], n_ends[at_b]
+    use_a = count_a <= count_b
     start = np.where(use_a, start_a, start_b)
-    count = np.where(use_a, stop_a - start_a, stop_b - start_b)
+    count = np.where(use_a, count_a, count_b)
     other = np.where(use_a, b, a)
     row = np.repeat(np.arange(len(a), dtype=np.int64), count)
     offset = np.arange(len(row), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
     side = by_urn[np.repeat(start, count) + offset]
-    want = (source[side] << 32) | other[row]
-    at = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
-    hit = key[at] == want if len(key) else np.zeros(len(want), dtype=bool)
+    at = pd.Index(key).get_indexer((source[side] << 32) | other[row])
+    hit = at >= 0
     row, side, at = row[hit], side[hit], at[hit]
     mine = use_a[row]
     return pd.DataFrame(
@@ -259,80 +344,92 @@ def _group_instances(a: np.ndarray, b: np.ndarray, source: np.ndarray, urn: np.n
     )
 
 
+def _people_codes(person: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each person_id's code and the distinct person_ids, sorted (code order is person_id order).
+
+    Why Arrow: a pandas ``factorize(sort=True)`` of ~250k Python strings took ~0.25 s; Arrow
+    numbers them in a hash table and sorts only the distinct ones. Arrow compares UTF-8 bytes, which
+    orders text as Python does (by code point)."""
+    encoded = pc.dictionary_encode(person)
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    codes = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+    return codes, np.asarray(encoded.dictionary.take(pa.array(order)).to_pylist(), dtype=object)
+
+
 def tie_carriers(store: GraphStore, as_of: dt.date, pairs: pd.DataFrame, *, subset: bool) -> TieCarriers:
     """The instances of the tied ``pairs`` (``urn_a < urn_b``: ties of
     :func:`queries.networks.ties.tie_weights` above the threshold, national rules, no filters) with
     their carriers. ``subset``: the pairs are a few ties (a region's), so only their schools'
     memberships are used (their CPD meetings cut from the command's one national read,
     :func:`queries.networks.ties.live_meetings`)."""
-    schools = in_operation(schools_frame(store), as_of)
-    known = schools["urn"].astype("int64")
-    kept = pairs[["urn_a", "urn_b"]].astype("int64").drop_duplicates()
-    urns = pd.Index(np.union1d(kept["urn_a"].to_numpy(), kept["urn_b"].to_numpy())) if subset else None
+    known = _open_schools(store, as_of)["urn"].dropna().to_numpy(dtype=np.int64)
+    kept = distinct(pair_key(pairs["urn_a"].to_numpy(np.int64), pairs["urn_b"].to_numpy(np.int64)))
+    kept_a, kept_b = kept >> 32, kept & 0xFFFFFFFF
+    urns = pd.Index(distinct(np.concatenate([kept_a, kept_b]))) if subset else None
     rows = _member_rows(store, as_of, urns)
-    rows = rows[isin(rows["urn"], known)]
+    open_school = in_sorted(rows.urn, distinct(known))
+    at = np.flatnonzero(open_school)
+    source, urn, person = rows.source[at], rows.urn[at], rows.person.take(pa.array(at))
     # ends: one per (source, urn), numbered through one int64 key (source code << 32 | urn)
-    source_codes, sources = pd.factorize(rows["source"])
-    urn_values = rows["urn"].to_numpy(np.int64)
-    end_keys, end_codes = np.unique((source_codes.astype(np.int64) << 32) | urn_values, return_inverse=True)
-    rows = rows.assign(end=end_codes, source=source_codes)
+    end_keys, end_of_row = np.unique((source << 32) | urn, return_inverse=True)
+    end_of_row = end_of_row.reshape(-1).astype(np.int64)
     n_group_ends = len(end_keys)
-    source_kind = rows.drop_duplicates("source").set_index("source")["kind"]
+    named_row = person.is_valid().to_numpy(zero_copy_only=False)
     institutional = np.zeros(n_group_ends, dtype=bool)
-    institutional[rows.loc[rows["person_id"].isna().to_numpy(), "end"].to_numpy()] = True
-    named = rows[rows["person_id"].notna().to_numpy()]
+    institutional[end_of_row[~named_row]] = True
     # group instances: each kept pair x each source both schools belong to
-    kept_a, kept_b = kept["urn_a"].to_numpy(np.int64), kept["urn_b"].to_numpy(np.int64)
     grouped = _group_instances(kept_a, kept_b, end_keys >> 32, end_keys & 0xFFFFFFFF)
     pairs_inst = _national_pairs(store, as_of)
-    pairs_inst = pairs_inst.merge(kept, on=["urn_a", "urn_b"])
+    pair_keys_all = pair_key(pairs_inst["urn_a"], pairs_inst["urn_b"])
+    pairs_inst = pairs_inst[in_sorted(pair_keys_all, kept)]
     # each pairwise instance's two sides become ends of their own, after the group ends
     n_pair = len(pairs_inst)
     side_a = np.arange(n_group_ends, n_group_ends + n_pair, dtype=np.int64)
     side_b = side_a + n_pair
-    extra = []
+    extra_end, extra_person = [], []
     for col, side in (("carriers_a", side_a), ("carriers_b", side_b)):
         carried = pairs_inst[col].to_numpy(dtype=object)
         for e, people in zip(side.tolist(), carried.tolist(), strict=True):
             if people is not None and not (isinstance(people, float) and people != people):
                 for p in [people] if isinstance(people, str) else people:
-                    extra.append((e, str(p)))
-    extra_frame = pd.DataFrame(extra, columns=["end", "person_id"])
-    all_named = pd.concat(
-        [
-            named[["end", "person_id"]].astype({"person_id": object}),
-            extra_frame.astype({"person_id": object}),
-        ],
-        ignore_index=True,
+                    extra_end.append(e)
+                    extra_person.append(str(p))
+    named_at = np.flatnonzero(named_row)
+    codes, people = _people_codes(
+        pa.concat_arrays([person.take(pa.array(named_at)), pa.array(extra_person, type=pa.large_string())])
     )
-    codes, uniques = pd.factorize(all_named["person_id"].astype(str).to_numpy(dtype=object), sort=True)
-    people = np.asarray(uniques, dtype=object)  # sorted: code order is person_id order
+    member_end = np.concatenate([end_of_row[named_at], np.asarray(extra_end, dtype=np.int64)])
     n_ends = n_group_ends + 2 * n_pair
     inst_all = np.concatenate([institutional, np.zeros(2 * n_pair, dtype=bool)])
-    members = pd.DataFrame({"end": all_named["end"].to_numpy(np.int64), "person": codes.astype(np.int64)})
-    members = members[~inst_all[members["end"].to_numpy()]].drop_duplicates()
-    members = members.sort_values(["end", "person"], kind="stable")
-    size = np.bincount(members["end"].to_numpy(), minlength=n_ends).astype(np.int64)
+    # (end, person) made distinct and sorted by one integer sort
+    width = np.int64(max(len(people), 1))
+    carried = ~inst_all[member_end]
+    pair = distinct(member_end[carried] * width + codes[carried])
+    members_end, members = pair // width, pair % width
+    size = np.bincount(members_end, minlength=n_ends).astype(np.int64)
     ptr = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
     keys = np.concatenate(
         [pair_key(grouped["urn_a"], grouped["urn_b"]), pair_key(pairs_inst["urn_a"], pairs_inst["urn_b"])]
     )
+    pair_kinds = pairs_inst["kind"].to_numpy(dtype=object)
+    kind_names = np.asarray(sorted(set(rows.kinds.tolist()) | set(pair_kinds.tolist())), dtype=object)
+    source_kind = np.searchsorted(kind_names, rows.kinds) if len(rows.kinds) else np.array([], np.int64)
     kinds = np.concatenate(
-        [
-            grouped["source"].map(source_kind).to_numpy(dtype=object),
-            pairs_inst["kind"].to_numpy(dtype=object),
-        ]
-    )
+        [source_kind[grouped["source"].to_numpy(np.int64)], np.searchsorted(kind_names, pair_kinds)]
+    ).astype(np.int64)
     end_a = np.concatenate([grouped["end_a"].to_numpy(np.int64), side_a])
     end_b = np.concatenate([grouped["end_b"].to_numpy(np.int64), side_b])
     order = np.argsort(keys, kind="stable")
     return TieCarriers(
         keys=keys[order],
         kinds=kinds[order],
+        kind_names=kind_names,
         end_a=end_a[order],
         end_b=end_b[order],
         size=size,
         ptr=ptr,
-        members=members["person"].to_numpy(np.int64),
+        members=members,
         people=people,
     )

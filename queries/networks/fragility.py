@@ -13,10 +13,12 @@ would lose it: every instance has that person as the only carrier of one of its 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -24,9 +26,10 @@ from graphmodel.errors import SendgraphError
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters
-from queries.networks.carriers import TieCarriers, joined, tie_carriers
-from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, ScopeGraph, pair_keys, scope_graph
+from queries.networks.carriers import TieCarriers, distinct, in_sorted, joined, joined_text, tie_carriers
+from queries.networks.collaboration import DEFAULT_MIN_WEIGHT, ScopeGraph, pair_keys, scope_graph, scope_ties
 from queries.networks.participation import held_posts
+from queries.networks.ties import in_background
 from queries.registry import analysis
 
 __all__ = [
@@ -89,41 +92,54 @@ def fragile_links(
     """
     graph = scope_graph(store, filters, as_of, min_weight)
     urns = graph.urns
+    # edge i of the igraph graph is row i of graph.ties (scope_graph adds them in that order), so a
+    # bridge's schools are read off the tie list: the graph's whole edge list (800k Python tuples
+    # nationally) is not needed
     cut = np.asarray(graph.graph.bridges(), dtype=np.int64)
-    ends = np.asarray(graph.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)[cut]
-    x, y = urns[ends[:, 0]], urns[ends[:, 1]]
-    bridge_keys = np.unique(pair_keys(np.minimum(x, y), np.maximum(x, y)))
+    x = graph.ties["urn_a"].to_numpy(np.int64)[cut]
+    y = graph.ties["urn_b"].to_numpy(np.int64)[cut]
+    bridge_keys = distinct(pair_keys(np.minimum(x, y), np.maximum(x, y)))
     carriers = _scope_carriers(store, as_of, graph)
-    found = carriers.single_carriers()
-    who = joined(found["key"].to_numpy(np.int64), found["person_id"].to_numpy(dtype=object))
-    kinds = carriers.kinds_of(who.index.to_numpy(np.int64))
-    attrs = graph.nodes[["name", "la_code"]].astype(object)
-    attrs = attrs.where(attrs.notna(), None)
-    # one row per fragile tie, built column by column (270k rows nationally: a dict per row took
-    # seconds); the columns hold what the rows held (ints, str or None, bool), so the frame is the same
-    keys = who.index.to_numpy(np.int64)
+    found, person = carriers.single_carrier_codes()
+    people = pa.array(carriers.people.tolist(), type=pa.large_string())
+    keys, who = joined_text(found, person, people)
+    kind_keys, kinds = carriers.kinds_text(keys)
+    if not np.array_equal(kind_keys, keys):  # every fragile tie has instances, so each has its kinds
+        raise AssertionError("fragile ties without kinds")
+    # one row per fragile tie, built column by column in key order, which is (urn_a, urn_b) order;
+    # text columns go from Arrow to pandas ``str`` columns without a Python string per cell
     a, b = keys >> 32, keys & 0xFFFFFFFF
     at_a, at_b = pd.Index(urns).get_indexer(a), pd.Index(urns).get_indexer(b)
-    name, la = attrs["name"].to_numpy(dtype=object), attrs["la_code"].to_numpy(dtype=object)
-    in_bridges = np.zeros(len(keys), dtype=bool)
-    if len(bridge_keys) and len(keys):
-        at = np.minimum(np.searchsorted(bridge_keys, keys), len(bridge_keys) - 1)
-        in_bridges = bridge_keys[at] == keys
-    columns = {
-        "urn_a": a.tolist(),
-        "school_a": name[at_a].tolist(),
-        "la_code_a": la[at_a].tolist(),
-        "urn_b": b.tolist(),
-        "school_b": name[at_b].tolist(),
-        "la_code_b": la[at_b].tolist(),
-        "kinds": kinds.loc[who.index].tolist(),
-        "person_id": who.tolist(),
-        "bridge": in_bridges.tolist(),
-    }
-    out = pd.DataFrame(columns if len(keys) else [], columns=FRAGILE_COLUMNS)
-    out = out.sort_values(["urn_a", "urn_b"]).reset_index(drop=True)
+    name, la = _text_values(graph.nodes["name"]), _text_values(graph.nodes["la_code"])
+    out = pd.DataFrame(
+        {
+            "urn_a": a,
+            "school_a": _take(name, at_a),
+            "la_code_a": _take(la, at_a),
+            "urn_b": b,
+            "school_b": _take(name, at_b),
+            "la_code_b": _take(la, at_b),
+            "kinds": kinds.to_pandas(),
+            "person_id": who.to_pandas(),
+            "bridge": in_sorted(keys, bridge_keys),
+        },
+        columns=FRAGILE_COLUMNS,
+    )
+    if not len(out):
+        out = pd.DataFrame([], columns=FRAGILE_COLUMNS)  # as before: an empty frame of object columns
     out.attrs["links_in_scope"] = graph.graph.ecount()
     return out
+
+
+def _text_values(column: pd.Series) -> pa.Array:
+    """A text column of the schools frame as one Arrow string array (missing: null)."""
+    values = column.astype(object).where(column.notna(), None).to_numpy(dtype=object)
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+def _take(values: pa.Array, at: np.ndarray) -> pd.Series:
+    """``values[at]`` as a pandas ``str`` column (null: NaN), as a column of str and None becomes."""
+    return values.take(pa.array(at)).to_pandas()
 
 
 @analysis
@@ -167,20 +183,65 @@ def people_to_remove(
     if not named and latest_birth is None:
         return set()
     people = people_leaving(store, as_of=as_of, person_ids=sorted(named), born_by=latest_birth)
-    unknown = sorted(named - set(people["person_id"]))
+    unknown = sorted(named - set(people["person_id"].tolist()))
     if unknown:
         raise SendgraphError(f"unknown person_id(s): {', '.join(unknown[:5])}")
     removed = set(named)
     if latest_birth is not None:
         old = people[(people["birth_year"] <= latest_birth).fillna(False).astype(bool)]
-        removed |= set(old["person_id"])
+        removed |= set(old["person_id"].tolist())
     return removed
 
 
-def _scope_carriers(store: GraphStore, as_of: dt.date | None, graph: ScopeGraph) -> TieCarriers:
+def _leaving(
+    store: GraphStore,
+    person_ids: Iterable[str] | None,
+    retiring_within_years: int | None,
+    as_of: dt.date,
+    retirement_age: int,
+) -> Callable[[], set[str]]:
+    """:func:`people_to_remove`, asked of a graph server on a thread while this one builds the tie
+    list (call the result for the people, or the error). Why: the retiring people are a scan of
+    every Person node (~0.5-0.9 s of server time nationally) that the tie list does not wait for.
+    A negative ``retiring_within_years`` is refused at once, before any read."""
+    if retiring_within_years is not None and retiring_within_years < 0:
+        raise SendgraphError("--retiring-within must be 0 or more years")
+    ids = list(person_ids or [])
+    return in_background(
+        store, lambda: people_to_remove(store, ids, retiring_within_years, as_of, retirement_age)
+    )
+
+
+def _scope_carriers(store: GraphStore, as_of: dt.date | None, graph: ScopeGraph | TieScope) -> TieCarriers:
     """Who carries each tie of ``graph`` (:func:`queries.networks.carriers.tie_carriers`): every
     national tie's carriers when the scope is national, else those of the scope's ties only."""
     return tie_carriers(store, as_of or dt.date.today(), graph.ties, subset=not graph.national)
+
+
+@dataclass(frozen=True)
+class TieScope:
+    """The ties in scope without an igraph graph: what :func:`what_if_remove` and
+    :func:`what_if_lost_links` read of :class:`~queries.networks.collaboration.ScopeGraph`
+    (the schools ``nodes`` and their ``urns``, the ``ties``, whether the scope is ``national``).
+
+    Why: the what-if measures connectivity with scipy on the tie list, so building the igraph graph
+    of 830k edges and its weight and distance attributes nationally (~0.5 s of client CPU) bought
+    nothing."""
+
+    nodes: pd.DataFrame
+    urns: np.ndarray
+    ties: pd.DataFrame
+    national: bool
+
+
+def tie_scope(
+    store: GraphStore, filters: Filters, as_of: dt.date | None, min_weight: float = DEFAULT_MIN_WEIGHT
+) -> TieScope:
+    """:func:`~queries.networks.collaboration.scope_graph`'s schools and ties, without its graph."""
+    nodes, ties = scope_ties(store, filters, as_of, min_weight)
+    nodes = nodes.drop_duplicates("urn").reset_index(drop=True)
+    urns = nodes["urn"].to_numpy(dtype=np.int64)
+    return TieScope(nodes=nodes, urns=urns, ties=ties, national=not filters.describe())
 
 
 FEW_PEOPLE = 1_000
@@ -200,7 +261,7 @@ def _schools_carried_from(store: GraphStore, as_of: dt.date, people: set[str]) -
 
 
 def _remove(
-    store: GraphStore, as_of: dt.date, graph: ScopeGraph, removed: set[str]
+    store: GraphStore, as_of: dt.date, graph: TieScope, removed: set[str]
 ) -> tuple[np.ndarray, list[tuple[int, int]], pd.DataFrame, set[str]]:
     """Which ties of ``graph`` are kept (a boolean per row of ``graph.ties``) when ``removed``
     leave, the lost ties (sorted), for each lost tie its kinds and the ``removed`` people among its
@@ -223,27 +284,36 @@ def _remove(
         }
     ).reindex(lost_keys)
     keys = pair_keys(graph.ties["urn_a"], graph.ties["urn_b"])
-    kept = ~np.isin(keys, lost_keys)
+    kept = ~in_sorted(keys, lost_keys)
     lost = [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in lost_keys.tolist()]
     return kept, lost, details, set(carrying.tolist())
 
 
-def _degrees(graph: ScopeGraph, kept: np.ndarray) -> np.ndarray:
-    """Each vertex's number of ties among the ``kept`` rows of ``graph.ties``."""
+def _tie_ends(graph: TieScope) -> tuple[np.ndarray, np.ndarray]:
+    """The vertex numbers of each tie's two schools (row order of ``graph.ties``)."""
     index = pd.Index(graph.urns)
-    ends = np.concatenate(
-        [index.get_indexer(graph.ties["urn_a"][kept]), index.get_indexer(graph.ties["urn_b"][kept])]
+    return (
+        index.get_indexer(graph.ties["urn_a"].to_numpy(np.int64)),
+        index.get_indexer(graph.ties["urn_b"].to_numpy(np.int64)),
     )
-    return np.bincount(ends, minlength=len(graph.urns))
 
 
-def _measures(graph: ScopeGraph, kept: np.ndarray) -> dict[str, int]:
+def _degrees(
+    graph: TieScope, kept: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """Each vertex's number of ties among the ``kept`` rows of ``graph.ties``."""
+    a, b = ends or _tie_ends(graph)
+    return np.bincount(np.concatenate([a[kept], b[kept]]), minlength=len(graph.urns))
+
+
+def _measures(
+    graph: TieScope, kept: np.ndarray, ends: tuple[np.ndarray, np.ndarray] | None = None
+) -> dict[str, int]:
     """Connectivity of ``graph`` with only the ``kept`` ties (sparse components: no graph copy)."""
     n = len(graph.urns)
-    index = pd.Index(graph.urns)
-    a = index.get_indexer(graph.ties["urn_a"][kept])
-    b = index.get_indexer(graph.ties["urn_b"][kept])
-    degree = _degrees(graph, kept)
+    ends = ends or _tie_ends(graph)
+    a, b = ends[0][kept], ends[1][kept]
+    degree = _degrees(graph, kept, ends)
     sizes = np.array([], dtype=np.int64)
     if n:
         adj = sp.csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
@@ -282,10 +352,13 @@ def what_if_remove(
     as_of = as_of or dt.date.today()
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
-    removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    graph = scope_graph(store, filters, as_of, min_weight)
+    removed = _leaving(store, person_ids, retiring_within_years, as_of, retirement_age)
+    graph = tie_scope(store, filters, as_of, min_weight)
+    removed = removed()
     kept, _lost, _details, carrying = _remove(store, as_of, graph, removed)
-    before_m, after_m = _measures(graph, np.ones(len(kept), dtype=bool)), _measures(graph, kept)
+    ends = _tie_ends(graph)
+    before_m = _measures(graph, np.ones(len(kept), dtype=bool), ends)
+    after_m = before_m if kept.all() else _measures(graph, kept, ends)  # nothing lost: the same graph
     out = pd.DataFrame(
         {
             "measure": list(before_m),
@@ -322,28 +395,30 @@ def what_if_lost_links(
     as_of = as_of or dt.date.today()
     if not person_ids and retiring_within_years is None:
         raise SendgraphError("name people to remove (--person) or give --retiring-within YEARS")
-    removed = people_to_remove(store, person_ids, retiring_within_years, as_of, retirement_age)
-    graph = scope_graph(store, filters, as_of, min_weight)
+    removed = _leaving(store, person_ids, retiring_within_years, as_of, retirement_age)
+    graph = tie_scope(store, filters, as_of, min_weight)
+    removed = removed()
     kept, lost, details, _carrying = _remove(store, as_of, graph, removed)
-    names = dict(zip(graph.urns.tolist(), graph.nodes["name"].astype(object).tolist(), strict=True))
-    names = {k: (None if v is None or v is pd.NA or v != v else v) for k, v in names.items()}
-    after = dict(zip(graph.urns.tolist(), _degrees(graph, kept).tolist(), strict=True))
-    rows = [
+    # one row per lost tie, built column by column (as fragile_links)
+    a = np.array([p[0] for p in lost], dtype=np.int64)
+    b = np.array([p[1] for p in lost], dtype=np.int64)
+    index = pd.Index(graph.urns)
+    at_a, at_b = index.get_indexer(a), index.get_indexer(b)
+    name = _text_values(graph.nodes["name"])
+    isolated = _degrees(graph, kept) == 0
+    columns = ["urn_a", "school_a", "urn_b", "school_b", "kinds", "person_id", "a_isolated", "b_isolated"]
+    if not lost:
+        return pd.DataFrame([], columns=columns)
+    return pd.DataFrame(
         {
             "urn_a": a,
-            "school_a": names.get(a),
+            "school_a": _take(name, at_a),
             "urn_b": b,
-            "school_b": names.get(b),
-            "kinds": kinds,
-            "person_id": people,
-            "a_isolated": after[a] == 0,
-            "b_isolated": after[b] == 0,
-        }
-        for (a, b), kinds, people in zip(
-            lost, details["kinds"].tolist(), details["person_id"].tolist(), strict=True
-        )
-    ]
-    return pd.DataFrame(
-        rows,
-        columns=["urn_a", "school_a", "urn_b", "school_b", "kinds", "person_id", "a_isolated", "b_isolated"],
+            "school_b": _take(name, at_b),
+            "kinds": pd.Series(details["kinds"].tolist(), dtype="str"),
+            "person_id": pd.Series(details["person_id"].tolist(), dtype="str"),
+            "a_isolated": isolated[at_a],
+            "b_isolated": isolated[at_b],
+        },
+        columns=columns,
     )
