@@ -99,11 +99,6 @@ __all__ = [
 
 _DAY = "2025-01-01"
 _CURRENT = "r.start_date <= d AND (r.end_date IS NULL OR r.end_date >= d)"
-_Y = "(r.spell_start.year - 1)"
-_ORDINAL = f"365 * {_Y} + {_Y} / 4 - {_Y} / 100 + {_Y} / 400 + r.spell_start.ordinalDay"
-"""The spell's start as a day number (Python's ``date.toordinal``), in integers: FalkorDB 4.16's
-``date - duration({days: n})`` is off by a day or two across months (2025-09-01 - 578 days gave
-2024-01-31), and neither server shares a days-between function with the other."""
 _AREA = {"la": "b.la_code", "region": "$region_of[b.la_code]"}
 """The area a school post counts in: its school's LA, or that LA's region (``$region_of``: LA code
 -> region code, from the geography tables) looked up in a map, not by a hop to the LA node: the
@@ -113,14 +108,17 @@ hop cost 1-2 s more per scan of the posts nationally."""
 def _counts(level: str) -> str:
     """Per area, from one scan of the current posts in one of ``$roles``: people in one of
     ``$teachers`` (the teaching roles but SENCO), and, for SENCO and the sensory roles, people whose
-    spell of their role has lasted ``$senco_days[role]`` (``$sensory_days``; earlier spells of the
-    role included) on day ``$day`` and whose first SEND (sensory) CPD day (people's ``cpd_days``
-    columns, :mod:`graphmodel.cpd_days`) is on or before it. A role missing from a map is not a
-    feeder step of that target: the lookup is null and the person not counted."""
+    spell of their role has lasted its threshold (earlier spells of the role included) on day
+    ``$day`` (the post's ``spell_day`` is on or before ``$senco_by[role]`` (``$sensory_by``): ``$day``
+    less the threshold's days) and whose first SEND (sensory) CPD day (people's ``cpd_days`` columns,
+    :mod:`graphmodel.cpd_days`) is on or before ``$day``. A role missing from a map is not a feeder
+    step of that target: the lookup is null and the person not counted. Stored integers only:
+    working the spell's day number out of its date per post (FalkorDB has no days-between) made
+    this scan take twice as long nationally."""
     area = _AREA[level]
-    ready = "a.{column} <= $day AND r.spell_prior_days + $day - ({ordinal}) >= ${days}[r.role]"
-    senco = ready.format(column=SEND_DAY, ordinal=_ORDINAL, days="senco_days")
-    sensory = ready.format(column=SENSORY_DAY, ordinal=_ORDINAL, days="sensory_days")
+    ready = "a.{column} <= $day AND r.spell_day <= ${by}[r.role]"
+    senco = ready.format(column=SEND_DAY, by="senco_by")
+    sensory = ready.format(column=SENSORY_DAY, by="sensory_by")
     return (
         f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->(b:School) "
         f"WHERE r.role IN $roles AND {_CURRENT} "
@@ -137,8 +135,8 @@ _COUNTS_P = {
     "roles": ["CLASS_TEACHER", "SEN_TEACHER"],
     "teachers": ["CLASS_TEACHER"],
     "day": 739130,
-    "senco_days": {"CLASS_TEACHER": 1826},
-    "sensory_days": {"SEN_TEACHER": 1461},
+    "senco_by": {"CLASS_TEACHER": 737304},
+    "sensory_by": {"SEN_TEACHER": 737669},
 }
 _LEVEL_P = {"la": {}, "region": {"region_of": {"E06000001": "E12000001"}}}
 COUNTS = {
@@ -204,7 +202,8 @@ sensory CPD (sensory needs are need areas: a sensory day is never before the SEN
 HAS_COLUMNS = native_query(
     "pipeline.has_derived_columns",
     "MATCH (a:Person)-[r:WORKS_AT]->(b:School) WITH a, r LIMIT 1 "
-    f"RETURN r.spell_start IS NOT NULL AS careers, a.{SEND_DAY} IS NOT NULL AS cpd_days",
+    f"RETURN r.spell_start IS NOT NULL AND r.spell_day IS NOT NULL AS careers, "
+    f"a.{SEND_DAY} IS NOT NULL AS cpd_days",
     {},
 )
 
@@ -234,7 +233,7 @@ def _require_columns(store) -> None:
     rows = _rows(store, HAS_COLUMNS, {})
     if not rows:  # no posts: nothing to judge (and nothing the columns would change)
         return
-    names = ("posts' career columns (spell and move)", "people's CPD days")
+    names = ("posts' career columns (spell, spell day and move)", "people's CPD days")
     missing = [what for what, stored in zip(names, rows[0], strict=True) if not stored]
     if missing:
         raise SendgraphError(
@@ -384,8 +383,8 @@ def pipeline_native(
                 {*teachers, *params["likely_senco"]["roles"], *params["likely_sensory"]["roles"]}
             ),
             "teachers": teachers,
-            "senco_days": params["likely_senco"]["min_days"],
-            "sensory_days": params["likely_sensory"]["min_days"],
+            "senco_by": {r: as_of.toordinal() - n for r, n in params["likely_senco"]["min_days"].items()},
+            "sensory_by": {r: as_of.toordinal() - n for r, n in params["likely_sensory"]["min_days"].items()},
         }
         counts_f = pool.submit(_rows, store, COUNTS[level], scan)
 
