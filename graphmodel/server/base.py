@@ -534,10 +534,10 @@ class ServerStore(DerivedCache):
             sets = derived.sets_touching(self.schema, todo)
             early = [d for d in sets if any(t not in self.schema.relationships for t in d.tables)]
             rest = [d for d in sets if d not in early]
-            if early:
-                derive(early)
             later = {t for dset in rest for t in dset.tables}
             try:
+                if early:
+                    derive(early)
                 self._bulk_load(
                     {name: new for name, (new, _upsert) in todo.items()},
                     progress,
