@@ -599,11 +599,10 @@ class ServerStore(DerivedCache):
             self._refuse_underived(dset)
             linked = {t: (c, via) for t, c, via in dset.links}
             keys = [f[dset.group].dropna() for t in dset.reads if t not in linked for f in todo.get(t, ())]
-            for t, (column, via) in linked.items():  # an activity changed: every attendee of it
+            for t, (column, via) in linked.items():  # an activity changed: every stored attendee of it
                 ids = _distinct([f[column].dropna() for f in todo.get(t, ())])
-                if len(ids):
+                if len(ids):  # (the incoming attendees are in ``keys`` already: ``via`` is a read)
                     keys += [self.rows_by(via, column, ids)[dset.group]]
-                    keys += [f[dset.group][f[column].isin(ids.to_pylist())] for f in todo.get(via, ())]
             people = _distinct(keys)
             if not len(people):
                 continue
