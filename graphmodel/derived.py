@@ -5,8 +5,9 @@ moved from class teacher to SENCO) otherwise needs every post shipped to the cli
 rules run there. So the rules run once per load, on the client that loads, with the same code the
 analyses use (:mod:`graphmodel.careers`), and their results are stored on the rows.
 
-A set is registered here by name (:data:`DERIVERS`): the tables it reads and writes, the column
-that groups rows which derive together (a person: their posts decide each other's spells), and the
+A set is registered here by name (:data:`DERIVERS`): the tables it writes (and reads), the tables
+it only reads (``inputs``: ``cpd_days`` writes ``people`` from the CPD tables), the column that
+groups rows which derive together (a person: their posts decide each other's spells), and the
 function. Both stores call :func:`rederive` inside a load, before anything is written, so a failed
 load leaves the old rows and their derived values, and a re-run load changes nothing:
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from graphmodel import careers, shared_posts
+from graphmodel import careers, cpd_days, shared_posts
 from graphmodel.merge import diff, upsert
 from graphmodel.schema import Schema, Table
 from graphmodel.validate import conform
@@ -39,6 +40,17 @@ class DerivedSet:
     tables: tuple[str, ...]
     group: str
     derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]]
+    inputs: tuple[str, ...] = ()
+    """Tables the set reads but does not write; a load of any of them recomputes it."""
+    links: tuple[tuple[str, str, str], ...] = ()
+    """``(table, column, via)``: rows of input ``table`` touch the groups of the rows of ``via`` that
+    share ``column`` (an activity's date or needs touch every attendee of it); an input without a
+    link holds ``group`` itself."""
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every table the set reads: its outputs, then its inputs."""
+        return (*self.tables, *self.inputs)
 
 
 def _careers(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -50,18 +62,36 @@ def _shared_staff(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {"posts": shared_posts.multi_school(frames["posts"])}
 
 
+def _cpd_days(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    people = cpd_days.cpd_days(
+        frames["people"], frames["attendance"], frames["cpd_activities"], frames["activity_needs"]
+    )
+    return {"people": people}
+
+
 DERIVERS: dict[str, DerivedSet] = {
     "careers": DerivedSet("careers", ("posts", "service_posts"), "person_id", _careers),
     "shared_staff": DerivedSet("shared_staff", ("posts",), "person_id", _shared_staff),
+    "cpd_days": DerivedSet(
+        "cpd_days",
+        ("people",),
+        "person_id",
+        _cpd_days,
+        inputs=("attendance", "cpd_activities", "activity_needs"),
+        links=(
+            ("cpd_activities", "activity_id", "attendance"),
+            ("activity_needs", "activity_id", "attendance"),
+        ),
+    ),
 }
 """Every derived set by the name schema.toml gives it."""
 
 
 def sets_touching(schema: Schema, tables: Iterable[str]) -> list[DerivedSet]:
-    """The derived sets declared in ``schema`` that read any of ``tables``."""
+    """The derived sets declared in ``schema`` that read any of ``tables`` (outputs or inputs)."""
     names = {p.derived for t in schema.tables.values() for p in t.properties.values() if p.derived}
     wanted = set(tables)
-    return [DERIVERS[n] for n in sorted(names) if wanted & set(DERIVERS[n].tables)]
+    return [DERIVERS[n] for n in sorted(names) if wanted & set(DERIVERS[n].reads)]
 
 
 def rederived_rows(spec: Table, old: pd.DataFrame, new: pd.DataFrame) -> int:
@@ -73,10 +103,11 @@ def rederived_rows(spec: Table, old: pd.DataFrame, new: pd.DataFrame) -> int:
 
 
 def rederive(schema: Schema, dset: DerivedSet, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """``frames`` (every table of ``dset``, all rows of the groups concerned) with the set's columns
-    recomputed, conformed to the schema, rows in the order given. The columns of other sets on the
-    same tables (posts carry the career columns and ``multi_school``) are kept as ``frames`` has them."""
-    inputs = {t: frames[t][schema.table(t).input_columns] for t in dset.tables}
+    """``frames`` (every table of ``dset``, all rows of the groups concerned, and its inputs' rows
+    they read) with the set's columns recomputed, conformed to the schema, rows in the order given;
+    only the set's output tables are returned. The columns of other sets on the same tables (posts
+    carry the career columns and ``multi_school``) are kept as ``frames`` has them."""
+    inputs = {t: frames[t][schema.table(t).input_columns] for t in dset.reads}
     out = dset.derive(inputs)
     result = {}
     for t in dset.tables:
@@ -99,9 +130,10 @@ def merged_groups(
     incoming: dict[str, pd.DataFrame],
 ) -> dict[str, pd.DataFrame]:
     """The rows of the groups ``incoming`` touches after merging it into ``existing`` (both: all
-    rows of those groups), with the set's columns recomputed: what a server store writes back."""
+    rows of those groups, and of the inputs they read), with the set's columns recomputed: what a
+    server store writes back (the output tables only)."""
     merged = {}
-    for t in dset.tables:
+    for t in dset.reads:
         spec = schema.table(t)
         rows, _added, _changed = upsert(spec, existing[t], incoming.get(t, existing[t].iloc[:0]))
         merged[t] = rows

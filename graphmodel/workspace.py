@@ -359,11 +359,12 @@ class Workspace(DerivedCache):
     def _rederive(self, out: dict[str, pd.DataFrame], report: LoadReport) -> None:
         """Recompute the derived columns (:mod:`graphmodel.derived`) of every set a load changed,
         on the whole tables (cheap in numpy), adding a set's other tables to ``out`` when their
-        derived values change (new posts can change a person's service posts' moves)."""
+        derived values change (new posts can change a person's service posts' moves; new
+        attendance changes people's CPD days)."""
         for dset in derived.sets_touching(self.schema, out):
-            if not any(report.added.get(t, 0) or report.changed.get(t, 0) for t in dset.tables):
+            if not any(report.added.get(t, 0) or report.changed.get(t, 0) for t in dset.reads):
                 continue
-            frames = {t: out[t] if t in out else self.table(t) for t in dset.tables}
+            frames = {t: out[t] if t in out else self.table(t) for t in dset.reads}
             new = derived.rederive(self.schema, dset, frames)
             for t in dset.tables:
                 moved = derived.rederived_rows(self.schema.table(t), self.table(t), new[t])

@@ -523,15 +523,27 @@ class ServerStore(DerivedCache):
         if self._bulk_wanted(todo):  # an empty graph: every row is new (so is every derived row)
             self._wrote = True
 
-            def derive() -> dict[str, pd.DataFrame]:
-                self._rederive(todo, report, repair)
+            def derive(sets: list[derived.DerivedSet]) -> dict[str, pd.DataFrame]:
+                self._rederive(todo, report, repair, sets)
                 if any(len(upsert) for _new, upsert in todo.values()):  # nothing stored to change
                     raise SendgraphError("bulk load: deriving the columns changed rows of an empty graph")
                 return {name: new for name, (new, _upsert) in todo.items()}
 
-            later = {t for dset in derived.sets_touching(self.schema, todo) for t in dset.tables}
+            # sets writing nodes first (a bulk load numbers the nodes up front; cpd_days: <1 s
+            # nationally), the rest while the server takes the tables they do not change
+            sets = derived.sets_touching(self.schema, todo)
+            early = [d for d in sets if any(t not in self.schema.relationships for t in d.tables)]
+            rest = [d for d in sets if d not in early]
+            later = {t for dset in rest for t in dset.tables}
             try:
-                self._bulk_load({name: new for name, (new, _upsert) in todo.items()}, progress, derive, later)
+                if early:
+                    derive(early)
+                self._bulk_load(
+                    {name: new for name, (new, _upsert) in todo.items()},
+                    progress,
+                    lambda: derive(rest),
+                    later,
+                )
             except BaseException as exc:
                 self._cache.clear()
                 self._sizes.clear()
@@ -569,21 +581,38 @@ class ServerStore(DerivedCache):
         return report
 
     def _rederive(
-        self, todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]], report: LoadReport, repair: bool
+        self,
+        todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
+        report: LoadReport,
+        repair: bool,
+        sets: list[derived.DerivedSet] | None = None,
     ) -> None:
         """Fill the derived columns (:mod:`graphmodel.derived`) of what ``todo`` writes: every row of
         exactly the people (groups) the load adds or changes, recomputed from their rows on the
         server merged with the incoming ones; rows of theirs whose values change join ``todo`` (a
         new school post can change a service post's move). Nothing is written here, so a failed
-        load still changes nothing, and both write routes (MERGE, bulk) carry the columns."""
-        for dset in derived.sets_touching(self.schema, todo):
+        load still changes nothing, and both write routes (MERGE, bulk) carry the columns.
+        ``sets``: only these (default: every set reading a table of ``todo``). A set with inputs
+        (``cpd_days``) recomputes the people of the rows it reads, and every attendee of an
+        activity whose row (or need) the load adds or changes."""
+        for dset in derived.sets_touching(self.schema, todo) if sets is None else sets:
             self._refuse_underived(dset)
-            keys = [f[dset.group].dropna() for t in dset.tables for f in todo.get(t, ())]
+            linked = {t: (c, via) for t, c, via in dset.links}
+            keys = [f[dset.group].dropna() for t in dset.reads if t not in linked for f in todo.get(t, ())]
+            for t, (column, via) in linked.items():  # an activity changed: every stored attendee of it
+                ids = _distinct([f[column].dropna() for f in todo.get(t, ())])
+                if len(ids):  # (the incoming attendees are in ``keys`` already: ``via`` is a read)
+                    keys += [self.rows_by(via, column, ids)[dset.group]]
             people = _distinct(keys)
             if not len(people):
                 continue
-            existing = {t: self.rows_of_people(t, people) for t in dset.tables}
-            incoming = {t: pd.concat(todo[t], ignore_index=True) for t in dset.tables if t in todo}
+            existing = {t: self.rows_by(t, dset.group, people) for t in dset.reads if t not in linked}
+            incoming = {t: pd.concat(todo[t], ignore_index=True) for t in dset.reads if t in todo}
+            for t, (column, via) in linked.items():  # the rows of what the groups' rows link to
+                ids = _distinct(
+                    [f[column].dropna() for f in (existing[via], incoming.get(via)) if f is not None]
+                )
+                existing[t] = self.rows_by(t, column, ids)
             rows = derived.merged_groups(self.schema, dset, existing, incoming)
             for t in dset.tables:
                 spec = self.schema.table(t)
@@ -599,11 +628,21 @@ class ServerStore(DerivedCache):
         then count everyone else wrongly. Every row a load writes has at least one of the set's
         columns filled, so a row with all of them blank is an older load's; nothing is written."""
         for t in dset.tables:
-            stored = self._cache.get(t)
-            if stored is None or stored.empty:
-                continue
             props = self.schema.table(t).properties.values()
             cols = [p.name for p in props if p.derived == dset.name]
+            stored = self._cache.get(t)
+            if stored is None and dset.inputs:  # a load of the inputs only: ask the server for one
+                _c, rows = self.run_read(
+                    cypher.underived(self.schema, t, cols), cypher.table_params(self.schema, t)
+                )
+                if rows and int(rows[0][0]):
+                    raise SendgraphError(
+                        f"{self.describe()}: stored {t} rows have no {dset.name} columns "
+                        f"({', '.join(cols)}): the graph was loaded by an older sendgraph. Nothing was "
+                        f"loaded; reload it whole with 'sendgraph server load --replace <bundle>'"
+                    )
+            if stored is None or stored.empty:
+                continue
             blank = stored[cols].isna().all(axis=1).to_numpy()
             if blank.any():
                 raise SendgraphError(
@@ -616,18 +655,24 @@ class ServerStore(DerivedCache):
         """Every row (derived columns included) of relationship table ``name`` whose start node is
         one of ``people`` (keys of the start kind), typed and ordered by key; from the table already
         read by this load if there is one, else by key lookups in chunks."""
-        rel = self.schema.relationships[name]
+        return self.rows_by(name, self.schema.relationships[name].start.column, people)
+
+    def rows_by(self, name: str, column: str, people: list[str] | pa.Array) -> pd.DataFrame:
+        """Every row (derived columns included) of table ``name`` whose ``column`` (a node key, or a
+        relationship's start or end column: :func:`cypher.rows_by`) is one of ``people``, typed and
+        ordered by key; from the table already read by this load if there is one, else by key
+        lookups in chunks."""
         if name in self._cache:
             frame = self._cache[name]
             if frame.empty:  # a first load: nothing to look people up in
                 return frame.reset_index(drop=True)
             # Arrow's is_in, not pandas' ``isin``: nationally (1M people, 2.6M posts) pandas took 11-18 s
             # (a Python scalar per person, or an object hash table), Arrow about 1 s
-            starts = pa.array(frame[rel.start.column].astype(str), type=pa.string(), from_pandas=True)
+            starts = pa.array(frame[column].astype(str), type=pa.string(), from_pandas=True)
             wanted = people if isinstance(people, pa.Array) else pa.array(people, type=pa.string())
             kept = pc.is_in(starts, value_set=wanted)
             return frame[kept.to_numpy(zero_copy_only=False)].reset_index(drop=True)
-        query = cypher.rows_of_people(self.schema, name)
+        query = cypher.rows_by(self.schema, name, column)
         params = cypher.table_params(self.schema, name)
         chunks = (
             _plain_list(people[i : i + ROWS_OF_PEOPLE_CHUNK])

@@ -38,6 +38,7 @@ from operator import itemgetter
 
 import pandas as pd
 
+from graphmodel import derived
 from graphmodel.schema import NodeKind, Property, RelTable, Schema
 from graphmodel.server.convert import column_values
 
@@ -347,9 +348,48 @@ def derived_tables(schema: Schema) -> list[str]:
 def rows_of_people(schema: Schema, name: str) -> str:
     """Every row of relationship table ``name`` (derived columns included) whose start node's key is
     in ``$ids``: what a load reads to recompute the derived columns of the people it touches."""
-    rel = schema.relationships[name]
-    key = schema.nodes[rel.start.kind].key_column
-    return pull(schema, name, f"a.{safe_name(key)} IN $ids", derived=True)
+    return rows_by(schema, name, schema.relationships[name].start.column)
+
+
+def rows_by(schema: Schema, name: str, column: str) -> str:
+    """Every row of table ``name`` (derived columns included) whose ``column`` is in ``$ids``:
+    ``column`` is a node table's key or a relationship table's start or end column (a node key,
+    looked up by the node's index). What a load reads of the rows a derived set recomputes from."""
+    if name in schema.relationships:
+        rel = schema.relationships[name]
+        if column not in (rel.start.column, rel.end.column):
+            raise ValueError(f"{name}.{column} is neither end of the relationship")
+        side, kind = ("a", rel.start.kind) if column == rel.start.column else ("b", rel.end.kind)
+        key = schema.nodes[kind].key_column
+        return pull(schema, name, f"{side}.{safe_name(key)} IN $ids", derived=True)
+    node = schema.node_by_table(name)
+    if column != node.key_column:
+        raise ValueError(f"{name}.{column} is not the key of {node.label}")
+    return pull(schema, name, f"n.{safe_name(column)} IN $ids", derived=True)
+
+
+def underived(schema: Schema, table: str, columns: list[str]) -> str:
+    """``1`` if a stored row of node table ``table`` has none of ``columns`` (derived: a graph loaded
+    before they existed), else ``0``; stops at the first such row."""
+    node = schema.node_by_table(table)
+    blank = " AND ".join(f"n.{safe_name(c)} IS NULL" for c in columns)
+    return f"MATCH (n:{safe_name(node.label)}) WHERE {blank} WITH n LIMIT 1 RETURN count(n) AS n"
+
+
+def derived_lookups(schema: Schema) -> list[tuple[str, str]]:
+    """``(table, column)`` of every :func:`rows_by` a load may run for the derived sets ``schema``
+    declares beyond :func:`rows_of_people` (sets with inputs: their output nodes by key, their
+    inputs by group or by link column)."""
+    names = {p.derived for t in schema.tables.values() for p in t.properties.values() if p.derived}
+    out: list[tuple[str, str]] = []
+    for dset in (derived.DERIVERS[n] for n in sorted(names)):
+        if not dset.inputs:
+            continue
+        linked = {t: c for t, c, _via in dset.links}
+        out += [(t, dset.group) for t in dset.reads if t not in linked]
+        out += [(t, c) for t, c in linked.items()]
+        out += [(via, c) for _t, c, via in dset.links]
+    return list(dict.fromkeys(out))
 
 
 def label_count(node: NodeKind) -> str:
@@ -571,6 +611,13 @@ def all_statements(schema: Schema, dialect: str) -> list[Statement]:
     for name in derived_tables(schema):
         params = {**table_params(schema, name), "ids": ["x"]}
         out.append(Statement(f"of-people:{name}", rows_of_people(schema, name), params))
+    for dset in derived.DERIVERS.values():
+        for name in (t for t in dset.tables if dset.inputs and t in schema.tables):
+            cols = [p.name for p in schema.table(name).properties.values() if p.derived == dset.name]
+            out.append(Statement(f"underived:{name}", underived(schema, name, cols), {}))
+    for name, column in derived_lookups(schema):
+        params = {**table_params(schema, name), "ids": ["x"]}
+        out.append(Statement(f"by:{name}:{column}", rows_by(schema, name, column), params))
     out.append(
         Statement(
             "loadrun:start",

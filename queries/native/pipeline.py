@@ -4,8 +4,10 @@
 find the feeder steps and who has reached them; pulling that whole is what made the server version
 time out (issue 14). A load now stores each post's spell and the move into it (the ``careers``
 derived columns of schema.toml: ``spell_start``, ``spell_prior_days``, ``spell_first``,
-``move_from``, ``move_days``, ``career_check``), so the server can answer most of it with
-aggregates, and the embedded rules run only on the people an aggregate cannot answer:
+``move_from``, ``move_days``, ``career_check``, ``spell_day``) and each person's first SEND-CPD and
+sensory-CPD day (the ``cpd_days`` columns of people, :mod:`graphmodel.cpd_days`), so the server
+can answer most of it with aggregates, and the embedded rules run only on the people an aggregate
+cannot answer:
 
 1. **Feeder steps.** One scan of the posts (:data:`FEEDER_MOVES`) groups the moves stored on
    spells' first posts into a target role, started by ``as_of``: (from-role, role, days, how
@@ -18,13 +20,14 @@ aggregates, and the embedded rules run only on the people an aggregate cannot an
 2. **People counts per area.** A person's counts depend only on their own rows once the feeder
    steps are known, and for most people on facts the server can test on one post: it is a current
    teaching post, and (for the likely movers) its spell has lasted the step's threshold
-   (``spell_prior_days`` + days since ``spell_start``, whole days: the same for every ``as_of``
-   the post is current on) and the person attended SEND (or sensory) CPD by ``as_of``. Exceptions
+   (``as_of`` - ``spell_day``, whole days: earlier spells of the role included) and the person's
+   first SEND (or sensory) CPD day is on or before ``as_of``. Exceptions
    are the people whose qualifications, courses or other posts change the answer: anyone who held
    a SENCO or sensory post by ``as_of``, anyone with a service post, holders of a SENCO award or a
    sensory MQ, and anyone studying for one (nationally ~55k of a million). The server counts
-   everyone (:data:`TEACHERS`, :data:`READY`: ``count(DISTINCT person)`` per area); the exceptions'
-   current posts (with their spell columns) and CPD flags are fetched by key, and the result is
+   everyone, the three counts in one scan of the current posts (:data:`COUNTS`:
+   ``count(DISTINCT person)`` per area, the ready counts after the feeder steps); the exceptions'
+   current posts (with their spell columns) and CPD days are fetched by key, and the result is
    server total - the exceptions as those statements count them (the same predicate in pandas,
    :func:`_as_server_counts`) + the exceptions as the embedded
    :func:`queries.careers.pipeline.people_counts` counts them (their open spells built from the
@@ -34,12 +37,13 @@ aggregates, and the embedded rules run only on the people an aggregate cannot an
    read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`), the posts of the
    SENCO audit and of capacity in one scan (:func:`queries.native.senco_audit.with_specialists`).
 
-Measured nationally (issue 14; bench/server_load.py on a shared 2-core machine, load average
-3.5-4.2): byte-identical, FalkorDB 28.4 s (``--by region`` 49.3 s) against embedded 15.6 s
-(16.4 s). Two limits remain: the server's work (scans or CPD-led reads of the 2.6M posts for the
-moves, the teachers and the two ready counts, 3-7 s each here, beside the SENCO audit's own; the
-server runs 2 queries at a time) and the client's ~13 s of CPU, ~7 s of it the SENCO audit's
-native version (``audit senco`` alone: 12.9 s wall, 9.4 s CPU on the same machine).
+Why one scan for the three counts (session 8): apart, the teachers were a scan of the posts and
+each ready count a CPD-led walk (attendance -> activity -> need, then the person's posts): with
+the feeder moves and the SENCO audit's scan ~22 s of server time nationally on a quiet machine,
+the server (2 queries at a time) the bottleneck. Timed one statement at a time on the same busy
+machine (load average 6-7), the statements' sum went from 50.1 s to 36.5 s; the counts scan costs
+1.2x the old teachers scan alone. Left: the feeder moves' scan must finish before the counts'
+(their thresholds), and the SENCO audit's scan runs beside them.
 
 A graph loaded before the derived columns existed is refused with a message naming the reload.
 """
@@ -54,10 +58,11 @@ import numpy as np
 import pandas as pd
 
 from graphmodel.careers import DAYS_PER_YEAR, OPEN_DAY, Careers
+from graphmodel.cpd_days import SEND_DAY, SENSORY_DAY
 from graphmodel.errors import SendgraphError
 from graphmodel.server.cypher import NativeQuery, native_query
 from queries.audits.senco import AWARDS, senco_audit
-from queries.audits.sensory import SENSES, matching_mq
+from queries.audits.sensory import matching_mq
 from queries.careers.pipeline import (
     LEVELS,
     PEOPLE_COUNTS,
@@ -87,72 +92,65 @@ from queries.native.sensory import capacity_of_view, sensory_roles, sensory_view
 from queries.registry import implementation
 
 __all__ = [
+    "COUNTS",
     "CPD_PEOPLE",
     "FEEDER_MOVES",
     "POSTS_OF_PEOPLE",
-    "READY",
-    "TEACHERS",
+    "SERVER_COUNTS",
     "pipeline_native",
     "ready_days",
 ]
 
 _DAY = "2025-01-01"
 _CURRENT = "r.start_date <= d AND (r.end_date IS NULL OR r.end_date >= d)"
-_Y = "(r.spell_start.year - 1)"
-_ORDINAL = f"365 * {_Y} + {_Y} / 4 - {_Y} / 100 + {_Y} / 400 + r.spell_start.ordinalDay"
-"""The spell's start as a day number (Python's ``date.toordinal``), in integers: FalkorDB 4.16's
-``date - duration({days: n})`` is off by a day or two across months (2025-09-01 - 578 days gave
-2024-01-31), and neither server shares a days-between function with the other."""
-_READY = f"r.spell_prior_days + $day - ({_ORDINAL}) >= coalesce($min_days[r.role], 0)"
 _AREA = {"la": "b.la_code", "region": "$region_of[b.la_code]"}
 """The area a school post counts in: its school's LA, or that LA's region (``$region_of``: LA code
 -> region code, from the geography tables) looked up in a map, not by a hop to the LA node: the
 hop cost 1-2 s more per scan of the posts nationally."""
 
 
-def _teachers(level: str) -> str:
-    """Per area: people in a current post in one of ``$roles`` (the teaching roles but SENCO)."""
+def _counts(level: str) -> str:
+    """Per area, from one scan of the current posts in one of ``$roles``: people in one of
+    ``$teachers`` (the teaching roles but SENCO), and, for SENCO and the sensory roles, people whose
+    spell of their role has lasted its threshold (earlier spells of the role included) on day
+    ``$day`` (the post's ``spell_day`` is on or before ``$senco_by[role]`` (``$sensory_by``): ``$day``
+    less the threshold's days) and whose first SEND (sensory) CPD day (people's ``cpd_days`` columns,
+    :mod:`graphmodel.cpd_days`) is on or before ``$day``. A role missing from a map is not a feeder
+    step of that target: the lookup is null and the person not counted. Stored integers only:
+    working the spell's day number out of its date per post (FalkorDB has no days-between) made
+    this scan take twice as long nationally."""
     area = _AREA[level]
+    ready = "a.{column} <= $day AND r.spell_day <= ${by}[r.role]"
+    senco = ready.format(column=SEND_DAY, by="senco_by")
+    sensory = ready.format(column=SENSORY_DAY, by="sensory_by")
     return (
         f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->(b:School) "
         f"WHERE r.role IN $roles AND {_CURRENT} "
-        f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
-    )
-
-
-def _ready(level: str) -> str:
-    """Per area: people who attended CPD addressing one of ``$needs`` by ``as_of`` (an undated
-    attendance of an undated activity counts) and hold a current post in one of ``$roles`` whose
-    spell has lasted ``$min_days[role]`` (earlier spells of the role included) on day ``$day``."""
-    area = _AREA[level]
-    return (
-        "WITH date($as_of) AS d "
-        "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
-        "WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d "
-        "WITH DISTINCT a, d MATCH (a)-[r:WORKS_AT]->(b:School) "
-        f"WHERE r.role IN $roles AND {_CURRENT} AND {_READY} "
-        f"RETURN {area} AS area, count(DISTINCT a.person_id) AS people"
+        f"RETURN {area} AS area, "
+        "count(DISTINCT CASE WHEN r.role IN $teachers THEN a.person_id END) AS teachers_not_senco, "
+        f"count(DISTINCT CASE WHEN {senco} THEN a.person_id END) AS likely_senco, "
+        f"count(DISTINCT CASE WHEN {sensory} THEN a.person_id END) AS likely_sensory"
     )
 
 
 _PEOPLE = {"people": ["P1"]}
-_TEACH = {"as_of": _DAY, "roles": ["CLASS_TEACHER"]}
-_READY_P = {
+_COUNTS_P = {
     "as_of": _DAY,
-    "roles": ["CLASS_TEACHER"],
+    "roles": ["CLASS_TEACHER", "SEN_TEACHER"],
+    "teachers": ["CLASS_TEACHER"],
     "day": 739130,
-    "needs": ["VI"],
-    "min_days": {"CLASS_TEACHER": 1826},
+    "senco_by": {"CLASS_TEACHER": 737304},
+    "sensory_by": {"SEN_TEACHER": 737669},
 }
 _LEVEL_P = {"la": {}, "region": {"region_of": {"E06000001": "E12000001"}}}
-TEACHERS = {
-    level: native_query(f"pipeline.teachers.{level}", _teachers(level), {**_TEACH, **_LEVEL_P[level]})
+COUNTS = {
+    level: native_query(f"pipeline.counts.{level}", _counts(level), {**_COUNTS_P, **_LEVEL_P[level]})
     for level in LEVELS
 }
-READY = {
-    level: native_query(f"pipeline.ready.{level}", _ready(level), {**_READY_P, **_LEVEL_P[level]})
-    for level in LEVELS
-}
+"""The three server counts (:data:`SERVER_COUNTS`) in one scan of the posts: apart (a scan for the
+teachers, a CPD-led walk for each ready count) they cost ~12 s of server time nationally, together
+~5 s (issue 14)."""
+SERVER_COUNTS = ("teachers_not_senco", "likely_senco", "likely_sensory")
 
 _MOVE = "late IS NULL AND r.spell_first AND r.move_from IS NOT NULL"
 _MOVES = (
@@ -199,17 +197,17 @@ posts are few (LA teams; 1,172 nationally), so every current one is read at once
 exceptions here: looking 55k people up by key took 11 reads of up to a second or more each."""
 CPD_PEOPLE = native_query(
     "pipeline.cpd_people",
-    "WITH date($as_of) AS d "
-    "MATCH (a:Person)-[t:ATTENDED]->(c:CPDActivity)-[:ADDRESSES]->(n:NeedArea) "
-    "WHERE n.code IN $needs AND coalesce(t.date, c.date, d) <= d AND a.person_id IN $people "
-    "RETURN a.person_id AS person_id, max(CASE WHEN n.code IN $senses THEN 1 ELSE 0 END) AS sensory",
-    {"as_of": _DAY, "needs": ["VI"], "senses": ["VI"], **_PEOPLE},
+    f"MATCH (a:Person) WHERE a.person_id IN $people AND a.{SEND_DAY} <= $day "
+    f"RETURN a.person_id AS person_id, a.{SENSORY_DAY} <= $day AS sensory",
+    {"day": 739130, **_PEOPLE},
 )
-"""Which of ``$people`` attended CPD addressing one of ``$needs`` (SEND CPD: every need) by
-``as_of`` (as :data:`READY` reads it), and whether any of it addressed one of ``$senses``."""
+"""Which of ``$people`` attended SEND CPD by day ``$day`` (as :data:`COUNTS` reads it), and whether
+sensory CPD (sensory needs are need areas: a sensory day is never before the SEND day)."""
 HAS_COLUMNS = native_query(
-    "pipeline.has_career_columns",
-    "MATCH (a:Person)-[r:WORKS_AT]->(b:School) WITH r LIMIT 1 RETURN r.spell_start IS NOT NULL AS stored",
+    "pipeline.has_derived_columns",
+    "MATCH (a:Person)-[r:WORKS_AT]->(b:School) WITH a, r LIMIT 1 "
+    f"RETURN r.spell_start IS NOT NULL AND r.spell_day IS NOT NULL AS careers, "
+    f"a.{SEND_DAY} IS NOT NULL AS cpd_days",
     {},
 )
 
@@ -237,10 +235,14 @@ def _people(store, query: NativeQuery, params: dict) -> set[str]:
 
 def _require_columns(store) -> None:
     rows = _rows(store, HAS_COLUMNS, {})
-    if rows and not rows[0][0]:
+    if not rows:  # no posts: nothing to judge (and nothing the columns would change)
+        return
+    names = ("posts' career columns (spell, spell day and move)", "people's CPD days")
+    missing = [what for what, stored in zip(names, rows[0], strict=True) if not stored]
+    if missing:
         raise SendgraphError(
-            "this graph was loaded before posts stored their career columns (spell and move), which "
-            "pipeline reads on a server: reload it with `sendgraph server load --replace BUNDLE`"
+            f"this graph was loaded before it stored {' and '.join(missing)}, which pipeline reads on a "
+            "server: reload it with `sendgraph server load --replace BUNDLE`"
         )
 
 
@@ -261,16 +263,18 @@ def _feeders(store, rows: list[list], check_view, as_of: dt.date) -> pd.DataFram
     return feeder_frame(moves.astype({"days": "int64", "n": "int64"}))
 
 
-def _tally(rows: list[list]) -> pd.Series:
-    frame = pd.DataFrame([r[:2] for r in rows], columns=["area", "people"]).dropna(subset=["area"])
-    return frame.groupby("area")["people"].sum().astype("int64")
+def _tally(rows: list[list]) -> pd.DataFrame:
+    """:data:`COUNTS` rows as a frame of :data:`SERVER_COUNTS` by area."""
+    frame = pd.DataFrame(rows, columns=["area", *SERVER_COUNTS]).dropna(subset=["area"])
+    return frame.groupby("area")[list(SERVER_COUNTS)].sum().astype("int64")
 
 
 def _as_server_counts(
     posts: pd.DataFrame, places: pd.DataFrame, key: str, params: dict, cpd: pd.Index | None, day: int
 ) -> pd.Series:
-    """Per area: the exceptions as :data:`TEACHERS` (``cpd`` None) or :data:`READY` count them, from
-    their posts (the same predicate, in pandas), so the server's totals can be taken apart."""
+    """Per area: the exceptions as :data:`COUNTS` counts them (the teachers: ``cpd`` None; a ready
+    count: ``cpd`` the people with that CPD), from their posts (the same predicate, in pandas), so
+    the server's totals can be taken apart."""
     current = posts["start_date"].le(pd.Timestamp(params["as_of"])) & (
         posts["end_date"].isna() | posts["end_date"].ge(pd.Timestamp(params["as_of"]))
     )
@@ -329,25 +333,32 @@ def pipeline_native(
     target_codes = sorted(set().union(*targets.values()))
     mqs = sorted(set(matching_mq(store)["required"].astype(str)))
     quals = {"quals": sorted({*AWARDS, *mqs}), "as_of": day}
-    need_codes = sorted(store.table("need_areas")["code"].astype(str))
     las = store.table("local_authorities")[["code", "region_code"]].dropna()
     where = (
         {"region_of": dict(zip(las["code"].astype(str), las["region_code"].astype(str), strict=True))}
         if level == "region"
         else {}
     )
-    teachers = {"as_of": day, "roles": [r for r in teaching if r != "SENCO"], **where}
+    teachers = [r for r in teaching if r != "SENCO"]
     # the tables read whole (schools, geography), first in the server's queue, ahead of the scans
     NarrowedStore(store, {}).prefetch(*WHOLE_TABLES, "services")
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
-        # the schools' SENCO status and capacity (their own native reads), meanwhile
-        table_f = _in_background(pool, _area_table, store, as_of, level)
-        # one scan for the feeder steps (they set the thresholds of the ready counts), one for the
-        # count that does not depend on them
+        # one scan for the feeder steps first: they set the thresholds of the ready counts, which
+        # the counts' scan waits for
         moves_f = [
             pool.submit(_rows, store, q, {"as_of": day, "roles": target_codes}) for q in FEEDER_MOVES.values()
         ]
-        teachers_f = pool.submit(_rows, store, TEACHERS[level], teachers)
+        # the schools' SENCO status and capacity (their own native reads), meanwhile
+        table_f = _in_background(pool, _area_table, store, as_of, level)
+        # the exceptions the moves do not name: anyone whose rows other than one current post change
+        # their answer (awards, courses, service posts)
+        held_f = pool.submit(in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
+        study_f = pool.submit(in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
+        service_f = pool.submit(
+            _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
+        )
+        at = {"as_of": day}
+        spost_f = pool.submit(in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at)
         moves = [r for f in moves_f for r in f.result()]
         late = sorted({str(r[0]) for r in moves if r[0] is not None})
         check_view = fetched_view(
@@ -360,38 +371,28 @@ def pipeline_native(
             },
         )
         feeders = _feeders(store, moves, check_view, as_of)
-        params = {"teachers_not_senco": teachers}
-        for column, target, needs in (
-            ("likely_senco", "senco", need_codes),
-            ("likely_sensory", "sensory", list(SENSES)),
-        ):
+        params = {"teachers_not_senco": {"as_of": day, "roles": teachers}}
+        for column, target in (("likely_senco", "senco"), ("likely_sensory", "sensory")):
             steps = feeders[(feeders["target"] == target).to_numpy(dtype=bool)]
             min_days = {
                 str(r.from_role): ready_days(r.threshold_years)
                 for r in steps.itertuples(index=False)
                 if str(r.from_role) in teaching
             }
-            params[column] = {
-                **where,
-                "as_of": day,
-                "day": as_of.toordinal(),
-                "roles": sorted(min_days),
-                "needs": needs,
-                "min_days": min_days,
-            }
-        everyone = {
-            c: pool.submit(_rows, store, READY[level], params[c])
-            for c in ("likely_senco", "likely_sensory")
-            if params[c]["roles"]
+            params[column] = {"as_of": day, "roles": sorted(min_days), "min_days": min_days}
+        scan = {
+            **where,
+            "as_of": day,
+            "day": as_of.toordinal(),
+            "roles": sorted(
+                {*teachers, *params["likely_senco"]["roles"], *params["likely_sensory"]["roles"]}
+            ),
+            "teachers": teachers,
+            "senco_by": {r: as_of.toordinal() - n for r, n in params["likely_senco"]["min_days"].items()},
+            "sensory_by": {r: as_of.toordinal() - n for r, n in params["likely_sensory"]["min_days"].items()},
         }
+        counts_f = pool.submit(_rows, store, COUNTS[level], scan)
 
-        # the exceptions: anyone whose rows other than one current post change their answer
-        held_f = pool.submit(in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
-        study_f = pool.submit(in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
-        service_f = pool.submit(
-            _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
-        )
-        teacher_rows = teachers_f.result()
         held, study = held_f.result(), study_f.result()
         exceptions = sorted(
             {str(p) for r in moves for p in (r[5] or [])}
@@ -400,11 +401,11 @@ def pipeline_native(
             | set(study["person_id"].astype(str))
         )
         parts = chunks(exceptions, PEOPLE_PER_QUERY)
-        cpd_params = {"as_of": day, "needs": need_codes, "senses": list(SENSES)}
-        cpd_f = [pool.submit(_rows, store, CPD_PEOPLE, {**cpd_params, "people": part}) for part in parts]
-        at = {"as_of": day}
+        cpd_f = [
+            pool.submit(_rows, store, CPD_PEOPLE, {"day": as_of.toordinal(), "people": part})
+            for part in parts
+        ]
         posts_f = pool.submit(in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
-        spost_f = pool.submit(in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at)
 
         # the exceptions' own counts, by the embedded rules on their rows
         posts, spost = posts_f.result(), spost_f.result()
@@ -428,12 +429,11 @@ def pipeline_native(
         own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
         # server totals - the exceptions as the server counts them + as the rules count them
         places = schools_frame(store)[["urn", key]]
-        totals = {"teachers_not_senco": _tally(teacher_rows)}
-        totals.update({c: _tally(f.result()) for c, f in everyone.items()})
+        totals = _tally(counts_f.result())
         result = {}
         for column in PEOPLE_COUNTS:
             result[column] = own[column]
-            if column in totals:
+            if column in SERVER_COUNTS:
                 which = {"likely_senco": cpd["send"], "likely_sensory": cpd["sensory"]}.get(column)
                 theirs = _as_server_counts(posts, places, key, params[column], which, as_of.toordinal())
                 result[column] = totals[column].sub(theirs, fill_value=0).add(own[column], fill_value=0)
