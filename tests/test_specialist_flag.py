@@ -77,7 +77,9 @@ STEPS = [
     (
         {
             "people": [{"person_id": "P15"}],
-            "posts": [{"person_id": "P15", "urn": 100002, "role": "QTHI_TEACHER", "start_date": "2020-09-01"}],
+            "posts": [
+                {"person_id": "P15", "urn": 100002, "role": "QTHI_TEACHER", "start_date": "2020-09-01"}
+            ],
         },
         "P15",
     ),
@@ -245,7 +247,13 @@ def test_a_role_outside_the_constant_is_scanned(falkor_store, bundle_writer):
 
     extra = {
         "roles": [
-            {"code": "SENSORY_TA", "name": "Sensory teaching assistant", "category": "support", "need": "VI", "teacher": "false"}
+            {
+                "code": "SENSORY_TA",
+                "name": "Sensory teaching assistant",
+                "category": "support",
+                "need": "VI",
+                "teacher": "false",
+            }
         ],
         "posts": [{"person_id": "P05", "urn": 100002, "role": "SENSORY_TA", "start_date": "2020-09-01"}],
     }
