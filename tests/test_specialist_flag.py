@@ -27,6 +27,7 @@ from queries.native import careers as native_careers
 from queries.native import figures as native_figures
 from queries.native import senco_audit as native_senco
 from queries.native import sensory as native_sensory
+from queries.native import transitions as native_transitions
 
 falkordb_server = fk.falkordb_server
 falkor_store = fk.falkor_store
@@ -170,7 +171,7 @@ SCANS = {
         native_figures.POSTS,
         native_careers.POSTS_OF_ROLE_HOLDERS,
     )
-}
+} | {native_transitions.SPECIALIST_SPELLS[0].text}
 """The scan forms of every read that may start from the flag."""
 
 
@@ -187,6 +188,7 @@ def _answers(store) -> dict[str, pd.DataFrame]:
         "with_specialists.sensory": sensory,
         "steps": native_careers.pathway_steps(store, source="ITT", target="SENCO", as_of=AS_OF),
         "bottlenecks": native_careers.observed_bottlenecks_native(store, as_of=AS_OF),
+        "direct": native_transitions.direct_to_specialist_native(store, as_of=AS_OF),
     }
 
 
@@ -204,16 +206,18 @@ def test_natives_start_from_the_flag_and_answer_as_the_embedded_rules(careers_gr
     assert any(_specialists.INDEXED in t for t in recording.texts)
     assert not set(recording.texts) & SCANS, "a specialist read scanned"
     embedded = Workspace(careers_ws)
-    assert len(on_server["senco_audit"]) and len(on_server["steps"]) and len(on_server["bottlenecks"])
+    assert all(len(on_server[n]) for n in ("senco_audit", "steps", "bottlenecks", "direct"))
     from queries.audits.senco import senco_audit
     from queries.audits.sensory import sensory_audit
     from queries.careers.pathways import pathway_steps
+    from queries.careers.transitions import direct_to_specialist
 
     pd.testing.assert_frame_equal(on_server["senco_audit"], senco_audit.embedded(embedded, as_of=AS_OF))
     pd.testing.assert_frame_equal(on_server["sensory_audit"], sensory_audit.embedded(embedded, as_of=AS_OF))
     pd.testing.assert_frame_equal(
         on_server["steps"], pathway_steps.embedded(embedded, source="ITT", target="SENCO", as_of=AS_OF)
     )
+    pd.testing.assert_frame_equal(on_server["direct"], direct_to_specialist.embedded(embedded, as_of=AS_OF))
 
 
 def test_a_graph_without_the_flag_scans_and_answers_the_same(careers_graph):
