@@ -272,3 +272,15 @@ def test_a_role_outside_the_constant_is_scanned(falkor_store, bundle_writer):
     indexed = native_sensory.POSTS.indexed.for_dialect("falkordb")
     params = {"roles": native_sensory.sensory_roles(falkor_store), "as_of": AS_OF.isoformat()}
     assert "P05" not in set(falkor_store.typed_query("posts", indexed, params)["person_id"].astype(str))
+
+
+def test_the_ddl_and_the_neo4j_admin_script_make_the_node_index():
+    from graphmodel.schema import load_schema
+    from graphmodel.server.dialect import FALKORDB, NEO4J
+
+    schema = load_schema()
+    assert ("Person", FLAG) in NEO4J.indexed_node_properties(schema)
+    assert f"CREATE INDEX FOR (n:Person) ON (n.{FLAG})" in FALKORDB.property_index_ddl(schema)
+    neo4j = f"CREATE INDEX person_{FLAG} IF NOT EXISTS FOR (n:Person) ON (n.{FLAG})"
+    assert neo4j in NEO4J.property_index_ddl(schema)
+    assert all(key not in NEO4J.indexed_node_properties(schema) for key in NEO4J.keyed_labels(schema))
