@@ -326,6 +326,8 @@ def to_dates(days: np.ndarray) -> pd.Series:
 
 
 # ---------------------------------------------------------------- columns stored at load time
+_ORDINAL_EPOCH = dt.date(1970, 1, 1).toordinal()
+"""Day 0 of the arrays' day numbers (days since 1970-01-01) as a ``date.toordinal`` number."""
 DERIVED_COLUMNS = (
     "spell_start",
     "spell_prior_days",
@@ -334,6 +336,7 @@ DERIVED_COLUMNS = (
     "move_days",
     "career_check",
     "career_firsts",
+    "spell_day",
 )
 """The columns :func:`derive` fills on every post and service post (schema.toml declares them)."""
 
@@ -393,7 +396,11 @@ def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     * ``career_check``: the person's day from which these hold for any ``as_of`` (on every row of
       the person): with an earlier ``as_of`` a reader recomputes that person from their posts;
     * ``career_firsts``: bits on a spell's first post, so a server counts people with a sum, not a
-      distinct count: :data:`FIRST_IN_ROLE`, :data:`FIRST_OF_MOVE`, :data:`FIRST_MOVE_FROM`.
+      distinct count: :data:`FIRST_IN_ROLE`, :data:`FIRST_OF_MOVE`, :data:`FIRST_MOVE_FROM`;
+    * ``spell_day``: ``spell_start`` as a day number (``date.toordinal``) less ``spell_prior_days``,
+      so the days in the role on day ``x`` (a day the post is current) are ``x - spell_day``: a
+      server compares one stored integer (the pipeline's ready counts) where working the day
+      number out of the date per post cost seconds nationally (FalkorDB has no days-between).
     """
     n_posts = len(posts)
     c = arrays_from_frames(posts, spost)
@@ -436,6 +443,7 @@ def derive(posts: pd.DataFrame, spost: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         out["move_days"] = days.iloc[rows].to_numpy()
         out["career_check"] = check_dates.iloc[rows].to_numpy()
         out["career_firsts"] = pd.array(firsts[rows], dtype="Int64")
+        out["spell_day"] = pd.array(spell_start[rows] + _ORDINAL_EPOCH - prior[rows], dtype="Int64")
         return out
 
     return columns(slice(0, n_posts), posts), columns(slice(n_posts, n), spost)

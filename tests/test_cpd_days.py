@@ -139,3 +139,31 @@ def test_a_cpd_load_into_a_graph_from_before_the_days_is_refused(falkor_store, b
         ingest.load(falkor_store, [(bundle_writer(STEPS[0]), "auto")])
     falkor_store._cache.clear()
     pd.testing.assert_frame_equal(_sorted(falkor_store, "attendance"), before)
+
+
+class _WithoutDays:
+    """A store as a workspace loaded before the days existed shows it: people without them."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def table(self, name: str) -> pd.DataFrame:
+        frame = self.store.table(name)
+        return frame.drop(columns=[SEND_DAY, SENSORY_DAY]) if name == "people" else frame
+
+
+@pytest.mark.parametrize("as_of", ["2021-01-01", "2022-03-01", "2023-02-28", "2025-09-01"])
+def test_embedded_cpd_people_from_the_days_equal_those_from_the_attendance(workspace, bundle_writer, as_of):
+    from career_fixture import TABLES
+
+    from queries.careers.pipeline import _send_cpd_people
+
+    ingest.load(workspace, [(bundle_writer(TABLES), "auto")])
+    for step in STEPS:
+        ingest.load(workspace, [(bundle_writer(step), "auto")])
+    day = dt.date.fromisoformat(as_of)
+    for needs in (None, tuple(SENSORY_NEEDS)):
+        got = sorted(_send_cpd_people(workspace, day, needs))
+        expected = sorted(_send_cpd_people(_WithoutDays(workspace), day, needs))
+        assert got == expected, (as_of, needs)
+    assert sorted(_send_cpd_people(workspace, dt.date(2025, 9, 1))) == ["P01", "P08", "P10", "P11", "P12"]

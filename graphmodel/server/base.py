@@ -534,10 +534,10 @@ class ServerStore(DerivedCache):
             sets = derived.sets_touching(self.schema, todo)
             early = [d for d in sets if any(t not in self.schema.relationships for t in d.tables)]
             rest = [d for d in sets if d not in early]
-            if early:
-                derive(early)
             later = {t for dset in rest for t in dset.tables}
             try:
+                if early:
+                    derive(early)
                 self._bulk_load(
                     {name: new for name, (new, _upsert) in todo.items()},
                     progress,
@@ -599,11 +599,10 @@ class ServerStore(DerivedCache):
             self._refuse_underived(dset)
             linked = {t: (c, via) for t, c, via in dset.links}
             keys = [f[dset.group].dropna() for t in dset.reads if t not in linked for f in todo.get(t, ())]
-            for t, (column, via) in linked.items():  # an activity changed: every attendee of it
+            for t, (column, via) in linked.items():  # an activity changed: every stored attendee of it
                 ids = _distinct([f[column].dropna() for f in todo.get(t, ())])
-                if len(ids):
+                if len(ids):  # (the incoming attendees are in ``keys`` already: ``via`` is a read)
                     keys += [self.rows_by(via, column, ids)[dset.group]]
-                    keys += [f[dset.group][f[column].isin(ids.to_pylist())] for f in todo.get(via, ())]
             people = _distinct(keys)
             if not len(people):
                 continue

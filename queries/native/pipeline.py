@@ -4,8 +4,10 @@
 find the feeder steps and who has reached them; pulling that whole is what made the server version
 time out (issue 14). A load now stores each post's spell and the move into it (the ``careers``
 derived columns of schema.toml: ``spell_start``, ``spell_prior_days``, ``spell_first``,
-``move_from``, ``move_days``, ``career_check``), so the server can answer most of it with
-aggregates, and the embedded rules run only on the people an aggregate cannot answer:
+``move_from``, ``move_days``, ``career_check``, ``spell_day``) and each person's first SEND-CPD and
+sensory-CPD day (the ``cpd_days`` columns of people, :mod:`graphmodel.cpd_days`), so the server
+can answer most of it with aggregates, and the embedded rules run only on the people an aggregate
+cannot answer:
 
 1. **Feeder steps.** One scan of the posts (:data:`FEEDER_MOVES`) groups the moves stored on
    spells' first posts into a target role, started by ``as_of``: (from-role, role, days, how
@@ -18,13 +20,14 @@ aggregates, and the embedded rules run only on the people an aggregate cannot an
 2. **People counts per area.** A person's counts depend only on their own rows once the feeder
    steps are known, and for most people on facts the server can test on one post: it is a current
    teaching post, and (for the likely movers) its spell has lasted the step's threshold
-   (``spell_prior_days`` + days since ``spell_start``, whole days: the same for every ``as_of``
-   the post is current on) and the person attended SEND (or sensory) CPD by ``as_of``. Exceptions
+   (``as_of`` - ``spell_day``, whole days: earlier spells of the role included) and the person's
+   first SEND (or sensory) CPD day is on or before ``as_of``. Exceptions
    are the people whose qualifications, courses or other posts change the answer: anyone who held
    a SENCO or sensory post by ``as_of``, anyone with a service post, holders of a SENCO award or a
    sensory MQ, and anyone studying for one (nationally ~55k of a million). The server counts
-   everyone (:data:`TEACHERS`, :data:`READY`: ``count(DISTINCT person)`` per area); the exceptions'
-   current posts (with their spell columns) and CPD flags are fetched by key, and the result is
+   everyone, the three counts in one scan of the current posts (:data:`COUNTS`:
+   ``count(DISTINCT person)`` per area, the ready counts after the feeder steps); the exceptions'
+   current posts (with their spell columns) and CPD days are fetched by key, and the result is
    server total - the exceptions as those statements count them (the same predicate in pandas,
    :func:`_as_server_counts`) + the exceptions as the embedded
    :func:`queries.careers.pipeline.people_counts` counts them (their open spells built from the
@@ -34,12 +37,13 @@ aggregates, and the embedded rules run only on the people an aggregate cannot an
    read on another thread meanwhile (:func:`queries.careers.pipeline.area_table`), the posts of the
    SENCO audit and of capacity in one scan (:func:`queries.native.senco_audit.with_specialists`).
 
-Measured nationally (issue 14; bench/server_load.py on a shared 2-core machine, load average
-3.5-4.2): byte-identical, FalkorDB 28.4 s (``--by region`` 49.3 s) against embedded 15.6 s
-(16.4 s). Two limits remain: the server's work (scans or CPD-led reads of the 2.6M posts for the
-moves, the teachers and the two ready counts, 3-7 s each here, beside the SENCO audit's own; the
-server runs 2 queries at a time) and the client's ~13 s of CPU, ~7 s of it the SENCO audit's
-native version (``audit senco`` alone: 12.9 s wall, 9.4 s CPU on the same machine).
+Why one scan for the three counts (session 8): apart, the teachers were a scan of the posts and
+each ready count a CPD-led walk (attendance -> activity -> need, then the person's posts): with
+the feeder moves and the SENCO audit's scan ~22 s of server time nationally on a quiet machine,
+the server (2 queries at a time) the bottleneck. Timed one statement at a time on the same busy
+machine (load average 6-7), the statements' sum went from 50.1 s to 36.5 s; the counts scan costs
+1.2x the old teachers scan alone. Left: the feeder moves' scan must finish before the counts'
+(their thresholds), and the SENCO audit's scan runs beside them.
 
 A graph loaded before the derived columns existed is refused with a message naming the reload.
 """
@@ -99,11 +103,6 @@ __all__ = [
 
 _DAY = "2025-01-01"
 _CURRENT = "r.start_date <= d AND (r.end_date IS NULL OR r.end_date >= d)"
-_Y = "(r.spell_start.year - 1)"
-_ORDINAL = f"365 * {_Y} + {_Y} / 4 - {_Y} / 100 + {_Y} / 400 + r.spell_start.ordinalDay"
-"""The spell's start as a day number (Python's ``date.toordinal``), in integers: FalkorDB 4.16's
-``date - duration({days: n})`` is off by a day or two across months (2025-09-01 - 578 days gave
-2024-01-31), and neither server shares a days-between function with the other."""
 _AREA = {"la": "b.la_code", "region": "$region_of[b.la_code]"}
 """The area a school post counts in: its school's LA, or that LA's region (``$region_of``: LA code
 -> region code, from the geography tables) looked up in a map, not by a hop to the LA node: the
@@ -113,14 +112,17 @@ hop cost 1-2 s more per scan of the posts nationally."""
 def _counts(level: str) -> str:
     """Per area, from one scan of the current posts in one of ``$roles``: people in one of
     ``$teachers`` (the teaching roles but SENCO), and, for SENCO and the sensory roles, people whose
-    spell of their role has lasted ``$senco_days[role]`` (``$sensory_days``; earlier spells of the
-    role included) on day ``$day`` and whose first SEND (sensory) CPD day (people's ``cpd_days``
-    columns, :mod:`graphmodel.cpd_days`) is on or before it. A role missing from a map is not a
-    feeder step of that target: the lookup is null and the person not counted."""
+    spell of their role has lasted its threshold (earlier spells of the role included) on day
+    ``$day`` (the post's ``spell_day`` is on or before ``$senco_by[role]`` (``$sensory_by``): ``$day``
+    less the threshold's days) and whose first SEND (sensory) CPD day (people's ``cpd_days`` columns,
+    :mod:`graphmodel.cpd_days`) is on or before ``$day``. A role missing from a map is not a feeder
+    step of that target: the lookup is null and the person not counted. Stored integers only:
+    working the spell's day number out of its date per post (FalkorDB has no days-between) made
+    this scan take twice as long nationally."""
     area = _AREA[level]
-    ready = "a.{column} <= $day AND r.spell_prior_days + $day - ({ordinal}) >= ${days}[r.role]"
-    senco = ready.format(column=SEND_DAY, ordinal=_ORDINAL, days="senco_days")
-    sensory = ready.format(column=SENSORY_DAY, ordinal=_ORDINAL, days="sensory_days")
+    ready = "a.{column} <= $day AND r.spell_day <= ${by}[r.role]"
+    senco = ready.format(column=SEND_DAY, by="senco_by")
+    sensory = ready.format(column=SENSORY_DAY, by="sensory_by")
     return (
         f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->(b:School) "
         f"WHERE r.role IN $roles AND {_CURRENT} "
@@ -137,8 +139,8 @@ _COUNTS_P = {
     "roles": ["CLASS_TEACHER", "SEN_TEACHER"],
     "teachers": ["CLASS_TEACHER"],
     "day": 739130,
-    "senco_days": {"CLASS_TEACHER": 1826},
-    "sensory_days": {"SEN_TEACHER": 1461},
+    "senco_by": {"CLASS_TEACHER": 737304},
+    "sensory_by": {"SEN_TEACHER": 737669},
 }
 _LEVEL_P = {"la": {}, "region": {"region_of": {"E06000001": "E12000001"}}}
 COUNTS = {
@@ -204,7 +206,8 @@ sensory CPD (sensory needs are need areas: a sensory day is never before the SEN
 HAS_COLUMNS = native_query(
     "pipeline.has_derived_columns",
     "MATCH (a:Person)-[r:WORKS_AT]->(b:School) WITH a, r LIMIT 1 "
-    f"RETURN r.spell_start IS NOT NULL AS careers, a.{SEND_DAY} IS NOT NULL AS cpd_days",
+    f"RETURN r.spell_start IS NOT NULL AND r.spell_day IS NOT NULL AS careers, "
+    f"a.{SEND_DAY} IS NOT NULL AS cpd_days",
     {},
 )
 
@@ -234,7 +237,7 @@ def _require_columns(store) -> None:
     rows = _rows(store, HAS_COLUMNS, {})
     if not rows:  # no posts: nothing to judge (and nothing the columns would change)
         return
-    names = ("posts' career columns (spell and move)", "people's CPD days")
+    names = ("posts' career columns (spell, spell day and move)", "people's CPD days")
     missing = [what for what, stored in zip(names, rows[0], strict=True) if not stored]
     if missing:
         raise SendgraphError(
@@ -269,8 +272,9 @@ def _tally(rows: list[list]) -> pd.DataFrame:
 def _as_server_counts(
     posts: pd.DataFrame, places: pd.DataFrame, key: str, params: dict, cpd: pd.Index | None, day: int
 ) -> pd.Series:
-    """Per area: the exceptions as :data:`TEACHERS` (``cpd`` None) or :data:`READY` count them, from
-    their posts (the same predicate, in pandas), so the server's totals can be taken apart."""
+    """Per area: the exceptions as :data:`COUNTS` counts them (the teachers: ``cpd`` None; a ready
+    count: ``cpd`` the people with that CPD), from their posts (the same predicate, in pandas), so
+    the server's totals can be taken apart."""
     current = posts["start_date"].le(pd.Timestamp(params["as_of"])) & (
         posts["end_date"].isna() | posts["end_date"].ge(pd.Timestamp(params["as_of"]))
     )
@@ -384,8 +388,8 @@ def pipeline_native(
                 {*teachers, *params["likely_senco"]["roles"], *params["likely_sensory"]["roles"]}
             ),
             "teachers": teachers,
-            "senco_days": params["likely_senco"]["min_days"],
-            "sensory_days": params["likely_sensory"]["min_days"],
+            "senco_by": {r: as_of.toordinal() - n for r, n in params["likely_senco"]["min_days"].items()},
+            "sensory_by": {r: as_of.toordinal() - n for r, n in params["likely_sensory"]["min_days"].items()},
         }
         counts_f = pool.submit(_rows, store, COUNTS[level], scan)
 
