@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from graphmodel import careers, cpd_days, shared_posts
+from graphmodel import careers, cpd_days, shared_posts, specialists
 from graphmodel.merge import diff, upsert
 from graphmodel.schema import Schema, Table
 from graphmodel.validate import conform
@@ -69,6 +69,10 @@ def _cpd_days(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {"people": people}
 
 
+def _specialist(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {"people": specialists.specialist_flags(frames["people"], frames["posts"])}
+
+
 DERIVERS: dict[str, DerivedSet] = {
     "careers": DerivedSet("careers", ("posts", "service_posts"), "person_id", _careers),
     "shared_staff": DerivedSet("shared_staff", ("posts",), "person_id", _shared_staff),
@@ -83,6 +87,7 @@ DERIVERS: dict[str, DerivedSet] = {
             ("activity_needs", "activity_id", "attendance"),
         ),
     ),
+    "specialist": DerivedSet("specialist", ("people",), "person_id", _specialist, inputs=("posts",)),
 }
 """Every derived set by the name schema.toml gives it."""
 

@@ -34,7 +34,8 @@ class Property:
     doc: str = ""
     derived: str | None = None
     index: bool = False
-    """A relationship property a server indexes (``index = true``): a native looks rows up by it."""
+    """A property (of a node or a relationship) a server indexes (``index = true``): a native looks
+    rows up by it."""
     """The derived column set (``graphmodel.derived.DERIVERS``) that computes this column at load
     time from other rows; users never supply it (input values are ignored)."""
 

@@ -312,7 +312,7 @@ class ServerStore(DerivedCache):
             self.property_indexes()
 
     def property_indexes(self) -> None:
-        """The indexes on relationship properties marked ``index = true`` (natives look rows up by them).
+        """The indexes on the properties marked ``index = true`` (natives look rows up by them).
 
         FalkorDB fills a new index in the background and holds writes to the graph until it is full
         (national, the WORKS_AT edge index: ~17 s), so a bulk load makes them last, after recording

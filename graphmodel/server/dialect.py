@@ -53,17 +53,36 @@ class Dialect:
         return [f"CREATE INDEX FOR (n:{label}) ON (n.{key})" for label, key in self.keyed_labels(schema)]
 
     def property_index_ddl(self, schema: Schema) -> list[str]:
-        """Indexes on the relationship properties marked ``index = true`` (natives look rows up by
-        them). Run after the uniqueness constraints: FalkorDB builds an index in the background, and
-        a national edge index still building held up the constraints past their wait."""
+        """Indexes on the properties marked ``index = true`` (natives look rows up by them): node
+        properties (``Person.specialist``), then relationship properties. Run after the uniqueness
+        constraints: FalkorDB builds an index in the background, and a national edge index still
+        building held up the constraints past their wait."""
+        nodes = self.indexed_node_properties(schema)
+        rels = self.indexed_relationship_properties(schema)
         if self.name == "neo4j":
             return [
-                f"CREATE INDEX {rel.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.{prop})"
-                for rel, prop in self.indexed_relationship_properties(schema)
+                *(
+                    f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+                    for label, prop in nodes
+                ),
+                *(
+                    f"CREATE INDEX {rel.lower()}_{prop} IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.{prop})"
+                    for rel, prop in rels
+                ),
             ]
         return [
-            f"CREATE INDEX FOR ()-[r:{rel}]-() ON (r.{prop})"
-            for rel, prop in self.indexed_relationship_properties(schema)
+            *(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})" for label, prop in nodes),
+            *(f"CREATE INDEX FOR ()-[r:{rel}]-() ON (r.{prop})" for rel, prop in rels),
+        ]
+
+    @staticmethod
+    def indexed_node_properties(schema: Schema) -> list[tuple[str, str]]:
+        """(label, property) of every node property marked ``index = true`` (the key has its own)."""
+        return [
+            (safe_name(label), safe_name(name))
+            for label, node in schema.nodes.items()
+            for name, prop in node.properties.items()
+            if prop.index and name != node.key_column
         ]
 
     @staticmethod

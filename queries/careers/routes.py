@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from graphmodel.errors import SendgraphError
+from graphmodel.specialists import SPECIALIST_CATEGORIES
 from graphmodel.store import GraphStore
 from queries.context import Filters, refuse_filters
 from queries.registry import analysis
@@ -50,8 +51,8 @@ ROLE_ALIASES: dict[str, str] = {
     "SEND LEAD TA": "SEND_LEAD_TA",
     "SEND-LEAD TA": "SEND_LEAD_TA",
 }
-# Categories whose roles count as a SEND specialism (UCL 2019 §2.6: SENCO, sensory, PD specialists).
-SPECIALIST_CATEGORIES = ("senco", "sensory", "advisory", "pd")
+# Categories whose roles count as a SEND specialism (UCL 2019 §2.6: SENCO, sensory, PD specialists):
+# graphmodel.specialists.SPECIALIST_CATEGORIES, the one definition (the stored Person.specialist flag)
 
 
 def _today(as_of: dt.date | None) -> pd.Timestamp:

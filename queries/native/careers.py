@@ -47,6 +47,7 @@ from queries.careers.next_steps import next_steps
 from queries.careers.pathways import no_recorded_start, pathway_steps, pathways
 from queries.careers.routes import SPECIALIST_CATEGORIES, current_requirements, resolve_role
 from queries.context import Filters
+from queries.native._specialists import specialist_read
 from queries.native._view import NarrowedStore, chunks
 from queries.native.explain import ExplainStore
 from queries.registry import implementation
@@ -316,7 +317,7 @@ def next_steps_native(
 
 
 _CAREER_COLUMNS = compact_pull("posts", _OF_PEOPLE, [*_CAREER, "urn"]).split(" RETURN ", 1)[1]
-POSTS_OF_ROLE_HOLDERS = native_query(
+POSTS_OF_ROLE_HOLDERS = specialist_read(
     "careers.posts.of_role_holders",
     f"MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE {_ROLE_SINCE} "
     f"WITH DISTINCT a MATCH (a)-[r:WORKS_AT]->(b:School) RETURN {_CAREER_COLUMNS}",
@@ -324,7 +325,8 @@ POSTS_OF_ROLE_HOLDERS = native_query(
 )
 """Every post of the people with a school post in one of ``$roles`` started by ``as_of``: one scan
 and a walk from each of them, instead of their ids sent back to be looked up by key (nationally
-36k specialists: 8 reads of 5,000 ids, 1-1.5 s each, after the scan that found them)."""
+36k specialists: 8 reads of 5,000 ids, 1-1.5 s each, after the scan that found them). For
+specialist roles it starts from the flagged people, not a scan (:mod:`queries.native._specialists`)."""
 SERVICE_POSTS_SINCE = pull_query(
     "careers.service_posts.started",
     "service_posts",
@@ -347,7 +349,7 @@ def _specialist_careers(store, roles: list[str], day: str) -> dict[str, pd.DataF
     """The posts and service posts of the people with a post or service post in ``roles`` started
     by ``day``: what :func:`_career_view` gives for :func:`_target_people`, in three reads."""
     params = {"roles": roles, "as_of": day}
-    posts = in_chunks(store, "posts", POSTS_OF_ROLE_HOLDERS, None, params=params)
+    posts = in_chunks(store, "posts", POSTS_OF_ROLE_HOLDERS.pick(store, roles), None, params=params)
     spost = in_chunks(store, "service_posts", SERVICE_POSTS_SINCE, None, params={"as_of": day})
     in_role = spost["role"].isin(roles).fillna(False).to_numpy(dtype=bool)
     service_people = set(spost.loc[in_role, "person_id"].astype(str))

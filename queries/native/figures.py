@@ -8,7 +8,8 @@ What the definitions read, and so what is fetched (nationally ~100k rows, not th
   MSI or PD_SPECIALIST role. One query scans those roles' posts once, keeps the current ones and
   expands from their people to the posts the figures look at: their current posts in any role
   (SLT, another role) and their SENCO posts of any date that had started (first appointment and
-  earlier service, SI 2014/1530 reg. 50);
+  earlier service, SI 2014/1530 reg. 50); on a graph storing ``Person.specialist`` the scan starts
+  from the flagged people (:mod:`queries.native._specialists`);
 * person_qualifications and person_studying: the awards, MQs and relevant qualifications of those
   people only, asked by person key (``a.person_id IN $people``), since each figure only asks
   whether one of its own base holds one;
@@ -30,6 +31,7 @@ from graphmodel.server.cypher import native_query, pull
 from queries.audits.senco import AWARDS
 from queries.audits.sensory import SENSES, matching_mq
 from queries.context import Filters
+from queries.native._specialists import specialist_read
 from queries.native._view import NarrowedStore, by_people, people_of
 from queries.posts import current_mask, roles_for_needs
 from queries.registry import implementation
@@ -42,7 +44,7 @@ _POST_COLUMNS = pull(_S, "posts").split(" RETURN ", 1)[1]
 LOWEST_RUNG = "downloaded_tool"
 """The lowest rung either school figure counts (``wss_schools_downloaded_or_trained``)."""
 
-POSTS = native_query(
+POSTS = specialist_read(
     "figures.posts",
     f"MATCH (a:Person)-[r:WORKS_AT]->(b:School) WHERE r.role IN $roles AND {_CURRENT} "
     "WITH DISTINCT a MATCH (a)-[r:WORKS_AT]->(b:School) WHERE r.start_date <= date($as_of) "
@@ -91,7 +93,7 @@ def survey_figures_native(
     view = NarrowedStore(
         store,
         {
-            "posts": (POSTS, {"roles": roles, "senco": "SENCO", "as_of": day}),
+            "posts": (POSTS.pick(store, roles), {"roles": roles, "senco": "SENCO", "as_of": day}),
             "school_memberships": (MEMBERSHIPS, {"tiers": tiers, "as_of": day}),
         },
     )

@@ -37,6 +37,7 @@ from queries.audits.pd import pd_audit, relevant_qualifications
 from queries.audits.senco import senco_audit
 from queries.audits.sensory import SENSES, matching_mq, sensory_audit
 from queries.context import Filters
+from queries.native._specialists import SpecialistRead, specialist_read
 from queries.native._view import WHOLE_TABLES, NarrowedStore, by_people, people_of
 from queries.native.senco_audit import senco_view, with_specialists
 from queries.posts import roles_for_needs
@@ -48,7 +49,7 @@ _STARTED = "r.role IN $roles AND r.start_date <= date($as_of)"
 _CURRENT = f"{_STARTED} AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
 _ROLES = {"roles": ["QTVI_TEACHER"], "as_of": _DAY}
 
-POSTS = native_query("sensory.posts", pull(_S, "posts", _STARTED), _ROLES)
+POSTS = specialist_read("sensory.posts", pull(_S, "posts", _STARTED), _ROLES)
 SERVICE_POSTS = native_query("sensory.service_posts", pull(_S, "service_posts", _STARTED), _ROLES)
 _HELD = "a.person_id IN $people AND b.code IN $quals AND r.awarded_date <= date($as_of)"
 MQ_HELD = native_query(
@@ -56,7 +57,7 @@ MQ_HELD = native_query(
     pull(_S, "person_qualifications", _HELD),
     {"people": ["P1"], "quals": ["MQ_VI"], "as_of": _DAY},
 )
-PD_POSTS = native_query("pd.posts", pull(_S, "posts", _CURRENT), _ROLES)
+PD_POSTS = specialist_read("pd.posts", pull(_S, "posts", _CURRENT), _ROLES)
 PD_SERVICE_POSTS = native_query("pd.service_posts", pull(_S, "service_posts", _CURRENT), _ROLES)
 PD_HELD = native_query(
     "pd.held",
@@ -85,14 +86,16 @@ def _specialists(
     store,
     as_of: dt.date,
     needs: list[str],
-    posts: NativeQuery,
+    posts: SpecialistRead,
     service_posts: NativeQuery,
     read: pd.DataFrame | None = None,
 ) -> NarrowedStore:
     """``store`` with ``posts`` and ``service_posts`` narrowed to the roles serving ``needs`` (one
-    read each: a few thousand rows nationally, so not paged); ``read``: the posts, already read."""
+    read each: a few thousand rows nationally, so not paged; the posts from the flagged specialists
+    when the roles allow it); ``read``: the posts, already read."""
     roles = {"roles": sensory_roles(store, needs), "as_of": as_of.isoformat()}
-    view = NarrowedStore(store, {"posts": (posts, roles), "service_posts": (service_posts, roles)})
+    posts_query = posts.scan if read is not None else posts.pick(store, roles["roles"])
+    view = NarrowedStore(store, {"posts": (posts_query, roles), "service_posts": (service_posts, roles)})
     if read is not None:
         view.set_table("posts", lambda: read)
     view.prefetch(*WHOLE_TABLES, "services")

@@ -51,6 +51,7 @@ from queries.careers.transitions import (
     transition_table,
 )
 from queries.context import Filters, apply_filters, schools_frame
+from queries.native._specialists import INDEXED, SCAN, use_index
 from queries.native.careers import fetched_view, person_rows
 from queries.posts import filter_services, services_frame
 from queries.registry import implementation
@@ -120,6 +121,13 @@ SPECIALIST_SPELLS = _per_side(
     {**_DAY, "roles": ["SENCO"]},
 )
 """Every specialist spell (its first post), with its school or service."""
+SPECIALIST_SPELLS_BY_FLAG = native_query(
+    f"{SPECIALIST_SPELLS[0].id}.by_flag",
+    SPECIALIST_SPELLS[0].text.replace(SCAN, INDEXED, 1),
+    SPECIALIST_SPELLS[0].parameters,
+)
+"""The school side of :data:`SPECIALIST_SPELLS` from the people flagged ``specialist`` (an index
+lookup, not a scan of every post: :mod:`queries.native._specialists`), when the roles allow it."""
 
 OLD_GRAPH = (
     "this graph was loaded before sendgraph stored career moves on posts (the career columns of "
@@ -329,7 +337,10 @@ def direct_to_specialist_native(
     if _too_early(as_of):
         return direct_to_specialist.embedded(store, as_of=as_of, filters=filters)
     special = sorted(_specialist_codes(store))
-    rows = _both(store, SPECIALIST_SPELLS, {"as_of": _day(as_of), "roles": special})
+    spells = SPECIALIST_SPELLS
+    if use_index(store, special):
+        spells = [SPECIALIST_SPELLS_BY_FLAG, *SPECIALIST_SPELLS[1:]]
+    rows = _both(store, spells, {"as_of": _day(as_of), "roles": special})
     ok = _ok(rows)
     recheck = sorted({str(p) for p in rows.loc[~ok, "person_id"]})
     if len(recheck) > RECHECK_LIMIT:
