@@ -67,6 +67,26 @@ def test_shared_waits_for_a_build_under_way_on_another_thread():
     assert got == [42, 42, 42] and calls == [1]
 
 
+def test_shared_keeps_its_locks_on_the_store():
+    """The review leftover of session 7: a lock per key in a module-level dict grew with every key
+    (the keys hold dates) for the life of the process. The locks now go with the store."""
+    import gc
+    import weakref
+
+    from queries.networks import memo
+
+    assert not hasattr(memo, "_LOCKS")
+    store = _Cached()
+    for day in range(5):
+        shared(store, ("day", day), lambda: 0)
+    locks = [k for k in store._cache if k[1][0] == "memo.lock"]
+    assert len(locks) == 5
+    gone = weakref.ref(store)
+    del store
+    gc.collect()
+    assert gone() is None  # nothing outside the store holds it (or its locks)
+
+
 def test_shared_without_a_cache_builds_each_time():
     class Bare:
         pass
