@@ -178,7 +178,9 @@ def scope_graph(
     b = index.get_indexer(ties["urn_b"])
     g = igraph.Graph(n=len(urns))
     if len(a):
-        g.add_edges(np.column_stack([a, b]))
+        # pairs as Python tuples: igraph reads a list of int tuples in C, where rows of a NumPy
+        # array go through its generic sequence path (~830k national ties: ~0.8 s -> ~0.55 s)
+        g.add_edges(list(zip(a.tolist(), b.tolist(), strict=True)))
     weight = ties["weight"].to_numpy(dtype=np.float64)
     g.es["weight"] = weight.tolist()  # set even with no edges: the attribute must exist
     g.es["distance"] = (1.0 / weight).tolist()

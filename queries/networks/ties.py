@@ -418,7 +418,10 @@ def _project(ends: pd.DataFrame) -> pd.DataFrame:
     if ends.empty:
         return pd.DataFrame(columns=["urn_a", "urn_b", "weight"])
     urns, ui = np.unique(ends["urn"].to_numpy(dtype=np.int64), return_inverse=True)
-    _, si = np.unique(ends["source"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    # the groups numbered in sorted order of their names (the order fixes how the product sums each
+    # pair's groups, so its bits): a hash factorisation with the few uniques sorted, not a sort of
+    # ~200k names turned into a NumPy string array (0.13 s -> 0.01 s nationally)
+    si, _ = pd.factorize(ends["source"].astype("string"), sort=True)
     b = sp.csr_matrix((np.ones(len(ends)), (ui, si)), shape=(len(urns), si.max() + 1))
     n = np.asarray(b.sum(axis=0)).ravel()
     w = np.where(n >= 2, 1.0 / np.maximum(n - 1, 1), 0.0)
