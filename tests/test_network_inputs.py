@@ -190,3 +190,37 @@ def test_collector_paused_while_any_read_runs_and_restored_after():
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def _frame_the_long_way(rows, columns, types, order):
+    """What queries.native.networks._frame did before it ranked on integer codes."""
+    frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame({c: [] for c in columns})
+    frame = frame.astype({c: ("object" if t == "string" else "float64") for c, t in types.items()})
+    frame = frame.astype(types)
+    return frame.drop_duplicates().sort_values(order, kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_native_rows_framed_as_drop_duplicates_then_a_stable_sort(missing):
+    """The natives' rows (repeats included: the meetings read has no DISTINCT) framed, de-duplicated
+    and sorted exactly as before, for strings whose order is not ASCII's (accents, case, spaces)."""
+    pytest.importorskip("falkordb")
+    from queries.native.networks import _frame
+
+    rng = np.random.default_rng(7)
+    columns = ["activity_id", "urn", "person_id"]
+    types = {"activity_id": "string", "urn": "Int64", "person_id": "string"}
+    texts = ["b", "a", "é", "a b", "B", "ab", "Z", "ä", *([None] if missing else [])]
+    numbers = [3, 1, 2, 10, *([None] if missing else [])]
+    for _ in range(150):
+        rows = [
+            [rng.choice(texts), rng.choice(numbers), rng.choice(texts[:3] + texts[-1:])]
+            for _ in range(int(rng.integers(0, 60)))
+        ]
+        plain = [
+            [None if v is None else (int(v) if i == 1 else str(v)) for i, v in enumerate(r)] for r in rows
+        ]
+        for order in (columns, ["person_id", "urn", "activity_id"], ["urn", "activity_id"]):
+            got = _frame(plain, columns, types, order)
+            want = _frame_the_long_way(plain, columns, types, order)
+            pd.testing.assert_frame_equal(got, want)
