@@ -263,12 +263,17 @@ def live_meetings(
     :func:`meeting_schools`' answers for them: its rows are sorted by (activity_id, urn,
     person_id), so dropping the person column keeps the (activity_id, urn) order, and its ``urns``
     rows are the national rows of those schools."""
-    m = shared(store, ("live_meetings", as_of), lambda: meeting_schools(store, as_of=as_of, people=True))
+    m = _national_meetings(store, as_of)
     if urns is not None:
         m = m[isin(m["urn"].astype("int64"), urns)]
     if not people:
         m = m[MEETING_COLUMNS[:2]].drop_duplicates()
     return m.reset_index(drop=True)
+
+
+def _national_meetings(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """:func:`meeting_schools` (national, with people), read once per store and date. Read-only."""
+    return shared(store, ("live_meetings", as_of), lambda: meeting_schools(store, as_of=as_of, people=True))
 
 
 def in_background(store: GraphStore, build: Callable[[], T]) -> Callable[[], T]:
@@ -598,7 +603,11 @@ def tie_weights(
         ends = _group_like_ends(store, as_of, schools, carriers=False)
         pairs = _pair_instances(store, as_of, schools)
     else:
-        ends, pairs = _national_ends(store, as_of), _national_pairs(store, as_of)
+        # on a server the CPD meetings (the longest read) start first, before the schools and
+        # the pairwise ties are read and shaped here; the ends then wait for that one read
+        in_background(store, lambda: _national_meetings(store, as_of))
+        pairs = _national_pairs(store, as_of)
+        ends = _national_ends(store, as_of)
     total = _summed(_project(ends), pairs)
     out = total[(total["weight"] >= min_weight - 1e-12).to_numpy()].reset_index(drop=True)
     out["weight"] = out["weight"].round(9)
