@@ -26,16 +26,17 @@ from scipy.sparse.csgraph import connected_components
 
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
-from queries.context import Filters, apply_filters, schools_frame
+from queries.context import Filters, apply_filters
 from queries.networks.ties import (
     DEFAULT_MIN_WEIGHT,
+    open_schools,
     pair_tie_instances,
+    school_rows,
     shared_tie_instances,
     shared_tie_weights,
     tie_graph,
     tied_schools,
 )
-from queries.posts import in_operation
 from queries.registry import analysis
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.4 s a command otherwise)
@@ -137,9 +138,9 @@ def scope_ties(
     """
     as_of = as_of or dt.date.today()
     ties = shared_tie_weights(store, as_of, min_weight)
-    nodes = in_operation(schools_frame(store), as_of)
+    nodes = open_schools(store, as_of)
     if filters.describe():
-        nodes = nodes[isin(nodes["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+        nodes = nodes[isin(nodes["urn"], apply_filters(school_rows(store), filters)["urn"])]
     nodes = nodes.assign(urn=nodes["urn"].astype("int64")).reset_index(drop=True)
     ties = ties[isin(ties["urn_a"], nodes["urn"]) & isin(ties["urn_b"], nodes["urn"])]
     return nodes, ties.reset_index(drop=True)

@@ -83,7 +83,9 @@ __all__ = [
     "live_since",
     "live_meetings",
     "meeting_schools",
+    "open_schools",
     "pair_tie_instances",
+    "school_rows",
     "school_ties",
     "shared_staff",
     "shared_tie_graph",
@@ -119,6 +121,22 @@ NODE_ATTRIBUTES = [
 INSTANCE_COLUMNS = ["urn_a", "urn_b", "kind", "weight", "carriers_a", "carriers_b"]
 END_COLUMNS = ["source", "kind", "urn", "carriers"]
 TIE_COLUMNS = ["urn_a", "urn_b", "weight", "kinds", "people", "instances"]
+
+
+def school_rows(store: GraphStore) -> pd.DataFrame:
+    """:func:`queries.context.schools_frame`, built once per store (:func:`queries.networks.memo.shared`).
+    Read-only.
+
+    Why: a structure command asked for it five or six times (the tie list, the scope, the nodes,
+    the ties a table shows), each time merging ~24k schools with their LAs, regions and trusts
+    again (~0.1 s a time nationally)."""
+    return shared(store, "schools_frame", lambda: schools_frame(store))
+
+
+def open_schools(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """The schools open on ``as_of`` (:func:`queries.posts.in_operation` of :func:`school_rows`),
+    built once per store and date. Read-only."""
+    return shared(store, ("open_schools", as_of), lambda: in_operation(school_rows(store), as_of))
 
 
 def _carriers(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -459,7 +477,7 @@ def _national_ends(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     return shared(
         store,
         ("national_ends", as_of),
-        lambda: _group_like_ends(store, as_of, in_operation(schools_frame(store), as_of), carriers=False),
+        lambda: _group_like_ends(store, as_of, open_schools(store, as_of), carriers=False),
     )
 
 
@@ -469,7 +487,7 @@ def _national_pairs(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     return shared(
         store,
         ("national_pairs", as_of),
-        lambda: _pair_instances(store, as_of, in_operation(schools_frame(store), as_of)),
+        lambda: _pair_instances(store, as_of, open_schools(store, as_of)),
     )
 
 
@@ -521,9 +539,9 @@ def tie_instances(
     both ends in scope.
     """
     as_of = as_of or dt.date.today()
-    schools = in_operation(schools_frame(store), as_of)
+    schools = open_schools(store, as_of)
     if filters.describe():
-        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+        schools = schools[isin(schools["urn"], apply_filters(school_rows(store), filters)["urn"])]
     ends = _group_like_ends(store, as_of, schools)
     pairs = _pair_instances(store, as_of, schools)
     total = pd.concat([_project(ends), pairs[["urn_a", "urn_b", "weight"]]], ignore_index=True).astype(
@@ -544,7 +562,7 @@ def pair_tie_instances(
     Why: a table that shows who carries a few ties (bridges, brokers, a region's links) needs the
     carriers of those schools' groups only, not the person tuples of every national membership.
     """
-    schools = in_operation(schools_frame(store), as_of)
+    schools = open_schools(store, as_of)
     kept = pairs[["urn_a", "urn_b"]].astype("int64").drop_duplicates()
     urns = pd.Index(np.union1d(kept["urn_a"].to_numpy(), kept["urn_b"].to_numpy()))
     every = _national_ends(store, as_of)
@@ -598,8 +616,8 @@ def tie_weights(
     """
     as_of = as_of or dt.date.today()
     if filters.describe():
-        schools = in_operation(schools_frame(store), as_of)
-        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+        schools = open_schools(store, as_of)
+        schools = schools[isin(schools["urn"], apply_filters(school_rows(store), filters)["urn"])]
         ends = _group_like_ends(store, as_of, schools, carriers=False)
         pairs = _pair_instances(store, as_of, schools)
     else:
@@ -694,9 +712,9 @@ def _school_nodes(store: GraphStore, as_of: dt.date, filters: Filters) -> nx.Gra
     import networkx as nx
 
     g = nx.Graph()
-    schools = in_operation(schools_frame(store), as_of)
+    schools = open_schools(store, as_of)
     if filters.describe():
-        schools = schools[isin(schools["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+        schools = schools[isin(schools["urn"], apply_filters(school_rows(store), filters)["urn"])]
     attrs = schools[["urn", *NODE_ATTRIBUTES]].astype(object)
     attrs = attrs.where(attrs.notna(), None)
     g.add_nodes_from(
