@@ -224,3 +224,37 @@ def test_native_rows_framed_as_drop_duplicates_then_a_stable_sort(missing):
             got = _frame(plain, columns, types, order)
             want = _frame_the_long_way(plain, columns, types, order)
             pd.testing.assert_frame_equal(got, want)
+
+
+def _carriers_the_long_way(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """What queries.networks.ties._carriers did before it cut the tuples from one sorted array."""
+    institutional = frame["person_id"].isna().groupby([frame[k] for k in keys]).any().rename("inst")
+    named = frame.dropna(subset=["person_id"])
+    named = named[keys].assign(person_id=named["person_id"].astype(str))
+    named = named.drop_duplicates().sort_values([*keys, "person_id"], kind="stable")
+    people = named.groupby(keys)["person_id"].agg(tuple).rename("carriers")
+    out = institutional.to_frame().join(people).reset_index()
+    out["carriers"] = out["carriers"].where(~out["inst"], None)
+    return out.drop(columns="inst")
+
+
+@pytest.mark.parametrize("keys", [["network_id", "urn"], ["urn"]])
+def test_carriers_cut_from_one_sorted_array_as_grouped_tuples(keys):
+    """Who carries each membership: None where the school takes part as an institution, else its
+    people sorted; repeats, groups of one and schools in several groups included."""
+    from queries.networks.ties import _carriers
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 60, 400):  # never empty: the callers return before (the old way gave str)
+        frame = pd.DataFrame(
+            {
+                "network_id": pd.array(rng.choice(["N2", "N10", "N1", "é"], n), dtype="string"),
+                "urn": pd.array(rng.choice([5, 1, 3, 20], n), dtype="Int64"),
+                "person_id": pd.array(
+                    [None if rng.random() < 0.15 else f"P{int(x)}" for x in rng.integers(0, 12, n)],
+                    dtype="string",
+                ),
+            }
+        )
+        got, want = _carriers(frame, keys), _carriers_the_long_way(frame, keys)
+        pd.testing.assert_frame_equal(got, want)
