@@ -162,7 +162,8 @@ PAGE_SCHOOLS = 4_000
 (nationally ~6 queries, each a sixth of the posts), so none runs near a server's query timeout."""
 PAGE_NETWORKS = 400
 """Networks per memberships query: nationally ~1,150 networks with ~47k school and ~26k person
-memberships, so 3 pages of each, each a fraction of a second of server time."""
+memberships, so 3 pages of each (~16k school rows, ~15k staff rows), each a fraction of a second
+of server time."""
 PAGE_KEYS = 5_000
 """Person ids or URNs per look-up query (a parameter list, answered from the range index)."""
 
@@ -308,7 +309,10 @@ def network_members_native(
     the server, paged over networks (two pages at a time), put in the embedded order here."""
     as_of = as_of or dt.date.today()
     nets = sorted(store.table("networks")["network_id"].dropna().astype(str))
-    pages = [{"networks": part, "as_of": as_of.isoformat()} for part in chunks(nets, PAGE_NETWORKS)]
+    # every n-th network to a page, not runs of neighbours: ids sort the large county forums
+    # together, so runs gave one page ~40k of the ~47k school memberships and two nearly blank
+    n = max(1, -(-len(nets) // PAGE_NETWORKS))
+    pages = [{"networks": nets[i::n], "as_of": as_of.isoformat()} for i in range(n) if nets[i::n]]
     schools = _frame(
         _paged_rows(store, SCHOOL_MEMBERS, pages),
         MEMBER_COLUMNS[:3],
