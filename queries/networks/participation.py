@@ -216,10 +216,16 @@ def network_members(
     return out.astype({"urn": "Int64", "network_id": "string", "tier": "string", "person_id": "string"})
 
 
+def live_members(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """:func:`network_members`, read once per store and date (participation, the tie list and the
+    gaps' trained reviewers all start from it). Read-only."""
+    return shared(store, ("network_members", as_of), lambda: network_members(store, as_of=as_of))
+
+
 def _school_network_memberships(store: GraphStore, as_of: dt.date, network: str | None) -> pd.DataFrame:
     ranks = tier_ranks(store)
     nets = send_networks(store, network)["network_id"]
-    out = network_members(store, as_of=as_of)
+    out = live_members(store, as_of)
     out = out[isin(out["network_id"], nets)]
     out = out.assign(rank=out["tier"].map(ranks).astype("Int64"))
     return out.drop_duplicates().reset_index(drop=True)
