@@ -190,6 +190,7 @@ def test_every_analysis_agrees_on_the_hand_built_careers(workspace, server_store
         )
     }
     empty_here["meeting_schools"] = "the careers fixture records no CPD attendance"
+    empty_here["network_members"] = "the careers fixture has no network memberships"
     refuses = {"participation_over_time": "no membership here has a start date (refused on both stores)"}
     as_of = dt.date.fromisoformat(AS_OF)
     nonempty = run_all(

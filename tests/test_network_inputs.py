@@ -67,6 +67,26 @@ def test_shared_waits_for_a_build_under_way_on_another_thread():
     assert got == [42, 42, 42] and calls == [1]
 
 
+def test_shared_keeps_its_locks_on_the_store():
+    """The review leftover of session 7: a lock per key in a module-level dict grew with every key
+    (the keys hold dates) for the life of the process. The locks now go with the store."""
+    import gc
+    import weakref
+
+    from queries.networks import memo
+
+    assert not hasattr(memo, "_LOCKS")
+    store = _Cached()
+    for day in range(5):
+        shared(store, ("day", day), lambda: 0)
+    locks = [k for k in store._cache if k[1][0] == "memo.lock"]
+    assert len(locks) == 5
+    gone = weakref.ref(store)
+    del store
+    gc.collect()
+    assert gone() is None  # nothing outside the store holds it (or its locks)
+
+
 def test_shared_without_a_cache_builds_each_time():
     class Bare:
         pass
@@ -170,3 +190,71 @@ def test_collector_paused_while_any_read_runs_and_restored_after():
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def _frame_the_long_way(rows, columns, types, order):
+    """What queries.native.networks._frame did before it ranked on integer codes."""
+    frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame({c: [] for c in columns})
+    frame = frame.astype({c: ("object" if t == "string" else "float64") for c, t in types.items()})
+    frame = frame.astype(types)
+    return frame.drop_duplicates().sort_values(order, kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_native_rows_framed_as_drop_duplicates_then_a_stable_sort(missing):
+    """The natives' rows (repeats included: the meetings read has no DISTINCT) framed, de-duplicated
+    and sorted exactly as before, for strings whose order is not ASCII's (accents, case, spaces)."""
+    pytest.importorskip("falkordb")
+    from queries.native.networks import _frame
+
+    rng = np.random.default_rng(7)
+    columns = ["activity_id", "urn", "person_id"]
+    types = {"activity_id": "string", "urn": "Int64", "person_id": "string"}
+    texts = ["b", "a", "é", "a b", "B", "ab", "Z", "ä", *([None] if missing else [])]
+    numbers = [3, 1, 2, 10, *([None] if missing else [])]
+    for _ in range(150):
+        rows = [
+            [rng.choice(texts), rng.choice(numbers), rng.choice(texts[:3] + texts[-1:])]
+            for _ in range(int(rng.integers(0, 60)))
+        ]
+        plain = [
+            [None if v is None else (int(v) if i == 1 else str(v)) for i, v in enumerate(r)] for r in rows
+        ]
+        for order in (columns, ["person_id", "urn", "activity_id"], ["urn", "activity_id"]):
+            got = _frame(plain, columns, types, order)
+            want = _frame_the_long_way(plain, columns, types, order)
+            pd.testing.assert_frame_equal(got, want)
+
+
+def _carriers_the_long_way(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """What queries.networks.ties._carriers did before it cut the tuples from one sorted array."""
+    institutional = frame["person_id"].isna().groupby([frame[k] for k in keys]).any().rename("inst")
+    named = frame.dropna(subset=["person_id"])
+    named = named[keys].assign(person_id=named["person_id"].astype(str))
+    named = named.drop_duplicates().sort_values([*keys, "person_id"], kind="stable")
+    people = named.groupby(keys)["person_id"].agg(tuple).rename("carriers")
+    out = institutional.to_frame().join(people).reset_index()
+    out["carriers"] = out["carriers"].where(~out["inst"], None)
+    return out.drop(columns="inst")
+
+
+@pytest.mark.parametrize("keys", [["network_id", "urn"], ["urn"]])
+def test_carriers_cut_from_one_sorted_array_as_grouped_tuples(keys):
+    """Who carries each membership: None where the school takes part as an institution, else its
+    people sorted; repeats, groups of one and schools in several groups included."""
+    from queries.networks.ties import _carriers
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 60, 400):  # never empty: the callers return before (the old way gave str)
+        frame = pd.DataFrame(
+            {
+                "network_id": pd.array(rng.choice(["N2", "N10", "N1", "é"], n), dtype="string"),
+                "urn": pd.array(rng.choice([5, 1, 3, 20], n), dtype="Int64"),
+                "person_id": pd.array(
+                    [None if rng.random() < 0.15 else f"P{int(x)}" for x in rng.integers(0, 12, n)],
+                    dtype="string",
+                ),
+            }
+        )
+        got, want = _carriers(frame, keys), _carriers_the_long_way(frame, keys)
+        pd.testing.assert_frame_equal(got, want)

@@ -26,16 +26,17 @@ from scipy.sparse.csgraph import connected_components
 
 from graphmodel.frames import isin
 from graphmodel.store import GraphStore
-from queries.context import Filters, apply_filters, schools_frame
+from queries.context import Filters, apply_filters
 from queries.networks.ties import (
     DEFAULT_MIN_WEIGHT,
+    open_schools,
     pair_tie_instances,
+    school_rows,
     shared_tie_instances,
     shared_tie_weights,
     tie_graph,
     tied_schools,
 )
-from queries.posts import in_operation
 from queries.registry import analysis
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.4 s a command otherwise)
@@ -137,9 +138,9 @@ def scope_ties(
     """
     as_of = as_of or dt.date.today()
     ties = shared_tie_weights(store, as_of, min_weight)
-    nodes = in_operation(schools_frame(store), as_of)
+    nodes = open_schools(store, as_of)
     if filters.describe():
-        nodes = nodes[isin(nodes["urn"], apply_filters(schools_frame(store), filters)["urn"])]
+        nodes = nodes[isin(nodes["urn"], apply_filters(school_rows(store), filters)["urn"])]
     nodes = nodes.assign(urn=nodes["urn"].astype("int64")).reset_index(drop=True)
     ties = ties[isin(ties["urn_a"], nodes["urn"]) & isin(ties["urn_b"], nodes["urn"])]
     return nodes, ties.reset_index(drop=True)
@@ -178,7 +179,9 @@ def scope_graph(
     b = index.get_indexer(ties["urn_b"])
     g = igraph.Graph(n=len(urns))
     if len(a):
-        g.add_edges(np.column_stack([a, b]))
+        # pairs as Python tuples: igraph reads a list of int tuples in C, where rows of a NumPy
+        # array go through its generic sequence path (~830k national ties: ~0.8 s -> ~0.55 s)
+        g.add_edges(list(zip(a.tolist(), b.tolist(), strict=True)))
     weight = ties["weight"].to_numpy(dtype=np.float64)
     g.es["weight"] = weight.tolist()  # set even with no edges: the attribute must exist
     g.es["distance"] = (1.0 / weight).tolist()

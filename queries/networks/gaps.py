@@ -35,8 +35,8 @@ from graphmodel.frames import isin
 from graphmodel.store import GraphStore
 from queries.context import Filters, apply_filters, by_columns, schools_frame
 from queries.networks.participation import (
-    active_on,
     active_posts,
+    live_members,
     school_participation,
     send_networks,
 )
@@ -185,22 +185,24 @@ def trained_reviewers(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
     """(la_code, reviewer) pairs: people (person_id) or schools (``urn:<n>``) counting as reviewers."""
     nets = send_networks(store)["network_id"]
     schools = store.table("schools")[["urn", "la_code"]]
-    pm = store.table("person_memberships")
     at_or_above = _at_or_above(store, REVIEWER_TIER)
-    pm = pm[active_on(pm, as_of) & pm["network_id"].isin(nets) & pm["tier"].isin(at_or_above).fillna(False)]
+    # the live memberships participation read (a member's rows name the schools they are in post at)
+    m = live_members(store, as_of)
+    m = m[isin(m["network_id"], nets) & m["tier"].isin(at_or_above).fillna(False).to_numpy(dtype=bool)]
+    staff = m[m["person_id"].notna().to_numpy()]
     rv = store.table("peer_reviews")
     rv = rv[(rv["date"] <= pd.Timestamp(as_of)).fillna(False).astype(bool)]
     rv = rv.dropna(subset=["reviewer_person_id"])
-    people = pd.concat([pm["person_id"], rv["reviewer_person_id"]]).drop_duplicates()
-    posts = active_posts(store, as_of, people)
+    posts = pd.concat(
+        [staff[["person_id", "urn"]], active_posts(store, as_of, rv["reviewer_person_id"])], ignore_index=True
+    ).drop_duplicates()
     located = posts.merge(schools, on="urn")[["la_code", "person_id"]]
     # A reviewer who has left every post still counts where they reviewed from.
     unposted = rv[~isin(rv["reviewer_person_id"], posts["person_id"])]
     located_rv = unposted.merge(schools, left_on="reviewer_urn", right_on="urn")[
         ["la_code", "reviewer_person_id"]
     ].rename(columns={"reviewer_person_id": "person_id"})
-    sm = store.table("school_memberships")
-    sm = sm[active_on(sm, as_of) & sm["network_id"].isin(nets) & sm["tier"].isin(at_or_above).fillna(False)]
+    sm = m[m["person_id"].isna().to_numpy()]
     school_level = sm.merge(schools, on="urn")
     school_level = pd.DataFrame(
         {"la_code": school_level["la_code"], "person_id": "urn:" + school_level["urn"].astype("string")}

@@ -36,6 +36,7 @@ __all__ = [
     "SUMMARY",
     "held_posts",
     "ladder_progression",
+    "network_members",
     "participation_over_time",
     "participation_summary",
     "school_participation",
@@ -182,21 +183,51 @@ def school_network_memberships(store: GraphStore, as_of: dt.date, network: str |
     )
 
 
+MEMBER_COLUMNS = ["urn", "network_id", "tier", "person_id"]
+
+
+@analysis
+def network_members(
+    store: GraphStore, *, as_of: dt.date | None = None, filters: Filters = Filters()
+) -> pd.DataFrame:
+    """Every membership of any network live on ``as_of``, as the schools it ties: columns
+    ``urn``, ``network_id``, ``tier``, ``person_id``. First the schools' own memberships
+    (``person_id`` blank) in (urn, network_id, tier) order, then those of people in post on
+    ``as_of``, one row per school they are in post at, in (person_id, network_id, tier, urn) order.
+    National, every network (``filters`` unused; callers keep the SEND networks they want).
+
+    Why a registered function: it is the one large input of participation and of the tie list's
+    network memberships (nationally ~47k school and ~26k person memberships, with the members'
+    current posts), so a graph server answers it with two joins filtered to ``as_of`` on the
+    server (:mod:`queries.native.networks`), three small columns a row, instead of pulling both
+    membership tables with their dates and then looking the members' posts up by key.
+    """
+    as_of = as_of or dt.date.today()
+    sm = store.table("school_memberships")
+    sm = sm.loc[active_on(sm, as_of).to_numpy(), ["urn", "network_id", "tier"]]
+    sm = sm.sort_values(["urn", "network_id", "tier"], kind="stable")
+    pm = store.table("person_memberships")
+    pm = pm.loc[active_on(pm, as_of).to_numpy(), ["person_id", "network_id", "tier"]]
+    pm = pm.sort_values(["person_id", "network_id", "tier"], kind="stable")
+    # held_posts' rows are in (person_id, urn) order and the merge keeps the left order, then the
+    # right order within a person: (person_id, network_id, tier, urn)
+    staff = pm.merge(active_posts(store, as_of, pm["person_id"]), on="person_id")
+    out = pd.concat([sm.assign(person_id=pd.NA), staff[MEMBER_COLUMNS]], ignore_index=True)
+    return out.astype({"urn": "Int64", "network_id": "string", "tier": "string", "person_id": "string"})
+
+
+def live_members(store: GraphStore, as_of: dt.date) -> pd.DataFrame:
+    """:func:`network_members`, read once per store and date (participation, the tie list and the
+    gaps' trained reviewers all start from it). Read-only."""
+    return shared(store, ("network_members", as_of), lambda: network_members(store, as_of=as_of))
+
+
 def _school_network_memberships(store: GraphStore, as_of: dt.date, network: str | None) -> pd.DataFrame:
     ranks = tier_ranks(store)
     nets = send_networks(store, network)["network_id"]
-    sm = store.table("school_memberships")
-    sm = sm[active_on(sm, as_of) & sm["network_id"].isin(nets)]
-    school_level = sm[["urn", "network_id", "tier"]].assign(person_id=pd.NA)
-    pm = store.table("person_memberships")
-    pm = pm[active_on(pm, as_of) & pm["network_id"].isin(nets)][["person_id", "network_id", "tier"]]
-    staff_level = pm.merge(active_posts(store, as_of, pm["person_id"]), on="person_id")[
-        ["urn", "network_id", "tier", "person_id"]
-    ]
-    out = pd.concat([school_level, staff_level], ignore_index=True)
-    out["person_id"] = out["person_id"].astype("string")
-    out["urn"] = out["urn"].astype("Int64")
-    out["rank"] = out["tier"].map(ranks).astype("Int64")
+    out = live_members(store, as_of)
+    out = out[isin(out["network_id"], nets)]
+    out = out.assign(rank=out["tier"].map(ranks).astype("Int64"))
     return out.drop_duplicates().reset_index(drop=True)
 
 
