@@ -46,6 +46,10 @@ class DerivedSet:
     """``(table, column, via)``: rows of input ``table`` touch the groups of the rows of ``via`` that
     share ``column`` (an activity's date or needs touch every attendee of it); an input without a
     link holds ``group`` itself."""
+    marker: str = ""
+    """A column ``derive`` fills on every row it writes (the set's newest, when a column is added):
+    a stored row without it was written by a sendgraph from before it, so a load that would fill it
+    for some people only is refused (:meth:`graphmodel.server.base.ServerStore._refuse_underived`)."""
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -74,8 +78,8 @@ def _specialist(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 DERIVERS: dict[str, DerivedSet] = {
-    "careers": DerivedSet("careers", ("posts", "service_posts"), "person_id", _careers),
-    "shared_staff": DerivedSet("shared_staff", ("posts",), "person_id", _shared_staff),
+    "careers": DerivedSet("careers", ("posts", "service_posts"), "person_id", _careers, marker="spell_day"),
+    "shared_staff": DerivedSet("shared_staff", ("posts",), "person_id", _shared_staff, marker="multi_school"),
     "cpd_days": DerivedSet(
         "cpd_days",
         ("people",),
@@ -86,8 +90,11 @@ DERIVERS: dict[str, DerivedSet] = {
             ("cpd_activities", "activity_id", "attendance"),
             ("activity_needs", "activity_id", "attendance"),
         ),
+        marker="first_send_cpd_day",
     ),
-    "specialist": DerivedSet("specialist", ("people",), "person_id", _specialist, inputs=("posts",)),
+    "specialist": DerivedSet(
+        "specialist", ("people",), "person_id", _specialist, inputs=("posts",), marker="specialist"
+    ),
 }
 """Every derived set by the name schema.toml gives it."""
 

@@ -164,6 +164,24 @@ def test_native_transitions_refuse_a_graph_loaded_without_the_columns(falkor_sto
         observed_transitions(falkor_store)
 
 
+def test_a_load_into_a_graph_from_before_the_newest_column_is_refused(falkor_store, bundle_writer):
+    """A graph loaded before ``spell_day`` joined the career columns has the others filled: adding to
+    it would give ``spell_day`` to the touched people only, and the pipeline's counts (which judge a
+    graph by one row) would drop everyone else. The set's marker column is looked for: refused."""
+    from career_fixture import TABLES
+
+    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
+    falkor_store.run_write("MATCH ()-[r:WORKS_AT]->() SET r.spell_day = NULL", {})  # as 291c50c left it
+    falkor_store.run_write("MATCH ()-[r:WORKS_IN]->() SET r.spell_day = NULL", {})
+    falkor_store._cache.clear()
+    before = _sorted(falkor_store, "posts")
+    assert before["spell_start"].notna().all()  # the other career columns are there
+    with pytest.raises(SendgraphError, match="spell_day.*server load --replace"):
+        ingest.load(falkor_store, [(bundle_writer({"posts": MORE_POSTS}), "auto")])
+    falkor_store._cache.clear()
+    pd.testing.assert_frame_equal(_sorted(falkor_store, "posts"), before)
+
+
 def test_a_load_into_a_graph_from_before_the_columns_is_refused(falkor_store, bundle_writer):
     """Adding to a graph an older sendgraph loaded would fill the columns of the touched people only,
     and the natives (which judge a graph by one row) would count everyone else wrongly: refused."""

@@ -626,10 +626,22 @@ class ServerStore(DerivedCache):
         from before that set existed. Why: this load would fill them for the people it touches only,
         and the natives that read them (which refuse a graph without them, judging by one row) would
         then count everyone else wrongly. Every row a load writes has at least one of the set's
-        columns filled, so a row with all of them blank is an older load's; nothing is written."""
+        columns filled, so a row with all of them blank is an older load's; and the set's ``marker``
+        (its newest column, always filled) is looked for on one stored row, so a graph from before a
+        column was added to an existing set (posts' ``spell_day``) is refused too; nothing is written."""
         for t in dset.tables:
             props = self.schema.table(t).properties.values()
             cols = [p.name for p in props if p.derived == dset.name]
+            if dset.marker in cols:  # one row says whether the graph predates the set's newest column
+                _c, rows = self.run_read(
+                    cypher.unmarked(self.schema, t, dset.marker), cypher.table_params(self.schema, t)
+                )
+                if rows and rows[0][0]:
+                    raise SendgraphError(
+                        f"{self.describe()}: stored {t} rows have no {dset.marker} (derived, "
+                        f"{dset.name}): the graph was loaded by an older sendgraph. Nothing was loaded; "
+                        f"reload it whole with 'sendgraph server load --replace <bundle>'"
+                    )
             stored = self._cache.get(t)
             if stored is None and dset.inputs:  # a load of the inputs only: ask the server for one
                 _c, rows = self.run_read(

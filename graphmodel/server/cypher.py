@@ -376,6 +376,19 @@ def underived(schema: Schema, table: str, columns: list[str]) -> str:
     return f"MATCH (n:{safe_name(node.label)}) WHERE {blank} WITH n LIMIT 1 RETURN count(n) AS n"
 
 
+def unmarked(schema: Schema, table: str, column: str) -> str:
+    """Whether one stored row of ``table`` (any: a graph's rows are all from one sendgraph, since a
+    load into an older graph is refused) lacks derived ``column``; no row when the table is empty."""
+    if table in schema.relationships:
+        rel = schema.relationships[table]
+        return (
+            f"MATCH {rel_pattern(schema, rel)}{_where_marker(schema, rel)} WITH r LIMIT 1 "
+            f"RETURN r.{safe_name(column)} IS NULL AS old"
+        )
+    label = safe_name(schema.node_by_table(table).label)
+    return f"MATCH (n:{label}) WITH n LIMIT 1 RETURN n.{safe_name(column)} IS NULL AS old"
+
+
 def derived_lookups(schema: Schema) -> list[tuple[str, str]]:
     """``(table, column)`` of every :func:`rows_by` a load may run for the derived sets ``schema``
     declares beyond :func:`rows_of_people` (sets with inputs: their output nodes by key, their
@@ -615,6 +628,9 @@ def all_statements(schema: Schema, dialect: str) -> list[Statement]:
         for name in (t for t in dset.tables if dset.inputs and t in schema.tables):
             cols = [p.name for p in schema.table(name).properties.values() if p.derived == dset.name]
             out.append(Statement(f"underived:{name}", underived(schema, name, cols), {}))
+        for name in (t for t in dset.tables if dset.marker and t in schema.tables):
+            params = table_params(schema, name)
+            out.append(Statement(f"unmarked:{name}:{dset.name}", unmarked(schema, name, dset.marker), params))
     for name, column in derived_lookups(schema):
         params = {**table_params(schema, name), "ids": ["x"]}
         out.append(Statement(f"by:{name}:{column}", rows_by(schema, name, column), params))
