@@ -11,8 +11,11 @@ from __future__ import annotations
 import falkordb_server as fk
 import pandas as pd
 import pytest
+from derived_checks import assert_a_failed_load_keeps
+from derived_checks import assert_fresh as _assert_fresh
+from derived_checks import sorted_table as _sorted
 
-from graphmodel.derived import DERIVERS, rederive
+from graphmodel.derived import DERIVERS
 from graphmodel.errors import SendgraphError
 from loaders import ingest
 
@@ -22,18 +25,9 @@ falkor_store = fk.falkor_store
 CAREERS = DERIVERS["careers"]
 
 
-def _sorted(store, table: str) -> pd.DataFrame:
-    key = list(store.schema.table(table).key)
-    return store.table(table).sort_values(key, kind="stable", ignore_index=True)
-
-
 def assert_fresh(store) -> None:
     """The stored derived columns equal a recomputation from the stored input columns."""
-    stored = {t: _sorted(store, t) for t in CAREERS.tables}
-    fresh = rederive(store.schema, CAREERS, stored)
-    for t in CAREERS.tables:
-        pd.testing.assert_frame_equal(stored[t], fresh[t], obj=t)
-        assert stored[t]["career_check"].notna().all(), t
+    _assert_fresh(store, CAREERS, ["career_check"])
 
 
 def _post(person, urn, role, start, end=""):
@@ -90,19 +84,8 @@ def test_falkordb_columns_follow_every_load_and_match_embedded(workspace, falkor
 def test_a_failed_server_load_changes_no_column(falkor_store, bundle_writer, monkeypatch):
     from career_fixture import TABLES
 
-    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
-    before = {t: _sorted(falkor_store, t) for t in CAREERS.tables}
-
-    def broken(*_a, **_k):
-        raise SendgraphError("the server went away")
-
-    monkeypatch.setattr(type(falkor_store), "_write_tables", broken)
-    with pytest.raises(SendgraphError):
-        ingest.load(falkor_store, [(bundle_writer({"posts": MORE_POSTS}), "auto")])
-    monkeypatch.undo()
-    falkor_store._cache.clear()
-    for t in CAREERS.tables:
-        pd.testing.assert_frame_equal(_sorted(falkor_store, t), before[t], obj=t)
+    first, second = bundle_writer(TABLES), bundle_writer({"posts": MORE_POSTS})
+    assert_a_failed_load_keeps(falkor_store, CAREERS, first, second, monkeypatch)
 
 
 def test_a_bundle_cannot_set_derived_columns(workspace, bundle_writer):

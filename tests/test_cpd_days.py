@@ -16,9 +16,12 @@ import datetime as dt
 import falkordb_server as fk
 import pandas as pd
 import pytest
+from derived_checks import assert_a_failed_load_keeps
+from derived_checks import assert_fresh as _assert_fresh
+from derived_checks import sorted_table as _sorted
 
 from graphmodel.cpd_days import ANY_DAY, NEVER, SEND_DAY, SENSORY_DAY, SENSORY_NEEDS
-from graphmodel.derived import DERIVERS, rederive
+from graphmodel.derived import DERIVERS
 from graphmodel.errors import SendgraphError
 from loaders import ingest
 
@@ -28,17 +31,9 @@ falkor_store = fk.falkor_store
 CPD = DERIVERS["cpd_days"]
 
 
-def _sorted(store, table: str) -> pd.DataFrame:
-    key = list(store.schema.table(table).key)
-    return store.table(table).sort_values(key, kind="stable", ignore_index=True)
-
-
 def assert_fresh(store) -> None:
     """The stored days equal a recomputation from the stored CPD rows, and none is blank."""
-    stored = {t: _sorted(store, t) for t in CPD.reads}
-    fresh = rederive(store.schema, CPD, stored)
-    pd.testing.assert_frame_equal(stored["people"], fresh["people"], obj="people")
-    assert stored["people"][[SEND_DAY, SENSORY_DAY]].notna().all().all()
+    _assert_fresh(store, CPD, [SEND_DAY, SENSORY_DAY])
 
 
 def _days(store, person: str) -> tuple[int, int]:
@@ -112,18 +107,7 @@ def test_falkordb_days_follow_every_load_and_match_embedded(workspace, falkor_st
 def test_a_failed_server_load_changes_no_day(falkor_store, bundle_writer, monkeypatch):
     from career_fixture import TABLES
 
-    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
-    before = _sorted(falkor_store, "people")
-
-    def broken(*_a, **_k):
-        raise SendgraphError("the server went away")
-
-    monkeypatch.setattr(type(falkor_store), "_write_tables", broken)
-    with pytest.raises(SendgraphError):
-        ingest.load(falkor_store, [(bundle_writer(STEPS[2]), "auto")])
-    monkeypatch.undo()
-    falkor_store._cache.clear()
-    pd.testing.assert_frame_equal(_sorted(falkor_store, "people"), before)
+    assert_a_failed_load_keeps(falkor_store, CPD, bundle_writer(TABLES), bundle_writer(STEPS[2]), monkeypatch)
 
 
 def test_a_cpd_load_into_a_graph_from_before_the_days_is_refused(falkor_store, bundle_writer):

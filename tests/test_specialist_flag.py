@@ -17,8 +17,11 @@ from importlib import resources
 import falkordb_server as fk
 import pandas as pd
 import pytest
+from derived_checks import assert_a_failed_load_keeps
+from derived_checks import assert_fresh as _assert_fresh
+from derived_checks import sorted_table as _sorted
 
-from graphmodel.derived import DERIVERS, rederive
+from graphmodel.derived import DERIVERS
 from graphmodel.errors import SendgraphError
 from graphmodel.specialists import FLAG, SPECIALIST_CATEGORIES, SPECIALIST_ROLES, is_specialist_set
 from loaders import ingest
@@ -39,17 +42,9 @@ FLAGGED = {"P01", "P02", "P03", "P04", "P06", "P07", "P10", "P11"}
 """The career fixture's people with a school post in a specialist role (P09 and P13: in a service only)."""
 
 
-def _sorted(store, table: str) -> pd.DataFrame:
-    key = list(store.schema.table(table).key)
-    return store.table(table).sort_values(key, kind="stable", ignore_index=True)
-
-
 def assert_fresh(store) -> None:
     """The stored flags equal a recomputation from the stored posts, and none is blank."""
-    stored = {t: _sorted(store, t) for t in SPEC.reads}
-    fresh = rederive(store.schema, SPEC, stored)
-    pd.testing.assert_frame_equal(stored["people"], fresh["people"], obj="people")
-    assert stored["people"][FLAG].notna().all()
+    _assert_fresh(store, SPEC, [FLAG])
 
 
 def _flagged(store) -> set[str]:
@@ -118,19 +113,9 @@ def test_falkordb_flags_follow_every_load_and_match_embedded(workspace, falkor_s
 def test_a_failed_server_load_changes_no_flag(falkor_store, bundle_writer, monkeypatch):
     from career_fixture import TABLES
 
-    ingest.load(falkor_store, [(bundle_writer(TABLES), "auto")])
-    before = _sorted(falkor_store, "people")
-
-    def broken(*_a, **_k):
-        raise SendgraphError("the server went away")
-
-    monkeypatch.setattr(type(falkor_store), "_write_tables", broken)
-    with pytest.raises(SendgraphError):
-        ingest.load(falkor_store, [(bundle_writer(STEPS[0][0]), "auto")])
-    monkeypatch.undo()
-    falkor_store._cache.clear()
-    pd.testing.assert_frame_equal(_sorted(falkor_store, "people"), before)
-    assert not before.set_index("person_id").loc["P05", FLAG]
+    first, second = bundle_writer(TABLES), bundle_writer(STEPS[0][0])
+    before = assert_a_failed_load_keeps(falkor_store, SPEC, first, second, monkeypatch)
+    assert not before["people"].set_index("person_id").loc["P05", FLAG]
 
 
 def test_the_server_has_the_node_index(falkor_store, bundle_writer):
