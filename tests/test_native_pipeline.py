@@ -27,6 +27,7 @@ from graphmodel.errors import SendgraphError
 from loaders import ingest
 from queries.careers.pipeline import pipeline
 from queries.context import Filters
+from queries.native import pipeline as native
 from queries.native.pipeline import ready_days
 
 pytestmark = pytest.mark.server
@@ -95,3 +96,72 @@ def test_a_graph_without_career_columns_is_refused(falkor_store, bundle_writer):
     falkor_store._graph.query("MATCH (:Person)-[r:WORKS_AT]->(:School) SET r.spell_start = NULL")
     with pytest.raises(SendgraphError, match="server load --replace"):
         pipeline(falkor_store, as_of=LATE)
+
+
+def _statements(store, monkeypatch) -> list[str]:
+    """Record the text of every read ``store`` runs from now on."""
+    seen: list[str] = []
+    run = store.run_read
+
+    def recording(text, params):
+        seen.append(text)
+        return run(text, params)
+
+    monkeypatch.setattr(store, "run_read", recording)
+    return seen
+
+
+def test_native_pipeline_reads_specialists_by_the_flag(north_east, ne_server, monkeypatch):
+    """A graph with the flag: the feeder moves and the exceptions' current posts start from the
+    flagged people (the reads that would otherwise scan every post or look 35k people up by key)."""
+    seen = _statements(ne_server, monkeypatch)
+    pd.testing.assert_frame_equal(
+        pipeline(ne_server, as_of=EARLY, level="la"), pipeline(north_east, as_of=EARLY, level="la")
+    )
+    assert native.FEEDER_MOVES_BY_FLAG.text in seen and native.FEEDER_MOVES["WORKS_AT"].text not in seen
+    assert native.POSTS_OF_SPECIALISTS.text in seen
+
+
+@pytest.mark.parametrize("level", ["la", "region"])
+@pytest.mark.parametrize("as_of", [LATE, EARLY], ids=str)
+def test_native_pipeline_by_the_scans_and_in_three_parts_is_the_same(
+    north_east, ne_server, monkeypatch, level, as_of
+):
+    """Without the flag (a graph loaded before it, or a bundle's own target roles), the scans;
+    and the counts' scan in three parts instead of two: the same answer either way."""
+    monkeypatch.setattr(native, "use_index", lambda store, roles: False)
+    monkeypatch.setattr(native, "flag_stored", lambda store: False)
+    monkeypatch.setattr(native, "COUNT_PARTS", 3)
+    seen = _statements(ne_server, monkeypatch)
+    want = pipeline(north_east, as_of=as_of, level=level)
+    pd.testing.assert_frame_equal(pipeline(ne_server, as_of=as_of, level=level), want)
+    assert native.FEEDER_MOVES["WORKS_AT"].text in seen and native.POSTS_OF_SPECIALISTS.text not in seen
+    parts = [t for t in seen if t == native.COUNTS[level].text]
+    assert len(parts) == (3 if level == "la" else 1)  # the North East is one region
+
+
+class _Geography:
+    """A store with only the geography tables :func:`native._parts` reads."""
+
+    def table(self, name):
+        assert name == "local_authorities"
+        return pd.DataFrame(
+            {
+                "code": ["L1", "L2", "L3", "L4", "L5", "L6"],
+                "region_code": ["R1", "R1", "R2", "R3", "R3", "R4"],
+            }
+        )
+
+
+@pytest.mark.parametrize("level", ["la", "region"])
+def test_count_parts_hold_every_area_once_and_whole(level):
+    schools = [["L1", 50], ["L2", 10], ["L3", 40], ["L4", 5], ["L5", 30], ["ELSEWHERE", 99], [None, 3]]
+    parts = native._parts(_Geography(), schools, level)
+    # every LA with schools once (L6 has none: nothing to count there)
+    assert sorted(c for p in parts for c in p) == ["L1", "L2", "L3", "L4", "L5"]
+    assert len(parts) == native.COUNT_PARTS
+    if level == "region":  # a region's LAs together
+        assert any({"L1", "L2"} <= set(p) for p in parts) and any({"L4", "L5"} <= set(p) for p in parts)
+    weight = {la: n for la, n in schools}
+    loads = sorted(sum(weight[c] for c in p) for p in parts)
+    assert loads == ([60, 75] if level == "region" else [65, 70])

@@ -9,7 +9,8 @@ sensory-CPD day (the ``cpd_days`` columns of people, :mod:`graphmodel.cpd_days`)
 can answer most of it with aggregates, and the embedded rules run only on the people an aggregate
 cannot answer:
 
-1. **Feeder steps.** One scan of the posts (:data:`FEEDER_MOVES`) groups the moves stored on
+1. **Feeder steps.** One read of the posts (:data:`FEEDER_MOVES`; of the flagged specialists'
+   posts when it may, :data:`FEEDER_MOVES_BY_FLAG`) groups the moves stored on
    spells' first posts into a target role, started by ``as_of``: (from-role, role, days, how
    many), nationally a few thousand groups. A person whose ``career_check`` is after ``as_of``
    (their moves depend on the date: a post started after it, or spells starting the same day) is
@@ -60,7 +61,10 @@ import pandas as pd
 from graphmodel.careers import DAYS_PER_YEAR, OPEN_DAY, Careers
 from graphmodel.cpd_days import SEND_DAY, SENSORY_DAY
 from graphmodel.errors import SendgraphError
+from graphmodel.frames import isin
+from graphmodel.schema import load_schema
 from graphmodel.server.cypher import NativeQuery, native_query
+from graphmodel.specialists import FLAG
 from queries.audits.senco import AWARDS, senco_audit
 from queries.audits.sensory import matching_mq
 from queries.careers.pipeline import (
@@ -77,12 +81,14 @@ from queries.careers.pipeline import (
     with_people,
 )
 from queries.context import Filters, schools_frame
+from queries.native._specialists import INDEXED, SCAN, flag_stored, use_index
 from queries.native._view import PEOPLE_PER_QUERY, WHOLE_TABLES, NarrowedStore, chunks
 from queries.native.careers import (
     COURSES_HELD,
     COURSES_STUDIED,
     PERSON_ROWS,
     TARGET_SERVICE_POSTS,
+    compact_pull,
     fetched_view,
     in_chunks,
     pull_query,
@@ -95,6 +101,7 @@ __all__ = [
     "COUNTS",
     "CPD_PEOPLE",
     "FEEDER_MOVES",
+    "FEEDER_MOVES_BY_FLAG",
     "POSTS_OF_PEOPLE",
     "SERVER_COUNTS",
     "pipeline_native",
@@ -102,7 +109,6 @@ __all__ = [
 ]
 
 _DAY = "2025-01-01"
-_CURRENT = "r.start_date <= d AND (r.end_date IS NULL OR r.end_date >= d)"
 _AREA = {"la": "b.la_code", "region": "$region_of[b.la_code]"}
 """The area a school post counts in: its school's LA, or that LA's region (``$region_of``: LA code
 -> region code, from the geography tables) looked up in a map, not by a hop to the LA node: the
@@ -118,14 +124,19 @@ def _counts(level: str) -> str:
     :mod:`graphmodel.cpd_days`) is on or before ``$day``. A role missing from a map is not a feeder
     step of that target: the lookup is null and the person not counted. Stored integers only:
     working the spell's day number out of its date per post (FalkorDB has no days-between) made
-    this scan take twice as long nationally."""
+    this scan take twice as long nationally. Only the posts at the schools of ``$las`` (LA codes) are
+    read: the scan runs in parts (:func:`_parts`) of whole areas, whose counts add up. The tests
+    that drop the most posts come first (a post still held on ``as_of``: 37% of them nationally,
+    then the role, the start), and a post's spell before the person's CPD day: ~15% less server
+    time than the other order."""
     area = _AREA[level]
-    ready = "a.{column} <= $day AND r.spell_day <= ${by}[r.role]"
+    ready = "r.spell_day <= ${by}[r.role] AND a.{column} <= $day"
     senco = ready.format(column=SEND_DAY, by="senco_by")
     sensory = ready.format(column=SENSORY_DAY, by="sensory_by")
     return (
-        f"WITH date($as_of) AS d MATCH (a:Person)-[r:WORKS_AT]->(b:School) "
-        f"WHERE r.role IN $roles AND {_CURRENT} "
+        "WITH date($as_of) AS d MATCH (b:School) WHERE b.la_code IN $las "
+        "MATCH (a:Person)-[r:WORKS_AT]->(b) WHERE (r.end_date IS NULL OR r.end_date >= d) "
+        "AND r.role IN $roles AND r.start_date <= d "
         f"RETURN {area} AS area, "
         "count(DISTINCT CASE WHEN r.role IN $teachers THEN a.person_id END) AS teachers_not_senco, "
         f"count(DISTINCT CASE WHEN {senco} THEN a.person_id END) AS likely_senco, "
@@ -134,7 +145,9 @@ def _counts(level: str) -> str:
 
 
 _PEOPLE = {"people": ["P1"]}
+_POSTS_KEY = load_schema().table("posts").key
 _COUNTS_P = {
+    "las": ["E06000001"],
     "as_of": _DAY,
     "roles": ["CLASS_TEACHER", "SEN_TEACHER"],
     "teachers": ["CLASS_TEACHER"],
@@ -151,10 +164,21 @@ COUNTS = {
 teachers, a CPD-led walk for each ready count) they cost ~12 s of server time nationally, together
 ~5 s (issue 14)."""
 SERVER_COUNTS = ("teachers_not_senco", "likely_senco", "likely_sensory")
+SCHOOLS_PER_LA = native_query(
+    "pipeline.schools_per_la", "MATCH (b:School) RETURN b.la_code AS la_code, count(b) AS schools", {}
+)
+"""How many schools each LA has: the weights :func:`_parts` balances the counts' scan by."""
+COUNT_PARTS = 2
+"""The counts' scan (:data:`COUNTS`) runs as this many reads at once, each over the posts of whole
+areas. Why: it is the pipeline's longest read (~5 s of server time nationally) and the last to
+finish; everything else is done ~2.5 s into it, so a server's second worker thread sat idle while
+the command waited. Two halves, run side by side, end sooner (4.1 s wall vs 5.4 s alone, quiet);
+the FalkorDB default is one worker thread per core, so more parts than this 2-core machine's would
+only queue."""
 
 _MOVE = "late IS NULL AND r.spell_first AND r.move_from IS NOT NULL"
 _MOVES = (
-    "WITH date($as_of) AS d MATCH (a:Person)-[r:{rel}]->(b:{end}) "
+    "WITH date($as_of) AS d {start} "
     "WHERE r.career_check > d OR (r.role IN $roles AND r.start_date <= d) "
     "WITH r, CASE WHEN r.career_check > d THEN a.person_id END AS late, "
     "CASE WHEN r.role IN $roles AND r.start_date <= d THEN a.person_id END AS held "
@@ -162,27 +186,48 @@ _MOVES = (
     f"CASE WHEN {_MOVE} THEN r.role END AS role, CASE WHEN {_MOVE} THEN r.move_days END AS days, "
     "count(r) AS moves, collect(DISTINCT held) AS held"
 )
+_MOVES_P = {"as_of": _DAY, "roles": ["SENCO"]}
 FEEDER_MOVES = {
-    rel: native_query(
-        f"pipeline.feeder_moves.{table}",
-        _MOVES.format(rel=rel, end=end),
-        {"as_of": _DAY, "roles": ["SENCO"]},
+    rel: native_query(f"pipeline.feeder_moves.{table}", _MOVES.format(start=start), _MOVES_P)
+    for table, rel, start in (
+        ("posts", "WORKS_AT", "MATCH (a:Person)-[r:WORKS_AT]->(b:School)"),
+        ("service_posts", "WORKS_IN", "MATCH (a:Person)-[r:WORKS_IN]->(b:Service)"),
     )
-    for table, rel, end in (("posts", "WORKS_AT", "School"), ("service_posts", "WORKS_IN", "Service"))
 }
 """One scan of the posts (and one of the service posts) for the feeder steps and two lists of
 people: ``held``, who held a post in a target role (``$roles``: SENCO and the sensory roles) by
 ``as_of`` (exceptions, see the module docstring, collected per group), and the moves stored on
 those posts, grouped (from-role, role, days), where the person's moves hold on ``as_of``; and
 ``late``, the people whose moves do not (``career_check`` after ``as_of``), a group each."""
-_CURRENT_OF = (
-    "a.person_id IN $people AND r.start_date <= date($as_of) "
-    "AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
+FEEDER_MOVES_BY_FLAG = native_query(
+    "pipeline.feeder_moves.posts.by_flag",
+    _MOVES.format(start=f"MATCH (a:Person) WHERE a.{FLAG} = true MATCH (a)-[r:WORKS_AT]->(b:School)"),
+    _MOVES_P,
 )
+""":data:`FEEDER_MOVES`' school posts read from the flagged specialists only (a node index,
+:mod:`graphmodel.specialists`): 0.8 s of server time nationally instead of 3-5 s, and ~500 late
+people to fetch instead of ~14k. Fewer rows, the same feeder steps: a move into a target is stored
+on (or, for a late person, recomputed from) a post in a target role, and everyone holding a school
+post in one is flagged when the targets are specialist roles (:func:`_feeder_reads` checks). A late
+person left out holds no school post in a target role, so has no move into one from the school
+posts; their target service posts, and their lateness, are in the service posts' scan, and a late
+person's moves are recomputed from all their posts, school and service. ``held`` (school posts in
+a target role) is the same list."""
+_CURRENT_ON = "r.start_date <= date($as_of) AND (r.end_date IS NULL OR r.end_date >= date($as_of))"
+_CURRENT_OF = f"a.person_id IN $people AND {_CURRENT_ON}"
 _SPELL = ["person_id", "role", "start_date", "end_date", "spell_start", "spell_prior_days"]
 POSTS_OF_PEOPLE = pull_query(
     "pipeline.posts.current_of_people", "posts", _CURRENT_OF, {**_PEOPLE, "as_of": _DAY}, [*_SPELL, "urn"]
 )
+POSTS_OF_SPECIALISTS = native_query(
+    "pipeline.posts.current_of_specialists",
+    INDEXED + compact_pull("posts", _CURRENT_ON, [*_SPELL, "urn"]).removeprefix(SCAN),
+    {"as_of": _DAY},
+)
+"""The current posts of every flagged specialist (:mod:`graphmodel.specialists`), from the node
+index: nearly all the exceptions (34,118 of 34,535 nationally; everyone who held a target post is
+flagged) in one read of 1.5 s of server time, where looking them up by key took 7 reads, 2.4 s.
+The exceptions not flagged are still read by key (:data:`POSTS_OF_PEOPLE`)."""
 CURRENT_SERVICE_POSTS = pull_query(
     "pipeline.service_posts.current",
     "service_posts",
@@ -246,6 +291,14 @@ def _require_columns(store) -> None:
         )
 
 
+def _feeder_reads(store, target_codes: list[str]) -> list[NativeQuery]:
+    """The feeder moves' reads: the school posts from the flagged specialists when every target
+    role is a specialist role and the graph stores the flag (:func:`queries.native._specialists.
+    use_index`), else the scan of every school post; and the service posts' scan."""
+    posts = FEEDER_MOVES_BY_FLAG if use_index(store, target_codes) else FEEDER_MOVES["WORKS_AT"]
+    return [posts, FEEDER_MOVES["WORKS_IN"]]
+
+
 def _feeders(store, rows: list[list], check_view, as_of: dt.date) -> pd.DataFrame:
     """Feeder steps: the stored moves into the targets (``rows`` of :data:`FEEDER_MOVES` without a
     ``late`` person) plus the moves of the late people, from their posts (``check_view``)."""
@@ -261,6 +314,46 @@ def _feeders(store, rows: list[list], check_view, as_of: dt.date) -> pd.DataFram
     frames.append(moves_into_targets(career_spells(check_view, as_of), targets).assign(n=1))
     moves = pd.concat(frames, ignore_index=True)[["target", "from_role", "days", "n"]]
     return feeder_frame(moves.astype({"days": "int64", "n": "int64"}))
+
+
+def _parts(store, schools: list[list], level: str) -> list[list[str]]:
+    """The LA codes of the geography in :data:`COUNT_PARTS` groups of about the same number of
+    schools (``schools``: rows of :data:`SCHOOLS_PER_LA`), each area of ``level`` whole in one group
+    (an LA, or a region's LAs): a person is counted once per area, so the groups' counts add up to
+    the count of the whole. A school whose LA is not in the geography has no area either way, and
+    an area without schools no posts: neither is read."""
+    weight = {str(la): int(n) for la, n in schools if la is not None}
+    las = store.table("local_authorities")[["code", "region_code"]].dropna(subset=["code"])
+    unit = las["code"] if level == "la" else las["region_code"]
+    units: dict[str, list[str]] = {}
+    for code, key in zip(las["code"].astype(str), unit.astype(str), strict=True):
+        units.setdefault(key, []).append(code)
+    parts: list[list[str]] = [[] for _ in range(COUNT_PARTS)]
+    loads = [0] * COUNT_PARTS
+    heavy_first = sorted(units.items(), key=lambda kv: (-sum(weight.get(c, 0) for c in kv[1]), kv[0]))
+    for _key, codes in heavy_first:
+        if not sum(weight.get(c, 0) for c in codes):
+            continue  # no schools: no posts to count
+        i = loads.index(min(loads))
+        parts[i] += codes
+        loads[i] += sum(weight.get(c, 0) for c in codes)
+    return [sorted(p) for p in parts if p]
+
+
+def _exceptions_posts(store, specialists_f, exceptions: list[str], at: dict) -> pd.DataFrame:
+    """The current posts of ``exceptions``: those of the flagged specialists from one indexed read
+    (``specialists_f``: :data:`POSTS_OF_SPECIALISTS`, None when the graph has no flag), the
+    rest by key. A flagged person's current posts are all in the indexed read, so anyone absent
+    from it is either unflagged or has no current post: the read by key is exact for both."""
+    if specialists_f is None:
+        return in_chunks(store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
+    flagged = specialists_f.result()
+    ids = flagged["person_id"]
+    rest = sorted(set(exceptions) - set(ids.dropna().astype(str)))
+    own = flagged[isin(ids, exceptions)]
+    if rest:
+        own = pd.concat([own, in_chunks(store, "posts", POSTS_OF_PEOPLE, "people", rest, at)])
+    return own.sort_values(list(_POSTS_KEY), kind="stable", ignore_index=True)
 
 
 def _tally(rows: list[list]) -> pd.DataFrame:
@@ -287,7 +380,7 @@ def _as_server_counts(
         prior = posts["spell_prior_days"].astype("float64").to_numpy()
         with np.errstate(invalid="ignore"):
             keep &= prior + day - start >= limit
-        keep &= posts["person_id"].isin(cpd).fillna(False).to_numpy(dtype=bool)
+        keep &= isin(posts["person_id"], cpd)
     rows = posts.loc[keep, ["person_id", "urn"]].merge(places, on="urn", how="inner")
     return rows.drop_duplicates(["person_id", key]).dropna(subset=[key]).groupby(key).size().astype("int64")
 
@@ -342,11 +435,13 @@ def pipeline_native(
     teachers = [r for r in teaching if r != "SENCO"]
     # the tables read whole (schools, geography), first in the server's queue, ahead of the scans
     NarrowedStore(store, {}).prefetch(*WHOLE_TABLES, "services")
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="sendgraph-pipeline") as pool:
+    with ThreadPoolExecutor(max_workers=4 + COUNT_PARTS, thread_name_prefix="sendgraph-pipeline") as pool:
+        schools_f = pool.submit(_rows, store, SCHOOLS_PER_LA, {})
         # one scan for the feeder steps first: they set the thresholds of the ready counts, which
         # the counts' scan waits for
         moves_f = [
-            pool.submit(_rows, store, q, {"as_of": day, "roles": target_codes}) for q in FEEDER_MOVES.values()
+            pool.submit(_rows, store, q, {"as_of": day, "roles": target_codes})
+            for q in _feeder_reads(store, target_codes)
         ]
         # the schools' SENCO status and capacity (their own native reads), meanwhile
         table_f = _in_background(pool, _area_table, store, as_of, level)
@@ -359,6 +454,11 @@ def pipeline_native(
         )
         at = {"as_of": day}
         spost_f = pool.submit(in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at)
+        specialists_f = (
+            pool.submit(in_chunks, store, "posts", POSTS_OF_SPECIALISTS, None, None, at)
+            if flag_stored(store)
+            else None
+        )
         moves = [r for f in moves_f for r in f.result()]
         late = sorted({str(r[0]) for r in moves if r[0] is not None})
         check_view = fetched_view(
@@ -391,7 +491,10 @@ def pipeline_native(
             "senco_by": {r: as_of.toordinal() - n for r, n in params["likely_senco"]["min_days"].items()},
             "sensory_by": {r: as_of.toordinal() - n for r, n in params["likely_sensory"]["min_days"].items()},
         }
-        counts_f = pool.submit(_rows, store, COUNTS[level], scan)
+        counts_f = [
+            pool.submit(_rows, store, COUNTS[level], {**scan, "las": part})
+            for part in _parts(store, schools_f.result(), level)
+        ]
 
         held, study = held_f.result(), study_f.result()
         exceptions = sorted(
@@ -405,11 +508,11 @@ def pipeline_native(
             pool.submit(_rows, store, CPD_PEOPLE, {"day": as_of.toordinal(), "people": part})
             for part in parts
         ]
-        posts_f = pool.submit(in_chunks, store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
+        posts_f = pool.submit(_exceptions_posts, store, specialists_f, exceptions, at)
 
         # the exceptions' own counts, by the embedded rules on their rows
         posts, spost = posts_f.result(), spost_f.result()
-        spost = spost[spost["person_id"].isin(exceptions).fillna(False).to_numpy(dtype=bool)]
+        spost = spost[isin(spost["person_id"], exceptions)]
         spost = spost.reset_index(drop=True)
         view = fetched_view(
             store,
@@ -429,7 +532,7 @@ def pipeline_native(
         own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
         # server totals - the exceptions as the server counts them + as the rules count them
         places = schools_frame(store)[["urn", key]]
-        totals = _tally(counts_f.result())
+        totals = _tally([r for f in counts_f for r in f.result()])
         result = {}
         for column in PEOPLE_COUNTS:
             result[column] = own[column]

@@ -24,6 +24,7 @@ import datetime as dt
 
 import pandas as pd
 
+from graphmodel.frames import isin
 from graphmodel.schema import load_schema
 from graphmodel.server.cypher import native_query, pull
 from queries.audits.senco import AWARDS, senco_audit
@@ -85,7 +86,7 @@ def with_specialists(store, as_of: dt.date, roles: list[str]) -> tuple[pd.DataFr
     posts = store.typed_query("posts", query.for_dialect(store.dialect.name), params)
     role = posts["role"].astype("string")
     senco = people_of(posts[(role == "SENCO").fillna(False).to_numpy() & current_mask(posts, as_of)])
-    mine = posts["person_id"].isin(senco).fillna(False).to_numpy() & role.isin(ROLES).fillna(False).to_numpy()
+    mine = isin(posts["person_id"], senco) & role.isin(ROLES).fillna(False).to_numpy()
     started = (posts["start_date"] <= pd.Timestamp(as_of)).fillna(False).to_numpy()
     theirs = role.isin(roles).fillna(False).to_numpy() & started
     return posts[mine].reset_index(drop=True), posts[theirs].reset_index(drop=True)
