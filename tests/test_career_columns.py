@@ -109,10 +109,14 @@ def test_templates_and_dictionary_mark_derived_columns(tmp_path):
 VIEWS = ("observed_transitions", "direct_to_specialist", "dead_ends", "compare_with_reference")
 
 
+@pytest.mark.parametrize("parts", [1, 3])
 @pytest.mark.parametrize("as_of", [None, "2016-01-01", "2025-01-01"])
-def test_native_transitions_give_the_embedded_answer(workspace, falkor_store, bundle_writer, as_of):
+def test_native_transitions_give_the_embedded_answer(
+    workspace, falkor_store, bundle_writer, monkeypatch, as_of, parts
+):
     """All four views, with and without a place filter, on a date before some careers started (their
-    people are rechecked by the embedded rules) and after all of them."""
+    people are rechecked by the embedded rules) and after all of them; the school posts' grouped scan
+    in one part and in three (the default two run in the differential test): the parts add up."""
     import datetime as dt
 
     from career_fixture import TABLES
@@ -120,6 +124,8 @@ def test_native_transitions_give_the_embedded_answer(workspace, falkor_store, bu
     from queries.careers import transitions
     from queries.context import Filters
     from queries.native import transitions as native
+
+    monkeypatch.setattr(native, "SPELL_PARTS", parts)
 
     path = bundle_writer(TABLES)
     ingest.load(workspace, [(path, "auto")])
