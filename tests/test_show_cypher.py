@@ -112,3 +112,15 @@ def test_network_analyses_read_no_person_level_table_whole(careers_ws, command):
     assert "MATCH (c:CPDActivity) RETURN c.activity_id AS activity_id, c.format AS format" in script
     assert "MATCH (s:School)<-[r:WORKS_AT]-(p:Person) WHERE s.urn IN $urns" in script  # shared staff
     assert not WHOLE_NETWORK_INPUT.search(script), "a network analysis pulls a whole person-level table"
+
+
+@pytest.mark.parametrize("by", ["la", "region"])
+def test_pipeline_shows_its_counts_statement(careers_ws, by):
+    """The pipeline's longest read, the counts (run in parts of whole areas on a server), is in the
+    script on a workspace too, where no read answers with rows to share the areas out by."""
+    result = CliRunner().invoke(
+        main, ["-w", careers_ws, "pipeline", "--by", by, "--as-of", "2025-01-01", "--show-cypher"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "count(DISTINCT CASE WHEN r.role IN $teachers" in result.output
+    assert "las: [" in result.output

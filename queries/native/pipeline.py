@@ -25,10 +25,11 @@ cannot answer:
    first SEND (or sensory) CPD day is on or before ``as_of``. Exceptions
    are the people whose qualifications, courses or other posts change the answer: anyone who held
    a SENCO or sensory post by ``as_of``, anyone with a service post, holders of a SENCO award or a
-   sensory MQ, and anyone studying for one (nationally ~55k of a million). The server counts
-   everyone, the three counts in one scan of the current posts (:data:`COUNTS`:
-   ``count(DISTINCT person)`` per area, the ready counts after the feeder steps); the exceptions'
-   current posts (with their spell columns) and CPD days are fetched by key, and the result is
+   sensory MQ, and anyone studying for one (nationally ~35k of a million). The server counts
+   everyone, the three counts in one scan of the current posts (:data:`COUNTS`, run in parts of
+   whole areas: ``count(DISTINCT person)`` per area, the ready counts after the feeder steps); the
+   exceptions' current posts (with their spell columns: the flagged specialists' in one indexed
+   read, :data:`POSTS_OF_SPECIALISTS`, the others by key) and CPD days are fetched, and the result is
    server total - the exceptions as those statements count them (the same predicate in pandas,
    :func:`_as_server_counts`) + the exceptions as the embedded
    :func:`queries.careers.pipeline.people_counts` counts them (their open spells built from the
@@ -324,6 +325,8 @@ def _parts(store, schools: list[list], level: str) -> list[list[str]]:
     an area without schools no posts: neither is read."""
     weight = {str(la): int(n) for la, n in schools if la is not None}
     las = store.table("local_authorities")[["code", "region_code"]].dropna(subset=["code"])
+    if not weight:  # no schools, or --show-cypher on a workspace (no rows): one read shows the statement
+        return [sorted(las["code"].astype(str))]
     unit = las["code"] if level == "la" else las["region_code"]
     units: dict[str, list[str]] = {}
     for code, key in zip(las["code"].astype(str), unit.astype(str), strict=True):
@@ -436,26 +439,36 @@ def pipeline_native(
     # the tables read whole (schools, geography), first in the server's queue, ahead of the scans
     NarrowedStore(store, {}).prefetch(*WHOLE_TABLES, "services")
     with ThreadPoolExecutor(max_workers=4 + COUNT_PARTS, thread_name_prefix="sendgraph-pipeline") as pool:
-        schools_f = pool.submit(_rows, store, SCHOOLS_PER_LA, {})
+        schools_f = _in_background(pool, _rows, store, SCHOOLS_PER_LA, {})
         # one scan for the feeder steps first: they set the thresholds of the ready counts, which
         # the counts' scan waits for
         moves_f = [
-            pool.submit(_rows, store, q, {"as_of": day, "roles": target_codes})
+            _in_background(pool, _rows, store, q, {"as_of": day, "roles": target_codes})
             for q in _feeder_reads(store, target_codes)
         ]
         # the schools' SENCO status and capacity (their own native reads), meanwhile
         table_f = _in_background(pool, _area_table, store, as_of, level)
         # the exceptions the moves do not name: anyone whose rows other than one current post change
         # their answer (awards, courses, service posts)
-        held_f = pool.submit(in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals)
-        study_f = pool.submit(in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
-        service_f = pool.submit(
-            _people, store, TARGET_SERVICE_POSTS, {"roles": sorted(roles["code"].astype(str)), "as_of": day}
+        held_f = _in_background(
+            pool, in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals
+        )
+        study_f = _in_background(
+            pool, in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals
+        )
+        service_f = _in_background(
+            pool,
+            _people,
+            store,
+            TARGET_SERVICE_POSTS,
+            {"roles": sorted(roles["code"].astype(str)), "as_of": day},
         )
         at = {"as_of": day}
-        spost_f = pool.submit(in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at)
+        spost_f = _in_background(
+            pool, in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at
+        )
         specialists_f = (
-            pool.submit(in_chunks, store, "posts", POSTS_OF_SPECIALISTS, None, None, at)
+            _in_background(pool, in_chunks, store, "posts", POSTS_OF_SPECIALISTS, None, None, at)
             if flag_stored(store)
             else None
         )
@@ -492,7 +505,7 @@ def pipeline_native(
             "sensory_by": {r: as_of.toordinal() - n for r, n in params["likely_sensory"]["min_days"].items()},
         }
         counts_f = [
-            pool.submit(_rows, store, COUNTS[level], {**scan, "las": part})
+            _in_background(pool, _rows, store, COUNTS[level], {**scan, "las": part})
             for part in _parts(store, schools_f.result(), level)
         ]
 
@@ -505,10 +518,10 @@ def pipeline_native(
         )
         parts = chunks(exceptions, PEOPLE_PER_QUERY)
         cpd_f = [
-            pool.submit(_rows, store, CPD_PEOPLE, {"day": as_of.toordinal(), "people": part})
+            _in_background(pool, _rows, store, CPD_PEOPLE, {"day": as_of.toordinal(), "people": part})
             for part in parts
         ]
-        posts_f = pool.submit(_exceptions_posts, store, specialists_f, exceptions, at)
+        posts_f = _in_background(pool, _exceptions_posts, store, specialists_f, exceptions, at)
 
         # the exceptions' own counts, by the embedded rules on their rows
         posts, spost = posts_f.result(), spost_f.result()
