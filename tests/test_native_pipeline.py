@@ -119,7 +119,7 @@ def test_native_pipeline_reads_specialists_by_the_flag(north_east, ne_server, mo
         pipeline(ne_server, as_of=EARLY, level="la"), pipeline(north_east, as_of=EARLY, level="la")
     )
     assert native.FEEDER_MOVES_BY_FLAG.text in seen and native.FEEDER_MOVES["WORKS_AT"].text not in seen
-    assert native.POSTS_OF_SPECIALISTS.text in seen
+    assert native.SPECIALISTS_POSTS.text in seen
 
 
 @pytest.mark.parametrize("level", ["la", "region"])
@@ -130,12 +130,11 @@ def test_native_pipeline_by_the_scans_and_in_three_parts_is_the_same(
     """Without the flag (a graph loaded before it, or a bundle's own target roles), the scans;
     and the counts' scan in three parts instead of two: the same answer either way."""
     monkeypatch.setattr(native, "use_index", lambda store, roles: False)
-    monkeypatch.setattr(native, "flag_stored", lambda store: False)
     monkeypatch.setattr(native, "COUNT_PARTS", 3)
     seen = _statements(ne_server, monkeypatch)
     want = pipeline(north_east, as_of=as_of, level=level)
     pd.testing.assert_frame_equal(pipeline(ne_server, as_of=as_of, level=level), want)
-    assert native.FEEDER_MOVES["WORKS_AT"].text in seen and native.POSTS_OF_SPECIALISTS.text not in seen
+    assert native.FEEDER_MOVES["WORKS_AT"].text in seen and native.SPECIALISTS_POSTS.text not in seen
     parts = [t for t in seen if t == native.COUNTS[level].text]
     assert len(parts) == (3 if level == "la" else 1)  # the North East is one region
 

@@ -29,7 +29,7 @@ cannot answer:
    everyone, the three counts in one scan of the current posts (:data:`COUNTS`, run in parts of
    whole areas: ``count(DISTINCT person)`` per area, the ready counts after the feeder steps); the
    exceptions' current posts (with their spell columns: the flagged specialists' in one indexed
-   read, :data:`POSTS_OF_SPECIALISTS`, the others by key) and CPD days are fetched, and the result is
+   read, :data:`SPECIALISTS_POSTS`, the others by key) and CPD days are fetched, and the result is
    server total - the exceptions as those statements count them (the same predicate in pandas,
    :func:`_as_server_counts`) + the exceptions as the embedded
    :func:`queries.careers.pipeline.people_counts` counts them (their open spells built from the
@@ -66,6 +66,7 @@ from graphmodel.frames import isin
 from graphmodel.schema import load_schema
 from graphmodel.server.cypher import NativeQuery, native_query
 from graphmodel.specialists import FLAG
+from graphmodel.validate import conform
 from queries.audits.senco import AWARDS, senco_audit
 from queries.audits.sensory import matching_mq
 from queries.careers.pipeline import (
@@ -82,7 +83,7 @@ from queries.careers.pipeline import (
     with_people,
 )
 from queries.context import Filters, schools_frame
-from queries.native._specialists import INDEXED, SCAN, flag_stored, use_index
+from queries.native._specialists import INDEXED, SCAN, use_index
 from queries.native._view import PEOPLE_PER_QUERY, WHOLE_TABLES, NarrowedStore, chunks
 from queries.native.careers import (
     COURSES_HELD,
@@ -94,8 +95,15 @@ from queries.native.careers import (
     in_chunks,
     pull_query,
 )
-from queries.native.senco_audit import senco_view, with_specialists
+from queries.native.senco_audit import (
+    POST_COLUMNS,
+    ROLES,
+    senco_view,
+    split_specialists,
+    with_specialists,
+)
 from queries.native.sensory import capacity_of_view, sensory_roles, sensory_view
+from queries.posts import current_mask
 from queries.registry import implementation
 
 __all__ = [
@@ -146,7 +154,7 @@ def _counts(level: str) -> str:
 
 
 _PEOPLE = {"people": ["P1"]}
-_POSTS_KEY = load_schema().table("posts").key
+_POSTS = load_schema().table("posts")
 _COUNTS_P = {
     "las": ["E06000001"],
     "as_of": _DAY,
@@ -220,15 +228,23 @@ _SPELL = ["person_id", "role", "start_date", "end_date", "spell_start", "spell_p
 POSTS_OF_PEOPLE = pull_query(
     "pipeline.posts.current_of_people", "posts", _CURRENT_OF, {**_PEOPLE, "as_of": _DAY}, [*_SPELL, "urn"]
 )
-POSTS_OF_SPECIALISTS = native_query(
-    "pipeline.posts.current_of_specialists",
-    INDEXED + compact_pull("posts", _CURRENT_ON, [*_SPELL, "urn"]).removeprefix(SCAN),
-    {"as_of": _DAY},
+SPECIALISTS_POSTS = native_query(
+    "pipeline.posts.of_specialists",
+    INDEXED
+    + compact_pull(
+        "posts",
+        f"r.role IN $senco_roles OR (r.role IN $roles AND r.start_date <= date($as_of)) OR ({_CURRENT_ON})",
+        list(dict.fromkeys([*POST_COLUMNS, *_SPELL])),
+    ).removeprefix(SCAN),
+    {"as_of": _DAY, "senco_roles": ["SENCO", "HEAD"], "roles": ["QTVI_TEACHER"]},
 )
-"""The current posts of every flagged specialist (:mod:`graphmodel.specialists`), from the node
-index: nearly all the exceptions (34,118 of 34,535 nationally; everyone who held a target post is
-flagged) in one read of 1.5 s of server time, where looking them up by key took 7 reads, 2.4 s.
-The exceptions not flagged are still read by key (:data:`POSTS_OF_PEOPLE`)."""
+"""The flagged specialists' posts (:mod:`graphmodel.specialists`, a node index) that two parts of the
+pipeline read, in one walk: their current posts (with the spell columns), nearly all the exceptions'
+(34,118 of 34,535 nationally; everyone who held a target post is flagged; the others are read by
+key, :data:`POSTS_OF_PEOPLE`), and what the SENCO audit and capacity columns read
+(:func:`queries.native.senco_audit.split_specialists`: posts in ``$senco_roles`` and the sensory
+``$roles`` started by ``as_of``). Apart, the two walks cost ~1.1 s of server time each nationally;
+looking the exceptions up by key took 7 reads, ~2.4 s."""
 CURRENT_SERVICE_POSTS = pull_query(
     "pipeline.service_posts.current",
     "service_posts",
@@ -343,20 +359,24 @@ def _parts(store, schools: list[list], level: str) -> list[list[str]]:
     return [sorted(p) for p in parts if p]
 
 
-def _exceptions_posts(store, specialists_f, exceptions: list[str], at: dict) -> pd.DataFrame:
-    """The current posts of ``exceptions``: those of the flagged specialists from one indexed read
-    (``specialists_f``: :data:`POSTS_OF_SPECIALISTS`, None when the graph has no flag), the
-    rest by key. A flagged person's current posts are all in the indexed read, so anyone absent
-    from it is either unflagged or has no current post: the read by key is exact for both."""
+def _exceptions_posts(store, specialists_f, exceptions: list[str], as_of: dt.date) -> pd.DataFrame:
+    """The current posts of ``exceptions`` (their spell columns and urn): the flagged specialists'
+    from :data:`SPECIALISTS_POSTS` (``specialists_f``; None when it may not be used), the rest by
+    key. A flagged person's current posts are all in that read, so anyone absent from its current
+    rows is either unflagged or has no current post: the read by key is exact for both."""
+    at = {"as_of": as_of.isoformat()}
     if specialists_f is None:
         return in_chunks(store, "posts", POSTS_OF_PEOPLE, "people", exceptions, at)
     flagged = specialists_f.result()
+    flagged = flagged[current_mask(flagged, as_of).fillna(False).to_numpy(dtype=bool)]
     ids = flagged["person_id"]
     rest = sorted(set(exceptions) - set(ids.dropna().astype(str)))
-    own = flagged[isin(ids, exceptions)]
+    own = flagged.loc[isin(ids, exceptions), [*_SPELL, "urn"]]
     if rest:
-        own = pd.concat([own, in_chunks(store, "posts", POSTS_OF_PEOPLE, "people", rest, at)])
-    return own.sort_values(list(_POSTS_KEY), kind="stable", ignore_index=True)
+        own = pd.concat(
+            [own, in_chunks(store, "posts", POSTS_OF_PEOPLE, "people", rest, at)[[*_SPELL, "urn"]]]
+        )
+    return conform(_POSTS, own).sort_values(list(_POSTS.key), kind="stable", ignore_index=True)
 
 
 def _tally(rows: list[list]) -> pd.DataFrame:
@@ -446,8 +466,16 @@ def pipeline_native(
             _in_background(pool, _rows, store, q, {"as_of": day, "roles": target_codes})
             for q in _feeder_reads(store, target_codes)
         ]
+        # the specialists' posts: the SENCO audit's and capacity's, and most exceptions' current posts
+        sensory = sensory_roles(store)
+        both = {"as_of": day, "senco_roles": ROLES, "roles": sensory}
+        specialists_f = (
+            _in_background(pool, in_chunks, store, "posts", SPECIALISTS_POSTS, None, None, both)
+            if use_index(store, ["SENCO", *sensory])
+            else None
+        )
         # the schools' SENCO status and capacity (their own native reads), meanwhile
-        table_f = _in_background(pool, _area_table, store, as_of, level)
+        table_f = _in_background(pool, _area_table, store, as_of, level, specialists_f)
         # the exceptions the moves do not name: anyone whose rows other than one current post change
         # their answer (awards, courses, service posts)
         held_f = _in_background(
@@ -466,11 +494,6 @@ def pipeline_native(
         at = {"as_of": day}
         spost_f = _in_background(
             pool, in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at
-        )
-        specialists_f = (
-            _in_background(pool, in_chunks, store, "posts", POSTS_OF_SPECIALISTS, None, None, at)
-            if flag_stored(store)
-            else None
         )
         moves = [r for f in moves_f for r in f.result()]
         late = sorted({str(r[0]) for r in moves if r[0] is not None})
@@ -521,7 +544,7 @@ def pipeline_native(
             _in_background(pool, _rows, store, CPD_PEOPLE, {"day": as_of.toordinal(), "people": part})
             for part in parts
         ]
-        posts_f = _in_background(pool, _exceptions_posts, store, specialists_f, exceptions, at)
+        posts_f = _in_background(pool, _exceptions_posts, store, specialists_f, exceptions, as_of)
 
         # the exceptions' own counts, by the embedded rules on their rows
         posts, spost = posts_f.result(), spost_f.result()
@@ -559,11 +582,16 @@ def pipeline_native(
     return with_people(table, counts, filters, level)
 
 
-def _area_table(store, as_of: dt.date, level: str) -> pd.DataFrame:
+def _area_table(store, as_of: dt.date, level: str, specialists_f=None) -> pd.DataFrame:
     """:func:`queries.careers.pipeline.area_table` from the SENCO audit's and the capacity figures'
     native reads, their posts in one scan (:func:`queries.native.senco_audit.with_specialists`;
-    apart, each scans the 2.6M posts: ~3 s of server time nationally)."""
-    posts, specialist = with_specialists(store, as_of, sensory_roles(store))
+    apart, each scans the 2.6M posts: ~3 s of server time nationally), or cut from the specialists'
+    posts the pipeline reads anyway (``specialists_f``: :data:`SPECIALISTS_POSTS`)."""
+    roles = sensory_roles(store)
+    if specialists_f is not None:
+        posts, specialist = split_specialists(specialists_f.result(), as_of, roles)
+    else:
+        posts, specialist = with_specialists(store, as_of, roles)
     audit = senco_audit.embedded(senco_view(store, as_of, posts), as_of=as_of)
     cap = capacity_of_view(sensory_view(store, as_of, specialist), store, as_of=as_of, level="la")
     return area_table(store, as_of, level, audit=audit, capacity=cap)

@@ -27,6 +27,7 @@ import pandas as pd
 from graphmodel.frames import isin
 from graphmodel.schema import load_schema
 from graphmodel.server.cypher import native_query, pull
+from graphmodel.validate import conform
 from queries.audits.senco import AWARDS, senco_audit
 from queries.context import Filters
 from queries.native._specialists import specialist_read
@@ -83,7 +84,27 @@ def with_specialists(store, as_of: dt.date, roles: list[str]) -> tuple[pd.DataFr
     day = as_of.isoformat()
     params = {"senco": "SENCO", "senco_roles": ROLES, "roles": roles, "as_of": day}
     query = WITH_SPECIALISTS.pick(store, ["SENCO", *roles])
-    posts = store.typed_query("posts", query.for_dialect(store.dialect.name), params)
+    return split_specialists(
+        store.typed_query("posts", query.for_dialect(store.dialect.name), params), as_of, roles
+    )
+
+
+POST_COLUMNS = [
+    c.rsplit(" AS ", 1)[1] for c in WITH_SPECIALISTS.scan.text.split(" RETURN ", 1)[1].split(", ")
+]
+"""The columns of posts :data:`POSTS` and :data:`WITH_SPECIALISTS` read (the bundle's own; no derived
+column): what :func:`split_specialists` keeps of a wider read."""
+
+
+def split_specialists(
+    posts: pd.DataFrame, as_of: dt.date, roles: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`with_specialists`' two frames from ``posts``: the rows of :data:`WITH_SPECIALISTS`, or
+    any read holding at least them (every post of the current SENCOs in :data:`ROLES`, and the
+    posts in ``roles`` started by ``as_of``; more rows are dropped here, and columns other than
+    :data:`POST_COLUMNS` blanked), so a caller that reads the specialists' posts anyway need not
+    walk them twice."""
+    posts = conform(_S.table("posts"), posts[POST_COLUMNS])
     role = posts["role"].astype("string")
     senco = people_of(posts[(role == "SENCO").fillna(False).to_numpy() & current_mask(posts, as_of)])
     mine = isin(posts["person_id"], senco) & role.isin(ROLES).fillna(False).to_numpy()
