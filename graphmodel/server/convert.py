@@ -85,6 +85,9 @@ def native_value(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
+_TEXT_OR_NONE = frozenset((str, type(None)))
+
+
 def typed_column(values: list, type_: PropType) -> pd.Series:
     """A list of values from the server as a column with the embedded store's dtype."""
     if type_ == "date":
@@ -95,6 +98,8 @@ def typed_column(values: list, type_: PropType) -> pd.Series:
         stamps = [pd.NaT if v is None else pd.Timestamp(native_value(v)) for v in values]
         return pd.Series(pd.to_datetime(pd.Series(stamps, dtype="object")), dtype="datetime64[ns]")
     if type_ == "str":
+        if set(map(type, values)) <= _TEXT_OR_NONE:  # as a server sends text: no Python step per value
+            return pd.Series(values, dtype="string")
         return pd.Series([None if v is None else str(v) for v in values], dtype="string")
     if type_ == "bool":
         return pd.Series(values, dtype="object").astype("boolean")

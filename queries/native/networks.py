@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from graphmodel.frames import arrow_array
-from graphmodel.schema import load_schema
+from graphmodel.schema import PropType, load_schema
 from graphmodel.server.cypher import native_pull, native_query
 from queries.context import Filters
 from queries.native._view import NarrowedStore, chunks
@@ -168,8 +168,21 @@ PAGE_KEYS = 5_000
 """Person ids or URNs per look-up query (a parameter list, answered from the range index)."""
 
 
-def _rows(store, query, params: dict) -> list[list]:
-    _names, rows = store.run_read(query.for_dialect(store.dialect.name), params)
+TYPES: dict[str, PropType] = {
+    "activity_id": "str",
+    "format": "str",
+    "urn": "int",
+    "person_id": "str",
+    "network_id": "str",
+    "tier": "str",
+}
+"""The schema type of every column the reads below return (all but the one-row flag probe), given
+to the store with each read: FalkorDB then sends the rows without a type tag per cell
+(:meth:`graphmodel.server.falkordb_store.FalkorStore._plain_read`; ~1/4 less time a meetings page)."""
+
+
+def _rows(store, query, params: dict, types: dict[str, PropType] | None = TYPES) -> list[list]:
+    _names, rows = store.run_read(query.for_dialect(store.dialect.name), params, types)
     return rows
 
 
@@ -268,7 +281,7 @@ def shared_staff_native(store, *, as_of: dt.date | None = None, filters: Filters
     cols = ["person_id", "urn"]
 
     def build() -> pd.DataFrame:
-        flagged = _rows(store, POSTS_FLAGGED, {})
+        flagged = _rows(store, POSTS_FLAGGED, {}, None)
         if flagged and flagged[0][0]:
             rows = _rows(store, SHARED_FLAGGED, {"as_of": as_of.isoformat()})
             frame = pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
