@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import json
 import os
 import queue
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from graphmodel.collector import collector_paused
 from graphmodel.errors import SendgraphError
 from graphmodel.schema import PropType, Schema
 from graphmodel.server import bulk, cypher
@@ -62,33 +62,6 @@ _TEXT_DECODERS: dict[str, Callable[[str], object]] = {
 """How a verbose (not ``--compact``) reply spells the schema types that are not already Python
 values: booleans as ``true`` / ``false``, floats as the text the compact reply also sends, dates
 as ISO text (:meth:`FalkorStore._plain_read`). Each raises on anything else."""
-_GC_GUARD = threading.Lock()
-_GC_HELD = [0, False]  # reads under way, and whether the collector was on before the first began
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off while a read's reply is parsed and converted.
-
-    Why: a reply is one list per row and one per cell (compact mode), a national read millions of
-    them, and every few hundred new lists the collector walks the young objects: measured on the
-    ~193k-row CPD meetings read (8 pages), 2.5 s of client CPU with it on, 0.6 s with it off. The
-    lists hold no cycles, so nothing waits to be collected; reads on several threads at once keep
-    it off until the last one ends, and a collector the caller had turned off stays off."""
-    with _GC_GUARD:
-        if _GC_HELD[0] == 0:
-            _GC_HELD[1] = gc.isenabled()
-            gc.disable()
-        _GC_HELD[0] += 1
-    try:
-        yield
-    finally:
-        with _GC_GUARD:
-            _GC_HELD[0] -= 1
-            if _GC_HELD[0] == 0 and _GC_HELD[1]:
-                gc.enable()
-
-
 _GRAPH_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 DEFAULT_GRAPH = "sendgraph"
 
@@ -222,7 +195,7 @@ class FalkorStore(ServerStore):
     def _guarded(self, read: Callable[[], tuple[list[str], list[list]]]) -> tuple[list[str], list[list]]:
         """``read()`` with the collector paused and the server's refusals as clear errors."""
         try:
-            with _collector_paused():
+            with collector_paused():
                 return read()
         except _TIMEOUT as exc:  # the client gave up waiting (FALKORDB_SOCKET_TIMEOUT)
             raise self.timed_out(
