@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
-from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -46,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphmodel.schema import PropType, load_schema
+from graphmodel.server.convert import columns_of
 from graphmodel.server.cypher import native_pull, native_query
 from queries.context import Filters
 from queries.native._view import NarrowedStore, chunks
@@ -225,8 +225,9 @@ def _frame(rows: list[list], columns: list[str], types: dict[str, str], order: l
     pandas columns: the same frame as ``drop_duplicates().sort_values(order, kind="stable")``
     without pandas' multi-column sort of strings (~0.3 s of the ~193k national meeting rows) or a
     pandas column of every row (~0.15 s more)."""
+    data = columns_of(rows, len(columns))
     if rows and len(rows) >= 2 and sorted(order) == sorted(columns):
-        arrays = {c: _arrow_column(list(map(itemgetter(i), rows)), types[c]) for i, c in enumerate(columns)}
+        arrays = {c: _arrow_column(data[i], types[c]) for i, c in enumerate(columns)}
         if all(a is not None and a.null_count == 0 for a in arrays.values()):
             rank = pc.rank  # dense: equal values share a code, codes in the column's sorted order
             codes = [rank(arrays[c], sort_keys="ascending", tiebreaker="dense").to_numpy() for c in order]
@@ -237,9 +238,7 @@ def _frame(rows: list[list], columns: list[str], types: dict[str, str], order: l
             keep = pa.array(at[first])
             return pd.DataFrame({c: _pandas_column(arrays[c].take(keep), types[c]) for c in columns})
     if rows:  # each column cut from the rows and typed at once (not a frame of objects cast twice)
-        frame = pd.DataFrame(
-            {c: pd.Series(list(map(itemgetter(i), rows)), dtype=types[c]) for i, c in enumerate(columns)}
-        )
+        frame = pd.DataFrame({c: pd.Series(data[i], dtype=types[c]) for i, c in enumerate(columns)})
     else:
         frame = pd.DataFrame({c: pd.Series([], dtype=types[c]) for c in columns})
     return frame.drop_duplicates().sort_values(order, kind="stable").reset_index(drop=True)
