@@ -176,8 +176,9 @@ TYPES: dict[str, PropType] = {
     "person_id": "str",
     "network_id": "str",
     "tier": "str",
+    "flagged": "bool",
 }
-"""The schema type of every column the reads below return (all but the one-row flag probe), given
+"""The schema type of every column the reads below return, given
 to the store with each read: FalkorDB then sends the rows without a type tag per cell
 (:meth:`graphmodel.server.falkordb_store.FalkorStore._plain_read`; ~1/4 less time a meetings page)."""
 
@@ -312,7 +313,7 @@ def shared_staff_native(store, *, as_of: dt.date | None = None, filters: Filters
     cols = ["person_id", "urn"]
 
     def build() -> pd.DataFrame:
-        flagged = _rows(store, POSTS_FLAGGED, {}, None)
+        flagged = _rows(store, POSTS_FLAGGED, {})
         if flagged and flagged[0][0]:
             rows = _rows(store, SHARED_FLAGGED, {"as_of": as_of.isoformat()})
             frame = pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame({c: [] for c in cols})
