@@ -148,3 +148,36 @@ def test_structure_of_a_scope_without_ties_is_empty(world):
     assert brokers(world, as_of=AS_OF, filters=nw).empty
     assert bridges(world, as_of=AS_OF, filters=nw).empty
     assert articulation_points(world, as_of=AS_OF, filters=nw).empty
+
+
+@pytest.mark.parametrize("linked", [3, 49, 50, 51, 97])
+def test_the_linked_graph_is_the_induced_subgraph_edge_for_edge(linked):
+    """communities builds the graph of the linked schools straight from the tie list when they are
+    more than half the schools (igraph then copies and deletes, keeping the edge order), and asks
+    igraph otherwise (it then builds afresh, in another order): either way the graph is igraph's own
+    induced subgraph, vertex for vertex, edge for edge, weight for weight, so Louvain answers alike."""
+    import random
+
+    import igraph
+    import numpy as np
+
+    from queries.networks.collaboration import _igraph, _linked_graph
+
+    rng = random.Random(linked)
+    n = 100
+    ends = sorted(rng.sample(range(n), linked))
+    pairs = list(dict.fromkeys(tuple(sorted(rng.sample(ends, 2))) for _ in range(4 * linked)))
+    rng.shuffle(pairs)
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    weight = np.array([rng.random() for _ in pairs])
+    linked_idx = np.flatnonzero(np.bincount(np.concatenate([a, b]), minlength=n) > 0)
+    want = _igraph(n, a, b, weight).induced_subgraph(linked_idx.tolist())
+    got = _linked_graph(n, linked_idx, a, b, weight)
+    assert got.vcount() == want.vcount() == len(linked_idx)
+    assert got.get_edgelist() == want.get_edgelist() and got.es["weight"] == want.es["weight"]
+    igraph.set_random_number_generator(random.Random(1))
+    mine = got.community_multilevel(weights="weight").membership
+    igraph.set_random_number_generator(random.Random(1))
+    assert mine == want.community_multilevel(weights="weight").membership
+    igraph.set_random_number_generator(random)

@@ -166,7 +166,7 @@ def test_collector_paused_while_any_read_runs_and_restored_after():
     import gc
 
     pytest.importorskip("falkordb")
-    from graphmodel.server.falkordb_store import _collector_paused
+    from graphmodel.collector import collector_paused as _collector_paused
 
     assert gc.isenabled()
     outer = _collector_paused()

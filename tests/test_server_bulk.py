@@ -325,8 +325,8 @@ def test_the_swap_is_retried_when_the_graph_is_only_touched(
     touched = {"n": 0}
     real_read = store.run_read
 
-    def read_then_touch(query, params=None):
-        out = real_read(query, params)
+    def read_then_touch(query, params=None, types=None):
+        out = real_read(query, params, types)
         if query == cypher.LOADRUN_PROPERTIES and touched["n"] == 0:
             touched["n"] += 1
             other.run_write("MATCH (n:Nothing) SET n.x = 1")  # signals the WATCHed key

@@ -36,3 +36,19 @@ def test_date_columns_are_the_same_whichever_route_converts_them():
     pd.testing.assert_series_equal(slow, expected)
     assert typed_column([None, None], "date").isna().all()
     assert typed_column([], "date").dtype == "datetime64[ns]"
+
+
+def test_columns_of_rows_narrow_and_wide():
+    """Both ways of turning rows into columns (one column at a time below WIDE columns, row by
+    row from there on) give each column's values in row order, for no rows as well."""
+    import gc
+
+    from graphmodel.server.convert import WIDE, columns_of
+
+    for width in (1, 3, WIDE - 1, WIDE, 25):
+        rows = [[f"r{r}c{c}" if (r + c) % 3 else None for c in range(width)] for r in range(50)]
+        want = [[row[c] for row in rows] for c in range(width)]
+        assert columns_of(rows, width) == want
+        assert all(type(col) is list for col in columns_of(rows, width))
+        assert columns_of([], width) == [[] for _ in range(width)]
+    assert gc.isenabled()

@@ -568,3 +568,52 @@ def test_fast_read_gives_exactly_what_the_client_gives(falkor_store, bundle_writ
     assert falkor_store._fast_read(query, odd)[1][0][:8] == slow[1][0][:8]
     with pytest.raises(Exception, match="(?i)invalid input|errMsg"):
         falkor_store._fast_read("MATCH (s:School RETURN s", {})
+
+
+def test_a_typed_read_gives_what_the_compact_read_gives(falkor_store, bundle_writer):
+    """FalkorStore._plain_read (no type tag per cell: the caller names each column's type) must give
+    the compact read's rows cell for cell and type for type: text (hostile included), integers,
+    floats, booleans, dates and nulls; a column it was not told the type of, or a value that does
+    not decode as its declared type, is read again the compact way (same answer); and a pulled
+    table equals the one built from compact reads."""
+    ingest.load(falkor_store, [(bundle_writer(BUNDLE), "auto")], today=TODAY)
+    query = (
+        "MATCH (s:School) WHERE s.urn IN $urns RETURN s.urn AS urn, s.name AS name, s.pupils AS pupils, "
+        "s.open_date AS open_date, s.synthetic AS synthetic, 0.1 + 0.2 AS f, null AS nothing ORDER BY urn"
+    )
+    types = {
+        "urn": "int",
+        "name": "str",
+        "pupils": "int",
+        "open_date": "date",
+        "synthetic": "bool",
+        "f": "float",
+        "nothing": "str",
+    }
+    params = {"urns": [100001, 100002, 100003]}
+    compact = falkor_store._fast_read(query, params)
+    plain = falkor_store._plain_read(query, params, types)
+    assert plain[0] == compact[0] and len(plain[1]) == 3
+    for got, want in zip(plain[1], compact[1], strict=True):
+        assert got == want and [type(v) for v in got] == [type(v) for v in want]
+    assert {type(r[3]) for r in plain[1]} >= {dt.date} and {r[4] for r in plain[1]} >= {True, False}
+    assert [r[1] for r in plain[1]] == HOSTILE[:3]
+    reads = []
+    real = falkor_store._fast_read
+    falkor_store._fast_read = lambda q, p: reads.append(q) or real(q, p)
+    try:
+        untyped = {k: v for k, v in types.items() if k != "f"}
+        assert falkor_store._plain_read(query, params, untyped) == compact  # "f" untyped: compact
+        wrong = {**types, "name": "date"}  # names do not decode as dates: compact
+        assert falkor_store._plain_read(query, params, wrong) == compact
+        assert len(reads) == 2
+        assert falkor_store.run_read(query, params, types) == compact and len(reads) == 2
+    finally:
+        falkor_store._fast_read = real
+    for name in ("schools", "posts", "people"):
+        typed = falkor_store.pull_table(name)
+        falkor_store._read_typed = lambda q, p, t: falkor_store._read(q, p)
+        try:
+            pd.testing.assert_frame_equal(typed, falkor_store.pull_table(name), check_exact=True)
+        finally:
+            del falkor_store._read_typed

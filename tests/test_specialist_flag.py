@@ -137,9 +137,9 @@ class Recording:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def run_read(self, query, params=None):
+    def run_read(self, query, params=None, types=None):
         self.texts.append(query)
-        return self._store.run_read(query, params)
+        return self._store.run_read(query, params, types)
 
     def typed_query(self, name, query, params=None):
         self.texts.append(query)

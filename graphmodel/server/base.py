@@ -45,7 +45,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import pandas as pd
 import pyarrow as pa
@@ -54,9 +54,9 @@ import pyarrow.compute as pc
 from graphmodel import derived
 from graphmodel.errors import SendgraphError
 from graphmodel.merge import diff
-from graphmodel.schema import Schema, load_schema
+from graphmodel.schema import PropType, Schema, load_schema
 from graphmodel.server import cypher
-from graphmodel.server.convert import is_plain, plain, typed_column
+from graphmodel.server.convert import columns_of, is_plain, plain, typed_column
 from graphmodel.server.dialect import Dialect
 from graphmodel.server.settings import whole_number
 from graphmodel.store import CURRENT_ANALYSIS, DerivedCache, LoadReport, Progress
@@ -137,6 +137,14 @@ class ServerStore(DerivedCache):
         """Run a read statement; return (column names, rows)."""
         raise NotImplementedError
 
+    def _read_typed(
+        self, query: str, params: dict, types: Mapping[str, PropType]
+    ) -> tuple[list[str], list[list]]:
+        """:meth:`_read` of a statement whose every result column the caller has typed (``types``:
+        column name -> schema type). A server may use the types to receive the rows more cheaply;
+        the rows must be what :meth:`_read` gives for values of those types. By default, :meth:`_read`."""
+        return self._read(query, params)
+
     def _write(self, query: str, params: dict) -> tuple[list[str], list[list]]:
         """Run one write statement atomically; return (column names, rows) like ``_read``."""
         raise NotImplementedError
@@ -149,11 +157,18 @@ class ServerStore(DerivedCache):
         raise NotImplementedError
 
     # ---------------------------------------------------------------- running statements
-    def run_read(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
+    def run_read(
+        self, query: str, params: dict | None = None, types: Mapping[str, PropType] | None = None
+    ) -> tuple[list[str], list[list]]:
+        """Run a read statement; (column names, rows). ``types`` (column name -> schema type of every
+        result column, when the caller knows them) lets a server send the rows more cheaply
+        (:meth:`_read_typed`); the rows are the same for values of those types."""
         params = plain(params or {})
         assert is_plain(params)
         if self.statements is not None:
             self.statements.append((query, params))
+        if types is not None:
+            return self._read_typed(query, params, types)
         return self._read(query, params)
 
     def timed_out(self, detail: str) -> SendgraphError:
@@ -249,11 +264,13 @@ class ServerStore(DerivedCache):
         side, per_page = plan
         query = cypher.pull_page(schema, name, where, side)
         rel = schema.relationships.get(name)
+        key = cypher.page_side(schema, name, side)
+        types = {**self._column_types(name), cypher.PAGE_KEY: key.properties[key.key_column].type}
         columns: list[str] = []
         gathered: list[list] = []
         skip = 0
         while True:
-            columns, rows = self.run_read(query, {**params, "skip": skip, "page": per_page})
+            columns, rows = self.run_read(query, {**params, "skip": skip, "page": per_page}, types)
             if not rows:
                 break
             keys = [r[0] for r in rows]
@@ -272,17 +289,21 @@ class ServerStore(DerivedCache):
     def typed_query(self, name: str, query: str, params: dict | None = None) -> pd.DataFrame:
         """Rows of table ``name`` returned by ``query`` (a :func:`cypher.pull`, maybe narrowed), typed
         and ordered by key exactly as :meth:`table` gives them."""
-        columns, rows = self.run_read(query, params)
+        columns, rows = self.run_read(query, params, self._column_types(name))
         return self._typed(name, columns, rows)
+
+    def _column_types(self, name: str) -> dict[str, PropType]:
+        """Each column of table ``name`` and its schema type (what a pull of it returns)."""
+        return {c: p.type for c, p in self.schema.table(name).properties.items()}
 
     def _typed(self, name: str, columns: list[str], rows: list[list]) -> pd.DataFrame:
         spec = self.schema.table(name)
         if not rows:
             frame = empty_frame(spec)
         else:
-            data = list(zip(*rows, strict=True))
+            data = columns_of(rows, len(columns))
             frame = pd.DataFrame(
-                {c: typed_column(list(data[i]), spec.properties[c].type) for i, c in enumerate(columns)}
+                {c: typed_column(data[i], spec.properties[c].type) for i, c in enumerate(columns)}
             )
             frame = conform(spec, frame).sort_values(list(spec.key), kind="stable", ignore_index=True)
         return frame

@@ -13,20 +13,21 @@ multi-statement transactions (see ``base.py`` for what a load guarantees).
 from __future__ import annotations
 
 import contextlib
-import gc
+import datetime as dt
 import json
 import os
 import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import pandas as pd
 
+from graphmodel.collector import collector_paused
 from graphmodel.errors import SendgraphError
-from graphmodel.schema import Schema
+from graphmodel.schema import PropType, Schema
 from graphmodel.server import bulk, cypher
 from graphmodel.server.base import DEFAULT_BATCH_SIZE, LoadBusy, ServerStore, batch_size_from_env
 from graphmodel.server.dialect import FALKORDB
@@ -53,33 +54,14 @@ SENDER_BYTES = 512 << 20
 """About the most bytes of encoded GRAPH.BULK tokens a bulk load keeps waiting for the server."""
 _PLAIN_CELLS = frozenset((1, 2, 3))
 """Compact result cell types (null, string, integer) whose raw value is already the Python value."""
-_GC_GUARD = threading.Lock()
-_GC_HELD = [0, False]  # reads under way, and whether the collector was on before the first began
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off while a read's reply is parsed and converted.
-
-    Why: a reply is one list per row and one per cell (compact mode), a national read millions of
-    them, and every few hundred new lists the collector walks the young objects: measured on the
-    ~193k-row CPD meetings read (8 pages), 2.5 s of client CPU with it on, 0.6 s with it off. The
-    lists hold no cycles, so nothing waits to be collected; reads on several threads at once keep
-    it off until the last one ends, and a collector the caller had turned off stays off."""
-    with _GC_GUARD:
-        if _GC_HELD[0] == 0:
-            _GC_HELD[1] = gc.isenabled()
-            gc.disable()
-        _GC_HELD[0] += 1
-    try:
-        yield
-    finally:
-        with _GC_GUARD:
-            _GC_HELD[0] -= 1
-            if _GC_HELD[0] == 0 and _GC_HELD[1]:
-                gc.enable()
-
-
+_TEXT_DECODERS: dict[str, Callable[[str], object]] = {
+    "bool": {"true": True, "false": False}.__getitem__,
+    "float": float,
+    "date": dt.date.fromisoformat,
+}
+"""How a verbose (not ``--compact``) reply spells the schema types that are not already Python
+values: booleans as ``true`` / ``false``, floats as the text the compact reply also sends, dates
+as ISO text (:meth:`FalkorStore._plain_read`). Each raises on anything else."""
 _GRAPH_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 DEFAULT_GRAPH = "sendgraph"
 
@@ -203,9 +185,18 @@ class FalkorStore(ServerStore):
         return header, result.result_set or []
 
     def _read(self, query: str, params: dict) -> tuple[list[str], list[list]]:
+        return self._guarded(lambda: self._fast_read(query, params))
+
+    def _read_typed(
+        self, query: str, params: dict, types: Mapping[str, PropType]
+    ) -> tuple[list[str], list[list]]:
+        return self._guarded(lambda: self._plain_read(query, params, types))
+
+    def _guarded(self, read: Callable[[], tuple[list[str], list[list]]]) -> tuple[list[str], list[list]]:
+        """``read()`` with the collector paused and the server's refusals as clear errors."""
         try:
-            with _collector_paused():
-                return self._fast_read(query, params)
+            with collector_paused():
+                return read()
         except _TIMEOUT as exc:  # the client gave up waiting (FALKORDB_SOCKET_TIMEOUT)
             raise self.timed_out(
                 f"no answer within FALKORDB_SOCKET_TIMEOUT={socket_timeout()} s: {exc}",
@@ -245,6 +236,44 @@ class FalkorStore(ServerStore):
         names = [h[1] if isinstance(h, list | tuple) else h for h in raw[0]]
         plain, graph = _PLAIN_CELLS, self._graph
         rows = [[c[1] if c[0] in plain else parse_scalar(c, graph) for c in row] for row in raw[1]]
+        return names, rows
+
+    def _plain_read(
+        self, query: str, params: dict, types: Mapping[str, PropType]
+    ) -> tuple[list[str], list[list]]:
+        """GRAPH.RO_QUERY without ``--compact``, each column decoded by its declared type.
+
+        Why: a compact reply wraps every cell in a [type, value] pair, and building those pairs
+        (and the server writing them) was most of a wide read's time: the national schools pull
+        (24k rows x 25 columns) took ~0.9 s there, ~0.25 s this way. Without the pair, a null,
+        string or integer still arrives as its Python value, but a boolean, float or date arrives
+        as text (``true``, ``0.5`` as the compact reply also spells it, ``2025-01-02``), so the
+        caller must name each column's schema type; those columns are decoded here to what
+        :meth:`_fast_read` gives (bool, float, datetime.date) for values of the declared type. A
+        result with a column not in ``types``, a value that does not decode, or no rows in the
+        usual shape is read again the compact way (same answer, slower)."""
+        header = params_header(params) if params else ""
+        if header is None:
+            return self._fast_read(query, params)
+        raw = self._db.connection.execute_command("GRAPH.RO_QUERY", self._graph.name, header + query)
+        if not isinstance(raw, list) or len(raw) < 3 or not isinstance(raw[0], list) or not raw[0]:
+            return self._fast_read(query, params)
+        if isinstance(raw[-1], Exception):
+            raise raw[-1]
+        names = [h[1] if isinstance(h, list | tuple) else h for h in raw[0]]
+        if any(n not in types for n in names):
+            return self._fast_read(query, params)
+        rows = raw[1]
+        try:
+            for i, name in enumerate(names):
+                decode = _TEXT_DECODERS.get(types[name])
+                if decode is not None:
+                    for row in rows:
+                        v = row[i]
+                        if v is not None:
+                            row[i] = decode(v)
+        except (TypeError, ValueError, KeyError):
+            return self._fast_read(query, params)
         return names, rows
 
     def _write(self, query: str, params: dict) -> tuple[list[str], list[list]]:

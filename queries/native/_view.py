@@ -104,8 +104,10 @@ class NarrowedStore(DerivedCache):
     def pull_table(self, name: str, where: str | None = None, params: dict | None = None) -> pd.DataFrame:
         return self._store.pull_table(name, where, params)
 
-    def run_read(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
-        return self._store.run_read(query, params)
+    def run_read(
+        self, query: str, params: dict | None = None, types: dict | None = None
+    ) -> tuple[list[str], list[list]]:
+        return self._store.run_read(query, params, types)
 
     def describe(self) -> str:
         return self._store.describe()

@@ -53,9 +53,11 @@ class ExplainStore:
         self._record(query, params)
         return self._store.typed_query(name, query, params) if self._server else self._store.table(name)
 
-    def run_read(self, query: str, params: dict | None = None) -> tuple[list[str], list[list]]:
+    def run_read(
+        self, query: str, params: dict | None = None, types: dict | None = None
+    ) -> tuple[list[str], list[list]]:
         self._record(query, params)
-        return self._store.run_read(query, params) if self._server else ([], [])
+        return self._store.run_read(query, params, types) if self._server else ([], [])
 
     def counts(self) -> dict[str, int]:
         return self._store.counts()

@@ -41,10 +41,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphmodel.frames import arrow_array
-from graphmodel.schema import load_schema
+from graphmodel.schema import PropType, load_schema
+from graphmodel.server.convert import columns_of
 from graphmodel.server.cypher import native_pull, native_query
 from queries.context import Filters
 from queries.native._view import NarrowedStore, chunks
@@ -168,8 +169,22 @@ PAGE_KEYS = 5_000
 """Person ids or URNs per look-up query (a parameter list, answered from the range index)."""
 
 
-def _rows(store, query, params: dict) -> list[list]:
-    _names, rows = store.run_read(query.for_dialect(store.dialect.name), params)
+TYPES: dict[str, PropType] = {
+    "activity_id": "str",
+    "format": "str",
+    "urn": "int",
+    "person_id": "str",
+    "network_id": "str",
+    "tier": "str",
+    "flagged": "bool",
+}
+"""The schema type of every column the reads below return, given
+to the store with each read: FalkorDB then sends the rows without a type tag per cell
+(:meth:`graphmodel.server.falkordb_store.FalkorStore._plain_read`; ~1/4 less time a meetings page)."""
+
+
+def _rows(store, query, params: dict, types: dict[str, PropType] | None = TYPES) -> list[list]:
+    _names, rows = store.run_read(query.for_dialect(store.dialect.name), params, types)
     return rows
 
 
@@ -204,23 +219,53 @@ def _cached(store, key: tuple, build):
 def _frame(rows: list[list], columns: list[str], types: dict[str, str], order: list[str]) -> pd.DataFrame:
     """``rows`` as a frame of ``types``, without repeated rows, sorted by ``order``.
 
-    When ``order`` names every column (each caller here) and no value is missing, the rows are
-    ranked on integer codes (each column's dense rank, Arrow's order: the one pandas sorts Arrow
-    strings by) with one ``lexsort``, and the repeats are the neighbours equal in every code: the
-    same frame as ``drop_duplicates().sort_values(order, kind="stable")`` without pandas'
-    multi-column sort of strings (~0.3 s of the ~193k national meeting rows)."""
-    frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame({c: [] for c in columns})
-    frame = frame.astype({c: ("object" if t == "string" else "float64") for c, t in types.items()})
-    frame = frame.astype(types)
-    if sorted(order) != sorted(columns) or len(frame) < 2 or frame.isna().to_numpy().any():
-        return frame.drop_duplicates().sort_values(order, kind="stable").reset_index(drop=True)
-    rank = pc.rank  # dense: equal values share a code, codes in the column's sorted order
-    codes = [rank(arrow_array(frame[c]), sort_keys="ascending", tiebreaker="dense").to_numpy() for c in order]
-    at = np.lexsort(codes[::-1])  # stable; the last key given is the first sorted on
-    ranked = np.stack([c[at] for c in codes])
-    first = np.ones(len(at), dtype=bool)
-    first[1:] = (ranked[:, 1:] != ranked[:, :-1]).any(axis=0)
-    return frame.take(at[first]).reset_index(drop=True)
+    When ``order`` names every column (each caller here), each column is text or integers and no
+    value is missing, the columns become Arrow arrays and the rows are ranked on integer codes
+    (each column's dense rank, Arrow's order: the one pandas sorts Arrow strings by) with one
+    ``lexsort``; the repeats are the neighbours equal in every code, and only the rows kept become
+    pandas columns: the same frame as ``drop_duplicates().sort_values(order, kind="stable")``
+    without pandas' multi-column sort of strings (~0.3 s of the ~193k national meeting rows) or a
+    pandas column of every row (~0.15 s more)."""
+    data = columns_of(rows, len(columns))
+    if rows and len(rows) >= 2 and sorted(order) == sorted(columns):
+        arrays = {c: _arrow_column(data[i], types[c]) for i, c in enumerate(columns)}
+        if all(a is not None and a.null_count == 0 for a in arrays.values()):
+            rank = pc.rank  # dense: equal values share a code, codes in the column's sorted order
+            codes = [rank(arrays[c], sort_keys="ascending", tiebreaker="dense").to_numpy() for c in order]
+            at = np.lexsort(codes[::-1])  # stable; the last key given is the first sorted on
+            ranked = np.stack([c[at] for c in codes])
+            first = np.ones(len(at), dtype=bool)
+            first[1:] = (ranked[:, 1:] != ranked[:, :-1]).any(axis=0)
+            keep = pa.array(at[first])
+            return pd.DataFrame({c: _pandas_column(arrays[c].take(keep), types[c]) for c in columns})
+    if rows:  # each column cut from the rows and typed at once (not a frame of objects cast twice)
+        frame = pd.DataFrame({c: pd.Series(data[i], dtype=types[c]) for i, c in enumerate(columns)})
+    else:
+        frame = pd.DataFrame({c: pd.Series([], dtype=types[c]) for c in columns})
+    return frame.drop_duplicates().sort_values(order, kind="stable").reset_index(drop=True)
+
+
+_ARROW_TYPES = {"string": pa.large_string(), "Int64": pa.int64()}
+"""The Arrow type of each column dtype :func:`_frame` sorts in Arrow (pandas keeps ``string`` as
+Arrow ``large_string``)."""
+
+
+def _arrow_column(values: list, dtype: str) -> pa.Array | None:
+    """``values`` as an Arrow array of ``dtype``'s type, or None when ``dtype`` has none here or a
+    value is not of it (an integer among text, say): the caller then goes the pandas way."""
+    if dtype not in _ARROW_TYPES:
+        return None
+    try:
+        return pa.array(values, type=_ARROW_TYPES[dtype])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
+def _pandas_column(values: pa.Array, dtype: str) -> pd.Series:
+    """An Arrow column of :func:`_arrow_column` without nulls as the pandas column of ``dtype``."""
+    if dtype == "string":
+        return pd.Series(pd.arrays.ArrowStringArray(values))
+    return pd.Series(pd.array(values.to_numpy(), dtype=dtype))
 
 
 def _meeting_activities(store) -> list[str]:

@@ -636,11 +636,14 @@ def tie_weights(
         ends = _group_like_ends(store, as_of, schools, carriers=False)
         pairs = _pair_instances(store, as_of, schools)
     else:
-        # on a server the CPD meetings (the longest read) start first, before the schools and
-        # the pairwise ties are read and shaped here; the ends then wait for that one read
+        # on a server the CPD meetings (the longest read) start first; the pairwise ties are read
+        # and shaped on a second thread while this one reads the memberships and groups: each of
+        # those short reads waits behind a meetings page on the server's threads, so two threads
+        # asking at once overlap their waits; the ends then wait for the meetings
         in_background(store, lambda: _national_meetings(store, as_of))
-        pairs = _national_pairs(store, as_of)
+        pairs_later = in_background(store, lambda: _national_pairs(store, as_of))
         ends = _national_ends(store, as_of)
+        pairs = pairs_later()
     total = _summed(_project(ends), pairs)
     out = total[(total["weight"] >= min_weight - 1e-12).to_numpy()].reset_index(drop=True)
     out["weight"] = out["weight"].round(9)

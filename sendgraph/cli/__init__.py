@@ -8,12 +8,14 @@ click commands.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
 import os
 import pkgutil
 import re
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -24,6 +26,17 @@ from graphmodel.errors import SendgraphError
 
 class Group(click.Group):
     """A group that turns user errors into one clear message on stderr and a non-zero exit."""
+
+    def main(self, args=None, *rest, **kwargs):
+        """Click's ``main``; run as the process itself (no ``args`` given, standalone), it ends the
+        process at once when the command is done (:func:`_end_process`)."""
+        if args is not None or rest or kwargs.get("standalone_mode", True) is False:
+            return super().main(args, *rest, **kwargs)  # called from code (tests, CliRunner)
+        try:
+            return super().main(args, **kwargs)
+        except SystemExit as done:
+            _end_process(done)
+            raise
 
     def invoke(self, ctx: click.Context):
         try:
@@ -42,6 +55,28 @@ class Group(click.Group):
         except OSError as exc:  # a file that cannot be written or read: say which, no traceback
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
+
+
+def _end_process(done: SystemExit) -> None:
+    """Flush the output, run the exit handlers, then end the process without the interpreter's
+    teardown; return (the interpreter then exits as usual) when another thread is still running or
+    the exit carries a message rather than a code.
+
+    Why: freeing every module and object of a command that imported pandas, pyarrow, scipy and
+    igraph took ~0.4-0.5 s of each command's whole-process time (a national ``gaps fragile``, 780 MB:
+    ~0.6 s from the command's end to the process's, ~0.2 s this way), and nothing is left to do by
+    then: the output is written and flushed, files are closed, and the exit handlers (``atexit``:
+    logging, thread pools, temporary files) have run."""
+    code = 0 if done.code is None else done.code
+    if type(code) is not int or threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken stream: the interpreter's way reports it
+        return
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 @click.group(cls=Group)
