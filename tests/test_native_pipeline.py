@@ -103,9 +103,9 @@ def _statements(store, monkeypatch) -> list[str]:
     seen: list[str] = []
     run = store.run_read
 
-    def recording(text, params):
+    def recording(text, params=None, types=None):
         seen.append(text)
-        return run(text, params)
+        return run(text, params, types)
 
     monkeypatch.setattr(store, "run_read", recording)
     return seen
@@ -215,9 +215,9 @@ def test_unflagged_exceptions_and_late_service_movers(
     seen: list[tuple[str, dict]] = []
     run = falkor_store.run_read
 
-    def recording(text, params):
+    def recording(text, params=None, types=None):
         seen.append((text, params))
-        return run(text, params)
+        return run(text, params, types)
 
     monkeypatch.setattr(falkor_store, "run_read", recording)
     for level in ("la", "region"):
