@@ -153,7 +153,8 @@ class _Geography:
 
 
 @pytest.mark.parametrize("level", ["la", "region"])
-def test_count_parts_hold_every_area_once_and_whole(level):
+def test_count_parts_hold_every_area_once_and_whole(monkeypatch, level):
+    monkeypatch.setattr(native, "COUNT_PARTS", 2)
     schools = [["L1", 50], ["L2", 10], ["L3", 40], ["L4", 5], ["L5", 30], ["ELSEWHERE", 99], [None, 3]]
     parts = native._parts(_Geography(), schools, level)
     # every LA with schools once (L6 has none: nothing to count there)

@@ -177,13 +177,14 @@ SCHOOLS_PER_LA = native_query(
     "pipeline.schools_per_la", "MATCH (b:School) RETURN b.la_code AS la_code, count(b) AS schools", {}
 )
 """How many schools each LA has: the weights :func:`_parts` balances the counts' scan by."""
-COUNT_PARTS = 2
-"""The counts' scan (:data:`COUNTS`) runs as this many reads at once, each over the posts of whole
-areas. Why: it is the pipeline's longest read (~5 s of server time nationally) and the last to
-finish; everything else is done ~2.5 s into it, so a server's second worker thread sat idle while
-the command waited. Two halves, run side by side, end sooner (4.1 s wall vs 5.4 s alone, quiet);
-the FalkorDB default is one worker thread per core, so more parts than this 2-core machine's would
-only queue."""
+COUNT_PARTS = 1
+"""How many reads the counts' scan (:data:`COUNTS`, ~4.5 s of server time nationally, the pipeline's
+longest read) runs as, each over the posts of whole areas, side by side. One here: on this 2-core
+machine, with the client and the server sharing the cores, two halves (4.1 s wall vs 5.4 s alone on
+an idle server) took both of FalkorDB's worker threads, so the pipeline's other reads queued behind
+them, and the whole command was no faster (quiet, alternating runs, both levels: 8.2-10.2 s with
+two, 6.6-9.3 s with one). A server on its own machine with more worker threads (FalkorDB's default:
+one per core) would finish sooner with more."""
 
 _MOVE = "late IS NULL AND r.spell_first AND r.move_from IS NOT NULL"
 _MOVES = (
