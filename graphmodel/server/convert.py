@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from graphmodel.collector import collector_paused
 from graphmodel.schema import PropType
@@ -118,7 +119,9 @@ def typed_column(values: list, type_: PropType) -> pd.Series:
         return pd.Series(pd.to_datetime(pd.Series(stamps, dtype="object")), dtype="datetime64[ns]")
     if type_ == "str":
         if set(map(type, values)) <= _TEXT_OR_NONE:  # as a server sends text: no Python step per value
-            return pd.Series(values, dtype="string")
+            # through Arrow: pandas' own list -> "string" checks every value in Python (3x slower;
+            # ~0.4 s of a national pipeline's client time)
+            return pd.Series(pd.array(pa.array(values, type=pa.large_string()), dtype="string"))
         return pd.Series([None if v is None else str(v) for v in values], dtype="string")
     if type_ == "bool":
         return pd.Series(values, dtype="object").astype("boolean")
