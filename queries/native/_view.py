@@ -70,7 +70,7 @@ class NarrowedStore(DerivedCache):
             return
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sendgraph-prefetch")
         for name in todo:
-            self._futures[name] = pool.submit(contextvars.copy_context().run, self._store.table, name)
+            self._futures[name] = in_background(pool, self._store.table, name)
         pool.shutdown(wait=False)
 
     def set_table(self, name: str, fetch: Callable[[], pd.DataFrame]) -> None:
@@ -111,6 +111,12 @@ class NarrowedStore(DerivedCache):
 
     def describe(self) -> str:
         return self._store.describe()
+
+
+def in_background(pool: ThreadPoolExecutor, func: Callable, *args) -> Future:
+    """``func(*args)`` on ``pool`` in a copy of this context: the running analysis's name goes with
+    it, so a server refusal on that thread names the analysis."""
+    return pool.submit(contextvars.copy_context().run, func, *args)
 
 
 def chunks(values: list, size: int) -> list[list]:

@@ -26,8 +26,8 @@ cannot answer:
    are the people whose qualifications, courses or other posts change the answer: anyone who held
    a SENCO or sensory post by ``as_of``, anyone with a service post, holders of a SENCO award or a
    sensory MQ, and anyone studying for one (nationally ~35k of a million). The server counts
-   everyone, the three counts in one scan of the current posts (:data:`COUNTS`, run in parts of
-   whole areas: ``count(DISTINCT person)`` per area, the ready counts after the feeder steps); the
+   everyone, the three counts in one scan of the current posts (:data:`COUNTS`, in :data:`COUNT_PARTS`
+   reads of whole areas: ``count(DISTINCT person)`` per area, the ready counts after the feeder steps); the
    exceptions' current posts (with their spell columns: the flagged specialists' in one indexed
    read, :data:`SPECIALISTS_POSTS`, the others by key) and CPD days are fetched, and the result is
    server total - the exceptions as those statements count them (the same predicate in pandas,
@@ -52,7 +52,6 @@ A graph loaded before the derived columns existed is refused with a message nami
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
@@ -84,7 +83,7 @@ from queries.careers.pipeline import (
 )
 from queries.context import Filters, schools_frame
 from queries.native._specialists import INDEXED, SCAN, use_index
-from queries.native._view import PEOPLE_PER_QUERY, WHOLE_TABLES, NarrowedStore, chunks
+from queries.native._view import PEOPLE_PER_QUERY, WHOLE_TABLES, NarrowedStore, chunks, in_background
 from queries.native.careers import (
     COURSES_HELD,
     COURSES_STUDIED,
@@ -342,21 +341,21 @@ def _parts(store, schools: list[list], level: str) -> list[list[str]]:
     an area without schools no posts: neither is read."""
     weight = {str(la): int(n) for la, n in schools if la is not None}
     las = store.table("local_authorities")[["code", "region_code"]].dropna(subset=["code"])
-    if not weight:  # no schools, or --show-cypher on a workspace (no rows): one read shows the statement
+    if not weight:  # one part, no schools, or --show-cypher on a workspace (no rows): one read of all
         return [sorted(las["code"].astype(str))]
     unit = las["code"] if level == "la" else las["region_code"]
     units: dict[str, list[str]] = {}
     for code, key in zip(las["code"].astype(str), unit.astype(str), strict=True):
         units.setdefault(key, []).append(code)
+    schools_of = {key: sum(weight.get(c, 0) for c in codes) for key, codes in units.items()}
     parts: list[list[str]] = [[] for _ in range(COUNT_PARTS)]
     loads = [0] * COUNT_PARTS
-    heavy_first = sorted(units.items(), key=lambda kv: (-sum(weight.get(c, 0) for c in kv[1]), kv[0]))
-    for _key, codes in heavy_first:
-        if not sum(weight.get(c, 0) for c in codes):
+    for key in sorted(units, key=lambda k: (-schools_of[k], k)):
+        if not schools_of[key]:
             continue  # no schools: no posts to count
         i = loads.index(min(loads))
-        parts[i] += codes
-        loads[i] += sum(weight.get(c, 0) for c in codes)
+        parts[i] += units[key]
+        loads[i] += schools_of[key]
     return [sorted(p) for p in parts if p]
 
 
@@ -428,11 +427,6 @@ def _open_spells(posts: pd.DataFrame, spost: pd.DataFrame) -> Careers:
     )
 
 
-def _in_background(pool, func, *args):
-    """``func(*args)`` on ``pool`` in a copy of this context (the running analysis's name)."""
-    return pool.submit(contextvars.copy_context().run, func, *args)
-
-
 @implementation(pipeline, "falkordb", "neo4j")
 def pipeline_native(
     store, *, as_of: dt.date | None = None, filters: Filters = Filters(), level: str = "la"
@@ -460,32 +454,31 @@ def pipeline_native(
     # the tables read whole (schools, geography), first in the server's queue, ahead of the scans
     NarrowedStore(store, {}).prefetch(*WHOLE_TABLES, "services")
     with ThreadPoolExecutor(max_workers=4 + COUNT_PARTS, thread_name_prefix="sendgraph-pipeline") as pool:
-        schools_f = _in_background(pool, _rows, store, SCHOOLS_PER_LA, {})
+        # the weights to share the counts' scan out by (one read of it needs none)
+        schools_f = in_background(pool, _rows, store, SCHOOLS_PER_LA, {}) if COUNT_PARTS > 1 else None
         # one scan for the feeder steps first: they set the thresholds of the ready counts, which
         # the counts' scan waits for
         moves_f = [
-            _in_background(pool, _rows, store, q, {"as_of": day, "roles": target_codes})
+            in_background(pool, _rows, store, q, {"as_of": day, "roles": target_codes})
             for q in _feeder_reads(store, target_codes)
         ]
         # the specialists' posts: the SENCO audit's and capacity's, and most exceptions' current posts
         sensory = sensory_roles(store)
         both = {"as_of": day, "senco_roles": ROLES, "roles": sensory}
         specialists_f = (
-            _in_background(pool, in_chunks, store, "posts", SPECIALISTS_POSTS, None, None, both)
+            in_background(pool, in_chunks, store, "posts", SPECIALISTS_POSTS, None, None, both)
             if use_index(store, ["SENCO", *sensory])
             else None
         )
         # the schools' SENCO status and capacity (their own native reads), meanwhile
-        table_f = _in_background(pool, _area_table, store, as_of, level, specialists_f)
+        table_f = in_background(pool, _area_table, store, as_of, level, sensory, specialists_f)
         # the exceptions the moves do not name: anyone whose rows other than one current post change
         # their answer (awards, courses, service posts)
-        held_f = _in_background(
+        held_f = in_background(
             pool, in_chunks, store, "person_qualifications", COURSES_HELD, None, None, quals
         )
-        study_f = _in_background(
-            pool, in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals
-        )
-        service_f = _in_background(
+        study_f = in_background(pool, in_chunks, store, "person_studying", COURSES_STUDIED, None, None, quals)
+        service_f = in_background(
             pool,
             _people,
             store,
@@ -493,7 +486,7 @@ def pipeline_native(
             {"roles": sorted(roles["code"].astype(str)), "as_of": day},
         )
         at = {"as_of": day}
-        spost_f = _in_background(
+        spost_f = in_background(
             pool, in_chunks, store, "service_posts", CURRENT_SERVICE_POSTS, None, None, at
         )
         moves = [r for f in moves_f for r in f.result()]
@@ -529,8 +522,8 @@ def pipeline_native(
             "sensory_by": {r: as_of.toordinal() - n for r, n in params["likely_sensory"]["min_days"].items()},
         }
         counts_f = [
-            _in_background(pool, _rows, store, COUNTS[level], {**scan, "las": part})
-            for part in _parts(store, schools_f.result(), level)
+            in_background(pool, _rows, store, COUNTS[level], {**scan, "las": part})
+            for part in _parts(store, schools_f.result() if schools_f else [], level)
         ]
 
         held, study = held_f.result(), study_f.result()
@@ -542,10 +535,10 @@ def pipeline_native(
         )
         parts = chunks(exceptions, PEOPLE_PER_QUERY)
         cpd_f = [
-            _in_background(pool, _rows, store, CPD_PEOPLE, {"day": as_of.toordinal(), "people": part})
+            in_background(pool, _rows, store, CPD_PEOPLE, {"day": as_of.toordinal(), "people": part})
             for part in parts
         ]
-        posts_f = _in_background(pool, _exceptions_posts, store, specialists_f, exceptions, as_of)
+        posts_f = in_background(pool, _exceptions_posts, store, specialists_f, exceptions, as_of)
 
         # the exceptions' own counts, by the embedded rules on their rows
         posts, spost = posts_f.result(), spost_f.result()
@@ -583,12 +576,12 @@ def pipeline_native(
     return with_people(table, counts, filters, level)
 
 
-def _area_table(store, as_of: dt.date, level: str, specialists_f=None) -> pd.DataFrame:
+def _area_table(store, as_of: dt.date, level: str, roles: list[str], specialists_f=None) -> pd.DataFrame:
     """:func:`queries.careers.pipeline.area_table` from the SENCO audit's and the capacity figures'
     native reads, their posts in one scan (:func:`queries.native.senco_audit.with_specialists`;
     apart, each scans the 2.6M posts: ~3 s of server time nationally), or cut from the specialists'
-    posts the pipeline reads anyway (``specialists_f``: :data:`SPECIALISTS_POSTS`)."""
-    roles = sensory_roles(store)
+    posts the pipeline reads anyway (``specialists_f``: :data:`SPECIALISTS_POSTS`); ``roles``: the
+    sensory roles (:func:`queries.native.sensory.sensory_roles`)."""
     if specialists_f is not None:
         posts, specialist = split_specialists(specialists_f.result(), as_of, roles)
     else:

@@ -28,7 +28,6 @@ A graph loaded before the career columns existed cannot answer: the scan sees po
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
@@ -54,6 +53,7 @@ from queries.careers.transitions import (
 )
 from queries.context import Filters, apply_filters, schools_frame
 from queries.native._specialists import INDEXED, SCAN, use_index
+from queries.native._view import in_background
 from queries.native.careers import fetched_view, person_rows
 from queries.posts import filter_services, services_frame
 from queries.registry import implementation
@@ -212,10 +212,7 @@ def _spells(store, as_of: dt.date | None) -> tuple[pd.DataFrame, list[str]]:
     school, service = SPELLS
     reads = [(school, {**params, "parts": SPELL_PARTS, "part": k}) for k in range(SPELL_PARTS)]
     with ThreadPoolExecutor(max_workers=len(reads) + 1, thread_name_prefix="sendgraph-spells") as pool:
-        futures = [
-            pool.submit(contextvars.copy_context().run, _run, store, q, p)
-            for q, p in [*reads, (service, params)]
-        ]
+        futures = [in_background(pool, _run, store, q, p) for q, p in [*reads, (service, params)]]
         frame = _checked(pd.concat([f.result() for f in futures], ignore_index=True))
     ok = _ok(frame)
     recheck = sorted({str(p) for late in frame.loc[~ok, "late"] for p in (late or []) if p is not None})
