@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphmodel.frames import string_series
 from graphmodel.schema import PropType, load_schema
 from graphmodel.server.convert import columns_of
 from graphmodel.server.cypher import native_pull, native_query
@@ -264,7 +265,7 @@ def _arrow_column(values: list, dtype: str) -> pa.Array | None:
 def _pandas_column(values: pa.Array, dtype: str) -> pd.Series:
     """An Arrow column of :func:`_arrow_column` without nulls as the pandas column of ``dtype``."""
     if dtype == "string":
-        return pd.Series(pd.arrays.ArrowStringArray(values))
+        return string_series(values)
     return pd.Series(pd.array(values.to_numpy(), dtype=dtype))
 
 
