@@ -48,6 +48,15 @@ def test_career_commands_read_only_their_people(careers_ws, command):
 def test_dates_travel_as_integers_and_come_back_the_same():
     text = compact_pull("posts", "a.person_id IN $people", ["person_id", "start_date", "end_date"])
     assert "r.start_date.year * 10000 + r.start_date.month * 100 + r.start_date.day AS start_date" in text
-    got = _dates([20240229, None, 19991231])
-    want = pd.Series(pd.to_datetime(["2024-02-29", None, "1999-12-31"])).astype("datetime64[ns]")
+    got = _dates([20240229, None, 19991231, 18000101, 20260101])
+    want = pd.Series(pd.to_datetime(["2024-02-29", None, "1999-12-31", "1800-01-01", "2026-01-01"])).astype(
+        "datetime64[ns]"
+    )
     pd.testing.assert_series_equal(got, want)
+
+
+def test_integers_that_are_no_date_come_back_blank():
+    # what pd.to_datetime(errors="coerce") made of them: no 29 February 2023, no month 13, no day 0
+    got = _dates([20230229, 20251301, 20250100, 20250431, 20250430])
+    assert got.isna().tolist() == [True, True, True, True, False]
+    assert got.iloc[4] == pd.Timestamp("2025-04-30")

@@ -38,9 +38,10 @@ import datetime as dt
 
 import pandas as pd
 
-from graphmodel.schema import load_schema
+from graphmodel.schema import PropType, load_schema
+from graphmodel.server.convert import columns_of, typed_column
 from graphmodel.server.cypher import NativeQuery, native_query, pull
-from graphmodel.validate import DTYPES, conform
+from graphmodel.validate import conform
 from queries.careers.bottlenecks import AWARD_KIND, observed_bottlenecks
 from queries.careers.courses import GROUPS, course_timing
 from queries.careers.next_steps import next_steps
@@ -147,26 +148,28 @@ QUALS_OF_PEOPLE = pull_query(
 
 
 def _dates(values: list) -> pd.Series:
-    """yyyymmdd integers (or None) as datetime64[ns], vectorised."""
-    n = pd.Series(pd.array(values, dtype="Int64"))
-    parts = pd.DataFrame({"year": n // 10000, "month": n // 100 % 100, "day": n % 100}).astype("float64")
-    return pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+    """yyyymmdd integers (or None) as datetime64[ns], in numpy: year and month as a month count,
+    plus the day (65k posts: ~0.01 s; ``pd.to_datetime`` of a year/month/day frame took ~0.03 s a
+    column, and per-value steps far more). A value that is no date datetime64[ns] can hold is NaT,
+    as ``pd.to_datetime(..., errors="coerce")`` gives it."""
+    n = pd.array(values, dtype="Int64")
+    ymd = n.to_numpy(dtype="int64", na_value=19700101)
+    year, month, day = ymd // 10000, ymd // 100 % 100, ymd % 100
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+    bad = n.isna() | (month < 1) | (month > 12) | (day < 1) | (year < 1678) | (year > 2261)
+    bad |= days.astype("datetime64[M]") != months  # a day past its month's end (e.g. 20250231)
+    return pd.Series(days.astype("datetime64[ns]")).mask(bad)
 
 
 def _typed(table: str, columns: list[str], rows: list[list]) -> pd.DataFrame:
     """Rows of a :func:`compact_pull` as ``store.table(table)`` types them, ordered by key; columns
     not read are blank."""
     spec = _S.table(table)
-    data = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     frame = {}
-    for c, values in zip(columns, data, strict=True):
+    for c, values in zip(columns, columns_of(rows, len(columns)), strict=True):
         kind = spec.properties[c].type
-        if kind == "date":
-            frame[c] = _dates(list(values))
-        elif kind == "bool":
-            frame[c] = pd.Series(values, dtype="object").astype("boolean")
-        else:
-            frame[c] = pd.Series(pd.array(list(values), dtype=DTYPES[kind]))
+        frame[c] = _dates(values) if kind == "date" else typed_column(values, kind)
     out = conform(spec, pd.DataFrame(frame) if frame else pd.DataFrame(index=range(0)))
     return out.sort_values(list(spec.key), kind="stable", ignore_index=True)
 
@@ -192,10 +195,20 @@ def in_chunks(
         # table (the rules drop the rows the narrowing would have dropped)
         return store.typed_query(table, text, reads[0] if reads else {**params, name: []})
     columns = [c.rsplit(" AS ", 1)[1] for c in text.split(" RETURN ", 1)[1].split(", ")]
+    types = _wire_types(table, columns)
     rows: list[list] = []
     for p in reads:
-        rows.extend(store.run_read(text, p)[1])
+        rows.extend(store.run_read(text, p, types)[1])
     return _typed(table, columns, rows)
+
+
+def _wire_types(table: str, columns: list[str]) -> dict[str, PropType]:
+    """Each column of a :func:`compact_pull` of ``table`` and the type its values cross the wire as
+    (a date as its yyyymmdd integer): with the types, a server may send the rows without a type tag
+    per cell (FalkorDB: 65k posts of the pipeline's specialists in 1.0 s of server time, 2.0 s
+    tagged)."""
+    spec = _S.table(table)
+    return {c: "int" if spec.properties[c].type == "date" else spec.properties[c].type for c in columns}
 
 
 def person_rows(store, table: str, people: list) -> pd.DataFrame:
