@@ -14,7 +14,9 @@ the command that fixes it.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import falkordb_server as fk
@@ -128,7 +130,7 @@ def test_native_pipeline_by_the_scans_and_in_three_parts_is_the_same(
     north_east, ne_server, monkeypatch, level, as_of
 ):
     """Without the flag (a graph loaded before it, or a bundle's own target roles), the scans;
-    and the counts' scan in three parts instead of two: the same answer either way."""
+    and the counts' scan in three parts, not the default number: the same answer either way."""
     monkeypatch.setattr(native, "use_index", lambda store, roles: False)
     monkeypatch.setattr(native, "COUNT_PARTS", 3)
     seen = _statements(ne_server, monkeypatch)
@@ -163,8 +165,42 @@ def test_count_parts_hold_every_area_once_and_whole(monkeypatch, level):
     if level == "region":  # a region's LAs together
         assert any({"L1", "L2"} <= set(p) for p in parts) and any({"L4", "L5"} <= set(p) for p in parts)
     weight = {la: n for la, n in schools}
-    loads = sorted(sum(weight[c] for c in p) for p in parts)
-    assert loads == ([60, 75] if level == "region" else [65, 70])
+    loads = [sum(weight[c] for c in p) for p in parts]
+    assert loads == ([75, 60] if level == "region" else [70, 65])  # the largest first
+
+
+class _CountingStore:
+    """A server store that answers the counts' scan with one row per LA code asked for. Its first two
+    reads wait for each other: they pass only if two threads hold a part at once."""
+
+    dialect = type("D", (), {"name": "falkordb"})()
+
+    def __init__(self):
+        self.asked: list[str] = []
+        self._both = threading.Barrier(2, timeout=10)
+        self._lock = threading.Lock()
+
+    def run_read(self, query, params=None, types=None):
+        with self._lock:
+            first_two = len(self.asked) < 4  # two parts of two codes
+            self.asked += params["las"]
+        if first_two:
+            self._both.wait()
+        return ["area"], [[la, 1, 0, 0] for la in params["las"]]
+
+
+def test_the_counts_queue_hands_each_part_to_one_thread_once():
+    store = _CountingStore()
+    parts = [[f"L{i}a", f"L{i}b"] for i in range(12)]
+    queue = native._Queue(store, native.COUNTS["la"], {"as_of": "2025-01-01"}, parts)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(queue.drain)
+        mine = queue.drain()
+        theirs = other.result()
+    assert mine and theirs  # both threads read parts
+    assert sorted(r[0] for r in mine + theirs) == sorted(la for p in parts for la in p)
+    assert sorted(store.asked) == sorted(la for p in parts for la in p)  # each part read once
+    assert queue.drain() == []  # nothing left
 
 
 # Two careers on top of the hand-built ones (tests/career_fixture.py), for the paths the generated

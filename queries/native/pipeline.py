@@ -53,6 +53,7 @@ A graph loaded before the derived columns existed is refused with a message nami
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -179,14 +180,17 @@ SCHOOLS_PER_LA = native_query(
     "pipeline.schools_per_la", "MATCH (b:School) RETURN b.la_code AS la_code, count(b) AS schools", {}
 )
 """How many schools each LA has: the weights :func:`_parts` balances the counts' scan by."""
-COUNT_PARTS = 1
+COUNT_PARTS = 9
 """How many reads the counts' scan (:data:`COUNTS`, ~4.5 s of server time nationally, the pipeline's
-longest read) runs as, each over the posts of whole areas, side by side. One here: on this 2-core
-machine, with the client and the server sharing the cores, two halves (4.1 s wall vs 5.4 s alone on
-an idle server) took both of FalkorDB's worker threads, so the pipeline's other reads queued behind
-them, and the whole command was no faster (quiet, alternating runs, both levels: 8.2-10.2 s with
-two, 6.6-9.3 s with one). A server on its own machine with more worker threads (FalkorDB's default:
-one per core) would finish sooner with more."""
+longest read) runs as, each over the posts of whole areas: a queue of parts (:class:`_Queue`) that
+one thread works through from the moment the feeder steps are known, and the main thread joins
+once it has nothing else left to do. Why not all parts side by side from the start (session 9):
+they took every one of FalkorDB's worker threads (one per core by default), so the pipeline's other
+reads (the SENCO audit's, the exceptions') queued behind them and the command was no faster. One
+read of the whole scan (sessions 8-9) left the second core idle once the client was done: the last
+~1-2 s of the scan ran alone. In parts, at most one part's read (~0.5 s) stands ahead of another
+read, and the end of the scan runs on both cores, the largest parts first (region level: a region
+each, the one with the most schools first). Each part re-reads the schools (~0.04 s of server time)."""
 
 _MOVE = "late IS NULL AND r.spell_first AND r.move_from IS NOT NULL"
 _MOVES = (
@@ -341,7 +345,7 @@ def _parts(store, schools: list[list], level: str) -> list[list[str]]:
     schools (``schools``: rows of :data:`SCHOOLS_PER_LA`), each area of ``level`` whole in one group
     (an LA, or a region's LAs): a person is counted once per area, so the groups' counts add up to
     the count of the whole. A school whose LA is not in the geography has no area either way, and
-    an area without schools no posts: neither is read."""
+    an area without schools no posts: neither is read. The group with the most schools first."""
     weight = {str(la): int(n) for la, n in schools if la is not None}
     las = store.table("local_authorities")[["code", "region_code"]].dropna(subset=["code"])
     if not weight:  # one part, no schools, or --show-cypher on a workspace (no rows): one read of all
@@ -359,7 +363,28 @@ def _parts(store, schools: list[list], level: str) -> list[list[str]]:
         i = loads.index(min(loads))
         parts[i] += units[key]
         loads[i] += schools_of[key]
-    return [sorted(p) for p in parts if p]
+    order = sorted(range(COUNT_PARTS), key=lambda i: -loads[i])  # the largest first: a short last one
+    return [sorted(parts[i]) for i in order if parts[i]]
+
+
+class _Queue:
+    """The counts' scan as reads of ``parts`` (lists of LA codes, :func:`_parts`), taken one at a
+    time by whichever thread calls :meth:`drain` (see :data:`COUNT_PARTS`)."""
+
+    def __init__(self, store, query: NativeQuery, params: dict, parts: list[list[str]]) -> None:
+        self._store, self._query, self._params = store, query, params
+        self._parts = list(parts)
+        self._lock = threading.Lock()
+
+    def drain(self) -> list[list]:
+        """Read parts until none is left; the rows of the parts this thread read."""
+        rows: list[list] = []
+        while True:
+            with self._lock:
+                if not self._parts:
+                    return rows
+                part = self._parts.pop(0)
+            rows += _rows(self._store, self._query, {**self._params, "las": part})
 
 
 def _exceptions_posts(store, specialists_f, exceptions: list[str], as_of: dt.date) -> pd.DataFrame:
@@ -456,7 +481,7 @@ def pipeline_native(
     teachers = [r for r in teaching if r != "SENCO"]
     # the tables read whole (schools, geography), first in the server's queue, ahead of the scans
     NarrowedStore(store, {}).prefetch(*WHOLE_TABLES, "services")
-    with ThreadPoolExecutor(max_workers=4 + COUNT_PARTS, thread_name_prefix="sendgraph-pipeline") as pool:
+    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="sendgraph-pipeline") as pool:
         # the weights to share the counts' scan out by (one read of it needs none)
         schools_f = in_background(pool, _rows, store, SCHOOLS_PER_LA, {}) if COUNT_PARTS > 1 else None
         # one scan for the feeder steps first: they set the thresholds of the ready counts, which
@@ -524,10 +549,10 @@ def pipeline_native(
             "senco_by": {r: as_of.toordinal() - n for r, n in params["likely_senco"]["min_days"].items()},
             "sensory_by": {r: as_of.toordinal() - n for r, n in params["likely_sensory"]["min_days"].items()},
         }
-        counts_f = [
-            in_background(pool, _rows, store, COUNTS[level], {**scan, "las": part})
-            for part in _parts(store, schools_f.result() if schools_f else [], level)
-        ]
+        counts = _Queue(
+            store, COUNTS[level], scan, _parts(store, schools_f.result() if schools_f else [], level)
+        )
+        counts_f = in_background(pool, counts.drain)
 
         held, study = held_f.result(), study_f.result()
         exceptions = sorted(
@@ -565,7 +590,8 @@ def pipeline_native(
         own = own[own[key].notna().to_numpy(dtype=bool)].groupby(key)[PEOPLE_COUNTS].sum()
         # server totals - the exceptions as the server counts them + as the rules count them
         places = schools_frame(store)[["urn", key]]
-        totals = _tally([r for f in counts_f for r in f.result()])
+        table = table_f.result()
+        totals = _tally(counts.drain() + counts_f.result())  # this thread takes parts too now
         result = {}
         for column in PEOPLE_COUNTS:
             result[column] = own[column]
@@ -573,7 +599,6 @@ def pipeline_native(
                 which = {"likely_senco": cpd["send"], "likely_sensory": cpd["sensory"]}.get(column)
                 theirs = _as_server_counts(posts, places, key, params[column], which, as_of.toordinal())
                 result[column] = totals[column].sub(theirs, fill_value=0).add(own[column], fill_value=0)
-        table = table_f.result()
     counts = pd.DataFrame(result).fillna(0).astype("int64")
     counts = _area_keys(store, level).join(counts, on=key, how="inner").set_index(LEVELS[level])
     return with_people(table, counts, filters, level)
