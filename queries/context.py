@@ -59,18 +59,21 @@ def school_kind(type_: pd.Series, type_group: pd.Series) -> pd.Series:
 
 def with_geography(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (with an ``la_code`` column) plus la_name, region_code and region_name."""
-    las = store.table("local_authorities")[["code", "name", "region_code"]].rename(
-        columns={"code": "la_code", "name": "la_name"}
-    )
-    regions = store.table("regions")[["code", "name"]].rename(
-        columns={"code": "region_code", "name": "region_name"}
-    )
+    return _with_geography(frame, store.table("local_authorities"), store.table("regions"))
+
+
+def _with_geography(frame: pd.DataFrame, las: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    las = las[["code", "name", "region_code"]].rename(columns={"code": "la_code", "name": "la_name"})
+    regions = regions[["code", "name"]].rename(columns={"code": "region_code", "name": "region_name"})
     return frame.merge(las, on="la_code", how="left").merge(regions, on="region_code", how="left")
 
 
 _SCHOOLS: list[tuple[tuple[pd.DataFrame, ...], pd.DataFrame]] = []
-"""The last :func:`schools_frame` built, with the tables it was built from (held, so their ids
-stay theirs)."""
+"""The last :func:`schools_frame` built, with the four tables it was built from (held, so their ids
+stay theirs). In the module, not on a store's derived cache (:class:`graphmodel.store.DerivedCache`):
+an analysis asks through several views of one store (narrowed, fetched), which hand back the same
+table objects, and an entry keyed by those objects cannot go stale; it holds one frame (~24k rows
+nationally) until another set of tables replaces it."""
 _SCHOOLS_LOCK = threading.Lock()
 
 
@@ -84,9 +87,9 @@ def schools_frame(store: GraphStore) -> pd.DataFrame:
     with _SCHOOLS_LOCK:
         if _SCHOOLS and all(a is b for a, b in zip(_SCHOOLS[0][0], tables, strict=True)):
             return _SCHOOLS[0][1].copy()
-    schools, trusts, _las, _regions = tables
+    schools, trusts, las, regions = tables
     trusts = trusts[["trust_id", "name"]].rename(columns={"name": "trust_name"})
-    out = with_geography(store, schools).merge(trusts, on="trust_id", how="left")
+    out = _with_geography(schools, las, regions).merge(trusts, on="trust_id", how="left")
     out["kind"] = school_kind(out["type"], out["type_group"])
     with _SCHOOLS_LOCK:
         _SCHOOLS[:] = [(tables, out)]

@@ -192,7 +192,8 @@ class _CountingStore:
 def test_the_counts_queue_hands_each_part_to_one_thread_once():
     store = _CountingStore()
     parts = [[f"L{i}a", f"L{i}b"] for i in range(12)]
-    queue = native._Queue(store, native.COUNTS["la"], {"as_of": "2025-01-01"}, parts)
+    queue = native._Queue(store, native.COUNTS["la"])
+    queue.put({"as_of": "2025-01-01"}, parts)
     with ThreadPoolExecutor(max_workers=1) as pool:
         other = pool.submit(queue.drain)
         mine = queue.drain()
@@ -201,6 +202,38 @@ def test_the_counts_queue_hands_each_part_to_one_thread_once():
     assert sorted(r[0] for r in mine + theirs) == sorted(la for p in parts for la in p)
     assert sorted(store.asked) == sorted(la for p in parts for la in p)  # each part read once
     assert queue.drain() == []  # nothing left
+
+
+class _FailingStore:
+    """A server store whose read of part ``L0`` fails; it records every part asked for."""
+
+    dialect = _CountingStore.dialect
+
+    def __init__(self):
+        self.asked: list[str] = []
+
+    def run_read(self, query, params=None, types=None):
+        self.asked += params["las"]
+        if params["las"] == ["L0"]:
+            raise SendgraphError("the server stopped the analysis pipeline")
+        return ["area"], [[la, 1, 0, 0] for la in params["las"]]
+
+
+def test_a_failed_part_stops_the_counts_queue():
+    store = _FailingStore()
+    queue = native._Queue(store, native.COUNTS["la"])
+    queue.put({}, [[f"L{i}"] for i in range(9)])
+    with pytest.raises(SendgraphError, match="stopped"):
+        queue.drain()
+    assert store.asked == ["L0"] and queue.drain() == []  # the other parts are not read after it
+
+
+def test_an_error_in_the_block_empties_the_counts_queue():
+    store = _CountingStore()
+    with pytest.raises(KeyError), native._Queue(store, native.COUNTS["la"]) as queue:
+        queue.put({}, [[f"L{i}"] for i in range(9)])
+        raise KeyError("something else went wrong")
+    assert queue.drain() == [] and store.asked == []
 
 
 # Two careers on top of the hand-built ones (tests/career_fixture.py), for the paths the generated

@@ -368,13 +368,33 @@ def _parts(store, schools: list[list], level: str) -> list[list[str]]:
 
 
 class _Queue:
-    """The counts' scan as reads of ``parts`` (lists of LA codes, :func:`_parts`), taken one at a
-    time by whichever thread calls :meth:`drain` (see :data:`COUNT_PARTS`)."""
+    """The counts' scan as reads of parts (lists of LA codes, :func:`_parts`), taken one at a time
+    by whichever thread calls :meth:`drain` (see :data:`COUNT_PARTS`). A failed read, or an error
+    anywhere in the ``with`` block that holds the queue, empties it: the other thread stops after
+    the part it is reading, so the error is not held back while the rest of the scan is read."""
 
-    def __init__(self, store, query: NativeQuery, params: dict, parts: list[list[str]]) -> None:
-        self._store, self._query, self._params = store, query, params
-        self._parts = list(parts)
+    def __init__(self, store, query: NativeQuery) -> None:
+        self._store, self._query = store, query
+        self._params: dict = {}
+        self._parts: list[list[str]] = []
         self._lock = threading.Lock()
+
+    def __enter__(self) -> _Queue:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is not None:
+            self.cancel()
+
+    def put(self, params: dict, parts: list[list[str]]) -> None:
+        """Queue the reads of ``parts`` with ``params`` (``$las``: each part's LA codes)."""
+        with self._lock:
+            self._params, self._parts = params, list(parts)
+
+    def cancel(self) -> None:
+        """Drop the parts not yet taken."""
+        with self._lock:
+            self._parts.clear()
 
     def drain(self) -> list[list]:
         """Read parts until none is left; the rows of the parts this thread read."""
@@ -383,8 +403,12 @@ class _Queue:
             with self._lock:
                 if not self._parts:
                     return rows
-                part = self._parts.pop(0)
-            rows += _rows(self._store, self._query, {**self._params, "las": part})
+                part, params = self._parts.pop(0), self._params
+            try:
+                rows += _rows(self._store, self._query, {**params, "las": part})
+            except BaseException:
+                self.cancel()
+                raise
 
 
 def _exceptions_posts(store, specialists_f, exceptions: list[str], as_of: dt.date) -> pd.DataFrame:
@@ -481,7 +505,11 @@ def pipeline_native(
     teachers = [r for r in teaching if r != "SENCO"]
     # the tables read whole (schools, geography), first in the server's queue, ahead of the scans
     NarrowedStore(store, {}).prefetch(*WHOLE_TABLES, "services")
-    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="sendgraph-pipeline") as pool:
+    # the counts' queue leaves the block first: on an error it is emptied before the pool waits
+    with (
+        ThreadPoolExecutor(max_workers=5, thread_name_prefix="sendgraph-pipeline") as pool,
+        _Queue(store, COUNTS[level]) as counts,
+    ):
         # the weights to share the counts' scan out by (one read of it needs none)
         schools_f = in_background(pool, _rows, store, SCHOOLS_PER_LA, {}) if COUNT_PARTS > 1 else None
         # one scan for the feeder steps first: they set the thresholds of the ready counts, which
@@ -549,9 +577,7 @@ def pipeline_native(
             "senco_by": {r: as_of.toordinal() - n for r, n in params["likely_senco"]["min_days"].items()},
             "sensory_by": {r: as_of.toordinal() - n for r, n in params["likely_sensory"]["min_days"].items()},
         }
-        counts = _Queue(
-            store, COUNTS[level], scan, _parts(store, schools_f.result() if schools_f else [], level)
-        )
+        counts.put(scan, _parts(store, schools_f.result() if schools_f else [], level))
         counts_f = in_background(pool, counts.drain)
 
         held, study = held_f.result(), study_f.result()
