@@ -58,3 +58,32 @@ def test_errors_keep_their_exit_codes_and_messages(tmp_path):
     refused = _run("audit", "senco", env={**env, "PYTHONPATH": str(ROOT)})  # a SendgraphError: exit 1
     assert refused.returncode == 1 and "cannot connect to FalkorDB" in refused.stderr
     assert "exit handler ran" in refused.stderr
+
+
+FREEZE_SCRIPT = """
+import atexit, gc, sys
+def report():
+    print("frozen", gc.get_freeze_count() > 0, "collector on", gc.isenabled(), file=sys.stderr)
+atexit.register(report)
+from sendgraph.cli import main
+sys.argv = ["sendgraph", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_process_freezes_its_command_imports_and_code_that_calls_the_cli_does_not():
+    import gc
+
+    # a process of its own: the command's imports frozen, the collector back on for the analysis
+    done = subprocess.run(
+        [sys.executable, "-c", FREEZE_SCRIPT, "gaps", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0 and "gaps" in done.stdout
+    assert "frozen True collector on True" in done.stderr
+    # called from code (here CliRunner, in this test process): nothing frozen, the collector untouched
+    from sendgraph import cli
+
+    before = gc.get_freeze_count()
+    cli._load("routes")  # what resolving a command does, whether or not an earlier test did it
+    assert CliRunner().invoke(main, ["transitions", "--help"]).exit_code == 0
+    assert gc.get_freeze_count() == before and gc.isenabled()
