@@ -299,6 +299,22 @@ PAGE_ROWS = 50_000
 server's default query timeout (FalkorDB ``TIMEOUT``, Neo4j ``db.transaction.timeout``)."""
 
 
+def returned_names(text: str) -> list[str]:
+    """The names a statement's last RETURN gives its columns (the ``AS`` aliases; an expression
+    without one is its own name), the expressions split on top-level commas only: what a caller
+    names the rows of a read by when the server sends no header (an empty FalkorDB graph)."""
+    body, depth, part, parts = text.rsplit(" RETURN ", 1)[1], 0, "", []
+    for ch in body:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            parts.append(part)
+            part = ""
+        else:
+            part += ch
+    return [p.rsplit(" AS ", 1)[-1].strip() for p in [*parts, part]]
+
+
 def page_side(schema: Schema, table: str, side: str = "start") -> NodeKind:
     """The node kind a paged read of ``table`` walks in key order (the table's own, or one end)."""
     if table in schema.relationships:

@@ -40,7 +40,7 @@ import pandas as pd
 
 from graphmodel.schema import PropType, load_schema
 from graphmodel.server.convert import columns_of, typed_column
-from graphmodel.server.cypher import NativeQuery, native_query, pull
+from graphmodel.server.cypher import NativeQuery, native_query, pull, returned_names
 from graphmodel.validate import conform
 from queries.careers.bottlenecks import AWARD_KIND, observed_bottlenecks
 from queries.careers.courses import GROUPS, course_timing
@@ -194,7 +194,7 @@ def in_chunks(
         # --show-cypher on the embedded workspace: record the statement, answer with the whole
         # table (the rules drop the rows the narrowing would have dropped)
         return store.typed_query(table, text, reads[0] if reads else {**params, name: []})
-    columns = [c.rsplit(" AS ", 1)[1] for c in text.split(" RETURN ", 1)[1].split(", ")]
+    columns = returned_names(text)
     types = _wire_types(table, columns)
     rows: list[list] = []
     for p in reads:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from graphmodel.frames import isin
 from graphmodel.schema import load_schema
-from graphmodel.server.cypher import native_query, pull
+from graphmodel.server.cypher import native_query, pull, returned_names
 from graphmodel.validate import conform
 from queries.audits.senco import AWARDS, senco_audit
 from queries.context import Filters
@@ -89,9 +89,7 @@ def with_specialists(store, as_of: dt.date, roles: list[str]) -> tuple[pd.DataFr
     )
 
 
-POST_COLUMNS = [
-    c.rsplit(" AS ", 1)[1] for c in WITH_SPECIALISTS.scan.text.split(" RETURN ", 1)[1].split(", ")
-]
+POST_COLUMNS = returned_names(WITH_SPECIALISTS.scan.text)
 """The columns of posts :data:`POSTS` and :data:`WITH_SPECIALISTS` read (the bundle's own; no derived
 column): what :func:`split_specialists` keeps of a wider read."""
 

@@ -37,7 +37,7 @@ import pandas as pd
 from graphmodel.careers import DAYS_PER_YEAR
 from graphmodel.errors import SendgraphError
 from graphmodel.schema import load_schema
-from graphmodel.server.cypher import native_query
+from graphmodel.server.cypher import native_query, returned_names
 from queries.careers.transitions import (
     _specialist_codes,
     career_moves,
@@ -171,22 +171,8 @@ def _run(store, query, params: dict) -> pd.DataFrame:
     """A statement's rows as an (untyped) DataFrame, named by its RETURN aliases (an empty graph
     answers without a header)."""
     _columns, rows = store.run_read(query.for_dialect(store.dialect.name), params)
-    names = [part.rsplit(" AS ", 1)[-1].strip() for part in _return_columns(query.text)]
+    names = returned_names(query.text)
     return pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({c: [] for c in names}, dtype=object)
-
-
-def _return_columns(text: str) -> list[str]:
-    """The result expressions of a statement's last RETURN (split on top-level commas)."""
-    body, depth, part, out = text.rsplit(" RETURN ", 1)[1], 0, "", []
-    for ch in body:
-        depth += ch in "([{"
-        depth -= ch in ")]}"
-        if ch == "," and depth == 0:
-            out.append(part)
-            part = ""
-        else:
-            part += ch
-    return [*out, part]
 
 
 def _both(store, queries: list, params: dict) -> pd.DataFrame:
