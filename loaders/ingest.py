@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +21,11 @@ from graphmodel.errors import Problem, ValidationFailed
 from graphmodel.merge import diff
 from graphmodel.schema import Schema, foreign_keys
 from graphmodel.store import GraphStore, LoadReport, Progress
-from graphmodel.validate import Checked, KeySet, check_references, coerce_table
+from graphmodel.validate import Checked, KeySet, RawTable, check_references, coerce_table
 from loaders.registry import read_input
+
+COERCE_THREADS = min(4, os.cpu_count() or 1)
+"""Threads typing the input tables side by side (:func:`_coerce_all`)."""
 
 
 @dataclass
@@ -62,14 +67,15 @@ def prepare(
     schema = store.schema
     today = today or dt.date.today()
     result = Prepared([])
+    raws = []
     for path, fmt in paths:
         read = read_input(Path(path), schema, fmt, **(options or {}))
         result.problems += read.problems
         result.notes += read.notes
-        for raw in read.raws:
-            chk = coerce_table(schema, raw, today)
-            result.problems += chk.problems
-            result.checked.append(chk)
+        raws += read.raws
+    for chk in _coerce_all(schema, raws, today):
+        result.problems += chk.problems
+        result.checked.append(chk)
     if include_catalogue:
         result.checked = _catalogue(store, schema, result.checked, today) + result.checked
     # Duplicate keys across two inputs of the same table (within one input is caught above).
@@ -106,6 +112,21 @@ def prepare(
     # the drop_dangling tables have just lost every row a reference check could flag
     result.problems += check_references(schema, [c for c in result.checked if not c.drop_dangling], available)
     return result
+
+
+def _coerce_all(schema: Schema, raws: list[RawTable], today: dt.date) -> list[Checked]:
+    """:func:`coerce_table` of every raw table, in their order, on up to ``COERCE_THREADS`` threads.
+
+    Why threads: most of the typing is Arrow compute (strip, parse, hash), which releases the GIL,
+    and the tables are independent; a national bundle's 2.6M posts alone took ~6.7 s of the ~13 s,
+    while the machine's other core (and, on a server, the server) sat idle. The biggest tables go
+    first so one thread is not left with the posts at the end."""
+    if len(raws) < 2 or COERCE_THREADS < 2:
+        return [coerce_table(schema, raw, today) for raw in raws]
+    order = sorted(range(len(raws)), key=lambda i: -len(raws[i].frame))
+    with ThreadPoolExecutor(COERCE_THREADS, thread_name_prefix="sendgraph-coerce") as pool:
+        done = dict(zip(order, pool.map(lambda i: coerce_table(schema, raws[i], today), order), strict=True))
+    return [done[i] for i in range(len(raws))]
 
 
 def _available_keys(

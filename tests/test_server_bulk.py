@@ -25,6 +25,7 @@ import redis
 from graphmodel.errors import SendgraphError
 from graphmodel.server import bulk, cypher
 from graphmodel.server.falkordb_store import FalkorStore
+from graphmodel.validate import empty_frame
 from graphmodel.workspace import Workspace
 from loaders import ingest
 from tests.test_server_load import BUNDLE, TODAY, assert_same_tables
@@ -64,6 +65,27 @@ def test_records_interleave_the_columns_row_by_row():
 def test_text_holding_a_nul_is_refused_not_shifted():
     with pytest.raises(SendgraphError, match="NUL"):
         bulk.column(pd.Series(["a\0b"], dtype="string"), "str")
+
+
+def test_a_tables_calls_go_in_start_node_order_and_their_ranges_cover_every_node_once():
+    from graphmodel.schema import load_schema
+
+    schema = load_schema()
+    people = pd.DataFrame({"person_id": ["P1", "P2", "P3", "P4"]})
+    schools = pd.DataFrame({"urn": pd.array([100, 200], dtype="Int64")})
+    order = ["P3", "P2", "P1", "P2", "P4", "P2"]  # out of order; P2's three posts span two calls
+    posts = empty_frame(schema.table("posts")).reindex(range(len(order)))
+    posts["person_id"] = pd.array(order, dtype="string")
+    posts["urn"] = pd.array([100, 100, 200, 200, 100, 200], dtype="Int64")
+    plan = bulk.Plan(schema, {"people": people, "schools": schools, "posts": posts}, chunk=2)
+    tokens = list(plan.table_tokens("posts"))
+    head = bulk.header("WORKS_AT", [p.name for p in bulk._rel_props(schema.relationships["posts"])])
+    first = plan.first["Person"]
+    p1, p2, p3 = first, first + 1, first + 2
+    # in start-node order (P1 P2 | P2 P2 | P3 P4): each call's first record starts at that person
+    assert [struct.unpack_from("<Q", t.data, len(head))[0] for t in tokens] == [p1, p2, p3]
+    # the first call completes P1's edges only, the second P2's; together every node id once
+    assert [t.starts for t in tokens] == [(0, p2), (p2, p3), (p3, plan.node_count)]
 
 
 def test_the_bulk_settings_are_read_and_checked(monkeypatch):
@@ -198,9 +220,9 @@ def test_a_failed_bulk_load_leaves_the_graph_as_it_was_and_a_rerun_completes_it(
     assert store.load_runs()["status"].tolist() == ["complete", "failed"]
 
 
-def spy_sender(store: FalkorStore, monkeypatch) -> list[str]:
+def spy_sender(store: FalkorStore, monkeypatch, params: list[dict] | None = None) -> list[str]:
     """What the bulk sender is handed, in order ("bulk <step>", "dates <query>"), and "derive" when
-    the derivation runs."""
+    the derivation runs; ``params`` (if given) gets each date statement's parameters, in order."""
     seen: list[str] = []
     original_sender, original_rederive = store._bulk_sender, store._rederive
 
@@ -212,6 +234,8 @@ def spy_sender(store: FalkorStore, monkeypatch) -> list[str]:
                 seen.append(
                     f"dates {item.query}" if isinstance(item, bulk.Statement) else f"bulk {item.step}"
                 )
+                if params is not None and isinstance(item, bulk.Statement):
+                    params.append(item.params)
                 send(item)
 
             yield logged
@@ -225,13 +249,14 @@ def spy_sender(store: FalkorStore, monkeypatch) -> list[str]:
     return seen
 
 
-def test_each_tables_dates_follow_its_last_bulk_call_and_the_derived_tables_go_after_the_rest(
+def test_each_tables_dates_follow_its_bulk_calls_and_the_derived_tables_go_after_the_rest(
     falkordb_server, workspace, bundle_writer, monkeypatch
 ):
     path = careers(bundle_writer)
     store = store_on(falkordb_server)
     monkeypatch.setenv("SENDGRAPH_BULK_CHUNK_ROWS", "3")
-    seen = spy_sender(store, monkeypatch)
+    given: list[dict] = []
+    seen = spy_sender(store, monkeypatch, given)
     ingest.load(store, [(path, "auto")], today=TODAY)
     ingest.load(workspace, [(path, "auto")], today=TODAY)
     assert_same_tables(store, workspace)  # the derived columns included
@@ -250,10 +275,22 @@ def test_each_tables_dates_follow_its_last_bulk_call_and_the_derived_tables_go_a
         step = f"bulk {'nodes' if table in nodes else 'relationships'} {table}"
         if step not in steps:
             continue
-        last = max(i for i, s in enumerate(seen) if s == step)
+        calls = [i for i, s in enumerate(seen) if s == step]
+        if table == "posts":  # 2+ posts a person, several calls: converted call by call
+            (query, _params), lo, hi = (
+                cypher.bulk_dates_ranged(store.schema)[table][0],
+                *cypher.BULK_DATE_RANGE,
+            )
+            at = [i for i, s in enumerate(seen) if s == f"dates {query}"]
+            assert len(calls) > 1 and at == [i + 1 for i in calls]  # right after each call
+            dates = [given[sum(s.startswith("dates ") for s in seen[:i])] for i in at]
+            # each converts the start nodes whose edges are all in by then; together every node once
+            assert dates[0][lo] == 0 and dates[-1][hi] == sum(counts[n] for n in nodes)
+            assert all(a[hi] == b[lo] for a, b in zip(dates, dates[1:], strict=False))
+            continue
         for query, _params in statements:
             at = [i for i, s in enumerate(seen) if s == f"dates {query}"]
-            assert len(at) == 1 and at[0] > last, (table, query)  # once, after the table is in
+            assert len(at) == 1 and at[0] > calls[-1], (table, query)  # once, after the table is in
     kinds = store.query_frame("MATCH ()-[r:WORKS_AT]->() RETURN DISTINCT typeOf(r.spell_start) AS t")
     assert kinds["t"].tolist() == ["Date"]
 
@@ -282,7 +319,12 @@ def test_a_bulk_load_failing_after_the_first_tables_went_out_leaves_the_graph_as
         def dates(schema, sizes=None):  # the posts' date statement refused by the server
             return {**original(schema, sizes), "posts": [("MATCH (n) RETURN n.x + (drill", {})]}
 
+        def ranged(schema):  # (however the load converts them)
+            return {**original_ranged(schema), "posts": [("MATCH (n) RETURN n.x + (drill", {})]}
+
+        original_ranged = cypher.bulk_dates_ranged
         monkeypatch.setattr(cypher, "bulk_dates_by_table", dates)
+        monkeypatch.setattr(cypher, "bulk_dates_ranged", ranged)
     with pytest.raises(Exception, match="drill"):
         ingest.load(store, [(path, "auto")], today=TODAY)
     assert sum(1 for s in seen if s.startswith("bulk ")) > 3  # tables had gone to the server

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -119,3 +120,37 @@ def test_hostile_text_is_data_not_code(workspace, bundle_writer):
     bundle = bundle_writer({"schools": [{**SCHOOL, "name": name}]})
     ingest.load(workspace, [(bundle, "auto")])
     assert workspace.table("schools")["name"].iloc[0] == name.strip()
+
+
+def test_tables_are_typed_side_by_side_and_their_problems_keep_the_input_order(
+    workspace, bundle_writer, monkeypatch
+):
+    # three tables with a problem each; typed on two threads at once (a barrier makes the first two
+    # wait for each other: it breaks, failing the test, unless two threads type tables together)
+    bundle = bundle_writer(
+        {
+            "schools": [{**SCHOOL, "pupils": "many"}],
+            "people": [{"person_id": "P1", "birth_year": "old"}],
+            "posts": [{"person_id": "P1", "urn": 9000001, "role": "TA", "start_date": "someday"}],
+        }
+    )
+    meet, original, threads, calls = threading.Barrier(2, timeout=10), ingest.coerce_table, set(), []
+
+    def typed(*args):
+        threads.add(threading.current_thread().name)
+        calls.append(args[1].table)
+        if len(calls) <= 2:  # the first two tables, each on its own thread
+            meet.wait()
+        return original(*args)
+
+    monkeypatch.setattr(ingest, "coerce_table", typed)
+    monkeypatch.setattr(ingest, "COERCE_THREADS", 2)
+    probs = problems_for(workspace, bundle)
+    assert len({t for t in threads if t.startswith("sendgraph-coerce")}) == 2
+    calls.clear()
+    calls += ["", ""]  # no more waiting
+    monkeypatch.setattr(ingest, "COERCE_THREADS", 1)  # one at a time: the same problems, same order
+    assert [(p.file, p.row, p.column) for p in problems_for(workspace, bundle)] == [
+        (p.file, p.row, p.column) for p in probs
+    ]
+    assert [p.column for p in probs] == ["birth_year", "start_date", "pupils"]  # the files in order

@@ -183,6 +183,9 @@ class Token:
     count: int
     data: bytes
     step: str
+    starts: tuple[int, int] | None = None
+    """A relationship table's call: the start-node ids (lo <= id < hi) whose edges of the table are
+    all in once this call is (the range its date statement converts next)."""
 
 
 def _props_of(node: NodeKind) -> list[Property]:
@@ -285,13 +288,20 @@ class Plan:
         head = header(rel.type, [*(p.name for p in props), *([TABLE_MARKER] if marker else [])])
         starts = self._ids(rel.start.kind, frame[rel.start.column], f"{name}.{rel.start.column}")
         ends = self._ids(rel.end.kind, frame[rel.end.column], f"{name}.{rel.end.column}")
+        if len(starts) > 1 and bool((starts[1:] < starts[:-1]).any()):  # by start node: see below
+            order = np.argsort(starts, kind="stable")
+            frame, starts, ends = frame.iloc[order], starts[order], ends[order]
         for i in range(0, len(frame), self.chunk):
             part = frame.iloc[i : i + self.chunk]
             ids = id_pairs(starts[i : i + self.chunk], ends[i : i + self.chunk])
             segs = [ids, *(column(part[p.name], p.type) for p in props)]
             if marker:
                 segs.append(constant(name, len(part)))
-            yield Token("edge", len(part), head + records(segs), f"relationships {name}")
+            # sent in start-node order, every edge from a node below the next call's first start is
+            # in once this call is: the calls' ranges cover every node id once
+            lo = 0 if i == 0 else int(starts[i])
+            hi = int(starts[i + self.chunk]) if i + self.chunk < len(frame) else self.node_count
+            yield Token("edge", len(part), head + records(segs), f"relationships {name}", (lo, hi))
 
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:
         """Send ``frame`` as relationship table ``name`` (its rows once derived; node tables cannot
