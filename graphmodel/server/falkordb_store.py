@@ -321,8 +321,10 @@ class FalkorStore(ServerStore):
            each call, for the edges that call completed (:func:`cypher.bulk_dates_ranged`).
            First every table whose rows are final, then, while the server takes those, this thread
            derives the columns of the tables in ``later`` (``derive``) and sends them;
-        3. there: the node ids are checked and the schema's indexes and uniqueness constraints are
-           built (:meth:`ensure_schema`);
+        3. there: the node ids are checked and the uniqueness constraints are built
+           (:meth:`ensure_schema`) on the key indexes made as soon as the nodes were in (FalkorDB
+           fills an index in the background: national, the people's ~5 s, at the end with nothing
+           else to do; so it fills while the edges come in and the client derives);
         4. the swap: WATCH the target; check it still holds no data and our lease is running; copy
            its LoadRun records (ours included) into the new graph; ``MULTI; RENAME new target;
            EXEC``. Any write to the target after the WATCH (FalkorDB signals every write query,
@@ -375,6 +377,8 @@ class FalkorStore(ServerStore):
             with self._bulk_sender(target) as send:
                 for node in self.schema.nodes.values():
                     send_table(send, node.name, plan.node_tokens([node.name]))
+                for statement in self.dialect.schema_ddl(self.schema) if plan.node_count else ():
+                    send(bulk.Statement(statement, {}))  # the key indexes (step 3), once the graph exists
                 send_table(send, "", plan.link_tokens())
                 for name in self.schema.relationships:
                     if name not in later:
