@@ -269,6 +269,12 @@ def test_each_tables_dates_follow_its_bulk_calls_and_the_derived_tables_go_after
     assert {"bulk relationships posts", "bulk relationships service_posts"} & set(seen[:derive]) == set()
     assert "bulk relationships posts" in seen[derive:] and "bulk nodes people" in seen[:derive]
     assert any(s.startswith("bulk relationships ") for s in seen[:derive])
+    # the key indexes are made once the nodes are in, before any edge: filled while the edges come in
+    ddl = [i for i, s in enumerate(seen) if s.startswith("dates CREATE INDEX")]
+    nodes_sent = [i for i, s in enumerate(seen) if s.startswith("bulk nodes ")]
+    edges_sent = [i for i, s in enumerate(seen) if s.startswith(("bulk relationships ", "bulk links "))]
+    assert len(ddl) == len(store.dialect.schema_ddl(store.schema))
+    assert max(nodes_sent) < min(ddl) and max(ddl) < min(edges_sent)
     counts, nodes = store.counts(), {n.name for n in store.schema.nodes.values()}
     sizes = {kind: counts[node.name] for kind, node in store.schema.nodes.items()}
     for table, statements in cypher.bulk_dates_by_table(store.schema, sizes).items():
