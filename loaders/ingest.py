@@ -24,7 +24,9 @@ from graphmodel.store import GraphStore, LoadReport, Progress
 from graphmodel.validate import Checked, KeySet, RawTable, check_references, coerce_table
 from loaders.registry import read_input
 
-COERCE_THREADS = min(4, os.cpu_count() or 1)
+COERCE_THREADS = min(
+    4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 """Threads typing the input tables side by side (:func:`_coerce_all`)."""
 
 
@@ -67,15 +69,13 @@ def prepare(
     schema = store.schema
     today = today or dt.date.today()
     result = Prepared([])
-    raws = []
     for path, fmt in paths:
         read = read_input(Path(path), schema, fmt, **(options or {}))
         result.problems += read.problems
         result.notes += read.notes
-        raws += read.raws
-    for chk in _coerce_all(schema, raws, today):
-        result.problems += chk.problems
-        result.checked.append(chk)
+        for chk in _coerce_all(schema, read.raws, today):  # an input's problems, then the next's
+            result.problems += chk.problems
+            result.checked.append(chk)
     if include_catalogue:
         result.checked = _catalogue(store, schema, result.checked, today) + result.checked
     # Duplicate keys across two inputs of the same table (within one input is caught above).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -125,13 +126,18 @@ def test_hostile_text_is_data_not_code(workspace, bundle_writer):
 def test_tables_are_typed_side_by_side_and_their_problems_keep_the_input_order(
     workspace, bundle_writer, monkeypatch
 ):
-    # three tables with a problem each; typed on two threads at once (a barrier makes the first two
-    # wait for each other: it breaks, failing the test, unless two threads type tables together)
+    # three tables with a problem each, the files' order (people, posts, schools) the reverse of
+    # their sizes (the biggest is typed first); typed on two threads at once (a barrier makes the
+    # first two wait for each other: it breaks, failing the test, unless two threads type together)
+    schools = [{**SCHOOL, "urn": 9000001 + i} for i in range(6)]
     bundle = bundle_writer(
         {
-            "schools": [{**SCHOOL, "pupils": "many"}],
+            "schools": [*schools[:5], {**schools[5], "pupils": "many"}],
             "people": [{"person_id": "P1", "birth_year": "old"}],
-            "posts": [{"person_id": "P1", "urn": 9000001, "role": "TA", "start_date": "someday"}],
+            "posts": [
+                {"person_id": "P1", "urn": 9000001, "role": "TA", "start_date": "2020-09-01"},
+                {"person_id": "P1", "urn": 9000002, "role": "TA", "start_date": "someday"},
+            ],
         }
     )
     meet, original, threads, calls = threading.Barrier(2, timeout=10), ingest.coerce_table, set(), []
@@ -147,10 +153,25 @@ def test_tables_are_typed_side_by_side_and_their_problems_keep_the_input_order(
     monkeypatch.setattr(ingest, "COERCE_THREADS", 2)
     probs = problems_for(workspace, bundle)
     assert len({t for t in threads if t.startswith("sendgraph-coerce")}) == 2
+    assert calls[:3] == ["schools", "posts", "people"]  # typed biggest first...
     calls.clear()
     calls += ["", ""]  # no more waiting
     monkeypatch.setattr(ingest, "COERCE_THREADS", 1)  # one at a time: the same problems, same order
     assert [(p.file, p.row, p.column) for p in problems_for(workspace, bundle)] == [
         (p.file, p.row, p.column) for p in probs
     ]
-    assert [p.column for p in probs] == ["birth_year", "start_date", "pupils"]  # the files in order
+    # ...and reported in the files' order
+    assert [(p.column, p.row) for p in probs] == [("birth_year", 2), ("start_date", 3), ("pupils", 7)]
+
+
+def test_each_inputs_problems_come_before_the_next_inputs(workspace, bundle_writer, tmp_path):
+    # one input's reading and typing problems, then the next input's: the first 50 a user sees
+    first = bundle_writer({"people": [{"person_id": "P1", "birth_year": "old"}]})
+    second = bundle_writer({"schools": [SCHOOL]})
+    (second / "nosuchtable.csv").write_text("a\n1\n", encoding="utf-8")
+    before = workspace.counts()
+    with pytest.raises(ValidationFailed) as err:
+        ingest.load(workspace, [(first, "auto"), (second, "auto")], today=dt.date(2025, 1, 1))
+    assert workspace.counts() == before
+    files = [Path(p.file).parent.name for p in err.value.problems]
+    assert files[:2] == [first.name, second.name], err.value.problems

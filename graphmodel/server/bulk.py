@@ -169,7 +169,8 @@ def records(segments: list[Segment]) -> bytes:
 @dataclass
 class Statement:
     """A Cypher write a bulk load runs on the graph it builds, in order between its tokens (the
-    date conversions of :func:`graphmodel.server.cypher.bulk_dates_by_table`)."""
+    date conversions of :func:`graphmodel.server.cypher.bulk_dates_by_table` and
+    :func:`~graphmodel.server.cypher.bulk_dates_ranged`, and the key indexes' DDL)."""
 
     query: str
     params: dict
