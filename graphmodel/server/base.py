@@ -620,16 +620,22 @@ class ServerStore(DerivedCache):
             self._refuse_underived(dset)
             linked = {t: (c, via) for t, c, via in dset.links}
             keys = [f[dset.group].dropna() for t in dset.reads if t not in linked for f in todo.get(t, ())]
-            for t, (column, via) in linked.items():  # an activity changed: every stored attendee of it
-                ids = _distinct([f[column].dropna() for f in todo.get(t, ())])
-                if len(ids):  # (the incoming attendees are in ``keys`` already: ``via`` is a read)
-                    keys += [self.rows_by(via, column, ids)[dset.group]]
-            people = _distinct(keys)
-            if not len(people):
-                continue
-            existing = {t: self.rows_by(t, dset.group, people) for t in dset.reads if t not in linked}
+            stored = {t: self._cache.get(t) for t in dset.reads}
+            if all(f is not None and f.empty for f in stored.values()):
+                # nothing stored to merge with (a first load): no groups to look up. Why: the distinct
+                # keys of a national load's 2.6M posts alone took ~2 s, for lookups that find nothing
+                if not any(len(k) for k in keys):
+                    continue
+                existing = {t: f.reset_index(drop=True) for t, f in stored.items()}
+            else:
+                existing = self._stored_groups(dset, todo, keys, linked)
+                if existing is None:
+                    continue
             incoming = {t: pd.concat(todo[t], ignore_index=True) for t in dset.reads if t in todo}
             for t, (column, via) in linked.items():  # the rows of what the groups' rows link to
+                if stored[t] is not None and stored[t].empty:  # none stored: nothing to look up
+                    existing[t] = stored[t].reset_index(drop=True)
+                    continue
                 ids = _distinct(
                     [f[column].dropna() for f in (existing[via], incoming.get(via)) if f is not None]
                 )
@@ -641,6 +647,24 @@ class ServerStore(DerivedCache):
                 upsert = ~added if repair else changed
                 todo[t] = (rows[t][added].reset_index(drop=True), rows[t][upsert].reset_index(drop=True))
                 report.rederived[t] = derived.rederived_rows(spec, existing[t], rows[t])
+
+    def _stored_groups(
+        self,
+        dset: derived.DerivedSet,
+        todo: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
+        keys: list[pd.Series],
+        linked: dict[str, tuple[str, str]],
+    ) -> dict[str, pd.DataFrame] | None:
+        """The stored rows of the groups (people) the incoming rows of ``dset``'s reads touch, by
+        read table (not the linked tables: the caller looks up their rows); None if they touch none."""
+        for t, (column, via) in linked.items():  # an activity changed: every stored attendee of it
+            ids = _distinct([f[column].dropna() for f in todo.get(t, ())])
+            if len(ids):  # (the incoming attendees are in ``keys`` already: ``via`` is a read)
+                keys = [*keys, self.rows_by(via, column, ids)[dset.group]]
+        people = _distinct(keys)
+        if not len(people):
+            return None
+        return {t: self.rows_by(t, dset.group, people) for t in dset.reads if t not in linked}
 
     def _refuse_underived(self, dset: derived.DerivedSet) -> None:
         """Refuse to add to a graph whose rows lack the columns of ``dset``: one loaded by a sendgraph
