@@ -123,10 +123,12 @@ def _coerce_all(schema: Schema, raws: list[RawTable], today: dt.date) -> list[Ch
     first so one thread is not left with the posts at the end."""
     if len(raws) < 2 or COERCE_THREADS < 2:
         return [coerce_table(schema, raw, today) for raw in raws]
-    order = sorted(range(len(raws)), key=lambda i: -len(raws[i].frame))
     with ThreadPoolExecutor(COERCE_THREADS, thread_name_prefix="sendgraph-coerce") as pool:
-        done = dict(zip(order, pool.map(lambda i: coerce_table(schema, raws[i], today), order), strict=True))
-    return [done[i] for i in range(len(raws))]
+        typed = {
+            id(raw): pool.submit(coerce_table, schema, raw, today)
+            for raw in sorted(raws, key=lambda raw: -len(raw.frame))
+        }
+        return [typed[id(raw)].result() for raw in raws]
 
 
 def _available_keys(

@@ -528,8 +528,7 @@ def _bulk_dates(schema: Schema, side) -> list[tuple[str, str, dict]]:
         if dates:
             sets = ", ".join(f"n.{d} = date(n.{d})" for d in dates)
             out.append((node.name, f"MATCH (n:{safe_name(node.label)}) SET {sets}", {}))
-    types: Counter = Counter(r.type for r in schema.relationships.values())
-    types.update(p.rel for n in schema.nodes.values() for p in n.references)
+    types = _type_makers(schema)
     for name, rel in schema.relationships.items():
         sets = _date_sets(rel)
         if not sets:
@@ -566,8 +565,7 @@ def bulk_dates_ranged(schema: Schema) -> dict[str, list[tuple[str, dict]]]:
     person); for sparser tables the scan of every start node costs more than it saves (attendance:
     3.7 s in ranges vs 2.8 s once from the activities' side). FalkorDB only: the bulk route is
     FalkorDB's, and ``id()`` is deprecated in Neo4j 5, so the linter leaves these out."""
-    types: Counter = Counter(r.type for r in schema.relationships.values())
-    types.update(p.rel for n in schema.nodes.values() for p in n.references)
+    types = _type_makers(schema)
     lo, hi = BULK_DATE_RANGE
     out: dict[str, list[tuple[str, dict]]] = {}
     for name, rel in schema.relationships.items():
@@ -582,6 +580,14 @@ def bulk_dates_ranged(schema: Schema) -> dict[str, list[tuple[str, dict]]]:
             where += f" AND r.{TABLE_MARKER} = $table"
         out[name] = [(f"MATCH {pattern}{where} SET {sets}", table_params(schema, name))]
     return out
+
+
+def _type_makers(schema: Schema) -> Counter:
+    """How many tables or reference columns make each relationship type: where only one does, a
+    date statement need not check the other end's label."""
+    types: Counter = Counter(r.type for r in schema.relationships.values())
+    types.update(p.rel for n in schema.nodes.values() for p in n.references)
+    return types
 
 
 def _date_sets(rel: RelTable) -> str:
